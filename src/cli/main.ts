@@ -1,0 +1,76 @@
+/**
+ * `tq-entra`: the command-line entry point. One file per subcommand in src/cli/, each exporting a
+ * `register…` function that adds itself to the program. Exit status: 0 success, 1 runtime failure,
+ * 2 usage or configuration error (nothing was touched).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../errors/config-error.ts';
+import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
+import { redactString } from '../ops/secrets.ts';
+import { registerConfigCommand } from './config-check.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** A command's action sets this to choose the exit status; thrown errors map as below. */
+export interface CommandContext {
+  exitCode: number;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('tq-entra')
+    .description('Keep a Microsoft Entra ID block list in step with ThreatQ threat intelligence.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+  });
+  registerConfigCommand(program, ctx);
+  // Every subcommand inherits exitOverride so usage errors reach main() as CommanderError.
+  for (const c of program.commands) applyExitOverride(c);
+  return program;
+}
+
+function applyExitOverride(cmd: Command): void {
+  cmd.exitOverride();
+  for (const c of cmd.commands) applyExitOverride(c);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const ctx: CommandContext = { exitCode: EXIT_OK };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv]);
+    return ctx.exitCode;
+  } catch (e) {
+    return exitCodeFor(e);
+  }
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+    return EXIT_USAGE; // commander already printed the problem
+  }
+  const err = coerceError(e);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`tq-entra: ${err.code}: ${redactString(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`tq-entra: ${redactString(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  const code = err instanceof SyncError ? `${err.code}: ` : '';
+  process.stderr.write(`tq-entra: ${code}${redactString(err.message)}\n`);
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,179 @@
+/**
+ * Loading: read the YAML file, replace `${NAME}` with environment variables, apply REDIS_URL, validate
+ * with the schema, deep-freeze, and register every secret value for redaction. Any problem becomes one
+ * ConfigError listing each problem by path; the CLI turns it into exit status 2 before touching Redis
+ * or any API.
+ *
+ * Interpolation: `${NAME}` anywhere in a string value is replaced by the variable's value; `$${` writes
+ * a literal `${`. A missing variable is an error that names it and the path where it was used.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/config-error.ts';
+import { registerSecret, redactDeep } from '../ops/secrets.ts';
+import { configSchema, type Config } from './schema.ts';
+
+export interface LoadOptions {
+  /** Environment to interpolate from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const path = cliPath ?? env['TQ_ENTRA_CONFIG'];
+  if (!path) throw new ConfigError('ERR_CONFIG_READ', ['no configuration file: pass --config FILE or set TQ_ENTRA_CONFIG']);
+  return path;
+}
+
+export function loadConfigFile(path: string, options: LoadOptions = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (cause as Error).message;
+    throw new ConfigError('ERR_CONFIG_READ', [`${path}: ${reason}`], { cause });
+  }
+  return loadConfigText(text, { ...options, source: path });
+}
+
+export function loadConfigText(text: string, options: LoadOptions & { source?: string } = {}): Config {
+  const env = options.env ?? process.env;
+  const src = options.source === undefined ? {} : { source: options.source };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (cause) {
+    const msg = cause instanceof YAMLParseError ? cause.message.split('\n')[0] ?? cause.message : String(cause);
+    throw new ConfigError('ERR_CONFIG_READ', [`YAML: ${msg}`], { cause, ...src });
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError('ERR_CONFIG_INVALID', ['(root): expected a mapping of keys'], src);
+  }
+  const missing: string[] = [];
+  const interpolated = interpolate(raw, env, [], missing);
+  if (missing.length > 0) throw new ConfigError('ERR_CONFIG_ENV_MISSING', missing, src);
+
+  const withEnv = interpolated as Record<string, unknown>;
+  const redisUrl = env['REDIS_URL'];
+  if (redisUrl) {
+    const redis = (typeof withEnv['redis'] === 'object' && withEnv['redis'] !== null ? withEnv['redis'] : {}) as Record<string, unknown>;
+    withEnv['redis'] = { ...redis, url: redisUrl };
+  }
+
+  const result = configSchema.safeParse(withEnv, { reportInput: true });
+  if (!result.success) throw new ConfigError('ERR_CONFIG_INVALID', formatIssues(result.error.issues), src);
+  const config = deepFreeze(result.data) as Config;
+  registerConfigSecrets(config);
+  return config;
+}
+
+/** Text form of a path: `targets[0].policy.state`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    const path = formatPath(issue.path);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown key`);
+        break;
+      case 'invalid_value':
+        out.push(`${path}: expected one of ${issue.values.map(String).join(', ')}`);
+        break;
+      case 'invalid_type':
+        out.push(`${path}: ${issue.input === undefined ? 'required, ' : ''}expected ${issue.expected}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
+        break;
+      case 'invalid_union': {
+        const discriminator = (issue as { note?: string }).note;
+        if (issue.errors.length === 0 || discriminator) {
+          out.push(`${path}: ${issue.message.replace(/^Invalid input:?\s*/i, 'expected ')}`);
+        } else {
+          // Report the branch that got furthest (fewest problems).
+          const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+          out.push(...formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+        }
+        break;
+      }
+      case 'too_small':
+        out.push(`${path}: ${issue.origin === 'array' ? `expected at least ${String(issue.minimum)} item(s)` : issue.message.replace(/^Too small:\s*/i, 'expected ')}`);
+        break;
+      default:
+        out.push(`${path}: ${issue.message.replace(/^Invalid input:?\s*/i, '')}`);
+    }
+  }
+  return [...new Set(out)];
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], missing: string[]): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    return value.replace(/\$?\$\{([^}]*)\}/g, (match, varName: string) => {
+      if (match.startsWith('$$')) return match.slice(1);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) {
+        missing.push(`${formatPath(path)}: "\${${varName}}" is not a valid environment variable reference`);
+        return '';
+      }
+      const v = env[varName];
+      if (v === undefined) {
+        missing.push(`${formatPath(path)}: environment variable ${varName} is not set`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], missing));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, [...path, k], missing);
+    return out;
+  }
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function registerConfigSecrets(config: Config): void {
+  for (const s of config.sources) {
+    if (s.kind !== 'threatq') continue;
+    if (s.auth.grant === 'client_credentials') registerSecret(s.auth.clientSecret);
+    else registerSecret(s.auth.password);
+  }
+  for (const t of config.targets) registerSecret(t.clientSecret);
+  registerSecret(config.dashboard.password);
+  registerSecret(passwordOfUrl(config.redis.url));
+}
+
+function passwordOfUrl(u: string): string | undefined {
+  try {
+    const p = new URL(u).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The configuration as safe to print: secrets redacted. */
+export function redactConfig(config: Config): unknown {
+  return redactDeep(config);
+}

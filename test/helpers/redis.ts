@@ -1,0 +1,43 @@
+/**
+ * Per-test Redis access: a unique key prefix per test and a cleanup that deletes every key under it.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  url: string;
+  prefix: string;
+  client: Redis;
+  cleanup: () => Promise<void>;
+}
+
+export function redisUrl(): string {
+  return inject('redisUrl');
+}
+
+export async function deleteByPrefix(client: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+export function testRedis(label = 'test'): TestRedis {
+  const url = redisUrl();
+  const prefix = `tqe-test:${label}:${randomUUID().slice(0, 8)}`;
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  return {
+    url,
+    prefix,
+    client,
+    cleanup: async () => {
+      await deleteByPrefix(client, prefix);
+      client.disconnect();
+    },
+  };
+}
