@@ -1,0 +1,52 @@
+/**
+ * Every Redis key the service owns (BullMQ's own keys live under `<prefix>:<queue>:…`). One function
+ * per key so names never drift. On Redis Cluster use a hash-tagged prefix (`{tq-entra}`) so that the
+ * multi-key scripts (snapshot commit, locks) stay in one slot.
+ *
+ *   <prefix>:state:snap:<source>:<collection>        committed snapshot blob (see snapshot-codec.ts)
+ *   <prefix>:state:snapmeta:<source>:<collection>    hash: runId, committedAt, counts (JSON fields)
+ *   <prefix>:state:stage:<runId>:<chunk>             staged ranges of one ingest chunk (expires)
+ *   <prefix>:state:run:<runId>                       hash: run record (source, collection, status, counts)
+ *   <prefix>:state:rejects:<runId>                   hash: reason -> count; examples in rejects-ex
+ *   <prefix>:state:owned:<target>                    set: ranges this service wrote to the target
+ *   <prefix>:state:lock:<target>                     reconcile lock (value = fencing token)
+ *   <prefix>:state:fence:<target>                    fencing counter
+ *   <prefix>:state:last:<kind>:<name>                hash: last run of a source collection or target
+ */
+export interface StateKeys {
+  readonly prefix: string;
+  snapshot(source: string, collection: string): string;
+  snapshotMeta(source: string, collection: string): string;
+  stage(runId: string, chunk: number): string;
+  stagePattern(runId: string): string;
+  run(runId: string): string;
+  rejects(runId: string): string;
+  rejectExamples(runId: string): string;
+  owned(target: string): string;
+  lock(target: string): string;
+  fence(target: string): string;
+  last(kind: 'source' | 'target', name: string): string;
+}
+
+/** Colons and whitespace inside names are escaped so that key parts never collide. */
+function part(s: string): string {
+  return encodeURIComponent(s);
+}
+
+export function stateKeys(prefix: string): StateKeys {
+  const base = `${prefix}:state`;
+  return Object.freeze({
+    prefix,
+    snapshot: (source: string, collection: string) => `${base}:snap:${part(source)}:${part(collection)}`,
+    snapshotMeta: (source: string, collection: string) => `${base}:snapmeta:${part(source)}:${part(collection)}`,
+    stage: (runId: string, chunk: number) => `${base}:stage:${part(runId)}:${chunk}`,
+    stagePattern: (runId: string) => `${base}:stage:${part(runId)}:*`,
+    run: (runId: string) => `${base}:run:${part(runId)}`,
+    rejects: (runId: string) => `${base}:rejects:${part(runId)}`,
+    rejectExamples: (runId: string) => `${base}:rejects-ex:${part(runId)}`,
+    owned: (target: string) => `${base}:owned:${part(target)}`,
+    lock: (target: string) => `${base}:lock:${part(target)}`,
+    fence: (target: string) => `${base}:fence:${part(target)}`,
+    last: (kind: 'source' | 'target', name: string) => `${base}:last:${kind}:${part(name)}`,
+  });
+}

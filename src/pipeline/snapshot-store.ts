@@ -1,0 +1,105 @@
+/**
+ * Snapshots of source collections in Redis.
+ *
+ * A run stages each ingest chunk under its own key (with a TTL, so abandoned runs vanish), then the
+ * collect job commits: one MULTI that replaces the committed snapshot blob and its metadata and
+ * deletes the staging keys. Until that MULTI runs, readers see the previous snapshot whole; a failed
+ * or incomplete run never replaces it (invariant 1).
+ */
+import type { Redis } from 'ioredis';
+import type { StateKeys } from './redis-keys.ts';
+import { decodeRanges, encodeRanges, type WeightedRange } from './snapshot-codec.ts';
+
+/** Staged chunks of an abandoned run expire after this long. */
+export const STAGE_TTL_SECONDS = 24 * 3600;
+
+export interface SnapshotMeta {
+  runId: string;
+  committedAt: string;
+  /** Indicators the source returned (before type/status filtering). */
+  seen: number;
+  accepted: number;
+  rejected: number;
+  ranges: number;
+}
+
+export interface Snapshot {
+  source: string;
+  collection: string;
+  entries: WeightedRange[];
+  meta: SnapshotMeta;
+}
+
+export async function stageChunk(
+  redis: Redis,
+  keys: StateKeys,
+  runId: string,
+  chunk: number,
+  entries: readonly WeightedRange[],
+  ttlSeconds = STAGE_TTL_SECONDS,
+): Promise<void> {
+  await redis.set(keys.stage(runId, chunk), encodeRanges(entries), 'EX', ttlSeconds);
+}
+
+/** The staged chunks of a run, in chunk order; a missing chunk is reported (never silently skipped). */
+export async function readStagedChunks(
+  redis: Redis,
+  keys: StateKeys,
+  runId: string,
+  chunks: number,
+): Promise<{ entries: WeightedRange[][]; missing: number[] }> {
+  const out: WeightedRange[][] = [];
+  const missing: number[] = [];
+  for (let i = 0; i < chunks; i += 1) {
+    const text = await redis.get(keys.stage(runId, i));
+    if (text === null) missing.push(i);
+    out.push(decodeRanges(text));
+  }
+  return { entries: out, missing };
+}
+
+/** Atomically replace the committed snapshot of a source collection and drop the run's staging keys. */
+export async function commitSnapshot(
+  redis: Redis,
+  keys: StateKeys,
+  source: string,
+  collection: string,
+  entries: readonly WeightedRange[],
+  meta: SnapshotMeta,
+  stagedChunks: number,
+): Promise<void> {
+  const tx = redis.multi();
+  tx.set(keys.snapshot(source, collection), encodeRanges(entries));
+  tx.del(keys.snapshotMeta(source, collection));
+  tx.hset(keys.snapshotMeta(source, collection), {
+    runId: meta.runId,
+    committedAt: meta.committedAt,
+    seen: String(meta.seen),
+    accepted: String(meta.accepted),
+    rejected: String(meta.rejected),
+    ranges: String(meta.ranges),
+  });
+  for (let i = 0; i < stagedChunks; i += 1) tx.del(keys.stage(meta.runId, i));
+  const results = await tx.exec();
+  const failed = results?.find(([err]) => err !== null);
+  if (!results || failed) throw failed?.[0] ?? new Error('snapshot commit was aborted');
+}
+
+export async function readSnapshotMeta(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<SnapshotMeta | null> {
+  const h = await redis.hgetall(keys.snapshotMeta(source, collection));
+  if (!h['runId']) return null;
+  return {
+    runId: h['runId'],
+    committedAt: h['committedAt'] ?? '',
+    seen: Number(h['seen'] ?? 0),
+    accepted: Number(h['accepted'] ?? 0),
+    rejected: Number(h['rejected'] ?? 0),
+    ranges: Number(h['ranges'] ?? 0),
+  };
+}
+
+export async function readSnapshot(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<Snapshot | null> {
+  const [text, meta] = await Promise.all([redis.get(keys.snapshot(source, collection)), readSnapshotMeta(redis, keys, source, collection)]);
+  if (text === null || meta === null) return null;
+  return { source, collection, entries: decodeRanges(text), meta };
+}

@@ -1,0 +1,70 @@
+/**
+ * Per-target reconcile lock with a fencing token (invariant 2: every named-location write is
+ * read-modify-write under this lock).
+ *
+ * acquire: token = INCR fence; SET lock token NX PX ttl. The holder renews it while working
+ * (`extend`) and checks `assertHeld()` before each Graph write, so a holder that lost the lock (paused
+ * past its TTL, say) stops writing; state updates that must be fenced run `fencedWrite`, a script that
+ * applies only while the lock still holds this token.
+ */
+import type { Redis } from 'ioredis';
+import { SyncError } from '../errors/sync-error.ts';
+import type { StateKeys } from './redis-keys.ts';
+
+export class LockLostError extends SyncError {
+  constructor(target: string, token: number) {
+    super('ERR_LOCK_LOST', `the reconcile lock of target "${target}" was lost (fencing token ${token} is no longer current)`, {
+      details: { target, token },
+    });
+  }
+}
+
+export class LockBusyError extends SyncError {
+  constructor(target: string) {
+    super('ERR_LOCK_BUSY', `another reconcile of target "${target}" is running`, { details: { target } });
+  }
+}
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+export interface TargetLock {
+  readonly target: string;
+  readonly token: number;
+  /** Throws LockLostError when the lock no longer holds this token. */
+  assertHeld(): Promise<void>;
+  extend(ttlMs?: number): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export async function acquireTargetLock(
+  redis: Redis,
+  keys: StateKeys,
+  target: string,
+  options: { ttlMs?: number; waitMs?: number; pollMs?: number } = {},
+): Promise<TargetLock> {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  const token = await redis.incr(keys.fence(target));
+  for (;;) {
+    const ok = await redis.set(keys.lock(target), String(token), 'PX', ttlMs, 'NX');
+    if (ok === 'OK') break;
+    if (Date.now() >= deadline) throw new LockBusyError(target);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
+  }
+  const lockKey = keys.lock(target);
+  return {
+    target,
+    token,
+    async assertHeld() {
+      const v = await redis.get(lockKey);
+      if (v !== String(token)) throw new LockLostError(target, token);
+    },
+    async extend(ms = ttlMs) {
+      return (await redis.eval(EXTEND, 1, lockKey, String(token), String(ms))) === 1;
+    },
+    async release() {
+      await redis.eval(RELEASE, 1, lockKey, String(token));
+    },
+  };
+}
