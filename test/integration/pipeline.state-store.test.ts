@@ -7,28 +7,32 @@ import { decodeRanges, encodeRanges } from '../../src/pipeline/snapshot-codec.ts
 import { priorityWeight, weightScore } from '../../src/pipeline/priority.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
-let r: TestRedis;
-afterEach(async () => r.cleanup());
+let r: TestRedis | undefined;
+afterEach(async () => {
+  await r?.cleanup();
+  r = undefined;
+});
 
 describe('snapshot store', () => {
   it('stages chunks, keeps the old snapshot until commit, then swaps atomically and drops staging', async () => {
     r = testRedis('snap');
+    const { client } = r;
     const keys = stateKeys(r.prefix);
     const meta = { runId: 'run-1', committedAt: '2026-01-01T00:00:00.000Z', seen: 3, accepted: 2, rejected: 1, ranges: 2 };
-    await commitSnapshot(r.client, keys, 'tq', 'c1', [{ cidr: '198.51.100.0/24', weight: 5 }], { ...meta, runId: 'run-0' }, 0);
-    await stageChunk(r.client, keys, 'run-1', 0, [{ cidr: '203.0.113.7/32', weight: 1 }]);
-    await stageChunk(r.client, keys, 'run-1', 1, [{ cidr: '2001:db8::/32', weight: 2 }]);
-    expect((await readSnapshot(r.client, keys, 'tq', 'c1'))?.entries).toEqual([{ cidr: '198.51.100.0/24', weight: 5 }]);
-    const staged = await readStagedChunks(r.client, keys, 'run-1', 3);
+    await commitSnapshot(client, keys, 'tq', 'c1', [{ cidr: '198.51.100.0/24', weight: 5 }], { ...meta, runId: 'run-0' }, 0);
+    await stageChunk(client, keys, 'run-1', 0, [{ cidr: '203.0.113.7/32', weight: 1 }]);
+    await stageChunk(client, keys, 'run-1', 1, [{ cidr: '2001:db8::/32', weight: 2 }]);
+    expect((await readSnapshot(client, keys, 'tq', 'c1'))?.entries).toEqual([{ cidr: '198.51.100.0/24', weight: 5 }]);
+    const staged = await readStagedChunks(client, keys, 'run-1', 3);
     expect(staged.missing).toEqual([2]);
     expect(staged.entries.flat()).toHaveLength(2);
-    expect(await r.client.ttl(keys.stage('run-1', 0))).toBeGreaterThan(0);
-    await commitSnapshot(r.client, keys, 'tq', 'c1', staged.entries.flat(), meta, 2);
-    const snap = await readSnapshot(r.client, keys, 'tq', 'c1');
+    expect(await client.ttl(keys.stage('run-1', 0))).toBeGreaterThan(0);
+    await commitSnapshot(client, keys, 'tq', 'c1', staged.entries.flat(), meta, 2);
+    const snap = await readSnapshot(client, keys, 'tq', 'c1');
     expect(snap?.meta).toEqual(meta);
     expect(snap?.entries.map((e) => e.cidr)).toEqual(['203.0.113.7/32', '2001:db8::/32']);
-    expect(await r.client.exists(keys.stage('run-1', 0), keys.stage('run-1', 1))).toBe(0);
-    expect(await readSnapshot(r.client, keys, 'tq', 'other')).toBeNull();
+    expect(await client.exists(keys.stage('run-1', 0), keys.stage('run-1', 1))).toBe(0);
+    expect(await readSnapshot(client, keys, 'tq', 'other')).toBeNull();
   });
 
   it('codec round-trips and ranks score before recency', () => {
@@ -45,24 +49,25 @@ describe('snapshot store', () => {
 describe('target lock and owned ranges', () => {
   it('serialises holders, fences stale ones, and records owned ranges only while held', async () => {
     r = testRedis('lock');
+    const { client } = r;
     const keys = stateKeys(r.prefix);
-    const a = await acquireTargetLock(r.client, keys, 't1', { ttlMs: 300 });
-    await expect(acquireTargetLock(r.client, keys, 't1', { ttlMs: 300 })).rejects.toBeInstanceOf(LockBusyError);
-    await recordOwnedChange(r.client, keys, a, ['1.1.1.1/32', '2.2.2.0/24'], []);
-    await recordOwnedChange(r.client, keys, a, ['3.3.3.3/32'], ['2.2.2.0/24']);
-    expect([...(await readOwnedRanges(r.client, keys, 't1'))].sort()).toEqual(['1.1.1.1/32', '3.3.3.3/32']);
+    const a = await acquireTargetLock(client, keys, 't1', { ttlMs: 300 });
+    await expect(acquireTargetLock(client, keys, 't1', { ttlMs: 300 })).rejects.toBeInstanceOf(LockBusyError);
+    await recordOwnedChange(client, keys, a, ['1.1.1.1/32', '2.2.2.0/24'], []);
+    await recordOwnedChange(client, keys, a, ['3.3.3.3/32'], ['2.2.2.0/24']);
+    expect([...(await readOwnedRanges(client, keys, 't1'))].sort()).toEqual(['1.1.1.1/32', '3.3.3.3/32']);
     await new Promise((res) => setTimeout(res, 400)); // a's lease expires
-    const b = await acquireTargetLock(r.client, keys, 't1', { ttlMs: 5000 });
+    const b = await acquireTargetLock(client, keys, 't1', { ttlMs: 5000 });
     expect(b.token).toBeGreaterThan(a.token);
     await expect(a.assertHeld()).rejects.toBeInstanceOf(LockLostError);
-    await expect(recordOwnedChange(r.client, keys, a, ['9.9.9.9/32'], [])).rejects.toBeInstanceOf(LockLostError);
+    await expect(recordOwnedChange(client, keys, a, ['9.9.9.9/32'], [])).rejects.toBeInstanceOf(LockLostError);
     expect(await a.extend()).toBe(false);
     await a.release(); // must not release b's lock
     await b.assertHeld();
-    await replaceOwnedRanges(r.client, keys, b, ['4.4.4.4/32']);
-    expect([...(await readOwnedRanges(r.client, keys, 't1'))]).toEqual(['4.4.4.4/32']);
+    await replaceOwnedRanges(client, keys, b, ['4.4.4.4/32']);
+    expect([...(await readOwnedRanges(client, keys, 't1'))]).toEqual(['4.4.4.4/32']);
     await b.release();
-    const c = await acquireTargetLock(r.client, keys, 't1', { waitMs: 1000 });
+    const c = await acquireTargetLock(client, keys, 't1', { waitMs: 1000 });
     await c.release();
   });
 });
