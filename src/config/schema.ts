@@ -197,6 +197,18 @@ export const configSchema = z
       .default({ url: 'redis://127.0.0.1:6379', prefix: 'tq-entra' }),
     sources: z.array(sourceSchema).default([]),
     targets: z.array(targetSchema).min(1, 'expected at least one target'),
+    worker: z
+      .strictObject({
+        /** Jobs one worker process runs at once, per queue. */
+        concurrency: z
+          .strictObject({
+            collect: z.number().int().min(1).max(64).default(2),
+            ingest: z.number().int().min(1).max(64).default(4),
+            reconcile: z.number().int().min(1).max(64).default(2),
+          })
+          .default({ collect: 2, ingest: 4, reconcile: 2 }),
+      })
+      .default({ concurrency: { collect: 2, ingest: 4, reconcile: 2 } }),
     dashboard: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),
