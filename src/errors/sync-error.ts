@@ -17,17 +17,24 @@ export interface SyncErrorOptions {
   cause?: unknown;
   /** Extra structured, non-secret context for logs. */
   details?: Record<string, unknown>;
+  /**
+   * Whether trying again can help. false: the job fails at once (BullMQ UnrecoverableError);
+   * true: it retries with backoff; undefined: the worker decides from the code (workers/job-signals.ts).
+   */
+  retryable?: boolean;
 }
 
 export class SyncError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
+  readonly retryable: boolean | undefined;
 
   constructor(code: ErrorCode, message: string, options: SyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.details = options.details ?? {};
+    this.retryable = options.retryable;
   }
 
   toJSON(): Record<string, unknown> {
