@@ -1,0 +1,210 @@
+/**
+ * ThreatQ API client for one instance: token handling, data-collection paging, type/status lookups.
+ *
+ * Endpoints (reference threatq-api.md §1, §2, §3):
+ * - POST /api/token (both grants; see threatq-token-provider.ts).
+ * - GET /api/indicators/query/hash/{id}?sort=updated_at&limit=N&cursorMark=C → `{total, limit,
+ *   nextCursorMark, data: [...]}`. Paging starts at `*` and stops when `data` is empty or not an array
+ *   (`{}` on some versions), or `nextCursorMark` is missing or unchanged. Exposed as an async iterator
+ *   that holds one page at a time, so memory does not grow with the collection.
+ * - GET /api/indicator/types, /api/indicator/statuses → `{total, data: [{id, name, …}]}`, paged with
+ *   limit/offset; read only when an indicator carries ids without names, cached per client, and read
+ *   again (once per unknown id) when an id is missing from the cache (types are added at run time).
+ * Permission: the API user or OAuth client must own the data collection or have it shared with it.
+ * Every call sends `Authorization: Bearer <token>` (capital B, whatever `token_type` said) and
+ * `Accept: application/json`. A 401 invalidates the token and the call is repeated once with a new
+ * one; a second 401 is ERR_THREATQ_AUTH. 400 → ERR_THREATQ_HTTP, 403 → ERR_THREATQ_FORBIDDEN,
+ * 404 → ERR_THREATQ_NOT_FOUND, all at once and naming the instance and collection; 408/429/5xx and
+ * network errors are retried by the transport. A 2xx body with an `errors` key is an error (as in the
+ * vendor SDK).
+ */
+import type { ThreatQSourceConfig } from '../config/schema.ts';
+import type { RetryPolicy } from '../http/retry-policy.ts';
+import type { ProxyEnv } from './resolve-proxy.ts';
+import { serverMessage } from './server-message.ts';
+import { ThreatQAuthError } from './threatq-auth-error.ts';
+import type { ThreatQErrorContext } from './threatq-error-context.ts';
+import { ThreatQForbiddenError } from './threatq-forbidden-error.ts';
+import { ThreatQHttpError } from './threatq-http-error.ts';
+import { ThreatQNotFoundError } from './threatq-not-found-error.ts';
+import { ThreatQResponseError } from './threatq-response-error.ts';
+import { ThreatQTokenProvider, type ThreatQAuth } from './threatq-token-provider.ts';
+import { ThreatQTransport } from './threatq-transport.ts';
+import type { ThreatQCollectionPage, ThreatQLookupPage, ThreatQNameMaps } from './threatq-types.ts';
+
+export interface ThreatQClientOptions {
+  /** The configured source name (sources[].name); used in errors and logs. */
+  name: string;
+  url: string;
+  auth: ThreatQAuth;
+  tls?: { verify?: boolean; caFile?: string | undefined } | undefined;
+  disableProxies?: boolean | undefined;
+  /** Indicators per collection page (default 500). */
+  pageSize?: number | undefined;
+  retryPolicy?: Partial<RetryPolicy> | undefined;
+  requestTimeoutMs?: number | undefined;
+  /** Environment for proxy variables (default process.env). */
+  env?: ProxyEnv | undefined;
+}
+
+/** One raw page of a data collection. */
+export interface ThreatQRawPage {
+  /** 1-based. */
+  page: number;
+  /** `total` of the response when it is a number. */
+  total: number | undefined;
+  /** The raw indicator objects of this page (never empty). */
+  data: unknown[];
+  /** The cursor sent for this page (`*` for the first). */
+  cursorMark: string;
+  /** The cursor returned, when paging continues. */
+  nextCursorMark: string | undefined;
+}
+
+const LOOKUP_PAGE = 500;
+
+type LookupKind = 'types' | 'statuses';
+
+export class ThreatQClient {
+  readonly name: string;
+  readonly pageSize: number;
+  private readonly transport: ThreatQTransport;
+  private readonly tokens: ThreatQTokenProvider;
+  private readonly names: { types: Map<number, string> | undefined; statuses: Map<number, string> | undefined } = { types: undefined, statuses: undefined };
+  private readonly refreshedFor: { types: Set<number>; statuses: Set<number> } = { types: new Set(), statuses: new Set() };
+
+  constructor(options: ThreatQClientOptions) {
+    this.name = options.name;
+    this.pageSize = options.pageSize ?? 500;
+    this.transport = new ThreatQTransport({
+      instance: options.name,
+      url: options.url,
+      tls: options.tls,
+      disableProxies: options.disableProxies,
+      env: options.env,
+      retryPolicy: options.retryPolicy,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+    this.tokens = new ThreatQTokenProvider(this.transport, options.auth);
+  }
+
+  static fromConfig(source: ThreatQSourceConfig, overrides: Partial<ThreatQClientOptions> = {}): ThreatQClient {
+    return new ThreatQClient({
+      name: source.name,
+      url: source.url,
+      auth: source.auth,
+      tls: source.tls,
+      disableProxies: source.disableProxies,
+      pageSize: source.pageSize,
+      ...overrides,
+    });
+  }
+
+  /** The normalised API root, e.g. `https://tq.example.com/api`. */
+  get apiRoot(): string {
+    return this.transport.apiRoot;
+  }
+
+  /** Successful token requests so far. */
+  get tokensIssued(): number {
+    return this.tokens.issued;
+  }
+
+  /** GET a JSON document under /api with the Bearer token; 401 → re-auth once. */
+  async getJson(path: string, searchParams: Record<string, string | number>, ctx: ThreatQErrorContext, signal?: AbortSignal): Promise<unknown> {
+    for (let reauthenticated = false; ; reauthenticated = true) {
+      const token = await this.tokens.token(signal);
+      const res = await this.transport.send({
+        method: 'GET',
+        path,
+        searchParams,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        ctx,
+        signal,
+      });
+      const failCtx = { ...ctx, status: res.status, request: `GET /api${path}` };
+      if (res.status === 401) {
+        this.tokens.invalidate(token);
+        if (!reauthenticated) continue;
+        throw new ThreatQAuthError(failCtx, 'the API refused a token it had just issued', 'Check that the API user or OAuth client is enabled and allowed to use the API.');
+      }
+      if (res.status === 403) throw new ThreatQForbiddenError(failCtx);
+      if (res.status === 404) throw new ThreatQNotFoundError(failCtx);
+      if (res.status === 400) {
+        throw new ThreatQHttpError(failCtx, serverMessage(res.body), ctx.collection === undefined ? 'Check the ThreatQ version supports this endpoint.' : 'Check the collection id and pageSize (1-10000).');
+      }
+      if (res.status < 200 || res.status >= 300) {
+        throw new ThreatQHttpError(failCtx, serverMessage(res.body), 'Check the instance URL (with or without /api); redirects are not followed.');
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(res.body);
+      } catch (e) {
+        throw new ThreatQResponseError(failCtx, 'the body is not JSON', { cause: e });
+      }
+      if (body === null || typeof body !== 'object') throw new ThreatQResponseError(failCtx, 'the body is not a JSON object');
+      if ('errors' in body) throw new ThreatQResponseError(failCtx, `the body carries errors: ${serverMessage(res.body) ?? 'unspecified'}`);
+      return body;
+    }
+  }
+
+  /** Stream a data collection page by page (raw objects; filtering is the source's job). */
+  async *collectionPages(collectionId: string, options: { signal?: AbortSignal | undefined; pageSize?: number | undefined } = {}): AsyncGenerator<ThreatQRawPage> {
+    const limit = options.pageSize ?? this.pageSize;
+    const path = `/indicators/query/hash/${encodeURIComponent(collectionId)}`;
+    const ctx = { instance: this.name, collection: collectionId };
+    let cursorMark = '*';
+    for (let page = 1; ; page++) {
+      const body = (await this.getJson(path, { sort: 'updated_at', limit, cursorMark }, ctx, options.signal)) as ThreatQCollectionPage;
+      const data = Array.isArray(body.data) ? (body.data as unknown[]) : [];
+      if (data.length === 0) return;
+      const next = typeof body.nextCursorMark === 'string' && body.nextCursorMark !== '' && body.nextCursorMark !== cursorMark ? body.nextCursorMark : undefined;
+      yield { page, total: typeof body.total === 'number' ? body.total : undefined, data, cursorMark, nextCursorMark: next };
+      if (next === undefined) return;
+      cursorMark = next;
+    }
+  }
+
+  /**
+   * Id → name maps for types and statuses. Only the kinds asked for are fetched; `ids` that are not in
+   * a cached map trigger one re-read of that lookup (new types/statuses appear at run time).
+   */
+  async nameMaps(need: { types?: Iterable<number>; statuses?: Iterable<number> }, signal?: AbortSignal): Promise<ThreatQNameMaps> {
+    for (const kind of ['types', 'statuses'] as const) {
+      const ids = need[kind];
+      if (ids === undefined) continue;
+      let map = this.names[kind];
+      if (map === undefined) {
+        map = await this.fetchLookup(kind, signal);
+        this.names[kind] = map;
+      }
+      const unknown = [...ids].filter((id) => !map?.has(id) && !this.refreshedFor[kind].has(id));
+      if (unknown.length > 0) {
+        for (const id of unknown) this.refreshedFor[kind].add(id);
+        this.names[kind] = await this.fetchLookup(kind, signal);
+      }
+    }
+    return { types: this.names.types ?? new Map(), statuses: this.names.statuses ?? new Map() };
+  }
+
+  private async fetchLookup(kind: LookupKind, signal: AbortSignal | undefined): Promise<Map<number, string>> {
+    const path = kind === 'types' ? '/indicator/types' : '/indicator/statuses';
+    const map = new Map<number, string>();
+    for (let offset = 0; ; offset += LOOKUP_PAGE) {
+      const body = (await this.getJson(path, { limit: LOOKUP_PAGE, offset }, { instance: this.name }, signal)) as ThreatQLookupPage;
+      const data = Array.isArray(body.data) ? (body.data as unknown[]) : [];
+      for (const item of data) {
+        const o = item as { id?: unknown; name?: unknown } | null;
+        const id = Number(o?.id);
+        if (o && Number.isInteger(id) && typeof o.name === 'string') map.set(id, o.name.trim());
+      }
+      const total = typeof body.total === 'number' ? body.total : undefined;
+      if (data.length < LOOKUP_PAGE || (total !== undefined && offset + data.length >= total)) return map;
+    }
+  }
+
+  /** Release pooled connections. */
+  close(): void {
+    this.transport.close();
+  }
+}
