@@ -1,0 +1,42 @@
+/**
+ * Job schedulers: one BullMQ job scheduler per scheduled (source, collection), id
+ * `collect:<source>:<collection>`, upserted from the configuration; schedulers with that id shape
+ * that the configuration no longer names are removed. BullMQ 6 has no repeatable jobs:
+ * `upsertJobScheduler` only. `every` schedules start immediately, cron ones at the next match (UTC).
+ */
+import type { Config } from '../config/schema.ts';
+import type { CollectJobData, Queues } from './queues.ts';
+import { COLLECT_JOB_OPTIONS, collectDedupId } from './producer.ts';
+
+export interface SchedulerSyncResult {
+  upserted: string[];
+  removed: string[];
+}
+
+export async function syncSchedulers(config: Config, queues: Queues): Promise<SchedulerSyncResult> {
+  const wanted = new Set<string>();
+  const upserted: string[] = [];
+  for (const source of config.sources) {
+    const schedules = source.kind === 'file' ? [{ id: source.path, schedule: source.schedule }] : source.collections.map((c) => ({ id: c.id, schedule: c.schedule }));
+    for (const { id, schedule } of schedules) {
+      if (!schedule) continue;
+      const schedulerId = collectDedupId(source.name, id);
+      wanted.add(schedulerId);
+      const data: CollectJobData = { source: source.name, collection: id, manual: false, trigger: 'schedule' };
+      const repeat = schedule.kind === 'every' ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
+      const { attempts, backoff, removeOnComplete, removeOnFail } = COLLECT_JOB_OPTIONS;
+      await queues.collect.upsertJobScheduler(schedulerId, repeat, { name: 'collect', data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });
+      upserted.push(schedulerId);
+    }
+  }
+  const removed: string[] = [];
+  const existing = await queues.collect.getJobSchedulers(0, -1);
+  for (const s of existing) {
+    const key = s.key;
+    if (key.startsWith('collect:') && !wanted.has(key)) {
+      await queues.collect.removeJobScheduler(key);
+      removed.push(key);
+    }
+  }
+  return { upserted, removed };
+}
