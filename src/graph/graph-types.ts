@@ -97,8 +97,11 @@ export interface GraphClient {
   getNamedLocation(id: string): Promise<NamedLocation | null>;
   createNamedLocation(spec: NamedLocationSpec): Promise<NamedLocation>;
   updateNamedLocation(id: string, spec: NamedLocationSpec): Promise<void>;
-  /** Sets isTrusted false first when the location is trusted. */
-  deleteNamedLocation(id: string): Promise<void>;
+  /**
+   * Sets isTrusted false first when the location is trusted (pass `known` to skip the GET that finds
+   * out). A location already gone counts as deleted.
+   */
+  deleteNamedLocation(id: string, known?: { isTrusted: boolean }): Promise<void>;
   listPolicies(): Promise<ConditionalAccessPolicy[]>;
   getPolicy(id: string): Promise<ConditionalAccessPolicy | null>;
   createPolicy(body: PolicyBody): Promise<ConditionalAccessPolicy>;

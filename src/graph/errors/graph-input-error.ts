@@ -1,0 +1,8 @@
+/** The caller asked the Graph client to send something Graph would refuse (bad CIDR, too many ranges). */
+import { SyncError } from '../../errors/sync-error.ts';
+
+export class GraphInputError extends SyncError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ERR_GRAPH_INPUT', message, { details });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `createGraphClient(target, deps)`: the GraphClient reconcile and the CLI use for one target.
+ *
+ * Wires the credential (graph-credential.ts), the tenant-wide Redis pacer (graph-pacer.ts, at the
+ * target's `rateLimit.requestsPerSecond`), the requester with its retry policy (graph-request.ts)
+ * and the two resource modules. `onThrottle`: 'wait' (CLI; sleep through 429s and tenant-wide
+ * pauses) or 'throw' (workers; GraphThrottledError carrying `retryAfterMs` so the queue is paused
+ * instead). The target's client secret and every token are registered as secrets for redaction.
+ * TLS: `tls.caFile` is trusted in addition to the system roots; `tls.verify: false` turns off
+ * certificate checks for Graph requests (not for the authority, see graph-credential.ts).
+ * Proxies: Graph requests do not go through HTTP(S)_PROXY (got has no proxy support built in);
+ * `disableProxies` is therefore already the behaviour for Graph calls.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+import type { TargetConfig } from '../config/schema.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry-policy.ts';
+import { getLogger } from '../ops/logger.ts';
+import { registerSecret } from '../ops/secrets.ts';
+import * as policies from './conditional-access-policies.ts';
+import { GraphAuthError } from './errors/graph-auth-error.ts';
+import { createGraphCredential, graphScope, readTokenClaims, trustedCas, type TokenCredential } from './graph-credential.ts';
+import { createGraphPacer } from './graph-pacer.ts';
+import { GraphRequester, emptyStats } from './graph-request.ts';
+import type { GraphClient } from './graph-types.ts';
+import * as locations from './named-locations.ts';
+
+export interface GraphClientDeps {
+  redis: Redis;
+  /** Redis key prefix (config `redis.prefix`); pacing keys are `<prefix>:graph:pace:<tenantId>`. */
+  prefix: string;
+  onThrottle?: 'wait' | 'throw';
+  /** Defaults to the target's client secret or certificate credential. */
+  credential?: TokenCredential;
+  retryPolicy?: Partial<RetryPolicy>;
+  replicationPolicy?: Partial<RetryPolicy>;
+  /** Per-attempt request timeout (default 30 s). */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Backoff for `1040 … does not exist` replication delays: ~1, 2, 4, 8, 16 s …, at most 2 minutes. */
+export const DEFAULT_REPLICATION_POLICY: RetryPolicy = Object.freeze({
+  maxAttempts: 10,
+  baseDelayMs: 1000,
+  minDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 30_000,
+  deadlineMs: 120_000,
+});
+
+export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): GraphClient {
+  registerSecret(target.clientSecret);
+  const logger = deps.logger ?? getLogger('graph');
+  const credential = deps.credential ?? createGraphCredential(target);
+  const scope = graphScope(target.cloud.graphBaseUrl);
+  const getToken = async (): Promise<string> => {
+    let token: string | undefined;
+    try {
+      token = (await credential.getToken(scope))?.token;
+    } catch (e) {
+      throw new GraphAuthError(
+        `cannot get a Graph token for target "${target.name}" (tenant ${target.tenantId}, app ${target.clientId}) from ${target.cloud.authorityHost}: ${(e as Error).message}`,
+        { cause: e, tenantId: target.tenantId, clientId: target.clientId },
+      );
+    }
+    if (!token) throw new GraphAuthError(`the credential returned no token for target "${target.name}"`);
+    registerSecret(token);
+    return token;
+  };
+  const stats = emptyStats();
+  const req = new GraphRequester({
+    graphBaseUrl: target.cloud.graphBaseUrl,
+    getToken,
+    pacer: createGraphPacer(deps.redis, deps.prefix, target.tenantId, target.rateLimit.requestsPerSecond),
+    onThrottle: deps.onThrottle ?? 'wait',
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
+    replicationPolicy: { ...DEFAULT_REPLICATION_POLICY, ...deps.replicationPolicy },
+    ca: trustedCas(target.tls.caFile),
+    verifyTls: target.tls.verify,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+    stats,
+    logger,
+  });
+
+  return {
+    stats,
+    async tokenTenantId() {
+      const tid = readTokenClaims(await getToken()).tid;
+      if (typeof tid !== 'string' || tid === '') throw new GraphAuthError('the access token carries no tenant id (tid claim)');
+      return tid;
+    },
+    listNamedLocations: () => locations.listNamedLocations(req),
+    getNamedLocation: (id) => locations.getNamedLocation(req, id),
+    createNamedLocation: (spec) => locations.createNamedLocation(req, spec),
+    updateNamedLocation: (id, spec) => locations.updateNamedLocation(req, id, spec),
+    deleteNamedLocation: (id, known) => locations.deleteNamedLocation(req, id, known),
+    listPolicies: () => policies.listPolicies(req),
+    getPolicy: (id) => policies.getPolicy(req, id),
+    createPolicy: (body) => policies.createPolicy(req, body),
+    updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
+    deletePolicy: (id) => policies.deletePolicy(req, id),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * The one place where Graph requests are sent, paced and retried.
+ *
+ * Endpoint: `{graphBaseUrl}/v1.0{path}` (or a verbatim `@odata.nextLink`). Headers: bearer token from
+ * the credential, `Prefer: include-unknown-enum-members` (so `linux` and other evolvable enum members
+ * are accepted and echoed), a fresh `client-request-id`. Every request first takes a tenant-wide slot
+ * from the Redis pacer (graph-pacer.ts).
+ *
+ * Retries (policy data from src/http/retry-policy.ts):
+ * - 429: wait `Retry-After` when present, else exponential backoff with full jitter; the wait is
+ *   recorded in Redis as a tenant-wide block so every process holds off. With `onThrottle: 'throw'`
+ *   the 429 (or a block recorded by another process) surfaces at once as GraphThrottledError.
+ * - 408/500/502/503/504 and network errors (reset, timeout, refused): same backoff, not tenant-wide.
+ * - GET, PATCH and DELETE are retried as such. A POST is retried only after its `recover` callback
+ *   (a listing by name) shows it did not happen; if it did, the found object is the result.
+ * - 400 whose message is `1040: NamedLocation with id … does not exist` (replication delay) is retried
+ *   with its own, bounded backoff (GraphNotReplicatedError when it never clears).
+ * - Any other 400/401/403/404/4xx fails at once with a typed error (graph-response.ts).
+ * The token never appears in errors or logs; it is registered as a secret on first use.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import got, { RequestError } from 'got';
+import type { Logger } from 'winston';
+import { computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
+import { registerSecret } from '../ops/secrets.ts';
+import { GraphNotReplicatedError } from './errors/graph-not-replicated-error.ts';
+import { GraphResponseError } from './errors/graph-response-error.ts';
+import { GraphThrottledError } from './errors/graph-throttled-error.ts';
+import { GraphUnavailableError } from './errors/graph-unavailable-error.ts';
+import type { GraphErrorInfo } from './errors/graph-http-error.ts';
+import type { GraphRequestStats } from './graph-types.ts';
+import type { GraphPacer } from './graph-pacer.ts';
+import { errorForStatus, isReplicationDelay, parseGraphErrorBody } from './graph-response.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface GraphRequestOptions {
+  body?: unknown;
+  /** POST only: called before a retry; a non-undefined result means the POST did happen (it becomes the result). */
+  recover?: () => Promise<unknown>;
+}
+
+export interface GraphResult {
+  status: number;
+  body: unknown;
+  /** Set when a POST's `recover` found the object after an ambiguous failure. */
+  recovered?: unknown;
+}
+
+export interface GraphRequesterDeps {
+  graphBaseUrl: string;
+  getToken: () => Promise<string>;
+  pacer: GraphPacer;
+  onThrottle: 'wait' | 'throw';
+  retryPolicy: RetryPolicy;
+  /** Backoff for the 1040 replication case; `maxAttempts` and `deadlineMs` bound it. */
+  replicationPolicy: RetryPolicy;
+  ca: string[] | undefined;
+  verifyTls: boolean;
+  timeoutMs: number;
+  stats: GraphRequestStats;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function emptyStats(): GraphRequestStats {
+  return { reads: 0, writes: 0, byMethodStatus: {}, throttled: 0, throttledMs: 0 };
+}
+
+export class GraphRequester {
+  private readonly base: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: GraphRequesterDeps) {
+    this.base = `${deps.graphBaseUrl.replace(/\/+$/, '')}/v1.0`;
+    this.sleep = deps.sleep ?? ((ms) => sleepMs(ms));
+  }
+
+  /** Path shown in errors and logs: below the base URL, query kept. */
+  private displayPath(pathOrUrl: string): string {
+    return pathOrUrl.startsWith(this.base) ? pathOrUrl.slice(this.base.length) : pathOrUrl.replace(/^https?:\/\/[^/]+/, '');
+  }
+
+  async request(method: HttpMethod, pathOrUrl: string, options: GraphRequestOptions = {}): Promise<GraphResult> {
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const path = this.displayPath(pathOrUrl);
+    const { retryPolicy, replicationPolicy } = this.deps;
+    const started = Date.now();
+    let attempt = 0;
+    let replicationAttempts = 0;
+    for (;;) {
+      attempt++;
+      await this.pace(method, path);
+      const outcome = await this.send(method, url, options.body);
+      const key = `${method} ${outcome.kind === 'network' ? 'ERR' : outcome.status}`;
+      this.deps.stats.byMethodStatus[key] = (this.deps.stats.byMethodStatus[key] ?? 0) + 1;
+      if (method === 'GET') this.deps.stats.reads++;
+      else this.deps.stats.writes++;
+
+      if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
+        return { status: outcome.status, body: parseBody(method, path, outcome.text) };
+      }
+      const errBody = outcome.kind === 'response' ? parseGraphErrorBody(outcome.text) : {};
+      const info: GraphErrorInfo = { status: outcome.kind === 'response' ? outcome.status : 0, method, path, attempts: attempt, ...errBody };
+      const elapsed = Date.now() - started;
+
+      if (outcome.kind === 'response' && outcome.status === 400 && isReplicationDelay(errBody)) {
+        replicationAttempts++;
+        const delay = equalJitterDelay(replicationAttempts, replicationPolicy);
+        if (replicationAttempts >= replicationPolicy.maxAttempts || elapsed + delay > replicationPolicy.deadlineMs) {
+          throw new GraphNotReplicatedError(info, elapsed);
+        }
+        this.deps.logger.warn('named location not replicated yet; retrying', { method, path, attempt, delayMs: delay });
+        await this.sleep(delay);
+        continue;
+      }
+
+      const retryable = outcome.kind === 'network' ? isRetryableNetworkCode(outcome.code) : isRetryableStatus(outcome.status);
+      if (!retryable) {
+        if (outcome.kind === 'network') {
+          throw new GraphUnavailableError({ ...info, graphMessage: outcome.message }, outcome.code);
+        }
+        throw errorForStatus(info);
+      }
+
+      const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter) : undefined;
+      const delay = computeRetryDelay(attempt, retryAfterMs, retryPolicy);
+      // A POST without a way to check whether it happened is never retried.
+      const exhausted =
+        delay === undefined ||
+        attempt >= retryPolicy.maxAttempts ||
+        elapsed + delay > retryPolicy.deadlineMs ||
+        (method === 'POST' && !options.recover);
+
+      if (outcome.kind === 'response' && outcome.status === 429) {
+        this.deps.stats.throttled++;
+        const wait = delay ?? retryAfterMs ?? retryPolicy.maxDelayMs;
+        const blocked = await this.deps.pacer.blockFor(wait);
+        this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: blocked });
+        if (this.deps.onThrottle === 'throw' || exhausted) throw new GraphThrottledError(info, blocked);
+      } else {
+        if (exhausted) throw new GraphUnavailableError(info, outcome.kind === 'network' ? outcome.code : undefined);
+        this.deps.logger.warn('Graph request failed; retrying', {
+          method,
+          path,
+          attempt,
+          status: info.status,
+          networkCode: outcome.kind === 'network' ? outcome.code : undefined,
+          delayMs: delay,
+        });
+        await this.sleep(delay);
+      }
+
+      if (method === 'POST' && options.recover) {
+        const found = await options.recover();
+        if (found !== undefined) {
+          this.deps.logger.info('POST had succeeded before its response was lost; using the existing object', { path });
+          return { status: 201, body: undefined, recovered: found };
+        }
+      }
+    }
+  }
+
+  /** Wait for a tenant-wide slot; a recorded block is waited out (wait) or surfaced (throw). */
+  private async pace(method: string, path: string): Promise<void> {
+    for (;;) {
+      const r = await this.deps.pacer.tryAcquire();
+      if (r.granted) {
+        if (r.waitMs > 0) await this.sleep(r.waitMs);
+        return;
+      }
+      if (this.deps.onThrottle === 'throw') {
+        throw new GraphThrottledError(
+          { status: 429, method, path, graphCode: 'TooManyRequests', graphMessage: 'tenant-wide throttle pause in force' },
+          r.blockedForMs,
+        );
+      }
+      this.deps.stats.throttledMs += r.blockedForMs;
+      await this.sleep(r.blockedForMs);
+    }
+  }
+
+  private async send(
+    method: HttpMethod,
+    url: string,
+    body: unknown,
+  ): Promise<{ kind: 'response'; status: number; text: string; retryAfter: string | undefined } | { kind: 'network'; code: string | undefined; message: string }> {
+    const token = await this.deps.getToken();
+    registerSecret(token);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      prefer: 'include-unknown-enum-members',
+      'client-request-id': randomUUID(),
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const t0 = Date.now();
+    try {
+      const res = await got(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        throwHttpErrors: false,
+        followRedirect: false,
+        retry: { limit: 0 },
+        timeout: { request: this.deps.timeoutMs },
+        responseType: 'text',
+        https: { rejectUnauthorized: this.deps.verifyTls, ...(this.deps.ca ? { certificateAuthority: this.deps.ca } : {}) },
+      });
+      const retryAfter = res.headers['retry-after'];
+      this.deps.logger.debug('graph request', { method, path: this.displayPath(url), status: res.statusCode, ms: Date.now() - t0 });
+      return { kind: 'response', status: res.statusCode, text: res.body, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+    } catch (e) {
+      if (e instanceof RequestError) {
+        this.deps.logger.debug('graph request network error', { method, path: this.displayPath(url), code: e.code, ms: Date.now() - t0 });
+        return { kind: 'network', code: e.code, message: e.message };
+      }
+      throw e;
+    }
+  }
+}
+
+function parseBody(method: string, path: string, text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GraphResponseError(method, path, 'body is not JSON');
+  }
+}
+
+/** Backoff for replication waits: between half and all of `base * 2^(n-1)`, capped. */
+export function equalJitterDelay(n: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, n - 1));
+  return Math.max(policy.minDelayMs, Math.round(ceiling / 2 + (random() * ceiling) / 2));
+}

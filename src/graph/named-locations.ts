@@ -1,0 +1,163 @@
+/**
+ * IP named locations: `/identity/conditionalAccess/namedLocations`.
+ *
+ * Permission: Policy.Read.All (reads); Policy.Read.All and Policy.ReadWrite.ConditionalAccess
+ * (writes). Responses: list 200 `{value, @odata.nextLink?}`; get 200; create 201 with the object;
+ * update and delete 204. Retries and pacing: graph-request.ts (429/5xx/network; POST only after a
+ * listing by name shows it did not happen).
+ *
+ * - list follows `@odata.nextLink` verbatim and keeps only `#microsoft.graph.ipNamedLocation`
+ *   (country locations share the collection).
+ * - update is a PATCH with `@odata.type` (Graph answers 1042 without it) and the FULL `ipRanges`:
+ *   Graph replaces the list wholesale.
+ * - delete first sets `isTrusted: false` when the location is trusted (Graph refuses to delete a
+ *   trusted location); deleting a location that is already gone (404) counts as done, so a retried
+ *   or repeated delete is harmless.
+ * - create after an ambiguous failure: the caller only creates when no location of that name exists
+ *   (reconcile's fresh lookup), so a location of that name found afterwards is the one we created.
+ */
+import { parseCidr } from './cidr-text.ts';
+import { GraphInputError } from './errors/graph-input-error.ts';
+import { GraphNotFoundError } from './errors/graph-not-found-error.ts';
+import { GraphResponseError } from './errors/graph-response-error.ts';
+import type { GraphRequester } from './graph-request.ts';
+import type { NamedLocation, NamedLocationSpec } from './graph-types.ts';
+
+export const IP_NAMED_LOCATION_TYPE = '#microsoft.graph.ipNamedLocation';
+export const IPV4_RANGE_TYPE = '#microsoft.graph.iPv4CidrRange';
+export const IPV6_RANGE_TYPE = '#microsoft.graph.iPv6CidrRange';
+export const MAX_RANGES_PER_LOCATION = 2000;
+const PATH = '/identity/conditionalAccess/namedLocations';
+
+export interface IpRangeJson {
+  '@odata.type': string;
+  cidrAddress?: string;
+  lowerAddress?: string;
+  upperAddress?: string;
+}
+
+export interface NamedLocationJson {
+  '@odata.type'?: string;
+  id: string;
+  displayName: string;
+  ipRanges?: IpRangeJson[];
+  isTrusted?: boolean;
+  createdDateTime?: string;
+  modifiedDateTime?: string | null;
+}
+
+export interface NamedLocationWriteJson {
+  '@odata.type': typeof IP_NAMED_LOCATION_TYPE;
+  displayName?: string;
+  ipRanges?: IpRangeJson[];
+  isTrusted?: boolean;
+}
+
+export interface CollectionJson<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+export function toNamedLocation(json: NamedLocationJson): NamedLocation {
+  return {
+    id: json.id,
+    displayName: json.displayName,
+    ipRanges: (json.ipRanges ?? []).map((r) => r.cidrAddress ?? `${r.lowerAddress ?? '?'}-${r.upperAddress ?? '?'}`),
+    isTrusted: json.isTrusted === true,
+    createdDateTime: json.createdDateTime ?? '',
+    modifiedDateTime: json.modifiedDateTime ?? null,
+  };
+}
+
+/** The wire body for a spec; throws GraphInputError naming the bad range or the count. */
+export function toNamedLocationJson(spec: NamedLocationSpec): NamedLocationWriteJson {
+  if (spec.displayName.trim() === '') throw new GraphInputError('named location displayName is empty');
+  if (spec.ipRanges.length === 0) {
+    throw new GraphInputError(`named location "${spec.displayName}": ipRanges is empty (Graph requires at least one range)`);
+  }
+  if (spec.ipRanges.length > MAX_RANGES_PER_LOCATION) {
+    throw new GraphInputError(
+      `named location "${spec.displayName}": ${spec.ipRanges.length} ranges, more than Graph's ${MAX_RANGES_PER_LOCATION} per location`,
+    );
+  }
+  const ipRanges = spec.ipRanges.map((cidr): IpRangeJson => {
+    const parsed = parseCidr(cidr);
+    if (!parsed) {
+      throw new GraphInputError(`named location "${spec.displayName}": "${cidr}" is not a CIDR (expected address/prefix)`, { cidr });
+    }
+    return { '@odata.type': parsed.family === 4 ? IPV4_RANGE_TYPE : IPV6_RANGE_TYPE, cidrAddress: cidr };
+  });
+  return { '@odata.type': IP_NAMED_LOCATION_TYPE, displayName: spec.displayName, isTrusted: spec.isTrusted, ipRanges };
+}
+
+function asLocationJson(method: string, path: string, body: unknown): NamedLocationJson {
+  const b = body as Partial<NamedLocationJson> | undefined;
+  if (!b || typeof b.id !== 'string' || typeof b.displayName !== 'string') {
+    throw new GraphResponseError(method, path, 'expected a named location with id and displayName');
+  }
+  return b as NamedLocationJson;
+}
+
+const isIp = (j: NamedLocationJson): boolean => j['@odata.type'] === IP_NAMED_LOCATION_TYPE;
+
+export async function listNamedLocations(req: GraphRequester): Promise<NamedLocation[]> {
+  const out: NamedLocation[] = [];
+  let next: string | undefined = PATH;
+  while (next) {
+    const { body } = await req.request('GET', next);
+    const page = body as Partial<CollectionJson<NamedLocationJson>> | undefined;
+    if (!page || !Array.isArray(page.value)) throw new GraphResponseError('GET', PATH, 'expected a collection with "value"');
+    for (const item of page.value) if (isIp(item)) out.push(toNamedLocation(asLocationJson('GET', PATH, item)));
+    next = page['@odata.nextLink'];
+  }
+  return out;
+}
+
+/** null when Graph answers 404 or the object is not an IP named location. */
+export async function getNamedLocation(req: GraphRequester, id: string): Promise<NamedLocation | null> {
+  const path = `${PATH}/${encodeURIComponent(id)}`;
+  try {
+    const { body } = await req.request('GET', path);
+    const json = asLocationJson('GET', path, body);
+    return isIp(json) ? toNamedLocation(json) : null;
+  } catch (e) {
+    if (e instanceof GraphNotFoundError) return null;
+    throw e;
+  }
+}
+
+export async function createNamedLocation(req: GraphRequester, spec: NamedLocationSpec): Promise<NamedLocation> {
+  const body = toNamedLocationJson(spec);
+  const recover = async (): Promise<NamedLocation | undefined> => {
+    const same = (await listNamedLocations(req)).filter((l) => l.displayName === spec.displayName);
+    return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
+  };
+  const res = await req.request('POST', PATH, { body, recover });
+  if (res.recovered !== undefined) return res.recovered as NamedLocation;
+  return toNamedLocation(asLocationJson('POST', PATH, res.body));
+}
+
+export async function updateNamedLocation(req: GraphRequester, id: string, spec: NamedLocationSpec): Promise<void> {
+  await req.request('PATCH', `${PATH}/${encodeURIComponent(id)}`, { body: toNamedLocationJson(spec) });
+}
+
+/** Delete; sets isTrusted false first when trusted. Pass `known` to skip the GET. Gone already = done. */
+export async function deleteNamedLocation(req: GraphRequester, id: string, known?: { isTrusted: boolean }): Promise<void> {
+  const path = `${PATH}/${encodeURIComponent(id)}`;
+  let trusted = known?.isTrusted;
+  if (trusted === undefined) {
+    const current = await getNamedLocation(req, id);
+    if (!current) return;
+    trusted = current.isTrusted;
+  }
+  if (trusted) {
+    const body: NamedLocationWriteJson = { '@odata.type': IP_NAMED_LOCATION_TYPE, isTrusted: false };
+    await req.request('PATCH', path, { body });
+  }
+  try {
+    await req.request('DELETE', path);
+  } catch (e) {
+    if (e instanceof GraphNotFoundError) return;
+    throw e;
+  }
+}
