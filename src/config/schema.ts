@@ -207,8 +207,12 @@ export const configSchema = z
             reconcile: z.number().int().min(1).max(64).default(2),
           })
           .default({ collect: 2, ingest: 4, reconcile: 2 }),
+        /** A job whose worker stops renewing its lock for this long (killed, frozen) is handed to another worker. */
+        lockDurationMs: z.number().int().min(1000).max(600_000).default(30_000),
+        /** How often workers look for such stalled jobs. */
+        stalledIntervalMs: z.number().int().min(1000).max(600_000).default(30_000),
       })
-      .default({ concurrency: { collect: 2, ingest: 4, reconcile: 2 } }),
+      .default({ concurrency: { collect: 2, ingest: 4, reconcile: 2 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
     dashboard: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),
