@@ -211,8 +211,20 @@ export const configSchema = z
         lockDurationMs: z.number().int().min(1000).max(600_000).default(30_000),
         /** How often workers look for such stalled jobs. */
         stalledIntervalMs: z.number().int().min(1000).max(600_000).default(30_000),
+        /** Each worker process serves /metrics, /healthz and /readyz here (port 0: not served). */
+        http: z
+          .strictObject({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(0).max(65535).default(9464),
+          })
+          .default({ host: '127.0.0.1', port: 9464 }),
       })
-      .default({ concurrency: { collect: 2, ingest: 4, reconcile: 2 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
+      .default({
+        concurrency: { collect: 2, ingest: 4, reconcile: 2 },
+        lockDurationMs: 30_000,
+        stalledIntervalMs: 30_000,
+        http: { host: '127.0.0.1', port: 9464 },
+      }),
     dashboard: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),

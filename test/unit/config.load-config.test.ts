@@ -88,7 +88,7 @@ describe('loadConfig', () => {
     expect(t.policy.users).toBeUndefined();
     expect(t.safety).toEqual({ minPrefixV4: 8, minPrefixV6: 8, allowReserved: false, neverBlock: [], maxRemovalFraction: 0.5, refuseEmpty: true });
     expect(cfg.dashboard).toEqual({ host: '127.0.0.1', port: 3000 });
-    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 2 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
+    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 2 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.targets[0]?.policy.applications.include)).toBe(true);
     expect(() => {
