@@ -1,0 +1,187 @@
+/**
+ * Types of the reconcile plan: what `planReconcile` takes (desired ranges, live Entra state, the
+ * owned-ranges record, flags) and what it returns (ordered Graph writes, per-location diff, policy
+ * field changes, overflow report, refusals). Everything here is plain data and JSON-serialisable, so
+ * `tq-entra plan --json` prints a Plan as is.
+ */
+import type { TargetConfig } from '../config/schema.ts';
+import type { ConditionalAccessPolicy, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
+import type { SyncError } from '../errors/sync-error.ts';
+
+/** One range the target should block: canonical CIDR, priority weight, the sources that contributed it. */
+export interface DesiredRange {
+  cidr: string;
+  /** Higher wins when over capacity (see src/pipeline/priority.ts). */
+  weight: number;
+  /** `source/collection` labels (or a file path) that contributed the range; used by the overflow report. */
+  sources: readonly string[];
+}
+
+/** A named location as read from Graph, with its ranges in canonical form (see read-live-state.ts). */
+export interface LiveLocation extends Omit<NamedLocation, 'ipRanges'> {
+  /** Canonical CIDRs (normalizeCidr of Graph's echo; an unparsable echo is kept verbatim). */
+  ranges: readonly string[];
+}
+
+export interface LiveState {
+  /** Every IP named location of the tenant (the plan picks the target's shards by name). */
+  locations: readonly LiveLocation[];
+  /** Every conditional access policy of the tenant (the plan picks the target's by display name). */
+  policies: readonly ConditionalAccessPolicy[];
+}
+
+export interface PlanInput {
+  target: TargetConfig;
+  /** Desired ranges, canonical and de-duplicated, neverBlock already subtracted, in a stable (address) order. */
+  desired: readonly DesiredRange[];
+  live: LiveState;
+  /** The owned-ranges record: canonical CIDRs this service wrote to the target earlier. */
+  owned: ReadonlySet<string>;
+  /** A manual run (CLI `plan`/`apply`): with `namedLocation.clearOnManualRun` the target holds exactly desired. */
+  manual: boolean;
+  /** Override the removal-fraction and empty-feed guards (never the tenant guard). */
+  force: boolean;
+  /** Tenant id (`tid`) of the Graph token. */
+  tokenTenantId: string;
+}
+
+/** How the new content of the target is computed. */
+export type PlanMode = 'mirror' | 'append' | 'clear';
+
+/** A placeholder for the id of a location created by this plan, resolved by apply: `{{shard:N}}`. */
+export type LocationRef = string;
+
+export interface CreateLocationStep {
+  kind: 'createLocation';
+  shard: number;
+  displayName: string;
+  ranges: string[];
+  isTrusted: boolean;
+  /** Owned-ranges record change once this write succeeds. */
+  ownedAdd: string[];
+  ownedRemove: string[];
+}
+
+export interface UpdateLocationStep {
+  kind: 'updateLocation';
+  shard: number;
+  id: string;
+  displayName: string;
+  /** The full new content (PATCH replaces ipRanges wholesale). */
+  ranges: string[];
+  isTrusted: boolean;
+  added: string[];
+  removed: string[];
+  ownedAdd: string[];
+  ownedRemove: string[];
+}
+
+export interface DeleteLocationStep {
+  kind: 'deleteLocation';
+  shard: number;
+  id: string;
+  displayName: string;
+  removed: string[];
+  ownedRemove: string[];
+}
+
+export interface CreatePolicyStep {
+  kind: 'createPolicy';
+  displayName: string;
+  /** Location ids may be `{{shard:N}}` placeholders for locations this plan creates. */
+  body: PolicyBody;
+}
+
+export interface UpdatePolicyStep {
+  /** `removeLocationFromPolicy`: the only change is dropping shards that are about to be deleted. */
+  kind: 'updatePolicy' | 'removeLocationFromPolicy';
+  id: string;
+  displayName: string;
+  body: PolicyBody;
+  changes: PolicyFieldChange[];
+}
+
+export interface DeletePolicyStep {
+  kind: 'deletePolicy';
+  id: string;
+  displayName: string;
+  reason: 'deleteExisting' | 'noRanges';
+}
+
+export type PlanStep =
+  | CreateLocationStep
+  | UpdateLocationStep
+  | DeleteLocationStep
+  | CreatePolicyStep
+  | UpdatePolicyStep
+  | DeletePolicyStep;
+
+export interface PolicyFieldChange {
+  /** Dotted path of the field, e.g. `conditions.clientAppTypes`. */
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface LocationDiff {
+  shard: number;
+  displayName: string;
+  /** Live id; undefined for a location this plan creates. */
+  id: string | undefined;
+  action: 'create' | 'update' | 'delete' | 'unchanged';
+  added: string[];
+  removed: string[];
+  /** Ranges in the location after the plan. */
+  size: number;
+}
+
+export interface OverflowReport {
+  /** Capacity of the target: maxLocations × maxRangesPerLocation. */
+  capacity: number;
+  /** Desired ranges left out. */
+  total: number;
+  /** Ranges left out per contributing source (a range with two sources counts for both). */
+  bySource: Record<string, number>;
+  /** Weight of the lowest-priority desired range kept (undefined when nothing was left out). */
+  cutoffWeight: number | undefined;
+  /** Up to 20 of the ranges left out, highest priority first. */
+  examples: string[];
+}
+
+export interface PlanSummary {
+  mode: PlanMode;
+  desired: number;
+  /** Ranges in the target's locations before and after. */
+  liveRanges: number;
+  finalRanges: number;
+  /** Ranges this service owns (before) and how many of them the plan removes from the target. */
+  owned: number;
+  ownedRemoved: number;
+  /** Ranges kept because they are not ours to remove (hand-added, or append mode). */
+  kept: number;
+  added: number;
+  removed: number;
+  /** Graph write requests the plan makes (location and policy POST/PATCH/DELETE). */
+  writes: number;
+}
+
+export interface Plan {
+  target: string;
+  summary: PlanSummary;
+  steps: PlanStep[];
+  locations: LocationDiff[];
+  policy: {
+    /** Live id of the policy this plan manages (the oldest with the name), if any. */
+    id: string | undefined;
+    action: 'create' | 'update' | 'recreate' | 'delete' | 'unchanged';
+    changes: PolicyFieldChange[];
+  };
+  overflow: OverflowReport;
+  /** Record changes to make once every step succeeded (stale owned entries no longer in the target). */
+  ownedCleanup: string[];
+  /** With `clear` mode the owned record becomes exactly the final content once every step succeeded. */
+  ownedReplace: string[] | undefined;
+  warnings: string[];
+  /** Safety refusals: when non-empty, apply writes nothing and throws the first. */
+  refusals: SyncError[];
+}

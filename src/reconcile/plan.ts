@@ -1,0 +1,230 @@
+/**
+ * planReconcile: the pure heart of reconcile. (target config, desired ranges, live Entra state,
+ * owned-ranges record, flags, token tenant) → Plan: the ordered Graph writes, the per-location diff,
+ * the policy field changes, the overflow report and any safety refusal. No I/O; deterministic.
+ *
+ * Step order (each step is one Graph write):
+ *   1. create locations (new shards), 2. update locations that gain ranges, 3. update locations that
+ *   only lose ranges (so a range moving between shards is never briefly unblocked), 4. policy:
+ *   delete (deleteExisting, or nothing left to block) / create / update, referencing the final shards,
+ *   5. delete emptied shards (they are out of the policy by then; Graph refuses to delete a
+ *   referenced location).
+ *
+ * Policy choices: the policy is the oldest with the configured display name (several → a warning;
+ * with deleteExisting the others are deleted too). `deleteExisting` deletes and re-creates the policy
+ * when its managed body differs (or duplicates exist); an unchanged policy is left alone so a run
+ * with no change makes zero writes. When the target ends with no range at all the policy is deleted
+ * (a location condition with no location would block everyone). A shard to delete that another
+ * policy still references is left as it is, with a warning.
+ *
+ * Safety refusals (apply throws the first; the plan is still computed so `plan` can show it):
+ *   ERR_SAFETY_TENANT  the token's tenant differs from target.tenantId (checked when tenantId is a
+ *                      GUID; a domain-name tenantId cannot be compared and yields a warning). Never forced.
+ *   ERR_SAFETY_EMPTY   desired is empty with safety.refuseEmpty (unless force).
+ *   ERR_SAFETY_REMOVAL the plan removes more than safety.maxRemovalFraction of the owned ranges present
+ *                      in the target, in any mode (unless force).
+ */
+import type { SyncError } from '../errors/sync-error.ts';
+import type { ConditionalAccessPolicy } from '../graph/graph-types.ts';
+import { SafetyEmptyError } from './errors/safety-empty-error.ts';
+import { SafetyRemovalError } from './errors/safety-removal-error.ts';
+import { SafetyTenantError } from './errors/safety-tenant-error.ts';
+import { byAge, planLocations, selectShards, type LocationPlan } from './plan-locations.ts';
+import type { LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
+import { buildPolicyBody, diffPolicy, onlyRemovesLocations } from './policy-body.ts';
+import { shardName, shardRef } from './shard-names.ts';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function planMode(input: Pick<PlanInput, 'target' | 'manual'>): PlanMode {
+  return input.manual && input.target.namedLocation.clearOnManualRun ? 'clear' : input.target.mode;
+}
+
+function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
+  const bySource: Record<string, number> = {};
+  for (const d of loc.dropped) for (const s of d.sources) bySource[s] = (bySource[s] ?? 0) + 1;
+  if (loc.droppedKept.length > 0) bySource['(kept live ranges)'] = loc.droppedKept.length;
+  return {
+    capacity,
+    total: loc.dropped.length + loc.droppedKept.length,
+    bySource,
+    cutoffWeight: loc.cutoffWeight,
+    examples: [...loc.dropped.slice(0, 20).map((d) => d.cidr), ...loc.droppedKept.slice(0, Math.max(0, 20 - loc.dropped.length))],
+  };
+}
+
+function refusals(input: PlanInput, loc: LocationPlan, warnings: string[]): SyncError[] {
+  const { target } = input;
+  const out: SyncError[] = [];
+  if (GUID.test(target.tenantId)) {
+    if (target.tenantId.toLowerCase() !== input.tokenTenantId.toLowerCase()) {
+      out.push(new SafetyTenantError(target.name, target.tenantId, input.tokenTenantId));
+    }
+  } else {
+    warnings.push(`tenantId "${target.tenantId}" is not a GUID: the token's tenant (${input.tokenTenantId}) could not be checked`);
+  }
+  if (!input.force && input.desired.length === 0 && target.safety.refuseEmpty) out.push(new SafetyEmptyError(target.name));
+  const fraction = loc.ownedLive === 0 ? 0 : loc.ownedRemoved / loc.ownedLive;
+  if (!input.force && fraction > target.safety.maxRemovalFraction) {
+    out.push(new SafetyRemovalError(target.name, loc.ownedRemoved, loc.ownedLive, target.safety.maxRemovalFraction));
+  }
+  return out;
+}
+
+export function planReconcile(input: PlanInput): Plan {
+  const { target, owned } = input;
+  const nl = target.namedLocation;
+  const mode = planMode(input);
+  const warnings: string[] = [];
+
+  const { shards, duplicates } = selectShards(nl.name, input.live.locations);
+  for (const d of duplicates) {
+    warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
+  }
+  const loc = planLocations({
+    shards,
+    desired: input.desired,
+    owned,
+    mode,
+    maxRangesPerLocation: nl.maxRangesPerLocation,
+    maxLocations: nl.maxLocations,
+    isTrusted: nl.isTrusted,
+  });
+  const capacity = nl.maxRangesPerLocation * nl.maxLocations;
+  if (loc.dropped.length > 0) {
+    warnings.push(`${loc.dropped.length} desired range(s) do not fit in ${nl.maxLocations} location(s) of ${nl.maxRangesPerLocation}; the highest-priority ranges were kept`);
+  }
+  if (loc.droppedKept.length > 0) {
+    warnings.push(`${loc.droppedKept.length} range(s) not managed by this service no longer fit the configured capacity and are removed`);
+  }
+
+  // Policy: ours is the oldest with the configured name.
+  const ours = input.live.policies.filter((p) => p.displayName === target.policy.name).sort(byAge);
+  const chosen: ConditionalAccessPolicy | undefined = ours[0];
+  if (ours.length > 1) {
+    warnings.push(`${ours.length} policies are named "${target.policy.name}"; managing the oldest (${chosen?.id})`);
+  }
+
+  const finalIds = loc.outcomes
+    .filter((o) => o.action !== 'delete')
+    .map((o) => o.live?.id ?? shardRef(o.index));
+  const policySteps: PlanStep[] = [];
+  let policyAction: Plan['policy']['action'] = 'unchanged';
+  let policyChanges: Plan['policy']['changes'] = [];
+  const touchedPolicies = new Set<string>();
+  if (loc.final.size === 0) {
+    const victims = target.policy.deleteExisting ? ours : ours.slice(0, 1);
+    for (const p of victims) {
+      policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'noRanges' });
+      touchedPolicies.add(p.id);
+    }
+    if (victims.length > 0) policyAction = 'delete';
+  } else if (!chosen) {
+    const body = buildPolicyBody(target.policy, finalIds, undefined);
+    policySteps.push({ kind: 'createPolicy', displayName: body.displayName, body });
+    policyAction = 'create';
+  } else {
+    const body = buildPolicyBody(target.policy, finalIds, chosen);
+    policyChanges = diffPolicy(body, chosen);
+    if (target.policy.deleteExisting && (policyChanges.length > 0 || ours.length > 1)) {
+      for (const p of ours) {
+        policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'deleteExisting' });
+        touchedPolicies.add(p.id);
+      }
+      const fresh = buildPolicyBody(target.policy, finalIds, undefined);
+      policySteps.push({ kind: 'createPolicy', displayName: fresh.displayName, body: fresh });
+      policyAction = 'recreate';
+    } else if (policyChanges.length > 0) {
+      const kind = onlyRemovesLocations(policyChanges) ? 'removeLocationFromPolicy' : 'updatePolicy';
+      policySteps.push({ kind, id: chosen.id, displayName: chosen.displayName, body, changes: policyChanges });
+      touchedPolicies.add(chosen.id);
+      policyAction = 'update';
+    }
+  }
+
+  // Shards still referenced by a policy we do not rewrite cannot be deleted: leave them as they are.
+  const referencedElsewhere = new Map<string, string>();
+  for (const p of input.live.policies) {
+    // Policies we rewrite or delete drop the shard first; ours, unchanged, cannot reference a deleted shard.
+    if (touchedPolicies.has(p.id)) continue;
+    const l = p.conditions.locations;
+    for (const id of [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])]) referencedElsewhere.set(id.toLowerCase(), p.displayName);
+  }
+
+  const creates: PlanStep[] = [];
+  const gains: PlanStep[] = [];
+  const losses: PlanStep[] = [];
+  const deletes: PlanStep[] = [];
+  const locations: LocationDiff[] = [];
+  const stuck = new Set<string>();
+  const ownedOf = (rs: readonly string[]) => rs.filter((r) => loc.selected.has(r));
+  const ownedGone = (rs: readonly string[]) => rs.filter((r) => owned.has(r) && !loc.final.has(r));
+  for (const o of loc.outcomes) {
+    const displayName = o.live?.displayName ?? shardName(nl.name, o.index);
+    let action = o.action;
+    if (o.action === 'create') {
+      creates.push({ kind: 'createLocation', shard: o.index, displayName, ranges: o.content, isTrusted: nl.isTrusted, ownedAdd: ownedOf(o.content), ownedRemove: [] });
+    } else if (o.action === 'update' && o.live) {
+      const step: PlanStep = {
+        kind: 'updateLocation',
+        shard: o.index,
+        id: o.live.id,
+        displayName,
+        ranges: o.content,
+        isTrusted: nl.isTrusted,
+        added: o.added,
+        removed: o.removed,
+        ownedAdd: ownedOf(o.added),
+        ownedRemove: ownedGone(o.removed),
+      };
+      (o.added.length > 0 ? gains : losses).push(step);
+    } else if (o.action === 'delete' && o.live) {
+      const by = referencedElsewhere.get(o.live.id.toLowerCase());
+      if (by !== undefined) {
+        warnings.push(`named location "${displayName}" is referenced by policy "${by}" and is left as it is instead of being deleted`);
+        for (const r of o.live.ranges) stuck.add(r);
+        action = 'unchanged';
+      } else {
+        deletes.push({ kind: 'deleteLocation', shard: o.index, id: o.live.id, displayName, removed: o.removed, ownedRemove: ownedGone(o.removed) });
+      }
+    }
+    locations.push({
+      shard: o.index,
+      displayName,
+      id: o.live?.id,
+      action,
+      added: action === 'unchanged' ? [] : o.added,
+      removed: action === 'unchanged' ? [] : o.removed,
+      size: action === 'unchanged' ? (o.live?.ranges.length ?? 0) : o.content.length,
+    });
+  }
+
+  const steps = [...creates, ...gains, ...losses, ...policySteps, ...deletes];
+  const refused = refusals(input, loc, warnings);
+  const ownedCleanup: string[] = [];
+  for (const r of owned) if (!loc.final.has(r) && !stuck.has(r)) ownedCleanup.push(r);
+
+  return {
+    target: target.name,
+    summary: {
+      mode,
+      desired: input.desired.length,
+      liveRanges: loc.liveRanges,
+      finalRanges: loc.final.size,
+      owned: owned.size,
+      ownedRemoved: loc.ownedRemoved,
+      kept: loc.kept,
+      added: loc.added,
+      removed: loc.removed,
+      writes: steps.length,
+    },
+    steps,
+    locations,
+    policy: { id: chosen?.id, action: policyAction, changes: policyChanges },
+    overflow: overflowReport(capacity, loc),
+    ownedCleanup,
+    ownedReplace: mode === 'clear' ? [...loc.selected] : undefined,
+    warnings,
+    refusals: refused,
+  };
+}
