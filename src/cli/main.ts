@@ -2,13 +2,16 @@
  * `tq-entra`: the command-line entry point. One file per subcommand in src/cli/, each exporting a
  * `register…` function that adds itself to the program. Exit status: 0 success, 1 runtime failure,
  * 2 usage or configuration error (nothing was touched).
+ *
+ * Subcommand modules are loaded lazily from the COMMANDS table: a run of `tq-entra ranges merge` loads
+ * only the range engine, not BullMQ, Azure identity or express (start-up time matters for piping).
+ * `--help` and unknown commands load them all.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
 import { redactString } from '../ops/secrets.ts';
-import { registerConfigCommand } from './config-check.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -24,7 +27,22 @@ export interface CommandContext {
   exitCode: number;
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+type Register = (program: Command, ctx: CommandContext) => void;
+
+/** Top-level subcommand name → loader of its register function. Keep in alphabetical order. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  config: async () => (await import('./config-check.ts')).registerConfigCommand,
+};
+
+/** The register functions to load for argv: only the named subcommand when it is known. */
+async function loadRegisters(argv: readonly string[]): Promise<Register[]> {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const loader = first === undefined ? undefined : COMMANDS[first];
+  const loaders = loader ? [loader] : Object.values(COMMANDS);
+  return Promise.all(loaders.map((l) => l()));
+}
+
+export function buildProgram(ctx: CommandContext, registers: readonly Register[]): Command {
   const program = new Command('tq-entra')
     .description('Keep a Microsoft Entra ID block list in step with ThreatQ threat intelligence.')
     .version(packageVersion(), '-V, --version')
@@ -34,7 +52,7 @@ export function buildProgram(ctx: CommandContext): Command {
     writeOut: (s) => process.stdout.write(s),
     writeErr: (s) => process.stderr.write(s),
   });
-  registerConfigCommand(program, ctx);
+  for (const register of registers) register(program, ctx);
   // Every subcommand inherits exitOverride so usage errors reach main() as CommanderError.
   for (const c of program.commands) applyExitOverride(c);
   return program;
@@ -47,8 +65,8 @@ function applyExitOverride(cmd: Command): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const ctx: CommandContext = { exitCode: EXIT_OK };
-  const program = buildProgram(ctx);
   try {
+    const program = buildProgram(ctx, await loadRegisters(argv));
     await program.parseAsync([...argv]);
     return ctx.exitCode;
   } catch (e) {
