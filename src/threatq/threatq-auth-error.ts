@@ -11,6 +11,7 @@ export class ThreatQAuthError extends SyncError {
   constructor(ctx: ThreatQErrorContext, problem: string, hint: string, options: { cause?: unknown } = {}) {
     super('ERR_THREATQ_AUTH', `ThreatQ instance ${ctx.instance}: ${problem}${describeRequest(ctx)}. ${hint}`, {
       cause: options.cause,
+      retryable: false,
       details: contextDetails(ctx),
     });
     this.context = ctx;

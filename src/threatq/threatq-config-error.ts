@@ -6,6 +6,6 @@ import { SyncError } from '../errors/sync-error.ts';
 
 export class ThreatQConfigError extends SyncError {
   constructor(instance: string, problem: string, options: { cause?: unknown } = {}) {
-    super('ERR_THREATQ_CONFIG', `ThreatQ instance ${instance}: ${problem}`, { cause: options.cause, details: { instance } });
+    super('ERR_THREATQ_CONFIG', `ThreatQ instance ${instance}: ${problem}`, { cause: options.cause, retryable: false, details: { instance } });
   }
 }

@@ -13,7 +13,7 @@ export class ThreatQForbiddenError extends SyncError {
       'ERR_THREATQ_FORBIDDEN',
       `${describeSubject(ctx)}: access denied${describeRequest(ctx)}. ` +
         'Check that the collection is shared with this API user and that its role may read the Threat Library.',
-      { cause: options.cause, details: contextDetails(ctx) },
+      { cause: options.cause, retryable: false, details: contextDetails(ctx) },
     );
     this.context = ctx;
   }

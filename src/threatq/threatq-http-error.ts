@@ -13,6 +13,7 @@ export class ThreatQHttpError extends SyncError {
     const said = serverMessage ? `: ${serverMessage}` : '';
     super('ERR_THREATQ_HTTP', `${describeSubject(ctx)}: request rejected${describeRequest(ctx)}${said}. ${hint}`, {
       cause: options.cause,
+      retryable: false,
       details: contextDetails(ctx),
     });
     this.context = ctx;

@@ -14,7 +14,7 @@ export class ThreatQNotFoundError extends SyncError {
         ? `ThreatQ instance ${ctx.instance}: the requested object was not found${describeRequest(ctx)}. Check the instance URL (with or without /api) and the ThreatQ version.`
         : `collection ${ctx.collection} on ${ctx.instance} was not found or is not shared with this API user${describeRequest(ctx)}. ` +
           'Check the collection id (the data collection hash) and share the collection with the user or OAuth client the service signs in as.';
-    super('ERR_THREATQ_NOT_FOUND', message, { cause: options.cause, details: contextDetails(ctx) });
+    super('ERR_THREATQ_NOT_FOUND', message, { cause: options.cause, retryable: false, details: contextDetails(ctx) });
     this.context = ctx;
   }
 }

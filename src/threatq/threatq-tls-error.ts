@@ -13,7 +13,7 @@ export class ThreatQTlsError extends SyncError {
       'ERR_THREATQ_TLS',
       `ThreatQ instance ${ctx.instance}: the server certificate could not be verified (${tlsCode})${describeRequest(ctx)}. ` +
         "Set tls.caFile to a PEM file with the instance's CA certificate (or, only for testing, tls.verify: false).",
-      { cause: options.cause, details: { ...contextDetails(ctx), tlsCode } },
+      { cause: options.cause, retryable: false, details: { ...contextDetails(ctx), tlsCode } },
     );
     this.context = ctx;
   }

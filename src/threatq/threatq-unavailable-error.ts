@@ -15,7 +15,7 @@ export class ThreatQUnavailableError extends SyncError {
       'ERR_THREATQ_UNAVAILABLE',
       `${describeSubject(ctx)}: gave up after ${attempts} attempt(s)${describeRequest(ctx)}: ${why}. ` +
         'Check that the instance is reachable (URL, proxy settings) and not overloaded; the run can be retried later.',
-      { cause: options.cause, details: { ...contextDetails(ctx), attempts } },
+      { cause: options.cause, retryable: true, details: { ...contextDetails(ctx), attempts } },
     );
     this.context = ctx;
     this.attempts = attempts;

@@ -1,0 +1,136 @@
+/**
+ * Emulated ThreatQ data endpoints (reference §9.2, §9.4), all behind `Authorization: Bearer <token>`
+ * (exactly `Bearer`; ThreatQ rejects `bearer`), else 401 `{"errors":["Unauthenticated."]}`:
+ * - GET /api/indicators/query/hash/{id}?limit&sort&cursorMark[&offset][&fields]: stateless cursors
+ *   (cursor-mark.ts), `{total, limit, nextCursorMark, data}`; exhausted → `data: []` (or `{}`) with the
+ *   cursor sent. Unknown or unshared collection → 404 (or the collection's deniedStatus) `Object does
+ *   not exist.`; bad limit/cursor/sort → 400.
+ * - GET /api/indicator/types[/{id}], /api/indicator/statuses[/{id}] with name/limit/offset.
+ * - GET /api/indicators/{id}[?with=score,…] → `{data}`; score as an object when `with` has `score`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from './emulator-context.ts';
+import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
+import type { TokenGrant } from './emulator-tokens.ts';
+import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
+import { hash32 } from './indicator-generator.ts';
+
+const bad = (message: string) => new EmulatorHttpError(400, errorsBody(message));
+const notFound = () => new EmulatorHttpError(404, errorsBody('Object does not exist.'));
+
+function authenticate(ctx: EmulatorContext, req: IncomingMessage): TokenGrant {
+  const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  const grant = m?.[1] === undefined ? undefined : ctx.tokens.check(m[1]);
+  if (!grant) throw new EmulatorHttpError(401, errorsBody('Unauthenticated.'));
+  return grant;
+}
+
+function intParam(url: URL, name: string, dflt: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(`The ${name} must be an integer between ${min} and ${max}.`);
+  return n;
+}
+
+/** The JSON of row `r` as the collection endpoint returns it. */
+export function indicatorJson(ctx: EmulatorContext, r: number, withScoreObject: boolean): Record<string, unknown> {
+  const rec = ctx.store.record(r);
+  const b = ctx.behaviour;
+  const updated = formatTime(rec.updatedAt);
+  const created = formatTime(rec.createdAt);
+  const scoreObject = {
+    id: rec.id,
+    indicator_id: rec.id,
+    generated_score: rec.score === null ? null : rec.score.toFixed(2),
+    manual_score: null,
+    score_config_hash: 'emulator',
+    created_at: created,
+    updated_at: updated,
+  };
+  const out: Record<string, unknown> = { id: rec.id, value: rec.value, class: rec.type.class, type_id: rec.type.id };
+  if (!b.idsOnly) out['type'] = { id: rec.type.id, name: rec.type.name, class: rec.type.class };
+  out['status_id'] = rec.status.id;
+  if (!b.idsOnly) out['status'] = { id: rec.status.id, name: rec.status.name, description: rec.status.description };
+  out['score'] = b.scoreAsObject || withScoreObject ? scoreObject : rec.score;
+  out['hash'] = [1, 2, 3, 4].map((s) => hash32(rec.id, s).toString(16).padStart(8, '0')).join('');
+  Object.assign(out, { description: null, created_at: created, updated_at: updated, published_at: created, touched_at: updated, adversaries: [] });
+  return out;
+}
+
+function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url: URL, res: ServerResponse): void {
+  const collection = ctx.store.collections.get(id);
+  if (!collection) throw notFound();
+  if (collection.sharedWith !== undefined && !collection.sharedWith.includes(grant.principal)) {
+    throw collection.deniedStatus === 403 ? new EmulatorHttpError(403, errorsBody('This action is unauthorized.')) : notFound();
+  }
+  const limit = intParam(url, 'limit', 100, 1, 10_000);
+  const keys = parseSort(url.searchParams.get('sort'));
+  if (!keys) throw bad('The sort field is invalid (expected updated_at, created_at or id, optionally prefixed with -).');
+  const store = ctx.store;
+  const order = store.order(keys);
+  const cursorMark = url.searchParams.get('cursorMark');
+  let pos = 0;
+  let skip = 0;
+  if (cursorMark === null) skip = intParam(url, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  else if (cursorMark !== '*') {
+    const key = decodeCursor(keys, cursorMark);
+    if (!key) throw bad('The cursor mark is invalid.');
+    pos = store.positionAfter(order, keys, key.values, key.id);
+  }
+  const data: Record<string, unknown>[] = [];
+  let last = -1;
+  for (; pos < order.length && data.length < limit; pos++) {
+    const r = order[pos] ?? 0;
+    if (!store.inCollection(collection, r)) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    data.push(indicatorJson(ctx, r, false));
+    last = r;
+  }
+  const total = store.total(id, collection);
+  const next = last < 0 ? (cursorMark ?? '*') : encodeCursor(keys, store.keyOf(last, keys), store.rows.id[last] ?? 0);
+  const empty = data.length === 0 && ctx.behaviour.emptyPageDataAsObject;
+  sendJson(res, 200, { total, limit, nextCursorMark: next, data: empty ? {} : data });
+}
+
+function lookup(ctx: EmulatorContext, kind: 'types' | 'statuses', rest: string, url: URL, res: ServerResponse): void {
+  const items: { id: number; name: string }[] = kind === 'types' ? ctx.store.types : ctx.store.statuses;
+  const stamp = '2020-01-01 00:00:00';
+  const shape = (t: { id: number; name: string }) =>
+    kind === 'types'
+      ? { ...t, score: null, wildcard_matching: 'Y', created_at: stamp, updated_at: stamp }
+      : { ...t, user_editable: 'N', visible: 'Y', protected: 'Y', created_at: stamp, updated_at: stamp };
+  if (rest !== '') {
+    const item = items.find((t) => String(t.id) === rest);
+    if (!item) throw notFound();
+    sendJson(res, 200, { data: shape(item) });
+    return;
+  }
+  const name = url.searchParams.get('name');
+  const matching = name === null ? items : items.filter((t) => t.name === name);
+  const offset = intParam(url, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = intParam(url, 'limit', 500, 1, 10_000);
+  sendJson(res, 200, { total: matching.length, offset, limit, data: matching.slice(offset, offset + limit).map(shape) });
+}
+
+/** Route a request under /api (other than /api/token). */
+export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const grant = authenticate(ctx, req);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (req.method !== 'GET') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
+  let m = /^\/api\/indicators\/query\/hash\/([^/]+)$/.exec(path);
+  if (m?.[1] !== undefined) return collectionPage(ctx, grant, decodeURIComponent(m[1]), url, res);
+  m = /^\/api\/indicator\/(types|statuses)(?:\/([^/]+))?$/.exec(path);
+  if (m?.[1] !== undefined) return lookup(ctx, m[1] as 'types' | 'statuses', m[2] ?? '', url, res);
+  m = /^\/api\/indicators\/(\d+)$/.exec(path);
+  if (m?.[1] !== undefined) {
+    const r = ctx.store.rows.rowById.get(Number(m[1]));
+    if (r === undefined) throw notFound();
+    const withScore = (url.searchParams.get('with') ?? '').split(',').includes('score');
+    return sendJson(res, 200, { data: indicatorJson(ctx, r, withScore) });
+  }
+  throw notFound();
+}

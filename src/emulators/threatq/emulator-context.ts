@@ -1,0 +1,59 @@
+/**
+ * The mutable state shared by the ThreatQ emulator's route handlers: data store, tokens, behaviour
+ * switches, injected faults and the request log. Emulator-only.
+ */
+import type { EmulatorStore } from './emulator-store.ts';
+import type { EmulatorTokens } from './emulator-tokens.ts';
+import type { ThreatQSeed } from './emulator-seed.ts';
+
+/** Behaviour switches (all settable at start and through POST /__emulator/config). */
+export interface EmulatorBehaviour {
+  /** Access token lifetime in seconds (expires_in). Default 3600. */
+  tokenTtlSeconds: number;
+  /** Answer `token_type: "bearer"` (lower case, as some versions/mocks do). Default false. */
+  lowercaseTokenType: boolean;
+  /** Return `"data": {}` instead of `[]` on the exhausted page (Elastic's mock). Default false. */
+  emptyPageDataAsObject: boolean;
+  /** Indicators carry only `type_id` / `status_id`, no embedded type/status objects. Default false. */
+  idsOnly: boolean;
+  /** `score` as the object form `{generated_score, manual_score, …}` instead of a number. Default false. */
+  scoreAsObject: boolean;
+}
+
+/** An injected fault (POST /__emulator/faults). `path` matches as a prefix of the request path. */
+export interface EmulatorFault {
+  match?: { method?: string; path?: string };
+  /** Answer with this status (429, 500, 503, …); without it, only the delay applies. */
+  status?: number;
+  /** How many matching requests it affects. Default 1. */
+  times?: number;
+  /** Retry-After header value in seconds. */
+  retryAfter?: number;
+  /** Wait this long before answering (a slow response). */
+  delayMs?: number;
+}
+
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Authorization scheme as sent (`Bearer`, `bearer`, `Basic`, …) or `none`. */
+  auth: string;
+  /** `grant_type` of token requests. */
+  grant?: string;
+  /** True when an injected fault produced the answer. */
+  fault?: boolean;
+}
+
+export interface EmulatorContext {
+  store: EmulatorStore;
+  tokens: EmulatorTokens;
+  behaviour: EmulatorBehaviour;
+  faults: EmulatorFault[];
+  log: RequestLogEntry[];
+  idOffset: number;
+  applySeed(seed: ThreatQSeed, replace: boolean): void;
+  reset(): void;
+}

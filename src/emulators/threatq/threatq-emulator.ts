@@ -1,0 +1,267 @@
+/**
+ * A faithful local ThreatQ API emulator (reference threatq-api.md §9) for tests, the demo and
+ * benchmarks: `startThreatQEmulator(options)` serves HTTP (or HTTPS with `tls: {key, cert}`) on
+ * 127.0.0.1 and returns a handle with the URL, the credentials it accepts and programmatic controls
+ * mirroring `/__emulator/*`.
+ *
+ * Data: a fixture (`seedFile`, JSON in the ThreatQSeed format), a seed object, and/or a deterministic
+ * generator (`generate: {count, seed}`). Defaults: one user and one OAuth client (emulator-seed.ts),
+ * the types IP Address … Email Address and statuses Active … Whitelisted with per-instance ids shifted
+ * by `idOffset` (default 40), collections `6d4c1f0e2b9a8c7d` (everything) and `a1b2c3d4e5f6` (every
+ * third indicator) unless the seed names its own.
+ * Faults (`/__emulator/faults`) apply to `/api/*` requests only; the request log keeps the last
+ * `requestLogLimit` (default 10,000) requests.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { addFaults, mutateIndicator, type IndicatorPatch } from './control-routes.ts';
+import { handleControl } from './control-routes.ts';
+import type { EmulatorBehaviour, EmulatorContext, EmulatorFault, RequestLogEntry } from './emulator-context.ts';
+import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
+import {
+  DEFAULT_CLIENTS,
+  DEFAULT_COLLECTIONS,
+  DEFAULT_STATUSES,
+  DEFAULT_TYPES,
+  DEFAULT_USERS,
+  firstIndicatorIdFor,
+  statusIdFor,
+  typeIdFor,
+  type SeedClient,
+  type SeedUser,
+  type ThreatQSeed,
+} from './emulator-seed.ts';
+import { EmulatorStore, type IndicatorRecord } from './emulator-store.ts';
+import { EmulatorTokens } from './emulator-tokens.ts';
+import { handleData } from './data-routes.ts';
+import { GENERATOR_BASE_EPOCH, fillGenerated } from './indicator-generator.ts';
+import { parseTime } from './cursor-mark.ts';
+import { handleToken } from './token-routes.ts';
+
+export interface ThreatQEmulatorOptions extends Partial<EmulatorBehaviour> {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  host?: string;
+  /** Shifts type, status and indicator ids so that instances differ. Default 40. */
+  idOffset?: number;
+  /** Seed data (merged over the defaults). */
+  seed?: ThreatQSeed;
+  /** A JSON fixture in the ThreatQSeed format, read at start. */
+  seedFile?: string;
+  /** Generate N indicators (overrides seed.generate). */
+  generate?: { count: number; seed?: number };
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
+  requestLogLimit?: number;
+}
+
+export interface ThreatQEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (the client appends /api). */
+  url: string;
+  port: number;
+  context: EmulatorContext;
+  users: readonly SeedUser[];
+  clients: readonly SeedClient[];
+  collections: readonly string[];
+  addFault(fault: EmulatorFault): void;
+  expireTokens(): number;
+  mutate(id: number, patch: IndicatorPatch): void;
+  seed(seed: ThreatQSeed): void;
+  configure(behaviour: Partial<EmulatorBehaviour>): void;
+  reset(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  /** Every indicator of a collection (or of the instance), in id order: the ground truth for tests. */
+  indicators(collectionId?: string): Generator<IndicatorRecord>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
+  tokenTtlSeconds: 3600,
+  lowercaseTokenType: false,
+  emptyPageDataAsObject: false,
+  idsOnly: false,
+  scoreAsObject: false,
+};
+
+function loadSeed(options: ThreatQEmulatorOptions): ThreatQSeed {
+  let fromFile: ThreatQSeed = {};
+  if (options.seedFile !== undefined) {
+    try {
+      fromFile = JSON.parse(readFileSync(options.seedFile, 'utf8')) as ThreatQSeed;
+    } catch (e) {
+      throw new Error(`ThreatQ emulator: cannot load seed file ${options.seedFile}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  const seed: ThreatQSeed = { ...fromFile, ...options.seed };
+  if (options.generate !== undefined) seed.generate = options.generate;
+  return {
+    users: seed.users ?? [...DEFAULT_USERS],
+    clients: seed.clients ?? [...DEFAULT_CLIENTS],
+    types: seed.types ?? [...DEFAULT_TYPES],
+    statuses: seed.statuses ?? [...DEFAULT_STATUSES],
+    indicators: seed.indicators ?? [],
+    ...(seed.generate ? { generate: seed.generate } : {}),
+    collections: seed.collections ?? { ...DEFAULT_COLLECTIONS },
+  };
+}
+
+function applySeed(ctx: EmulatorContext, seed: ThreatQSeed, replace: boolean): void {
+  const store = ctx.store;
+  if (seed.users || replace) store.users = [...(seed.users ?? [])];
+  if (seed.clients || replace) store.clients = [...(seed.clients ?? [])];
+  const lookupsChanged = seed.types !== undefined || seed.statuses !== undefined;
+  if (seed.types) store.setTypes(seed.types, (i) => typeIdFor(ctx.idOffset, i));
+  if (seed.statuses) store.setStatuses(seed.statuses, (i) => statusIdFor(ctx.idOffset, i));
+  if (seed.indicators !== undefined || seed.generate !== undefined || lookupsChanged || replace) {
+    store.clearIndicators();
+    let nextId = firstIndicatorIdFor(ctx.idOffset);
+    if (seed.generate) {
+      fillGenerated(store, seed.generate, nextId);
+      nextId += seed.generate.count;
+    }
+    for (const [k, ind] of (seed.indicators ?? []).entries()) {
+      const updated = ind.updated_at === undefined ? GENERATOR_BASE_EPOCH + k * 60 : parseTime(ind.updated_at);
+      const created = ind.created_at === undefined ? updated : parseTime(ind.created_at);
+      if (updated === undefined || created === undefined) throw new Error(`indicator ${k}: times must be "YYYY-MM-DD HH:MM:SS"`);
+      const id = ind.id ?? nextId;
+      nextId = Math.max(nextId, id) + 1;
+      store.rows.push(id, ind.value, store.typeIndex(ind.type), store.statusIndex(ind.status), ind.score ?? null, created, updated);
+    }
+    store.changed();
+  }
+  if (seed.collections || replace) store.collections = new Map(Object.entries(seed.collections ?? {}));
+  store.changed();
+}
+
+function matches(f: EmulatorFault, method: string, path: string): boolean {
+  if ((f.times ?? 1) <= 0) return false;
+  if (f.match?.method !== undefined && f.match.method.toUpperCase() !== method) return false;
+  return f.match?.path === undefined || path.startsWith(f.match.path);
+}
+
+async function applyFault(ctx: EmulatorContext, method: string, path: string, res: http.ServerResponse): Promise<boolean> {
+  const f = ctx.faults.find((x) => matches(x, method, path));
+  if (f === undefined) return false;
+  f.times = (f.times ?? 1) - 1;
+  if (f.times <= 0) ctx.faults.splice(ctx.faults.indexOf(f), 1);
+  if (f.delayMs !== undefined && f.delayMs > 0) await sleep(f.delayMs);
+  if (f.status === undefined) return false;
+  const headers: Record<string, string> = f.retryAfter === undefined ? {} : { 'retry-after': String(f.retryAfter) };
+  const message = f.status === 429 ? 'Too Many Attempts.' : f.status === 503 ? 'Service Unavailable.' : 'Server Error.';
+  sendJson(res, f.status, errorsBody(message), headers);
+  return true;
+}
+
+export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {}): Promise<ThreatQEmulator> {
+  const initial = loadSeed(options);
+  const behaviour0: EmulatorBehaviour = { ...DEFAULT_BEHAVIOUR };
+  for (const k of Object.keys(DEFAULT_BEHAVIOUR) as (keyof EmulatorBehaviour)[]) {
+    if (options[k] !== undefined) (behaviour0 as unknown as Record<string, unknown>)[k] = options[k];
+  }
+  const logLimit = options.requestLogLimit ?? 10_000;
+  const ctx: EmulatorContext = {
+    store: new EmulatorStore(),
+    tokens: new EmulatorTokens(behaviour0.tokenTtlSeconds),
+    behaviour: { ...behaviour0 },
+    faults: [],
+    log: [],
+    idOffset: options.idOffset ?? 40,
+    applySeed: (seed, replace) => applySeed(ctx, seed, replace),
+    reset: () => {
+      applySeed(ctx, initial, true);
+      Object.assign(ctx.behaviour, behaviour0);
+      ctx.faults.length = 0;
+      ctx.log.length = 0;
+      ctx.tokens.clear();
+    },
+  };
+  applySeed(ctx, initial, true);
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entry: RequestLogEntry = {
+      at: new Date().toISOString(),
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 0,
+      auth: /^(\S+)/.exec(req.headers.authorization ?? '')?.[1] ?? 'none',
+    };
+    const control = url.pathname.startsWith('/__emulator/');
+    res.on('finish', () => {
+      if (control) return;
+      entry.status = res.statusCode;
+      ctx.log.push(entry);
+      if (ctx.log.length > logLimit) ctx.log.splice(0, ctx.log.length - logLimit);
+    });
+    void (async () => {
+      try {
+        if (control) return await handleControl(ctx, req, res, url);
+        if (await applyFault(ctx, method, url.pathname, res)) {
+          entry.fault = true;
+          return;
+        }
+        const path = url.pathname.replace(/\/+$/, '');
+        if (path === '/api/token') {
+          if (method !== 'POST') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
+          const grant = await handleToken(ctx, req, res, url);
+          if (grant !== undefined) entry.grant = grant;
+          return;
+        }
+        if (path.startsWith('/api/')) return handleData(ctx, req, res, url);
+        throw new EmulatorHttpError(404, errorsBody('Not found.'));
+      } catch (e) {
+        if (res.headersSent) return void res.destroy();
+        if (e instanceof EmulatorHttpError) sendJson(res, e.status, e.body, e.headers);
+        else sendJson(res, 500, errorsBody(`Emulator error: ${(e as Error).message}`));
+      }
+    })();
+  };
+
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    port,
+    context: ctx,
+    get users() {
+      return ctx.store.users;
+    },
+    get clients() {
+      return ctx.store.clients;
+    },
+    get collections() {
+      return [...ctx.store.collections.keys()];
+    },
+    addFault: (fault) => void addFaults(ctx, fault),
+    expireTokens: () => ctx.tokens.expireAll(),
+    mutate: (id, patch) => mutateIndicator(ctx, id, patch),
+    seed: (seed) => ctx.applySeed(seed, false),
+    configure: (b) => void Object.assign(ctx.behaviour, b),
+    reset: () => ctx.reset(),
+    requests: () => [...ctx.log],
+    clearRequests: () => void (ctx.log.length = 0),
+    *indicators(collectionId?: string) {
+      const c = collectionId === undefined ? undefined : ctx.store.collections.get(collectionId);
+      if (collectionId !== undefined && c === undefined) throw new Error(`no collection ${collectionId}`);
+      for (let r = 0; r < ctx.store.rows.count; r++) if (c === undefined || ctx.store.inCollection(c, r)) yield ctx.store.record(r);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
