@@ -1,0 +1,63 @@
+/**
+ * `/__emulator/*`: controls for tests, the demo and benchmarks (no authentication; the emulator binds
+ * to loopback by default).
+ *
+ *   GET    /__emulator/requests[?tenant=&kind=graph|token]  request log: method, path, status, time, body
+ *   DELETE /__emulator/requests                             clear the log
+ *   POST   /__emulator/reset                                state, log, faults, throttle and config back to start
+ *   GET    /__emulator/config     PATCH /__emulator/config  read / change configuration (also `apps`)
+ *   GET    /__emulator/faults     POST  /__emulator/faults  pending faults / add `{faults: FaultRule[]}`
+ *   DELETE /__emulator/faults                               drop pending faults
+ *   POST   /__emulator/seed       {tenantId?, namedLocations?, policies?}: objects visible at once
+ *   GET    /__emulator/state[?tenant=]                      authoritative state of a tenant
+ */
+import type { EmulatorResponse } from './emulator-http.ts';
+import type { GraphEmulatorCore } from './graph-emulator-core.ts';
+
+function bad(message: string): EmulatorResponse {
+  return { status: 400, body: { error: { code: 'BadRequest', message: `EMULATOR: ${message}` } } };
+}
+
+export function handleControl(core: GraphEmulatorCore, method: string, url: URL, body: unknown): EmulatorResponse {
+  const route = url.pathname.replace(/^\/__emulator\//, '').replace(/\/$/, '');
+  const tenant = url.searchParams.get('tenant') ?? undefined;
+  try {
+    switch (`${method} ${route}`) {
+      case 'GET requests': {
+        const kind = url.searchParams.get('kind');
+        return { status: 200, body: { requests: core.requests().filter((r) => (!tenant || r.tenantId === tenant) && (!kind || r.kind === kind)) } };
+      }
+      case 'DELETE requests':
+        core.clearRequests();
+        return { status: 204 };
+      case 'POST reset':
+        core.reset();
+        return { status: 204 };
+      case 'GET config':
+        return { status: 200, body: core.describe() };
+      case 'PATCH config':
+        core.configure((body ?? {}) as Parameters<GraphEmulatorCore['configure']>[0]);
+        return { status: 200, body: core.describe() };
+      case 'GET faults':
+        return { status: 200, body: { faults: core.faults.pending() } };
+      case 'POST faults': {
+        const b = body as { faults?: unknown } | unknown[] | undefined;
+        const list = Array.isArray(b) ? b : b?.faults;
+        if (!Array.isArray(list)) return bad('expected {"faults": [...]}');
+        core.faults.add(list as Parameters<GraphEmulatorCore['faults']['add']>[0]);
+        return { status: 200, body: { faults: core.faults.pending() } };
+      }
+      case 'DELETE faults':
+        core.faults.clear();
+        return { status: 204 };
+      case 'POST seed':
+        return { status: 200, body: core.seed((body ?? {}) as Parameters<GraphEmulatorCore['seed']>[0]) };
+      case 'GET state':
+        return { status: 200, body: core.state(tenant) };
+      default:
+        return { status: 404, body: { error: { code: 'NotFound', message: `EMULATOR: no control ${method} /__emulator/${route}` } } };
+    }
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+}

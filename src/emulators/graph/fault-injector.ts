@@ -1,0 +1,53 @@
+/**
+ * Scripted faults for the Graph endpoints: each rule matches by method and path substring and fires
+ * `times` times (default 1), in the order rules were added. A rule answers with `status` (429 with
+ * optional Retry-After, 503 `serviceNotAvailable` with optional Retry-After, 504, 500), or resets the
+ * connection (`reset`), or delays the response (`delayMs`, then normal processing or `status`).
+ * Faulted requests do not touch the throttle bucket or the state.
+ */
+export interface FaultRule {
+  method?: string;
+  /** Substring of the request path (e.g. `/namedLocations`). */
+  path?: string;
+  status?: number;
+  retryAfterSeconds?: number;
+  reset?: boolean;
+  delayMs?: number;
+  times?: number;
+}
+
+export interface PendingFault extends FaultRule {
+  remaining: number;
+}
+
+export class FaultInjector {
+  private rules: PendingFault[] = [];
+
+  add(rules: readonly FaultRule[]): void {
+    for (const r of rules) {
+      if (r.status === undefined && !r.reset && r.delayMs === undefined) {
+        throw new Error('a fault needs status, reset or delayMs');
+      }
+      this.rules.push({ ...r, remaining: r.times ?? 1 });
+    }
+  }
+
+  /** The fault for this request, consumed; undefined when none matches. */
+  take(method: string, path: string): FaultRule | undefined {
+    const rule = this.rules.find(
+      (r) => r.remaining > 0 && (!r.method || r.method.toUpperCase() === method) && (!r.path || path.includes(r.path)),
+    );
+    if (!rule) return undefined;
+    rule.remaining--;
+    this.rules = this.rules.filter((r) => r.remaining > 0);
+    return rule;
+  }
+
+  pending(): PendingFault[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+}
