@@ -1,0 +1,161 @@
+/**
+ * Syntax of one indicator value: text -> numeric CIDR (family, start, prefix), or the rejection code of
+ * the first problem found. No policy here (prefix floor, reserved space and ThreatQ types are applied by
+ * parse-indicator.ts); normalizeCidr and the set operations use this directly.
+ *
+ * Rules, checked in this order:
+ *   - surrounding whitespace, a BOM and CR are trimmed; nothing left -> EMPTY;
+ *   - "[v6]" brackets are accepted and removed; "[v6]:port" and "a.b.c.d:port" -> PORT_SUFFIX;
+ *   - "%zone" on an IPv6 value -> ZONE_INDEX;
+ *   - the address must be a strict dotted quad or IPv6 text (ipv4-text.ts, ipv6-text.ts);
+ *   - the prefix ("/24", "/024", or an IPv4 netmask "/255.255.255.0") must be 0-32 / 0-128; a missing
+ *     prefix means a single address (/32, /128);
+ *   - IPv4-mapped IPv6 (::ffff:0:0/96 and narrower) becomes the IPv4 range (flag `mapped`);
+ *   - host bits beyond the prefix are cleared (flag `hostBits`).
+ */
+import type { RejectCode } from './reason-codes.ts';
+import { V4_LEADING_ZERO, V4_OCTET_OUT_OF_RANGE, netmaskToPrefix, parseIPv4, v4BlockSize } from './ipv4-text.ts';
+import { V6_OK, hostMaskWord, parseIPv6 } from './ipv6-text.ts';
+
+export interface CidrSyntaxOk {
+  ok: true;
+  family: 4 | 6;
+  /** IPv4 network address (host bits cleared); 0 for IPv6. */
+  start: number;
+  /** IPv6 network address as four words (host bits cleared); all zero for IPv4. */
+  words: Uint32Array;
+  prefix: number;
+  /** The value had host bits set beyond its prefix (they have been cleared). */
+  hostBits: boolean;
+  /** The value was IPv4-mapped IPv6 and is now IPv4. */
+  mapped: boolean;
+  /** The value carried an explicit prefix ("/n"). */
+  hadPrefix: boolean;
+}
+
+export interface CidrSyntaxError {
+  ok: false;
+  reason: RejectCode;
+}
+
+export type CidrSyntax = CidrSyntaxOk | CidrSyntaxError;
+
+function fail(reason: RejectCode): CidrSyntaxError {
+  return { ok: false, reason };
+}
+
+function v4Code(code: number): RejectCode {
+  if (code === V4_OCTET_OUT_OF_RANGE) return 'OCTET_OUT_OF_RANGE';
+  if (code === V4_LEADING_ZERO) return 'LEADING_ZERO';
+  return 'NOT_AN_ADDRESS';
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Prefix text -> length, or -1. Digits (leading zeros allowed) or, for IPv4, a contiguous netmask. */
+function parsePrefix(s: string, from: number, to: number, family: 4 | 6): number {
+  const max = family === 4 ? 32 : 128;
+  if (isDigits(s, from, to)) {
+    let v = 0;
+    for (let i = from; i < to && v <= max; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+    return v <= max ? v : -1;
+  }
+  if (family === 4) {
+    const mask = parseIPv4(s, from, to);
+    if (mask >= 0) return netmaskToPrefix(mask);
+  }
+  return -1;
+}
+
+/** Parse one value. Never throws. */
+export function parseCidrSyntax(value: string): CidrSyntax {
+  const s = value.trim(); // String#trim removes all Unicode whitespace, BOM (U+FEFF) and CR included
+  if (s.length === 0) return fail('EMPTY');
+  let from = 0;
+  let to = s.length;
+  let prefixFrom = -1;
+
+  if (s.charCodeAt(0) === 91 /* [ */) {
+    const close = s.indexOf(']');
+    if (close < 0) return fail('NOT_AN_ADDRESS');
+    const rest = close + 1;
+    if (rest < s.length) {
+      const c = s.charCodeAt(rest);
+      if (c === 58 /* : */) return isDigits(s, rest + 1, s.length) ? fail('PORT_SUFFIX') : fail('NOT_AN_ADDRESS');
+      if (c !== 47 /* / */) return fail('NOT_AN_ADDRESS');
+      prefixFrom = rest + 1;
+    }
+    from = 1;
+    to = close;
+    if (s.indexOf(':', from) < 0 || s.indexOf(':', from) > to) return fail('NOT_AN_ADDRESS'); // brackets are for IPv6
+  } else {
+    const slash = s.indexOf('/');
+    if (slash >= 0) {
+      to = slash;
+      prefixFrom = slash + 1;
+    }
+  }
+
+  const colon = s.indexOf(':', from);
+  const isV6 = colon >= 0 && colon < to;
+  const words = new Uint32Array(4);
+  let start = 0;
+  if (isV6) {
+    const pct = s.indexOf('%', from);
+    if (pct >= 0 && pct < to) return fail('ZONE_INDEX');
+    if (s.indexOf('.', from) >= 0 && s.indexOf('.', from) < colon && s.indexOf(':', colon + 1) < 0) {
+      // "a.b.c.d:port" (a dot before the only colon)
+      return isDigits(s, colon + 1, to) ? fail('PORT_SUFFIX') : fail('NOT_AN_ADDRESS');
+    }
+    const code = parseIPv6(s, from, to, words);
+    if (code !== V6_OK) return fail(v4Code(code));
+  } else {
+    const v4 = parseIPv4(s, from, to);
+    if (v4 < 0) return fail(v4Code(v4));
+    start = v4;
+  }
+
+  let family: 4 | 6 = isV6 ? 6 : 4;
+  let prefix = family === 4 ? 32 : 128;
+  const hadPrefix = prefixFrom >= 0;
+  if (hadPrefix) {
+    prefix = parsePrefix(s, prefixFrom, s.length, family);
+    if (prefix < 0) return fail('BAD_PREFIX');
+  }
+
+  let mapped = false;
+  if (family === 6 && prefix >= 96 && words[0] === 0 && words[1] === 0 && words[2] === 0xffff) {
+    family = 4;
+    mapped = true;
+    start = words[3] ?? 0;
+    prefix -= 96;
+    words.fill(0);
+  }
+
+  let hostBits = false;
+  if (family === 4) {
+    if (prefix < 32) {
+      const size = v4BlockSize(prefix);
+      const network = start - (start % size);
+      hostBits = network !== start;
+      start = network;
+    }
+  } else {
+    for (let w = 0; w < 4; w++) {
+      const m = hostMaskWord(w, prefix);
+      const cur = words[w] ?? 0;
+      if ((cur & m) !== 0) {
+        hostBits = true;
+        words[w] = (cur & ~m) >>> 0;
+      }
+    }
+  }
+  return { ok: true, family, start, words, prefix, hostBits, mapped, hadPrefix };
+}

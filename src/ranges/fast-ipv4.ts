@@ -1,0 +1,86 @@
+/**
+ * The hot-loop recogniser for the common case, "a.b.c.d" or "a.b.c.d/nn" with nothing around it, from
+ * a string or straight from bytes. Returns start * 64 + prefix (host bits NOT cleared), or -1 for
+ * anything else (whitespace, leading zeros, IPv6, errors...), which then takes the full parser
+ * (cidr-syntax.ts) so every diagnostic stays in one place.
+ */
+
+export function fastIPv4(s: string): number {
+  const len = s.length;
+  let addr = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || octet > 255 || dots === 3) return -1;
+      addr = addr * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c === 47) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  addr = addr * 256 + octet;
+  if (i === len) return addr * 64 + 32;
+  // "/nn": one or two digits, <= 32
+  if (i + 1 >= len) return -1;
+  const d1 = s.charCodeAt(i + 1) - 48;
+  if (d1 < 0 || d1 > 9) return -1;
+  let prefix = d1;
+  if (i + 2 < len) {
+    const d2 = s.charCodeAt(i + 2) - 48;
+    if (d2 < 0 || d2 > 9 || i + 3 !== len) return -1;
+    prefix = d1 * 10 + d2;
+  }
+  return prefix > 32 ? -1 : addr * 64 + prefix;
+}
+
+export function fastIPv4Bytes(b: Uint8Array, from: number, to: number): number {
+  let addr = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = from;
+  for (; i < to; i++) {
+    const c = b[i]!;
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || octet > 255 || dots === 3) return -1;
+      addr = addr * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c === 47) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  addr = addr * 256 + octet;
+  if (i === to) return addr * 64 + 32;
+  if (i + 1 >= to) return -1;
+  const d1 = b[i + 1]! - 48;
+  if (d1 < 0 || d1 > 9) return -1;
+  let prefix = d1;
+  if (i + 2 < to) {
+    const d2 = b[i + 2]! - 48;
+    if (d2 < 0 || d2 > 9 || i + 3 !== to) return -1;
+    prefix = d1 * 10 + d2;
+  }
+  return prefix > 32 ? -1 : addr * 64 + prefix;
+}

@@ -1,0 +1,62 @@
+/**
+ * subtractCidrs: the minimal CIDRs covering exactly (union of `set`) - (union of `remove`), IPv4
+ * ascending then IPv6 ascending. Used for the never-block list: a set range that only partly overlaps a
+ * never-block range keeps the rest of itself. Both lists are collapsed first (so the output is minimal),
+ * then each set block is cut against the coalesced remove intervals (block-subtract.ts); IPv6 uses BigInt
+ * only for blocks that actually meet a remove range. Throws InvalidCidrError on unparsable text.
+ */
+import { blockOverlapV6, subtractFromBlockV4, subtractFromBlockV6 } from './block-subtract.ts';
+import { formatIPv4Cidr } from './ipv4-text.ts';
+import { formatIPv6, formatIPv6BigInt, wordsToBigInt } from './ipv6-text.ts';
+import { storeOf } from './numeric-cidr.ts';
+
+export function subtractCidrs(set: readonly string[], remove: readonly string[]): string[] {
+  const s = storeOf(set, 'subtractCidrs(set)');
+  const r = storeOf(remove, 'subtractCidrs(remove)');
+  const out: string[] = [];
+
+  const s4 = s.viewV4();
+  const r4 = r.viewV4();
+  const iv4: number[] = [];
+  for (let i = 0; i < r4.count; i++) {
+    const lo = r4.starts[i] ?? 0;
+    const hi = lo + 2 ** (32 - (r4.prefixes[i] ?? 0)) - 1;
+    const n = iv4.length;
+    if (n > 0 && lo <= (iv4[n - 1] ?? 0) + 1) iv4[n - 1] = Math.max(iv4[n - 1] ?? 0, hi);
+    else iv4.push(lo, hi);
+  }
+  const pieces: number[] = [];
+  for (let i = 0; i < s4.count; i++) subtractFromBlockV4(s4.starts[i] ?? 0, s4.prefixes[i] ?? 0, iv4, pieces);
+  for (let i = 0; i < pieces.length; i += 2) out.push(formatIPv4Cidr(pieces[i] ?? 0, pieces[i + 1] ?? 0));
+
+  const s6 = s.viewV6();
+  const r6 = r.viewV6();
+  const iv6: bigint[] = [];
+  for (let i = 0; i < r6.count; i++) {
+    const w = r6.words;
+    const lo = wordsToBigInt(w[i * 4] ?? 0, w[i * 4 + 1] ?? 0, w[i * 4 + 2] ?? 0, w[i * 4 + 3] ?? 0);
+    const hi = lo + (1n << BigInt(128 - (r6.prefixes[i] ?? 0))) - 1n;
+    const n = iv6.length;
+    const last = iv6[n - 1] ?? 0n;
+    if (n > 0 && lo <= last + 1n) iv6[n - 1] = last > hi ? last : hi;
+    else iv6.push(lo, hi);
+  }
+  for (let i = 0; i < s6.count; i++) {
+    const w = s6.words;
+    const [w0, w1, w2, w3] = [w[i * 4] ?? 0, w[i * 4 + 1] ?? 0, w[i * 4 + 2] ?? 0, w[i * 4 + 3] ?? 0];
+    const p = s6.prefixes[i] ?? 0;
+    if (iv6.length === 0) {
+      out.push(`${formatIPv6(w0, w1, w2, w3)}/${p}`);
+      continue;
+    }
+    const start = wordsToBigInt(w0, w1, w2, w3);
+    if (blockOverlapV6(start, p, iv6) === 0) {
+      out.push(`${formatIPv6(w0, w1, w2, w3)}/${p}`);
+      continue;
+    }
+    const parts: Array<[bigint, number]> = [];
+    subtractFromBlockV6(start, p, iv6, parts);
+    for (const [ps, pp] of parts) out.push(`${formatIPv6BigInt(ps)}/${pp}`);
+  }
+  return out;
+}
