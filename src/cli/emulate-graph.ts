@@ -1,0 +1,101 @@
+/**
+ * `tq-entra emulate graph --port P`: run the Microsoft Graph emulator (token side and v1.0 conditional
+ * access endpoints over HTTPS) in the foreground until SIGINT/SIGTERM. Prints the Graph base URL, the
+ * authority host, the CA file to trust, the app registrations it accepts (tenant, client id, secret,
+ * roles) and a ready-to-paste target `cloud`/`tls` entry. Its credentials are fixed, well-known test
+ * strings, which is why printing them is fine.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors/sync-error.ts';
+import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
+import type { CommandContext } from './main.ts';
+
+interface EmulateGraphOptions {
+  port: string;
+  host: string;
+  rps: string;
+  burst: string;
+  retryAfter?: string;
+  replicationDelay: string;
+  pageSize: string;
+  caFile?: string;
+  strictPublic?: boolean;
+}
+
+function numberOption(name: string, text: string, min: number, max: number, integer = true): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got "${text}")`);
+  }
+  return n;
+}
+
+export function graphEmulatorSummary(emu: GraphEmulator): string {
+  const cfg = emu.config();
+  const lines = [
+    `Graph emulator listening on ${emu.graphBaseUrl}`,
+    `  Graph base URL:  ${emu.graphBaseUrl}   (endpoints under /v1.0/identity/conditionalAccess/)`,
+    `  Authority host:  ${emu.authorityHost}`,
+    `  CA file:         ${emu.caFile}`,
+    `  Throttle:        ${cfg.throttle.requestsPerSecond > 0 ? `${cfg.throttle.requestsPerSecond} req/s per tenant, burst ${cfg.throttle.burst}` : 'off'}` +
+      `${cfg.throttle.retryAfterSeconds === null ? ', 429 without Retry-After' : `, Retry-After ${cfg.throttle.retryAfterSeconds}s`}`,
+    `  Replication:     ${cfg.replicationDelayMs} ms`,
+    '',
+    'App registrations (tenant / client id / client secret / roles):',
+  ];
+  for (const a of emu.apps()) {
+    lines.push(`  ${a.tenantId} / ${a.clientId} / ${a.clientSecret ?? '(certificate only)'} / ${a.roles.join(', ') || 'none'}${a.label ? `   # ${a.label}` : ''}`);
+  }
+  const app = emu.apps()[0];
+  if (app) {
+    lines.push('', 'Example target entry:', '  - name: emulated-tenant', `    tenantId: ${app.tenantId}`, `    clientId: ${app.clientId}`);
+    lines.push(`    clientSecret: ${app.clientSecret ?? '<secret>'}`, '    cloud:', `      graphBaseUrl: ${emu.graphBaseUrl}`, `      authorityHost: ${emu.authorityHost}`);
+    lines.push('    tls:', `      caFile: ${emu.caFile}`);
+  }
+  lines.push('', 'Controls: GET /__emulator/requests | config | faults | state; POST /__emulator/reset | faults | seed; PATCH /__emulator/config', '');
+  return lines.join('\n');
+}
+
+export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContext): void {
+  emulate
+    .command('graph')
+    .description('run a local Microsoft Graph emulator (token endpoint, named locations, conditional access policies)')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8444')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--rps <n>', 'throttle: requests per second per tenant (0 disables)', '1')
+    .option('--burst <n>', 'throttle: burst size', '1')
+    .option('--retry-after <seconds>', 'send Retry-After on throttle 429s (Graph sends none)')
+    .option('--replication-delay <ms>', 'delay before writes become visible to reads', '0')
+    .option('--page-size <n>', 'server page size of list responses', '100')
+    .option('--ca-file <file>', 'where to write the CA certificate (default: a temporary directory)')
+    .option('--strict-public', 'refuse private and reserved ranges (rule NL10)')
+    .action(async (opts: EmulateGraphOptions) => {
+      const options: GraphEmulatorOptions = {
+        port: numberOption('port', opts.port, 0, 65535),
+        host: opts.host,
+        throttle: {
+          requestsPerSecond: numberOption('rps', opts.rps, 0, 10_000, false),
+          burst: numberOption('burst', opts.burst, 1, 10_000),
+          retryAfterSeconds: opts.retryAfter === undefined ? null : numberOption('retry-after', opts.retryAfter, 0, 3600),
+        },
+        replicationDelayMs: numberOption('replication-delay', opts.replicationDelay, 0, 600_000),
+        pageSize: numberOption('page-size', opts.pageSize, 1, 999),
+        strictPublic: opts.strictPublic ?? false,
+      };
+      if (opts.caFile !== undefined) options.caFile = opts.caFile;
+      let emu: GraphEmulator;
+      try {
+        emu = await startGraphEmulator(options);
+      } catch (e) {
+        throw new UsageError(`cannot start the Graph emulator: ${(e as Error).message}`);
+      }
+      process.stdout.write(graphEmulatorSummary(emu));
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await emu.close();
+      ctx.exitCode = 0;
+    });
+}
