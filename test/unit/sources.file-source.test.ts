@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileSource, inferIndicatorType, parseIndicatorLine } from '../../src/sources/file-source.ts';
+import type { SourcePage } from '../../src/sources/source-types.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tq-file-source-'));
+const config = (path: string) => ({ name: 'local-list', kind: 'file' as const, path, targets: ['t'] });
+
+async function collect(src: FileSource): Promise<SourcePage[]> {
+  const out: SourcePage[] = [];
+  for await (const p of src.pages()) out.push(p);
+  return out;
+}
+
+describe('parseIndicatorLine', () => {
+  it('ignores blanks and comments, strips trailing comments, BOM and whitespace', () => {
+    expect(parseIndicatorLine('')).toBeUndefined();
+    expect(parseIndicatorLine('   ')).toBeUndefined();
+    expect(parseIndicatorLine('# a comment')).toBeUndefined();
+    expect(parseIndicatorLine('   # indented comment')).toBeUndefined();
+    expect(parseIndicatorLine('\uFEFF198.51.100.7')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('  198.51.100.7  # scanner')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('2001:db8::/32\tsome note')).toBe('2001:db8::/32');
+  });
+});
+
+describe('inferIndicatorType', () => {
+  it('infers the three types and nothing else', () => {
+    expect(inferIndicatorType('198.51.100.7')).toBe('IP Address');
+    expect(inferIndicatorType('2001:db8::1')).toBe('IPv6 Address');
+    expect(inferIndicatorType('198.51.100.0/24')).toBe('CIDR Block');
+    expect(inferIndicatorType('2001:db8::/32')).toBe('CIDR Block');
+    expect(inferIndicatorType('example.com')).toBeUndefined();
+    expect(inferIndicatorType('999.1.1.1')).toBeUndefined();
+    expect(inferIndicatorType('1.2.3.4/x')).toBeUndefined();
+  });
+});
+
+describe('FileSource', () => {
+  it('streams one indicator per line with line ids, the path as collection, in pages', async () => {
+    const path = join(dir, 'list.txt');
+    writeFileSync(path, '# header\r\n198.51.100.7\r\n\r\n2001:db8::1 # v6\r\nnot-an-ip\r\n203.0.113.0/24\r\n');
+    const pages = await collect(new FileSource(config(path), { pageSize: 2 }));
+    expect(pages.map((p) => p.page)).toEqual([1, 2]);
+    const all = pages.flatMap((p) => p.indicators);
+    expect(all).toEqual([
+      { value: '198.51.100.7', type: 'IP Address', status: undefined, score: null, updatedAt: null, id: 'line:2', source: 'local-list', collection: path },
+      { value: '2001:db8::1', type: 'IPv6 Address', status: undefined, score: null, updatedAt: null, id: 'line:4', source: 'local-list', collection: path },
+      { value: 'not-an-ip', type: undefined, status: undefined, score: null, updatedAt: null, id: 'line:5', source: 'local-list', collection: path },
+      { value: '203.0.113.0/24', type: 'CIDR Block', status: undefined, score: null, updatedAt: null, id: 'line:6', source: 'local-list', collection: path },
+    ]);
+    expect(pages.map((p) => p.seen)).toEqual([2, 2]);
+  });
+
+  it('yields nothing for an empty or comment-only file', async () => {
+    const path = join(dir, 'empty.txt');
+    writeFileSync(path, '# nothing here\n\n');
+    expect(await collect(new FileSource(config(path)))).toEqual([]);
+  });
+
+  it('fails with ERR_SOURCE_FILE_READ naming the path for a missing file or a directory', async () => {
+    const missing = join(dir, 'nope.txt');
+    await expect(collect(new FileSource(config(missing)))).rejects.toMatchObject({ code: 'ERR_SOURCE_FILE_READ', message: expect.stringContaining(missing) });
+    await expect(collect(new FileSource(config(dir)))).rejects.toMatchObject({ code: 'ERR_SOURCE_FILE_READ', message: expect.stringContaining('not a regular file') });
+  });
+
+  it('stops with ERR_SOURCE_ABORTED when the signal fires', async () => {
+    const path = join(dir, 'big.txt');
+    writeFileSync(path, Array.from({ length: 50 }, (_, i) => `198.51.100.${i}`).join('\n'));
+    const ac = new AbortController();
+    const src = new FileSource(config(path), { pageSize: 10, signal: ac.signal });
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const p of src.pages()) {
+          seen.push(p.page);
+          ac.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'ERR_SOURCE_ABORTED' });
+    expect(seen).toEqual([1]);
+  });
+});

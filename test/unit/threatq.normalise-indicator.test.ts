@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { needsLookup, normaliseIndicator, normaliseScore, parseThreatQTime } from '../../src/threatq/normalise-indicator.ts';
+
+const noNames = { types: new Map<number, string>(), statuses: new Map<number, string>() };
+
+describe('parseThreatQTime', () => {
+  it('reads ThreatQ "YYYY-MM-DD HH:MM:SS" as UTC', () => {
+    expect(parseThreatQTime('2024-05-01 10:00:00')).toBe('2024-05-01T10:00:00.000Z');
+    expect(parseThreatQTime('2024-05-01T10:00:00')).toBe('2024-05-01T10:00:00.000Z');
+    expect(parseThreatQTime('2024-05-01 10:00:00.250')).toBe('2024-05-01T10:00:00.250Z');
+  });
+  it('honours an explicit zone and rejects junk', () => {
+    expect(parseThreatQTime('2024-05-01T12:00:00+02:00')).toBe('2024-05-01T10:00:00.000Z');
+    expect(parseThreatQTime('yesterday')).toBeNull();
+    expect(parseThreatQTime('')).toBeNull();
+    expect(parseThreatQTime(null)).toBeNull();
+    expect(parseThreatQTime(1714557600)).toBeNull();
+  });
+});
+
+describe('normaliseScore', () => {
+  it('keeps numbers and numeric strings', () => {
+    expect(normaliseScore(7)).toBe(7);
+    expect(normaliseScore('4.00')).toBe(4);
+    expect(normaliseScore(0)).toBe(0);
+  });
+  it('uses manual_score when set, else generated_score', () => {
+    expect(normaliseScore({ generated_score: '3.00', manual_score: null })).toBe(3);
+    expect(normaliseScore({ generated_score: 3, manual_score: 9 })).toBe(9);
+    expect(normaliseScore({ generated_score: null, manual_score: null })).toBeNull();
+  });
+  it('gives null for anything else', () => {
+    expect(normaliseScore(undefined)).toBeNull();
+    expect(normaliseScore('high')).toBeNull();
+    expect(normaliseScore([5])).toBeNull();
+    expect(normaliseScore(Number.NaN)).toBeNull();
+  });
+});
+
+describe('normaliseIndicator', () => {
+  it('takes names from embedded objects', () => {
+    const r = normaliseIndicator(
+      { id: 101, value: '203.0.113.10', type_id: 15, type: { id: 15, name: 'IP Address' }, status_id: 1, status: { id: 1, name: 'Active' }, score: 7, updated_at: '2024-05-01 09:00:00' },
+      noNames,
+    );
+    expect(r).toEqual({
+      ok: true,
+      indicator: { id: '101', value: '203.0.113.10', typeName: 'IP Address', typeId: 15, statusName: 'Active', statusId: 1, score: 7, updatedAt: '2024-05-01T09:00:00.000Z' },
+    });
+  });
+  it('resolves ids through the instance maps when only ids are present', () => {
+    const names = { types: new Map([[63, 'CIDR Block']]), statuses: new Map([[49, 'Expired']]) };
+    const raw = { id: '7', value: '198.51.100.0/24', type_id: 63, status_id: 49 };
+    expect(needsLookup(raw)).toEqual({ types: true, statuses: true });
+    const r = normaliseIndicator(raw, names);
+    expect(r.ok && r.indicator.typeName).toBe('CIDR Block');
+    expect(r.ok && r.indicator.statusName).toBe('Expired');
+    const unknown = normaliseIndicator({ ...raw, type_id: 64 }, names);
+    expect(unknown.ok && unknown.indicator.typeName).toBeUndefined();
+    expect(unknown.ok && unknown.indicator.typeId).toBe(64);
+  });
+  it('accepts plain string type and status names', () => {
+    const r = normaliseIndicator({ id: 1, value: '2001:db8::1', type: 'IPv6 Address', status: 'Active' }, noNames);
+    expect(r.ok && [r.indicator.typeName, r.indicator.statusName]).toEqual(['IPv6 Address', 'Active']);
+  });
+  it('keeps the value untrimmed for the range engine', () => {
+    const r = normaliseIndicator({ id: 1, value: ' 198.51.100.7 ', type: 'IP Address', status: 'Active' }, noNames);
+    expect(r.ok && r.indicator.value).toBe(' 198.51.100.7 ');
+  });
+  it('reports objects without id or value as malformed', () => {
+    expect(normaliseIndicator({ value: '1.2.3.4' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-id' });
+    expect(normaliseIndicator({ id: 1, value: '  ' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-value' });
+    expect(normaliseIndicator({ id: 1.5, value: 'x' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-id' });
+    expect(normaliseIndicator('1.2.3.4', noNames)).toEqual({ ok: false, reason: 'malformed:not-an-object' });
+    expect(normaliseIndicator(null, noNames)).toEqual({ ok: false, reason: 'malformed:not-an-object' });
+  });
+});
