@@ -130,6 +130,16 @@ export class RangeAccumulator {
     return null;
   }
 
+  /**
+   * Count a rejection decided by the caller (e.g. a line too long to hold in memory), with `value` as
+   * its example text.
+   */
+  recordRejection(code: RejectCode, value: string): void {
+    this.curText = value;
+    this.curBytes = undefined;
+    this.reject(code);
+  }
+
   private currentText(): string {
     if (this.curText === undefined) {
       const b = this.curBytes ?? new Uint8Array(0);

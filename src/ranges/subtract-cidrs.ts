@@ -8,11 +8,15 @@
 import { blockOverlapV6, subtractFromBlockV4, subtractFromBlockV6 } from './block-subtract.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { formatIPv6, formatIPv6BigInt, wordsToBigInt } from './ipv6-text.ts';
+import type { CidrStore } from './cidr-store.ts';
 import { storeOf } from './numeric-cidr.ts';
 
 export function subtractCidrs(set: readonly string[], remove: readonly string[]): string[] {
-  const s = storeOf(set, 'subtractCidrs(set)');
-  const r = storeOf(remove, 'subtractCidrs(remove)');
+  return subtractStores(storeOf(set, 'subtractCidrs(set)'), storeOf(remove, 'subtractCidrs(remove)'));
+}
+
+/** subtractCidrs on stores (e.g. a RangeAccumulator's) without going through text first. */
+export function subtractStores(s: CidrStore, r: CidrStore): string[] {
   const out: string[] = [];
 
   const s4 = s.viewV4();

@@ -1,0 +1,206 @@
+/**
+ * `tq-entra ranges merge [FILE]`: merge indicators (one per line, FILE or stdin) into the minimal CIDR
+ * list, with the same rules as the service (src/ranges).
+ *
+ * - stdout: the merged canonical CIDRs, one per line, IPv4 ascending then IPv6 ascending, nothing else.
+ * - stderr: one line per rejected input, `line N: <input>: <REASON>`, then a one-line summary.
+ * - Blank lines and lines starting with "#" are skipped (counted in the summary, not rejected).
+ * - Exit 0 when it ran (rejections included), 2 on usage errors (bad option value, unreadable FILE or
+ *   never-block file, an invalid never-block line), 1 when reading fails midway.
+ * - Streams: input is read in 1 MiB chunks and parsed from the bytes; memory follows the number of
+ *   distinct ranges, not the input size (a line longer than 64 KiB is rejected without being kept).
+ * Defaults match the configuration defaults: --min-prefix-v4 8, --min-prefix-v6 8, reserved refused.
+ * The engine is imported when the command runs, so other subcommands do not pay for it.
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { UsageError } from '../errors/sync-error.ts';
+import type { RejectCode } from '../ranges/reason-codes.ts';
+import type { CommandContext } from './main.ts';
+
+export interface RangesMergeOptions {
+  allowReserved?: boolean;
+  minPrefixV4: string;
+  minPrefixV6: string;
+  neverBlock?: string;
+}
+
+const MAX_LINE_BYTES = 64 * 1024;
+
+export function registerRangesMergeCommand(program: Command, ctx: CommandContext): void {
+  const ranges = program.commands.find((c) => c.name() === 'ranges') ?? program.command('ranges').description('work with IP ranges');
+  ranges
+    .command('merge')
+    .description('merge indicators (one per line) into the minimal list of CIDRs; rejections go to stderr')
+    .argument('[file]', 'input file, one indicator per line (default or "-": stdin)')
+    .option('--allow-reserved', 'keep reserved and special-purpose space (refused by default)')
+    .option('--min-prefix-v4 <n>', 'refuse IPv4 CIDRs broader than /n (0-32)', '8')
+    .option('--min-prefix-v6 <n>', 'refuse IPv6 CIDRs broader than /n (0-128)', '8')
+    .option('--never-block <file>', 'CIDRs (one per line) removed from the result')
+    .action(async (file: string | undefined, opts: RangesMergeOptions) => {
+      ctx.exitCode = await runRangesMerge(file, opts);
+    });
+}
+
+function prefixOption(name: string, text: string, max: number): number {
+  if (!/^\d{1,3}$/.test(text) || Number(text) > max) {
+    throw new UsageError(`${name}: expected an integer from 0 to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Printable form of an input line for stderr: control characters escaped, cut at 200 characters. */
+function shown(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+}
+
+function readNeverBlock(path: string): Array<{ line: number; text: string }> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--never-block: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const out: Array<{ line: number; text: string }> = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line !== '' && !line.startsWith('#')) out.push({ line: i + 1, text: line });
+  });
+  return out;
+}
+
+export async function runRangesMerge(file: string | undefined, opts: RangesMergeOptions): Promise<number> {
+  const minPrefixV4 = prefixOption('--min-prefix-v4', opts.minPrefixV4, 32);
+  const minPrefixV6 = prefixOption('--min-prefix-v6', opts.minPrefixV6, 128);
+  const [{ RangeAccumulator }, { parseCidrSyntax }, { storeOf }, { subtractStores }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }] =
+    await Promise.all([
+      import('../ranges/range-accumulator.ts'),
+      import('../ranges/cidr-syntax.ts'),
+      import('../ranges/numeric-cidr.ts'),
+      import('../ranges/subtract-cidrs.ts'),
+      import('../ranges/cidr-line-chunks.ts'),
+      import('../ranges/reason-codes.ts'),
+    ]);
+
+  const neverBlockLines = opts.neverBlock === undefined ? undefined : readNeverBlock(opts.neverBlock);
+  for (const { line, text } of neverBlockLines ?? []) {
+    const p = parseCidrSyntax(text);
+    if (!p.ok) throw new UsageError(`--never-block ${opts.neverBlock} line ${line}: ${JSON.stringify(shown(text))} is not a CIDR (${p.reason})`);
+  }
+  const neverBlock = neverBlockLines?.map((l) => l.text);
+
+  const fromStdin = file === undefined || file === '-';
+  const input = fromStdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!fromStdin) {
+    try {
+      await once(input, 'open');
+    } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+
+  const acc = new RangeAccumulator({ minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true });
+  const decoder = new TextDecoder('utf-8');
+  let lineNo = 0;
+  let skipped = 0;
+  let errText = '';
+  let carry: Buffer | undefined;
+  let overlong = false;
+
+  const handleLine = (buf: Buffer, from: number, to: number): void => {
+    lineNo++;
+    if (to > from && buf[to - 1] === 13) to--;
+    let reason: RejectCode | null;
+    let text: string | undefined;
+    const first = buf[from] ?? 0;
+    if (first >= 48 && first <= 57) {
+      reason = acc.addBytes(buf, from, to); // the common case: no string made
+    } else {
+      // Whitespace, comments, IPv6, a BOM, garbage.
+      text = decoder.decode(buf.subarray(from, to)).trim();
+      if (text === '' || text.startsWith('#')) {
+        skipped++;
+        return;
+      }
+      reason = acc.add(text);
+    }
+    if (reason !== null) errText += `line ${lineNo}: ${shown(text ?? decoder.decode(buf.subarray(from, to)).trim())}: ${reason}\n`;
+  };
+
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let buf = chunk;
+    let pos = 0;
+    if (carry) {
+      buf = Buffer.concat([carry, chunk]);
+      carry = undefined;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      if (overlong) {
+        overlong = false;
+      } else {
+        handleLine(buf, pos, nl);
+      }
+      pos = nl + 1;
+    }
+    if (pos < buf.length) {
+      if (overlong) {
+        // still inside an over-long line: drop the bytes
+      } else if (buf.length - pos > MAX_LINE_BYTES) {
+        lineNo++;
+        const head = decoder.decode(buf.subarray(pos, pos + 80));
+        acc.recordRejection('NOT_AN_ADDRESS', head);
+        errText += `line ${lineNo}: ${shown(head)}…: NOT_AN_ADDRESS\n`;
+        overlong = true;
+      } else {
+        carry = Buffer.from(buf.subarray(pos));
+      }
+    }
+    if (errText.length > 1 << 16) {
+      process.stderr.write(errText);
+      errText = '';
+    }
+  }
+  if (carry && carry.length > 0) handleLine(carry, 0, carry.length);
+  if (errText) process.stderr.write(errText);
+
+  const store = acc.cidrStore();
+  store.collapse();
+  let v4Out = store.sizeV4;
+  let v6Out = store.sizeV6;
+  const out = process.stdout;
+  out.on('error', () => undefined); // a closed pipe (| head) is not our failure
+  if (neverBlock && neverBlock.length > 0) {
+    const cidrs = subtractStores(store, storeOf(neverBlock));
+    v6Out = cidrs.filter((c) => c.includes(':')).length;
+    v4Out = cidrs.length - v6Out;
+    for (let i = 0; i < cidrs.length; i += 10_000) {
+      if (!out.write(`${cidrs.slice(i, i + 10_000).join('\n')}\n`)) await once(out, 'drain');
+    }
+  } else {
+    for (const chunk of cidrLineChunks(store)) {
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  }
+
+  const rej = acc.rejections();
+  const warn = acc.warnings();
+  const byCode = (codes: readonly string[], tallies: Record<string, { count: number } | undefined>): string =>
+    codes
+      .filter((c) => tallies[c])
+      .map((c) => `${c} ${tallies[c]?.count ?? 0}`)
+      .join(', ');
+  const rejText = byCode(REJECT_CODES, rej);
+  const warnCount = Object.values(warn).reduce((n, t) => n + (t?.count ?? 0), 0);
+  const warnText = byCode(WARNING_CODE_LIST, warn);
+  process.stderr.write(
+    `ranges merge: ${lineNo} lines, ${acc.accepted} accepted, ${acc.rejected} rejected${rejText ? ` (${rejText})` : ''}, ` +
+      `${skipped} blank or comment, ${warnCount} warnings${warnText ? ` (${warnText})` : ''}; ` +
+      `${v4Out + v6Out} CIDRs out (IPv4 ${v4Out}, IPv6 ${v6Out})${neverBlock ? `, never-block list of ${neverBlock.length}` : ''}\n`,
+  );
+  return 0;
+}
