@@ -81,6 +81,8 @@ export interface DeleteLocationStep {
   shard: number;
   id: string;
   displayName: string;
+  /** The live isTrusted (a trusted location is made untrusted first: Graph refuses to delete it). */
+  isTrusted: boolean;
   removed: string[];
   ownedRemove: string[];
 }

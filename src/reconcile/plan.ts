@@ -185,7 +185,7 @@ export function planReconcile(input: PlanInput): Plan {
         for (const r of o.live.ranges) stuck.add(r);
         action = 'unchanged';
       } else {
-        deletes.push({ kind: 'deleteLocation', shard: o.index, id: o.live.id, displayName, removed: o.removed, ownedRemove: ownedGone(o.removed) });
+        deletes.push({ kind: 'deleteLocation', shard: o.index, id: o.live.id, displayName, isTrusted: o.live.isTrusted, removed: o.removed, ownedRemove: ownedGone(o.removed) });
       }
     }
     locations.push({

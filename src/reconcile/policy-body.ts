@@ -117,7 +117,7 @@ export function diffPolicy(body: PolicyBody, live: ConditionalAccessPolicy): Pol
     }
   }
   const g = live.grantControls;
-  if (!g || g.operator !== body.grantControls.operator || !sameSet(g.builtInControls, body.grantControls.builtInControls)) {
+  if (!g || g.operator.toUpperCase() !== body.grantControls.operator || !sameSet(g.builtInControls, body.grantControls.builtInControls)) {
     changes.push({ field: 'grantControls', from: g, to: body.grantControls });
   }
   return changes;

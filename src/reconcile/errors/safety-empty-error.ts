@@ -11,7 +11,7 @@ export class SafetyEmptyError extends SyncError {
       'ERR_SAFETY_EMPTY',
       `refusing to reconcile target "${target}": the desired set is empty and safety.refuseEmpty is on ` +
         '(nothing was written; check the sources, or run with --force)',
-      { details: { target } },
+      { details: { target }, retryable: false },
     );
   }
 }

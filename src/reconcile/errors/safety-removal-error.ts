@@ -13,7 +13,7 @@ export class SafetyRemovalError extends SyncError {
       `refusing to reconcile target "${target}": it would remove ${removed} of the ${owned} ranges this service owns ` +
         `(${pct(owned === 0 ? 0 : removed / owned)}, more than safety.maxRemovalFraction ${pct(maxFraction)}); ` +
         'nothing was written (run with --force to proceed)',
-      { details: { target, removed, owned, maxRemovalFraction: maxFraction } },
+      { details: { target, removed, owned, maxRemovalFraction: maxFraction }, retryable: false },
     );
   }
 }

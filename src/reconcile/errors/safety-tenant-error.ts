@@ -11,7 +11,7 @@ export class SafetyTenantError extends SyncError {
       'ERR_SAFETY_TENANT',
       `refusing to reconcile target "${target}": the Graph token is for tenant ${actual || '(none)'} ` +
         `but the target's tenantId is ${configured} (nothing was written; check the credential)`,
-      { details: { target, configuredTenant: configured, tokenTenant: actual } },
+      { details: { target, configuredTenant: configured, tokenTenant: actual }, retryable: false },
     );
   }
 }

@@ -1,0 +1,119 @@
+/**
+ * The desired set of a target, as planReconcile wants it: canonical CIDRs (IPv4 ascending, then
+ * IPv6), each with a priority weight and the sources that contributed it, never-block ranges removed.
+ *
+ * - buildDesiredFromSnapshots: fan-in. The union of the latest committed snapshot of every source
+ *   collection feeding the target (a collection that never committed contributes nothing and is
+ *   reported), merged by the range engine (mergeWeighted: a merged range takes the highest weight it
+ *   covers). A range's sources are the collections with an entry inside it, labelled
+ *   `<source>/<collection>` (a file source: `<source>`).
+ * - desiredFromIndicatorsFile: `--indicators FILE` (the file-source format: one value per line, `#`
+ *   comments) parsed with the range engine under the target's safety options; weight 0, source = the path.
+ * - subtractNeverBlock: `safety.neverBlock` removed; a range that partly overlaps keeps the rest of
+ *   itself, with the weight and sources of the range it was cut from.
+ */
+import type { Redis } from 'ioredis';
+import type { Config, TargetConfig } from '../config/schema.ts';
+import { feedersOf } from '../pipeline/producer.ts';
+import type { StateKeys } from '../pipeline/redis-keys.ts';
+import { readSnapshot } from '../pipeline/snapshot-store.ts';
+import { RangeAccumulator, mergeWeighted, subtractCidrs, type CodeTally, type RejectCode } from '../ranges/index.ts';
+import { FileSource } from '../sources/file-source.ts';
+import type { DesiredRange } from './plan-types.ts';
+
+export interface SnapshotUse {
+  source: string;
+  collection: string;
+  label: string;
+  /** Ranges in the committed snapshot; undefined when the collection has no committed snapshot yet. */
+  ranges: number | undefined;
+  committedAt: string | undefined;
+  runId: string | undefined;
+}
+
+export interface DesiredFromSnapshots {
+  desired: DesiredRange[];
+  snapshots: SnapshotUse[];
+}
+
+function labelOf(config: Config, source: string, collection: string): string {
+  const s = config.sources.find((x) => x.name === source);
+  return s?.kind === 'file' ? source : `${source}/${collection}`;
+}
+
+/** Attach to each merged range the labels of the inputs it covers (one mergeWeighted pass per label). */
+function attributeSources(merged: readonly { cidr: string; weight: number }[], byLabel: Map<string, string[]>): string[][] {
+  const sources: string[][] = merged.map(() => []);
+  if (byLabel.size === 1) {
+    const [label] = byLabel.keys();
+    return merged.map(() => [label as string]);
+  }
+  for (const [label, cidrs] of byLabel) {
+    const marks = mergeWeighted(
+      (function* () {
+        for (const m of merged) yield { cidr: m.cidr, weight: 0 };
+        for (const c of cidrs) yield { cidr: c, weight: 1 };
+      })(),
+    );
+    // Same union, so the same blocks in the same order as `merged`.
+    for (let i = 0; i < marks.length; i += 1) if (marks[i]?.weight === 1) sources[i]?.push(label);
+  }
+  return sources;
+}
+
+export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {
+  const snapshots: SnapshotUse[] = [];
+  const all: { cidr: string; weight: number }[] = [];
+  const byLabel = new Map<string, string[]>();
+  for (const { source, collection } of feedersOf(config, targetName)) {
+    const snap = await readSnapshot(redis, keys, source, collection);
+    const label = labelOf(config, source, collection);
+    snapshots.push({ source, collection, label, ranges: snap?.entries.length, committedAt: snap?.meta.committedAt, runId: snap?.meta.runId });
+    if (!snap) continue;
+    const list = byLabel.get(label) ?? [];
+    for (const e of snap.entries) {
+      all.push(e);
+      list.push(e.cidr);
+    }
+    byLabel.set(label, list);
+  }
+  const merged = mergeWeighted(all);
+  const sources = attributeSources(merged, byLabel);
+  return { desired: merged.map((m, i) => ({ cidr: m.cidr, weight: m.weight, sources: sources[i] ?? [] })), snapshots };
+}
+
+export interface DesiredFromFile {
+  desired: DesiredRange[];
+  accepted: number;
+  rejected: number;
+  rejections: Partial<Record<RejectCode, CodeTally>>;
+}
+
+export async function desiredFromIndicatorsFile(path: string, target: TargetConfig): Promise<DesiredFromFile> {
+  const { minPrefixV4, minPrefixV6, allowReserved } = target.safety;
+  const acc = new RangeAccumulator({ minPrefixV4, minPrefixV6, allowReserved });
+  const source = new FileSource({ name: 'indicators', kind: 'file', path, targets: [target.name] });
+  for await (const page of source.pages()) for (const ind of page.indicators) acc.add(ind.value, ind.type);
+  return {
+    desired: acc.toCidrs().map((cidr) => ({ cidr, weight: 0, sources: [path] })),
+    accepted: acc.accepted,
+    rejected: acc.rejected,
+    rejections: acc.rejections(),
+  };
+}
+
+/** Remove `neverBlock` from desired; cut ranges keep the weight and sources they were cut from. */
+export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock: readonly string[]): DesiredRange[] {
+  if (neverBlock.length === 0 || desired.length === 0) return [...desired];
+  const byCidr = new Map(desired.map((d) => [d.cidr, d]));
+  const pieces = subtractCidrs([...byCidr.keys()], neverBlock);
+  const pieceSet = new Set(pieces);
+  const cut = desired.filter((d) => !pieceSet.has(d.cidr));
+  return pieces.map((p) => {
+    const whole = byCidr.get(p);
+    if (whole) return whole;
+    // A fragment of a range that overlapped neverBlock: find the range it came from (few of these).
+    const parent = cut.find((c) => subtractCidrs([p], [c.cidr]).length === 0);
+    return { cidr: p, weight: parent?.weight ?? 0, sources: parent?.sources ?? [] };
+  });
+}

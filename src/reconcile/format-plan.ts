@@ -1,0 +1,78 @@
+/**
+ * Human-readable text of a plan and of what apply did (CLI `plan` and `apply`). Range lists are cut
+ * at `maxRanges` per location (the JSON output has them all).
+ */
+import type { ApplyResult } from './apply.ts';
+import type { Plan } from './plan-types.ts';
+import { shardRefIndex } from './shard-names.ts';
+
+function listIds(v: unknown, names: Map<string, string>): string {
+  if (!Array.isArray(v)) return JSON.stringify(v);
+  return `[${v
+    .map((x) => {
+      const s = String(x);
+      const shard = shardRefIndex(s);
+      return shard !== undefined ? `<new shard ${shard}>` : (names.get(s.toLowerCase()) ?? s);
+    })
+    .join(', ')}]`;
+}
+
+export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {}): string {
+  const max = options.maxRanges ?? 50;
+  const s = plan.summary;
+  const out: string[] = [];
+  out.push(
+    `Target "${plan.target}" (${s.mode}): ${s.desired} desired, ${s.liveRanges} live -> ${s.finalRanges} after ` +
+      `(+${s.added} -${s.removed}, ${s.kept} kept as not ours), ${s.writes} Graph write(s)`,
+  );
+  const names = new Map<string, string>();
+  for (const l of plan.locations) if (l.id) names.set(l.id.toLowerCase(), `"${l.displayName}"`);
+  out.push('Named locations:');
+  if (plan.locations.length === 0) out.push('  (none)');
+  for (const l of plan.locations) {
+    const id = l.id ? ` (${l.id})` : '';
+    const delta = l.action === 'unchanged' ? '' : ` +${l.added.length} -${l.removed.length}`;
+    out.push(`  ${l.action.padEnd(9)} "${l.displayName}"${id}${delta} -> ${l.action === 'delete' ? 0 : l.size} range(s)`);
+    if (l.action === 'unchanged') continue;
+    const lines = [...l.added.map((r) => `      + ${r}`), ...l.removed.map((r) => `      - ${r}`)];
+    out.push(...lines.slice(0, max));
+    if (lines.length > max) out.push(`      … and ${lines.length - max} more (use --json for all)`);
+  }
+  const p = plan.policy;
+  out.push(`Policy: ${p.action}${p.id ? ` (${p.id})` : ''}`);
+  for (const c of p.changes) {
+    const isList = Array.isArray(c.from) || Array.isArray(c.to);
+    const from = isList ? listIds(c.from, names) : JSON.stringify(c.from);
+    const to = isList ? listIds(c.to, names) : JSON.stringify(c.to);
+    out.push(`  ${c.field}: ${from} -> ${to}`);
+  }
+  if (plan.steps.length > 0) {
+    out.push('Steps:');
+    plan.steps.forEach((st, i) => out.push(`  ${i + 1}. ${st.kind} "${st.displayName}"`));
+  }
+  const o = plan.overflow;
+  if (o.total > 0) {
+    const by = Object.entries(o.bySource)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+    out.push(`Overflow: ${o.total} range(s) left out (capacity ${o.capacity}); by source: ${by}`);
+  }
+  for (const w of plan.warnings) out.push(`Warning: ${w}`);
+  for (const r of plan.refusals) out.push(`Refused: ${r.code}: ${r.message}`);
+  return `${out.join('\n')}\n`;
+}
+
+export function formatApplyText(plan: Plan, applied: ApplyResult): string {
+  const out: string[] = [];
+  out.push(`Applied to target "${plan.target}": ${applied.steps.length} step(s), ${applied.graphWrites} Graph write request(s)`);
+  if (applied.steps.length === 0) out.push('  nothing to change');
+  for (const st of applied.steps) {
+    const counts = st.added !== undefined || st.removed !== undefined ? ` +${st.added ?? 0} -${st.removed ?? 0}` : '';
+    const note = st.outcome === 'done' ? '' : ` (${st.outcome})`;
+    out.push(`  ${st.kind} "${st.displayName}" ${st.id}${counts}${note}`);
+  }
+  if (plan.overflow.total > 0) out.push(`Overflow: ${plan.overflow.total} range(s) left out (capacity ${plan.overflow.capacity})`);
+  for (const w of plan.warnings) out.push(`Warning: ${w}`);
+  return `${out.join('\n')}\n`;
+}

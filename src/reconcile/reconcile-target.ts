@@ -1,0 +1,105 @@
+/**
+ * reconcileTarget: one reconcile of one target, used by the CLI (`plan`, `apply`) and the reconcile
+ * worker. Steps: desired set (the `desired` override, e.g. `--indicators`, else the fan-in of the
+ * committed snapshots feeding the target) minus `safety.neverBlock` → under the target lock (not for
+ * a dry run): token tenant, live state, owned-ranges record → planReconcile → applyPlan (unless
+ * dryRun). The lock is released in every case; a refusal throws the typed safety error before any
+ * write. The result carries the plan and what apply did.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+import type { Config, TargetConfig } from '../config/schema.ts';
+import type { GraphClient } from '../graph/graph-types.ts';
+import { getLogger } from '../ops/logger.ts';
+import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
+import type { StateKeys } from '../pipeline/redis-keys.ts';
+import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';
+import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
+import { buildDesiredFromSnapshots, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
+import { UnknownTargetError } from './errors/unknown-target-error.ts';
+import { planReconcile } from './plan.ts';
+import type { DesiredRange, Plan } from './plan-types.ts';
+import { readLiveState } from './read-live-state.ts';
+
+export interface ReconcileTargetOptions {
+  config: Config;
+  targetName: string;
+  redis: Redis;
+  keys: StateKeys;
+  graph: GraphClient;
+  /** Use this desired set instead of the committed snapshots (neverBlock is still subtracted). */
+  desired?: readonly DesiredRange[];
+  manual: boolean;
+  force: boolean;
+  dryRun: boolean;
+  /** Lock TTL (renewed after each write) and how long to wait for a busy lock. */
+  lockTtlMs?: number;
+  lockWaitMs?: number;
+  logger?: Logger;
+  apply?: Pick<ApplyDeps, 'visibilityTimeoutMs' | 'visibilityPollMs' | 'sleep'>;
+}
+
+export interface ReconcileResult {
+  target: string;
+  dryRun: boolean;
+  /** Where desired came from. */
+  desiredFrom: 'snapshots' | 'override';
+  /** The snapshots read (empty with an override). */
+  snapshots: SnapshotUse[];
+  /** Desired ranges before and after the never-block subtraction. */
+  desiredBeforeNeverBlock: number;
+  plan: Plan;
+  /** undefined for a dry run. */
+  applied: ApplyResult | undefined;
+}
+
+export function findTarget(config: Config, name: string): TargetConfig {
+  const t = config.targets.find((x) => x.name === name);
+  if (!t) throw new UnknownTargetError(name, config.targets.map((x) => x.name));
+  return t;
+}
+
+export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
+  const { config, redis, keys, graph } = options;
+  const target = findTarget(config, options.targetName);
+  const log = options.logger ?? getLogger('reconcile');
+
+  let snapshots: SnapshotUse[] = [];
+  let raw: readonly DesiredRange[];
+  if (options.desired) raw = options.desired;
+  else {
+    const built = await buildDesiredFromSnapshots(redis, keys, config, target.name);
+    raw = built.desired;
+    snapshots = built.snapshots;
+  }
+  const desired = subtractNeverBlock(raw, target.safety.neverBlock);
+
+  let lock: TargetLock | undefined;
+  if (!options.dryRun) {
+    lock = await acquireTargetLock(redis, keys, target.name, { ttlMs: options.lockTtlMs ?? 120_000, waitMs: options.lockWaitMs ?? 0 });
+  }
+  try {
+    const tokenTenantId = await graph.tokenTenantId();
+    const live = await readLiveState(graph);
+    const owned = await readOwnedRanges(redis, keys, target.name);
+    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId });
+    for (const w of plan.warnings) log.warn(w, { target: target.name });
+    log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
+    let applied: ApplyResult | undefined;
+    if (lock) {
+      applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ...options.apply });
+      log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
+    }
+    return {
+      target: target.name,
+      dryRun: options.dryRun,
+      desiredFrom: options.desired ? 'override' : 'snapshots',
+      snapshots,
+      desiredBeforeNeverBlock: raw.length,
+      plan,
+      applied,
+    };
+  } finally {
+    await lock?.release();
+  }
+}
