@@ -10,8 +10,10 @@
  * - `<prefix>:graph:blocked:<tenantId>` holds a "blocked until" time set after a 429. While it is in
  *   the future no slot is handed out: `acquire` reports the remaining block instead, and the caller
  *   either sleeps (CLI) or surfaces it (workers pause their queue).
- * - The interval is `1000 / requestsPerSecond` plus a 2% (at least 10 ms) margin, so network jitter
- *   between our clock and Graph's cannot make two requests land closer than the limit.
+ * - The interval is `1000 / requestsPerSecond` plus a 10% (at least 100 ms) margin: the time from
+ *   taking a slot to the request reaching Graph varies (a cold TLS connection costs ~100 ms more than
+ *   a warm one), and without the margin two requests from different processes can land closer than
+ *   the limit. A 429 that still slips through is handled as below.
  * - Times come from Redis `TIME`, so process clocks do not matter. Keys expire by themselves.
  */
 import type { Redis } from 'ioredis';
@@ -67,7 +69,7 @@ export function paceKeys(prefix: string, tenantId: string): { pace: string; bloc
 export function paceIntervalMs(requestsPerSecond: number): number {
   if (!(requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0, got ${requestsPerSecond}`);
   const base = 1000 / requestsPerSecond;
-  return Math.ceil(base + Math.max(10, base * 0.02));
+  return Math.ceil(base + Math.max(100, base * 0.1));
 }
 
 export function createGraphPacer(redis: Redis, prefix: string, tenantId: string, requestsPerSecond: number): GraphPacer {

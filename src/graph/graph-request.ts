@@ -91,8 +91,10 @@ export class GraphRequester {
     let replicationAttempts = 0;
     for (;;) {
       attempt++;
+      // The token first: a token fetch between slot and send would let requests bunch up at Graph.
+      const token = await this.deps.getToken();
       await this.pace(method, path);
-      const outcome = await this.send(method, url, options.body);
+      const outcome = await this.send(method, url, token, options.body);
       const key = `${method} ${outcome.kind === 'network' ? 'ERR' : outcome.status}`;
       this.deps.stats.byMethodStatus[key] = (this.deps.stats.byMethodStatus[key] ?? 0) + 1;
       if (method === 'GET') this.deps.stats.reads++;
@@ -184,9 +186,9 @@ export class GraphRequester {
   private async send(
     method: HttpMethod,
     url: string,
+    token: string,
     body: unknown,
   ): Promise<{ kind: 'response'; status: number; text: string; retryAfter: string | undefined } | { kind: 'network'; code: string | undefined; message: string }> {
-    const token = await this.deps.getToken();
     registerSecret(token);
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,

@@ -108,7 +108,7 @@ export function listPage(req: PageRequest): EmulatorResponse {
   if (offset + top < items.length) {
     const next = new URL(req.url.href);
     next.searchParams.set('$skiptoken', Buffer.from(String(offset + top)).toString('base64url'));
-    body['@odata.nextLink'] = next.href;
+    body['@odata.nextLink'] = next.href.replace(/%24/g, '$');
   }
   return { status: 200, body };
 }
