@@ -1,35 +1,53 @@
 /**
  * cidrLineChunks: a collapsed CidrStore as text lines ("a.b.c.d/p\n", IPv4 then IPv6), produced as byte
- * chunks of about `chunkBytes` each. IPv4 digits are copied from a per-octet byte table straight into
- * the chunk (no string per range), which is what makes `tq-entra ranges merge` output fast; IPv6 goes
- * through formatIPv6.
+ * chunks of about `chunkBytes` each. IPv4 digits are written straight into the chunk (no string per
+ * range), which is what makes `tq-entra ranges merge` output and CidrStore.toCidrs fast; IPv6 goes
+ * through formatIPv6. Text is ASCII, so latin1 and UTF-8 decoding agree.
  */
 import type { CidrStore } from './cidr-store.ts';
 import { formatIPv6 } from './ipv6-text.ts';
 
 const encoder = new TextEncoder();
-const OCTET_BYTES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => encoder.encode(String(i)));
-const PREFIX_BYTES: readonly Uint8Array[] = Array.from({ length: 129 }, (_, i) => encoder.encode(`/${i}\n`));
+
+/** Write the decimal digits of 0 <= v <= 999 at `at`; returns the next position. */
+function putDecimal(buf: Uint8Array, at: number, v: number): number {
+  if (v >= 100) {
+    const h = (v / 100) | 0;
+    const r = v - h * 100;
+    const t = (r / 10) | 0;
+    buf[at] = 48 + h;
+    buf[at + 1] = 48 + t;
+    buf[at + 2] = 48 + r - t * 10;
+    return at + 3;
+  }
+  if (v >= 10) {
+    const t = (v / 10) | 0;
+    buf[at] = 48 + t;
+    buf[at + 1] = 48 + v - t * 10;
+    return at + 2;
+  }
+  buf[at] = 48 + v;
+  return at + 1;
+}
 
 export function* cidrLineChunks(store: CidrStore, chunkBytes = 1 << 20): Generator<Uint8Array> {
   const v4 = store.viewV4();
   let buf = new Uint8Array(chunkBytes + 64);
   let at = 0;
-  const put = (bytes: Uint8Array | undefined): void => {
-    if (!bytes) return;
-    buf.set(bytes, at);
-    at += bytes.length;
-  };
+  const starts = v4.starts;
+  const prefixes = v4.prefixes;
   for (let i = 0; i < v4.count; i++) {
-    const a = v4.starts[i] ?? 0;
-    put(OCTET_BYTES[a >>> 24]);
+    const a = starts[i] ?? 0;
+    at = putDecimal(buf, at, a >>> 24);
     buf[at++] = 46;
-    put(OCTET_BYTES[(a >>> 16) & 255]);
+    at = putDecimal(buf, at, (a >>> 16) & 255);
     buf[at++] = 46;
-    put(OCTET_BYTES[(a >>> 8) & 255]);
+    at = putDecimal(buf, at, (a >>> 8) & 255);
     buf[at++] = 46;
-    put(OCTET_BYTES[a & 255]);
-    put(PREFIX_BYTES[v4.prefixes[i] ?? 0]);
+    at = putDecimal(buf, at, a & 255);
+    buf[at++] = 47;
+    at = putDecimal(buf, at, prefixes[i] ?? 0);
+    buf[at++] = 10;
     if (at >= chunkBytes) {
       yield buf.subarray(0, at);
       buf = new Uint8Array(chunkBytes + 64);
@@ -48,4 +66,17 @@ export function* cidrLineChunks(store: CidrStore, chunkBytes = 1 << 20): Generat
     }
   }
   if (at > 0) yield buf.subarray(0, at);
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/** All lines of the store as strings (one flat text split once: far cheaper than a string per range). */
+export function cidrLines(store: CidrStore): string[] {
+  const parts: string[] = [];
+  for (const chunk of cidrLineChunks(store)) parts.push(latin1.decode(chunk));
+  const text = parts.join('');
+  if (text.length === 0) return [];
+  const lines = text.split('\n');
+  lines.pop(); // after the final newline
+  return lines;
 }

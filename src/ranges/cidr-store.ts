@@ -7,8 +7,7 @@
  * the number of distinct merged ranges, not the number of values added.
  */
 import { collapseV4, collapseV6, sortV4, sortV6 } from './collapse-core.ts';
-import { formatIPv4 } from './ipv4-text.ts';
-import { formatIPv6 } from './ipv6-text.ts';
+import { cidrLines } from './cidr-line-chunks.ts';
 
 const COMPACT_AT = 1 << 20;
 
@@ -123,12 +122,6 @@ export class CidrStore {
   /** The merged CIDRs as canonical text: IPv4 ascending, then IPv6 ascending. */
   toCidrs(): string[] {
     this.collapse();
-    const out = new Array<string>(this.n4 + this.n6);
-    for (let i = 0; i < this.n4; i++) out[i] = `${formatIPv4(this.v4s[i] ?? 0)}/${this.v4p[i] ?? 0}`;
-    for (let i = 0; i < this.n6; i++) {
-      const a = i * 4;
-      out[this.n4 + i] = `${formatIPv6(this.v6w[a] ?? 0, this.v6w[a + 1] ?? 0, this.v6w[a + 2] ?? 0, this.v6w[a + 3] ?? 0)}/${this.v6p[i] ?? 0}`;
-    }
-    return out;
+    return cidrLines(this);
   }
 }
