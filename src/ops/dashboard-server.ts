@@ -1,0 +1,155 @@
+/**
+ * The operator's dashboard: one express app on `dashboard.host:port` (default 127.0.0.1:3000) with
+ *
+ *   /queues    bull-board over the collect, ingest and reconcile queues (UI and its JSON API under
+ *              /queues/api/…; `/` redirects here). Not read-only: operators may retry or clean jobs.
+ *   /metrics   Prometheus text: the cluster-wide service metrics from Redis plus BullMQ's queue
+ *              metrics (metrics-export.ts). 503 with the reason when Redis cannot be read in 5 s.
+ *   /healthz   the process is alive: always 200 {"status":"ok"}
+ *   /readyz    200 when Redis answers PING within 1 s, else 503 {"status":"unavailable","reason":…}
+ *
+ * Basic auth (dashboard.username/password) guards everything except /healthz and /readyz whenever
+ * credentials are configured, on loopback too; binding anywhere but loopback without them is
+ * refused (the config schema checks the configured host; this re-checks a host given on the command
+ * line). Credentials are compared in constant time (basic-auth.ts) and never logged.
+ *
+ * One Redis connection (fail fast: one retry per command) serves the queues, the metric reads and
+ * the probe, so a Redis outage shows as 503s rather than hung requests.
+ */
+import { createServer } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
+import { UsageError, coerceError } from '../errors/sync-error.ts';
+import { createQueues } from '../pipeline/queues.ts';
+import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './basic-auth.ts';
+import { closeHttp, listenHttp } from './http-listen.ts';
+import { getLogger } from './logger.ts';
+import { renderServiceMetrics } from './metrics-export.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './prom-text.ts';
+import { checkRedisReady } from './redis-readiness.ts';
+import { redactString } from './secrets.ts';
+
+export const DASHBOARD_BASE_PATH = '/queues';
+export const METRICS_TIMEOUT_MS = 5000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export interface DashboardOptions {
+  /** Overrides dashboard.port (0 picks a free port). */
+  port?: number;
+  /** Overrides dashboard.host. */
+  host?: string;
+}
+
+export interface DashboardHandle {
+  /** Base URL, e.g. http://127.0.0.1:3000 (the board is at `${url}/queues`). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** The credentials to enforce, or undefined for none; refuses unsafe or half-configured setups. */
+export function dashboardCredentials(config: Config, host: string): BasicCredentials | undefined {
+  const { username, password } = config.dashboard;
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UsageError('dashboard.username and dashboard.password must be set together (basic auth needs both)');
+  }
+  if (username !== undefined && password !== undefined) return { username, password };
+  if (!isLoopbackHost(host)) {
+    throw new UsageError(`refusing to serve the dashboard on ${host} without basic auth: set dashboard.username and dashboard.password, or bind 127.0.0.1`);
+  }
+  return undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function startDashboard(config: Config, options: DashboardOptions = {}): Promise<DashboardHandle> {
+  const log = getLogger('dashboard');
+  const host = options.host ?? config.dashboard.host;
+  const port = options.port ?? config.dashboard.port;
+  const credentials = dashboardCredentials(config, host);
+  const prefix = config.redis.prefix;
+
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  let lastRedisError = 0;
+  redis.on('error', (e: Error) => {
+    if (Date.now() - lastRedisError < 30_000) return;
+    lastRedisError = Date.now();
+    log.warn('Redis connection error', { error: redactString(e.message) });
+  });
+  const queues = createQueues(redis, prefix);
+  const all = [queues.collect, queues.ingest, queues.reconcile];
+  for (const q of all) q.on('error', () => undefined); // reported once above, from the connection
+
+  const board = new ExpressAdapter();
+  board.setBasePath(DASHBOARD_BASE_PATH);
+  createBullBoard({
+    queues: all.map((q) => new BullMQAdapter(q)),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'tq-entra', miscLinks: [{ text: 'Prometheus metrics', url: '/metrics' }] } },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await checkRedisReady(redis);
+    if (r.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', reason: r.reason });
+  });
+  if (credentials) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (basicAuthMatches(req.headers.authorization, credentials)) return next();
+      res.set('WWW-Authenticate', WWW_AUTHENTICATE).status(401).type('text/plain').send('authentication required\n');
+    });
+  }
+  app.get('/', (_req, res) => res.redirect(302, DASHBOARD_BASE_PATH));
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const text = await withTimeout(renderServiceMetrics(redis, prefix, all), METRICS_TIMEOUT_MS, 'reading metrics from Redis');
+      res.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    } catch (e) {
+      const reason = redactString(coerceError(e).message);
+      log.warn('metrics unavailable', { reason });
+      res.status(503).type('text/plain').send(`metrics unavailable: ${reason}\n`);
+    }
+  });
+  app.use(DASHBOARD_BASE_PATH, board.getRouter() as express.Router);
+
+  const server = createServer(app);
+  let url: string;
+  try {
+    url = await listenHttp(server, host, port);
+  } catch (e) {
+    await queues.close().catch(() => undefined);
+    redis.disconnect();
+    throw e;
+  }
+  log.info('dashboard listening', { url: `${url}${DASHBOARD_BASE_PATH}`, auth: credentials !== undefined });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        await closeHttp(server);
+        await queues.close().catch(() => undefined);
+        redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Start and stop the ops HTTP servers. `listenHttp` resolves with the base URL once bound (port 0
+ * picks a free port; a wildcard bind address is shown as loopback so the URL can be opened) or
+ * rejects with ListenError naming the address and the reason. `closeHttp` stops accepting, ends idle
+ * keep-alive connections at once and open ones after a grace period.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ListenError } from './listen-error.ts';
+
+const WILDCARD = new Map([
+  ['0.0.0.0', '127.0.0.1'],
+  ['::', '::1'],
+]);
+
+export function httpUrl(host: string, port: number): string {
+  const shown = WILDCARD.get(host) ?? host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+export function listenHttp(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      reject(new ListenError(`cannot listen on ${host}:${port}: ${why}`, { cause: e, details: { host, port, errno: e.code } }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(httpUrl(host, (server.address() as AddressInfo).port));
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+export async function closeHttp(server: Server, graceMs = 2000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,79 @@
+/**
+ * The Redis layout of the cluster-wide service metrics, shared by the writer (metrics-store.ts) and
+ * the reader (metrics-export.ts). Everything lives in a handful of hashes under `<prefix>:metrics:`,
+ * so cardinality is bounded by the configuration (sources × collections × reasons, targets ×
+ * locations, …), never by traffic. Hash fields are JSON arrays of label values, which needs no
+ * escaping rules of its own and survives any character in a source or location name.
+ *
+ *   <prefix>:metrics:indicators       ["source","collection","accepted"|"rejected","reason"] → count
+ *   <prefix>:metrics:graph_requests   ["target","METHOD","status"]                          → count
+ *   <prefix>:metrics:graph_throttled  ["target","count"|"ms"]                               → count / ms
+ *   <prefix>:metrics:queue_paused     ["queue"]                                             → ms
+ *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
+ *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
+ *                                     (per-bucket, non-cumulative counts; the export accumulates)
+ *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
+ *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
+ *   <prefix>:metrics:once:<id>        idempotency marker of one recorded event (expires)
+ */
+export interface MetricKeys {
+  indicators: string;
+  graphRequests: string;
+  graphThrottled: string;
+  queuePaused: string;
+  runs: string;
+  runDuration: string;
+  targets: string;
+  lastSuccess: string;
+  once(id: string): string;
+}
+
+export function metricKeys(prefix: string): MetricKeys {
+  const base = `${prefix}:metrics`;
+  return Object.freeze({
+    indicators: `${base}:indicators`,
+    graphRequests: `${base}:graph_requests`,
+    graphThrottled: `${base}:graph_throttled`,
+    queuePaused: `${base}:queue_paused`,
+    runs: `${base}:runs`,
+    runDuration: `${base}:run_duration`,
+    targets: `${base}:targets`,
+    lastSuccess: `${base}:last_success`,
+    once: (id: string) => `${base}:once:${encodeURIComponent(id)}`,
+  });
+}
+
+/** Upper bounds (seconds) of the run duration histogram buckets; +Inf is implied. */
+export const RUN_DURATION_BUCKETS: readonly number[] = Object.freeze([0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]);
+
+/** The bucket label (`le`) a duration falls into: the smallest bound that holds it, else "+Inf". */
+export function durationBucket(seconds: number): string {
+  for (const b of RUN_DURATION_BUCKETS) if (seconds <= b) return String(b);
+  return '+Inf';
+}
+
+/** Encode label values as a hash field. */
+export function encodeField(parts: readonly string[]): string {
+  return JSON.stringify(parts);
+}
+
+/** Decode a hash field written by encodeField; undefined when it is not an array of `arity` strings. */
+export function decodeField(field: string, arity: number): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(field);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== arity || !parsed.every((p) => typeof p === 'string')) return undefined;
+  return parsed as string[];
+}
+
+/** What recordTargetState stores for one target. */
+export interface TargetState {
+  maxLocations: number;
+  maxRangesPerLocation: number;
+  locations: { name: string; ranges: number }[];
+  /** When this state was recorded (epoch ms). */
+  recordedAt: number;
+}

@@ -1,0 +1,209 @@
+/**
+ * Cluster-wide service metrics, kept in Redis so that they add up across every worker replica: the
+ * process that did the work records it, the dashboard's `/metrics` exports it (metrics-export.ts).
+ * Layout and field encoding: metrics-keys.ts. Each call is one atomic round trip (a small Lua script
+ * of HINCRBYs, or a MULTI for the gauges): cheap enough to call from every job.
+ *
+ * Counters are at-least-once like the jobs that feed them. Pass `once` (a stable id of the event,
+ * e.g. `${runId}:${chunk}` or `${jobId}:${attempt}`) to make a call idempotent: a repeated call with
+ * the same id within ONCE_TTL_SECONDS records nothing and resolves false. Without it a retried job
+ * counts again.
+ *
+ * Recording never carries secrets: only source, collection, target, location and queue names,
+ * reason codes and numbers. Invalid input (negative or fractional counts, empty names, a malformed
+ * "METHOD status" key) throws MetricsInputError naming the field; callers that must not fail a job
+ * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
+ */
+import type { Redis } from 'ioredis';
+import { MetricsInputError } from './metrics-input-error.ts';
+import { durationBucket, encodeField, metricKeys, type TargetState } from './metrics-keys.ts';
+
+/** How long an idempotency id (`once`) is remembered. */
+export const ONCE_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface IndicatorCounts {
+  source: string;
+  collection: string;
+  accepted: number;
+  /** Reason code (e.g. ERR_RANGE_RESERVED) → number of indicators refused for it. */
+  rejectedByReason: Record<string, number>;
+  once?: string;
+}
+
+export interface GraphRequestCounts {
+  target: string;
+  /** "GET 200", "PATCH 204", "POST 429", … → number of requests. */
+  byMethodStatus: Record<string, number>;
+  /** Responses with status 429. */
+  throttled: number;
+  /** Total time waited because of those 429s. */
+  throttledMs: number;
+  once?: string;
+}
+
+export type RunKind = 'collect' | 'reconcile';
+export type RunOutcome = 'succeeded' | 'failed' | 'refused';
+
+export interface RunObservation {
+  kind: RunKind;
+  outcome: RunOutcome;
+  durationMs: number;
+  once?: string;
+}
+
+export interface TargetStateInput {
+  target: string;
+  maxLocations: number;
+  maxRangesPerLocation: number;
+  locations: readonly { name: string; ranges: number }[];
+  /** ISO time of the reconcile that just succeeded (omit after a failed one: the last success stays). */
+  lastSuccessAt?: string;
+}
+
+export interface QueuePause {
+  queue: string;
+  ms: number;
+  once?: string;
+}
+
+const RUN_KINDS: readonly string[] = ['collect', 'reconcile'];
+const RUN_OUTCOMES: readonly string[] = ['succeeded', 'failed', 'refused'];
+const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|[a-z_]{1,20})$/;
+
+/**
+ * KEYS: [onceKey?] + hashes. ARGV[1]: once TTL ('0' = no once key); then triples of
+ * (hash index, 1-based among the hashes; field; integer increment).
+ */
+const INCREMENT_SCRIPT = `
+local offset = 0
+if ARGV[1] ~= '0' then
+  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+  offset = 1
+end
+for i = 2, #ARGV, 3 do
+  redis.call('HINCRBY', KEYS[tonumber(ARGV[i]) + offset], ARGV[i + 1], ARGV[i + 2])
+end
+return 1
+`;
+
+/** KEYS[1]: hash; ARGV: field, epoch ms. Keeps the latest value (a late retry never moves it back). */
+const MAX_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur or tonumber(cur) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`;
+
+type Increment = [hashIndex: number, field: string, by: number];
+
+async function increment(redis: Redis, hashes: readonly string[], incs: readonly Increment[], onceKey: string | undefined): Promise<boolean> {
+  if (incs.length === 0) return false;
+  const keys = onceKey === undefined ? [...hashes] : [onceKey, ...hashes];
+  const args: (string | number)[] = [onceKey === undefined ? '0' : String(ONCE_TTL_SECONDS)];
+  for (const [i, field, by] of incs) args.push(i + 1, field, by);
+  const done = await redis.eval(INCREMENT_SCRIPT, keys.length, ...keys, ...args);
+  return done === 1;
+}
+
+function name(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new MetricsInputError(`${field}: expected a non-empty string, got ${JSON.stringify(value)}`, { field });
+  }
+  return value;
+}
+
+function count(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new MetricsInputError(`${field}: expected a non-negative integer, got ${JSON.stringify(value)}`, { field });
+  }
+  return value;
+}
+
+function millis(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new MetricsInputError(`${field}: expected a non-negative number of milliseconds, got ${JSON.stringify(value)}`, { field });
+  }
+  return Math.round(value);
+}
+
+function onceKey(prefix: string, once: string | undefined): string | undefined {
+  return once === undefined ? undefined : metricKeys(prefix).once(name(once, 'once'));
+}
+
+/** Indicators of one chunk or run: accepted, and rejected by reason code. */
+export async function recordIndicators(redis: Redis, prefix: string, input: IndicatorCounts): Promise<boolean> {
+  const source = name(input.source, 'source');
+  const collection = name(input.collection, 'collection');
+  const incs: Increment[] = [[0, encodeField([source, collection, 'accepted', '']), count(input.accepted, 'accepted')]];
+  for (const [reason, n] of Object.entries(input.rejectedByReason)) {
+    incs.push([0, encodeField([source, collection, 'rejected', name(reason, 'rejectedByReason key')]), count(n, `rejectedByReason.${reason}`)]);
+  }
+  return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once));
+}
+
+/** Graph requests made for a target, by method and status, and the 429s met with their waits. */
+export async function recordGraphRequests(redis: Redis, prefix: string, input: GraphRequestCounts): Promise<boolean> {
+  const target = name(input.target, 'target');
+  const keys = metricKeys(prefix);
+  const incs: Increment[] = [];
+  for (const [key, n] of Object.entries(input.byMethodStatus)) {
+    const m = METHOD_STATUS.exec(key);
+    if (!m || m[1] === undefined || m[2] === undefined) {
+      throw new MetricsInputError(`byMethodStatus: expected keys like "GET 200" or "PATCH 429", got ${JSON.stringify(key)}`, { field: 'byMethodStatus' });
+    }
+    incs.push([0, encodeField([target, m[1], m[2]]), count(n, `byMethodStatus.${key}`)]);
+  }
+  const throttled = count(input.throttled, 'throttled');
+  const throttledMs = millis(input.throttledMs, 'throttledMs');
+  incs.push([1, encodeField([target, 'count']), throttled], [1, encodeField([target, 'ms']), throttledMs]);
+  return increment(redis, [keys.graphRequests, keys.graphThrottled], incs, onceKey(prefix, input.once));
+}
+
+/** One finished run: counted by kind and outcome, its duration observed in the histogram. */
+export async function recordRun(redis: Redis, prefix: string, input: RunObservation): Promise<boolean> {
+  if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect or reconcile, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
+  if (!RUN_OUTCOMES.includes(input.outcome)) {
+    throw new MetricsInputError(`outcome: expected succeeded, failed or refused, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
+  }
+  const ms = millis(input.durationMs, 'durationMs');
+  const keys = metricKeys(prefix);
+  const incs: Increment[] = [
+    [0, encodeField([input.kind, input.outcome]), 1],
+    [1, encodeField([input.kind, 'bucket', durationBucket(ms / 1000)]), 1],
+    [1, encodeField([input.kind, 'sum_ms']), ms],
+    [1, encodeField([input.kind, 'count']), 1],
+  ];
+  return increment(redis, [keys.runs, keys.runDuration], incs, onceKey(prefix, input.once));
+}
+
+/** Total time a queue was paused (Graph 429s pause the reconcile queue cluster-wide). */
+export async function recordQueuePause(redis: Redis, prefix: string, input: QueuePause): Promise<boolean> {
+  const queue = name(input.queue, 'queue');
+  return increment(redis, [metricKeys(prefix).queuePaused], [[0, encodeField([queue]), millis(input.ms, 'ms')]], onceKey(prefix, input.once));
+}
+
+/**
+ * The current shape of a target in Entra (a gauge: replaces what was recorded before, so locations
+ * that disappeared stop being exported) and, after a successful reconcile, its time.
+ */
+export async function recordTargetState(redis: Redis, prefix: string, input: TargetStateInput): Promise<void> {
+  const target = name(input.target, 'target');
+  const state: TargetState = {
+    maxLocations: count(input.maxLocations, 'maxLocations'),
+    maxRangesPerLocation: count(input.maxRangesPerLocation, 'maxRangesPerLocation'),
+    locations: input.locations.map((l, i) => ({ name: name(l.name, `locations[${i}].name`), ranges: count(l.ranges, `locations[${i}].ranges`) })),
+    recordedAt: Date.now(),
+  };
+  let successMs: number | undefined;
+  if (input.lastSuccessAt !== undefined) {
+    successMs = Date.parse(input.lastSuccessAt);
+    if (Number.isNaN(successMs)) {
+      throw new MetricsInputError(`lastSuccessAt: expected an ISO 8601 time, got ${JSON.stringify(input.lastSuccessAt)}`, { field: 'lastSuccessAt' });
+    }
+  }
+  const keys = metricKeys(prefix);
+  const tx = redis.multi().hset(keys.targets, target, JSON.stringify(state));
+  if (successMs !== undefined) tx.eval(MAX_SCRIPT, 1, keys.lastSuccess, target, successMs);
+  const results = await tx.exec();
+  const failed = results?.find(([err]) => err !== null);
+  if (failed?.[0]) throw failed[0];
+}
