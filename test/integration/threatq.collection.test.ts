@@ -145,3 +145,59 @@ describe('ThreatQ collection paging (fixture)', () => {
     }
   });
 });
+
+describe('ThreatQ emulator controls over HTTP', () => {
+  let emu: ThreatQEmulator;
+  let client: ThreatQClient;
+  beforeAll(async () => {
+    emu = await startThreatQEmulator({ seedFile: SEED });
+    client = makeClient(emu, { pageSize: 5 });
+  });
+  afterAll(async () => {
+    client.close();
+    await emu.close();
+  });
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${emu.url}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('mutating an indicator between runs changes what qualifies and moves it to the end of updated_at order', async () => {
+    const before = (await drain(makeSource(client, emu, { id: 'fixture-all' }))).indicators.map((i) => i.id);
+    expect(before).toContain('101');
+    expect((await post('indicators/101', { status: 'Expired' })).status).toBe(200);
+    expect((await post('indicators/107', { status: 'Active', updated_at: '2030-01-01 00:00:00' })).status).toBe(200);
+    const after = (await drain(makeSource(client, emu, { id: 'fixture-all' }))).indicators;
+    expect(after.map((i) => i.id)).not.toContain('101');
+    expect(after.at(-1)).toMatchObject({ id: '107', status: 'Active', updatedAt: '2030-01-01T00:00:00.000Z' });
+    expect((await post('indicators/999999', { status: 'Active' })).status).toBe(404);
+    expect((await post('indicators/102', { status: 'No Such Status' })).body).toEqual({ errors: [expect.stringContaining('unknown indicator status "No Such Status"')] });
+  });
+
+  it('seeds, injects faults, reports state and the request log, and resets', async () => {
+    expect(
+      (
+        await post('seed', {
+          indicators: [
+            { id: 1, value: '198.51.100.1', type: 'IP Address', status: 'Active' },
+            { id: 2, value: 'x.example', type: 'FQDN', status: 'Active' },
+          ],
+          collections: { fresh: {} },
+        })
+      ).body,
+    ).toEqual({ ok: true, indicators: 2 });
+    expect((await post('faults', { faults: [{ match: { path: '/api/indicators/query/hash/fresh' }, status: 503, times: 2 }] })).body).toEqual({ ok: true, added: 1 });
+    expect((await post('faults', { match: {} })).status).toBe(400);
+    const { indicators } = await drain(makeSource(client, emu, { id: 'fresh' }));
+    expect(indicators.map((i) => i.value)).toEqual(['198.51.100.1']);
+    const log = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as { data: { path: string; status: number; fault?: boolean }[] };
+    expect(log.data.filter((r) => r.fault).map((r) => r.status)).toEqual([503, 503]);
+    const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as { indicators: number; collections: { id: string; total: number }[] };
+    expect(state.indicators).toBe(2);
+    expect(state.collections).toEqual([{ id: 'fresh', total: 2, sharedWith: 'everyone' }]);
+    expect((await post('tokens/expire', {})).body).toMatchObject({ ok: true });
+    expect((await post('reset', {})).body).toEqual({ ok: true });
+    expect((await (await fetch(`${emu.url}/__emulator/state`)).json()) as { indicators: number }).toMatchObject({ indicators: 12 });
+  });
+});
