@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mergeWeighted } from '../../src/ranges/merge-weighted.ts';
+import { mergeCidrs } from '../../src/ranges/merge-cidrs.ts';
+import { adversarialList } from '../fixtures/ranges/arbitraries.ts';
+import { blockEnd, blockText, parseBlock, unmapped } from '../fixtures/ranges/reference-cidr-set.ts';
+
+describe('mergeWeighted', () => {
+  it('gives each merged CIDR the largest weight of the inputs it covers', () => {
+    expect(
+      mergeWeighted([
+        { cidr: '1.2.3.4', weight: 3 },
+        { cidr: '1.2.3.5', weight: 7 },
+        { cidr: '9.9.9.9', weight: 1 },
+        { cidr: '2001:4860::/32', weight: 2 },
+        { cidr: '2001:4860:1::/48', weight: 9 },
+      ]),
+    ).toEqual([
+      { cidr: '1.2.3.4/31', weight: 7 },
+      { cidr: '9.9.9.9/32', weight: 1 },
+      { cidr: '2001:4860::/32', weight: 9 },
+    ]);
+  });
+
+  it('never lets NaN win', () => {
+    expect(mergeWeighted([{ cidr: '1.1.1.1', weight: Number.NaN }, { cidr: '1.1.1.0', weight: 2 }])).toEqual([{ cidr: '1.1.1.0/31', weight: 2 }]);
+    expect(mergeWeighted([{ cidr: '1.1.1.1', weight: Number.NaN }])).toEqual([{ cidr: '1.1.1.1/32', weight: -Infinity }]);
+  });
+
+  it('agrees with mergeCidrs and with a brute-force max on random input', () => {
+    fc.assert(
+      fc.property(adversarialList, fc.array(fc.integer({ min: -5, max: 100 }), { minLength: 200, maxLength: 200 }), (blocks, weights) => {
+        const items = blocks.map((b, i) => ({ cidr: blockText(b), weight: weights[i % weights.length] ?? 0 }));
+        const got = mergeWeighted(items);
+        expect(got.map((g) => g.cidr)).toEqual(mergeCidrs(items.map((i) => i.cidr)));
+        for (const g of got) {
+          const out = parseBlock(g.cidr);
+          const inside = items.filter((it) => {
+            const b = unmapped(parseBlock(it.cidr));
+            return b.family === out.family && b.start >= out.start && blockEnd(b) <= blockEnd(out);
+          });
+          expect(g.weight).toBe(Math.max(...inside.map((i) => i.weight)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
