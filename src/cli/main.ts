@@ -31,7 +31,12 @@ type Register = (program: Command, ctx: CommandContext) => void;
 
 /** Top-level subcommand name → loader of its register function. Keep in alphabetical order. */
 const COMMANDS: Record<string, () => Promise<Register>> = {
+  apply: async () => (await import('./apply.ts')).registerApplyCommand,
   config: async () => (await import('./config-check.ts')).registerConfigCommand,
+  dashboard: async () => (await import('./dashboard.ts')).registerDashboardCommand,
+  emulate: async () => (await import('./emulate.ts')).registerEmulateCommand,
+  plan: async () => (await import('./plan.ts')).registerPlanCommand,
+  ranges: async () => (await import('./ranges-merge.ts')).registerRangesMergeCommand,
 };
 
 /** The register functions to load for argv: only the named subcommand when it is known. */
