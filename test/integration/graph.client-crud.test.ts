@@ -3,11 +3,16 @@
  * and a real Redis: CRUD of named locations and policies, paging, type filtering, keyword echo,
  * wholesale ipRanges replacement, trusted-location delete.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGraphClient } from '../../src/graph/graph-client.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { policyMatchesBody, sameCidrs } from '../../src/graph/graph-compare.ts';
 import type { GraphClient } from '../../src/graph/graph-types.ts';
-import { blockPolicy, emulatorClient, graphLog } from '../fixtures/graph/graph-target.ts';
+import { blockPolicy, emulatorClient, emulatorTarget, graphLog } from '../fixtures/graph/graph-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
 let emu: GraphEmulator;
@@ -119,5 +124,20 @@ describe('policies', () => {
     expect((emu.state().policies[0] as any).conditions.platforms.includePlatforms).toEqual(['linux']);
     expect(client.stats.writes).toBeGreaterThanOrEqual(2);
     expect(client.stats.byMethodStatus['POST 201']).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('client certificate credential', () => {
+  it('authenticates with certificatePath (ClientCertificateCredential) and reads the tenant', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'tq-entra test app' }], { keySize: 2048, algorithm: 'sha256' });
+    const file = join(mkdtempSync(join(tmpdir(), 'g5-cert-')), 'app.pem');
+    writeFileSync(file, `${pems.private}\n${pems.cert}`);
+    const base = emulatorTarget(emu);
+    const target = { ...base, clientSecret: undefined, certificatePath: file };
+    const c = createGraphClient(target, { redis: r.client, prefix: r.prefix });
+    expect(await c.tokenTenantId()).toBe(base.tenantId);
+    expect(await c.listPolicies()).toEqual([]);
+    const tokenRequest = emu.requests({ kind: 'token' }).find((e) => e.method === 'POST');
+    expect(tokenRequest?.status).toBe(200);
   });
 });
