@@ -1,0 +1,143 @@
+/**
+ * `tq-entra plan` and `tq-entra apply` as a user runs them: the real binary against the Graph
+ * emulator over HTTPS and a real Redis. Plan writes nothing; apply performs and prints what it did;
+ * a second apply changes nothing; without --indicators the committed snapshots (fan-in, never-block
+ * subtracted) are the source; exit 1 with the typed code on refusals and Graph validation errors
+ * (Microsoft's message shown); exit 2 on usage errors.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
+import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { commitSnapshot } from '../../src/pipeline/snapshot-store.ts';
+import { LOCATION, locationsIn, policiesIn, rangesOf, TARGET, targetDoc, writes } from '../fixtures/reconcile/emulator-target.ts';
+import { testRedis, type TestRedis } from '../helpers/redis.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+let emu: GraphEmulator;
+let r: TestRedis;
+let dir: string;
+
+beforeAll(async () => {
+  emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
+  dir = mkdtempSync(join(tmpdir(), 'tqe-cli-reconcile-'));
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+  emu.configure({ throttle: { requestsPerSecond: 0 } });
+  r = testRedis('cli-plan-apply');
+  return async () => {
+    await r.cleanup();
+  };
+});
+
+function writeConfig(over: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2, 8)}.yaml`);
+  writeFileSync(path, stringify({ redis: { url: r.url, prefix: r.prefix }, targets: [targetDoc(emu, over)], ...extra }));
+  return path;
+}
+
+function writeIndicators(lines: string[]): string {
+  const path = join(dir, `indicators-${Math.random().toString(36).slice(2, 8)}.txt`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+const ENV = { LOG_LEVEL: 'warn' };
+
+describe('tq-entra plan / apply', () => {
+  it('plan prints the diff and writes nothing; apply performs it; a second apply changes nothing', async () => {
+    const config = writeConfig();
+    const file = writeIndicators(['# feed', '11.22.33.44', '2a00:1450:0:0::1', '45.67.89.0/24  # a range', 'not-an-ip', '10.0.0.1', '2001:db8::5']);
+
+    const plan = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(plan.stderr).toMatch(/3 indicator\(s\) accepted, 3 rejected/);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/create\s+"TQ Block" \+3 -0 -> 3 range\(s\)/);
+    expect(plan.stdout).toContain('+ 11.22.33.44/32');
+    expect(plan.stdout).toContain('Policy: create');
+    expect(writes(emu)).toEqual([]);
+
+    const json = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', file, '--json'], { env: ENV });
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { plan: { steps: { kind: string }[]; summary: { writes: number } }; applied?: unknown };
+    expect(parsed.plan.steps.map((s) => s.kind)).toEqual(['createLocation', 'createPolicy']);
+    expect(parsed.applied).toBeUndefined();
+
+    const apply = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(apply.stderr).not.toMatch(/error/i);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/createLocation "TQ Block" [0-9a-f-]{36} \+3 -0/);
+    expect(apply.stdout).toMatch(/createPolicy "TQ Block policy"/);
+    expect(rangesOf(locationsIn(emu)[0]).sort()).toEqual(['11.22.33.44/32', '2a00:1450::1/128', '45.67.89.0/24']);
+    expect(policiesIn(emu)).toHaveLength(1);
+
+    emu.clearRequests();
+    const again = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to change');
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it('without --indicators uses the committed snapshots of every collection feeding the target, minus neverBlock', async () => {
+    const sources = {
+      sources: [
+        { name: 'feed-a', kind: 'file', path: '/feeds/a.txt', targets: [TARGET] },
+        { name: 'feed-b', kind: 'file', path: '/feeds/b.txt', targets: [TARGET] },
+      ],
+    };
+    const config = writeConfig({ safety: { neverBlock: ['198.51.100.0/25'] } }, sources);
+    const keys = stateKeys(r.prefix);
+    const meta = (runId: string) => ({ runId, committedAt: new Date().toISOString(), seen: 2, accepted: 2, rejected: 0, ranges: 2 });
+    await commitSnapshot(r.client, keys, 'feed-a', '/feeds/a.txt', [{ cidr: '198.51.100.0/24', weight: 5 }, { cidr: '192.0.2.9/32', weight: 1 }], meta('a1'), 0);
+    await commitSnapshot(r.client, keys, 'feed-b', '/feeds/b.txt', [{ cidr: '203.0.113.5/32', weight: 2 }], meta('b1'), 0);
+
+    const res = await runCli(['apply', '--config', config, '--target', TARGET, '--json'], { env: ENV });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as { desiredFrom: string; snapshots: { label: string; ranges: number }[] };
+    expect(out.desiredFrom).toBe('snapshots');
+    expect(out.snapshots.map((s) => [s.label, s.ranges])).toEqual([['feed-a', 2], ['feed-b', 1]]);
+    expect(rangesOf(locationsIn(emu)[0]).sort()).toEqual(['192.0.2.9/32', '198.51.100.128/25', '203.0.113.5/32']);
+  });
+
+  it('refusals exit 1 with the code and write nothing; plan shows the refusal', async () => {
+    const config = writeConfig();
+    const empty = writeIndicators(['# nothing here']);
+    const apply = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', empty], { env: ENV });
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/tq-entra: ERR_SAFETY_EMPTY: refusing to reconcile target "emulated"/);
+    const plan = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', empty], { env: ENV });
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toMatch(/Refused: ERR_SAFETY_EMPTY/);
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("a Graph validation error exits 1 with the error code and Microsoft's message", async () => {
+    const config = writeConfig({ policy: { clientAppTypes: ['exchangeActiveSync'], platforms: { include: ['macOS'] } } });
+    const file = writeIndicators(['11.22.33.44']);
+    const res = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/tq-entra: ERR_GRAPH_VALIDATION: .*HTTP 400/);
+    expect(res.stderr).toContain('P7');
+    // The location was written and recorded; the policy was not.
+    expect(locationsIn(emu).map((l) => l.displayName)).toEqual([LOCATION]);
+    expect(policiesIn(emu)).toEqual([]);
+  });
+
+  it('usage errors exit 2', async () => {
+    const config = writeConfig();
+    const unknown = await runCli(['plan', '--config', config, '--target', 'nope'], { env: ENV });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no target named "nope"/);
+    const missing = await runCli(['apply', '--config', config], { env: ENV });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--target/);
+  });
+});
