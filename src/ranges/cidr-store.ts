@@ -9,7 +9,8 @@
 import { collapseV4, collapseV6, sortV4, sortV6 } from './collapse-core.ts';
 import { cidrLines } from './cidr-line-chunks.ts';
 
-const COMPACT_AT = 1 << 20;
+/** Entries (IPv4; a quarter of it for IPv6) from which a full store collapses before growing. */
+export const COMPACT_AT = 1 << 20;
 
 export class CidrStore {
   private v4s: Uint32Array;
@@ -21,8 +22,11 @@ export class CidrStore {
   private n6 = 0;
   private sorted6 = true;
 
-  constructor(initialCapacity = 1024) {
+  private readonly compactAt: number;
+
+  constructor(initialCapacity = 1024, compactAt = COMPACT_AT) {
     const cap = Math.max(16, initialCapacity);
+    this.compactAt = Math.max(16, compactAt);
     this.v4s = new Uint32Array(cap);
     this.v4p = new Uint8Array(cap);
     this.v6w = new Uint32Array(64 * 4);
@@ -51,7 +55,7 @@ export class CidrStore {
 
   private makeRoomV4(): void {
     const cap = this.v4s.length;
-    if (cap >= COMPACT_AT) {
+    if (cap >= this.compactAt) {
       this.collapseV4();
       if (this.n4 <= cap * 0.75) return;
     }
@@ -65,7 +69,7 @@ export class CidrStore {
 
   private makeRoomV6(): void {
     const cap = this.v6p.length;
-    if (cap >= COMPACT_AT / 4) {
+    if (cap >= this.compactAt / 4) {
       this.collapseV6();
       if (this.n6 <= cap * 0.75) return;
     }

@@ -29,7 +29,7 @@ export interface RangeAccumulatorSettings {
 
 const EXAMPLE_MAX_CHARS = 200;
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true }); // keep a BOM: the parser trims it, examples show it
 
 export class RangeAccumulator {
   readonly options: Readonly<RangeOptions>;
