@@ -1,0 +1,38 @@
+# threatq-entra-sync: one image for every role (worker, scheduler, dashboard, sync, emulators).
+# The service runs its TypeScript through tsx, a runtime dependency, so there is no build step and
+# `npm ci --omit=dev` installs everything it needs. Runs as the unprivileged `node` user.
+#
+#   docker build -t threatq-entra-sync .
+#   docker run --rm -v "$PWD/config/config.yaml:/etc/tq-entra/config.yaml:ro" \
+#     -e TQ_ENTRA_CONFIG=/etc/tq-entra/config.yaml -e REDIS_URL=redis://redis:6379 threatq-entra-sync worker
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    LOG_FORMAT=json
+
+WORKDIR /app
+
+# Dependencies first, so code changes reuse this layer. Install scripts are not needed (esbuild,
+# msgpackr and tsx work from their prebuilt binaries) and are not run.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit \
+ && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY workers ./workers
+COPY config/example.yaml ./config/example.yaml
+
+# Where the demo's Graph emulator writes its CA certificate (a named volume in docker-compose.yml).
+RUN mkdir -p /var/lib/tq-entra/graph-ca && chown -R node:node /var/lib/tq-entra
+
+USER node
+
+# 3000: dashboard (/queues, /metrics, /healthz, /readyz); 9464: a worker's /metrics, /healthz, /readyz.
+EXPOSE 3000 9464
+
+ENTRYPOINT ["node", "bin/tq-entra.js"]
+CMD ["--help"]
