@@ -179,10 +179,12 @@ describe('tq-entra dashboard', () => {
 
   it('refuses a bad --port, and a public --host without credentials, with exit status 2', async () => {
     const file = configFile();
-    const port = await runCli(['dashboard', '--config', file, '--port', 'abc'], { env: { REDIS_URL: r.url } });
+    const [port, host] = await Promise.all([
+      runCli(['dashboard', '--config', file, '--port', 'abc'], { env: { REDIS_URL: r.url } }),
+      runCli(['dashboard', '--config', file, '--host', '0.0.0.0', '--port', '0'], { env: { REDIS_URL: r.url } }),
+    ]);
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port must be an integer from 0 to 65535 (got "abc")');
-    const host = await runCli(['dashboard', '--config', file, '--host', '0.0.0.0', '--port', '0'], { env: { REDIS_URL: r.url } });
     expect(host.code).toBe(2);
     expect(host.stderr).toContain('without basic auth');
   });
