@@ -37,6 +37,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   emulate: async () => (await import('./emulate.ts')).registerEmulateCommand,
   plan: async () => (await import('./plan.ts')).registerPlanCommand,
   ranges: async () => (await import('./ranges-merge.ts')).registerRangesMergeCommand,
+  report: async () => (await import('./report.ts')).registerReportCommand,
+  scheduler: async () => (await import('./scheduler.ts')).registerSchedulerCommand,
+  sync: async () => (await import('./sync.ts')).registerSyncCommand,
+  worker: async () => (await import('./worker.ts')).registerWorkerCommand,
 };
 
 /** The register functions to load for argv: only the named subcommand when it is known. */

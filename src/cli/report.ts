@@ -1,0 +1,94 @@
+/**
+ * `tq-entra report --config F [--run ID | --target T] [--json]`: what the last runs did.
+ *   --run ID     one run: counts, rejections per reason with examples, error if it failed
+ *   --target T   the last reconcile of T and the last run of every source collection feeding it
+ *   (neither)    the last run of every source collection and every target
+ */
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { Redis as RedisClient } from 'ioredis';
+import { UsageError } from '../errors/sync-error.ts';
+import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
+import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
+import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
+import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
+import type { CommandContext } from './main.ts';
+
+export interface RunReport {
+  run: RunRecord;
+  rejections?: RejectionSummary;
+}
+
+export async function runReport(redis: Redis, keys: StateKeys, id: string): Promise<RunReport | null> {
+  const run = await readRun(redis, keys, id);
+  if (!run) return null;
+  if (run.kind !== 'collect') return { run };
+  const stageId = typeof run.details?.['stageId'] === 'string' ? run.details['stageId'] : undefined;
+  return { run, rejections: await readRejections(redis, keys, stageId ?? `${id}~1`) };
+}
+
+export function formatRunReport(r: RunReport): string {
+  const { run } = r;
+  const what = run.kind === 'collect' ? `collect ${run.name} / ${run.collection ?? ''}` : `reconcile ${run.name}`;
+  const lines = [`${what}  run ${run.id}  ${run.status}  started ${run.startedAt}${run.finishedAt ? `  finished ${run.finishedAt}` : ''}`];
+  const counts = Object.entries(run.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (counts) lines.push(`  ${counts}`);
+  if (run.error) lines.push(`  error: ${run.error.code}: ${run.error.message}`);
+  const rej = r.rejections;
+  if (rej) {
+    const reasons = Object.entries(rej.reasons).sort((a, b) => b[1] - a[1]);
+    if (reasons.length > 0) lines.push('  rejected by reason:');
+    for (const [reason, n] of reasons) {
+      const ex = (rej.examples[reason] ?? []).map((e) => `#${e.line} ${JSON.stringify(e.value)}`).join(', ');
+      lines.push(`    ${reason.padEnd(22)} ${String(n).padStart(8)}${ex ? `  e.g. ${ex}` : ''}`);
+    }
+    const warnings = Object.entries(rej.warnings);
+    if (warnings.length > 0) lines.push(`  warnings: ${warnings.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+  const filtered = run.details?.['filtered'];
+  if (filtered && typeof filtered === 'object' && Object.keys(filtered).length > 0) {
+    lines.push(`  filtered out by type/status: ${Object.entries(filtered as Record<string, number>).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerReportCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('report')
+    .description('show what runs did: counts, rejections by reason with examples, the last run of each source and target')
+    .option('-c, --config <file>', 'configuration file (default: $TQ_ENTRA_CONFIG)')
+    .option('--run <id>', 'one run')
+    .option('-t, --target <name>', 'the last reconcile of this target and the last run of each collection feeding it')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config?: string; run?: string; target?: string; json?: boolean }) => {
+      if (opts.run !== undefined && opts.target !== undefined) throw new UsageError('give at most one of --run and --target');
+      const config = loadConfigForCommand(opts.config);
+      const redis = new RedisClient(config.redis.url, { maxRetriesPerRequest: 2 });
+      const keys = stateKeys(config.redis.prefix);
+      try {
+        const reports: RunReport[] = [];
+        const missing: string[] = [];
+        const add = async (id: string | null, label: string) => {
+          const r = id === null ? null : await runReport(redis, keys, id);
+          if (r) reports.push(r);
+          else missing.push(label);
+        };
+        if (opts.run !== undefined) {
+          await add(opts.run, `run ${opts.run}`);
+        } else {
+          const targets = opts.target !== undefined ? [requireTarget(config, opts.target).name] : config.targets.map((t) => t.name);
+          const feeders =
+            opts.target !== undefined
+              ? feedersOf(config, opts.target)
+              : config.sources.flatMap((s) => collectionsOf(s).map((c) => ({ source: s.name, collection: c.id })));
+          for (const f of feeders) await add(await lastRunId(redis, keys, 'source', `${f.source}/${f.collection}`), `collect ${f.source} / ${f.collection}: no run yet`);
+          for (const t of targets) await add(await lastRunId(redis, keys, 'target', t), `reconcile ${t}: no run yet`);
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ runs: reports, missing }, null, 2)}\n`);
+        else process.stdout.write(`${[...reports.map(formatRunReport), ...missing].join('\n\n')}\n`);
+        if (opts.run !== undefined && reports.length === 0) ctx.exitCode = 1;
+      } finally {
+        redis.disconnect();
+      }
+    });
+}

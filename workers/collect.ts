@@ -1,0 +1,166 @@
+/**
+ * The collect processor: one run of one source collection, in three steps kept in the job's data so a
+ * run picked up again after a crash resumes where it was:
+ *
+ *   collect  page the source (constant memory) and add ingest children of at most `objectsPerRun`
+ *            indicators each (the smallest value among the targets the collection feeds). Each start
+ *            of this step bumps `attempt`, and chunk job ids and staging keys carry it, so chunks of an
+ *            interrupted attempt never mix with the next one.
+ *   wait     moveToWaitingChildren: the job sleeps until every chunk is ingested. A chunk that keeps
+ *            failing fails the run (failParentOnFailure) and the last good snapshot stays.
+ *   commit   merge the staged chunks of the final attempt and replace the snapshot atomically, then
+ *            enqueue a reconcile of every target the collection feeds.
+ */
+import { WaitingChildrenError, type Job } from 'bullmq';
+import { mergeWeighted } from '../src/ranges/index.ts';
+import { createSource } from '../src/sources/create-source.ts';
+import type { CollectJobData, CompactIndicator, IngestJobData } from '../src/pipeline/queues.ts';
+import { INGEST_JOB_OPTIONS, collectionsOf, enqueueReconcile } from '../src/pipeline/producer.ts';
+import { commitSnapshot, readStagedChunks } from '../src/pipeline/snapshot-store.ts';
+import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-store.ts';
+import { SyncError } from '../src/errors/sync-error.ts';
+import { findSource, findTarget, type WorkerDeps } from './worker-deps.ts';
+
+export interface CollectResult {
+  runId: string;
+  source: string;
+  collection: string;
+  seen: number;
+  kept: number;
+  accepted: number;
+  rejected: number;
+  ranges: number;
+  chunks: number;
+  reconcileJobIds: string[];
+}
+
+export class StagingLostError extends SyncError {
+  constructor(runId: string, missing: number[]) {
+    super('ERR_STAGING_LOST', `run ${runId}: staged chunks ${missing.slice(0, 10).join(', ')} are missing (expired or deleted); the run is abandoned and the last good snapshot kept`, {
+      retryable: false,
+    });
+  }
+}
+
+export function stageRunId(runId: string, attempt: number): string {
+  return `${runId}~${attempt}`;
+}
+
+export async function processCollect(job: Job<CollectJobData>, token: string | undefined, deps: WorkerDeps): Promise<CollectResult | undefined> {
+  const { config, redis, keys, queues, logger } = deps;
+  const runId = job.id ?? '';
+  const source = findSource(config, job.data.source);
+  const collection = collectionsOf(source).find((c) => c.id === job.data.collection);
+  if (!collection) throw new SyncError('ERR_SOURCE_UNKNOWN_COLLECTION', `source "${source.name}" has no collection "${job.data.collection}"`, { retryable: false });
+  const targets = collection.targets.map((t) => findTarget(config, t));
+  const log = logger.child({ runId, source: source.name, collection: collection.id });
+  let data: CollectJobData = job.data;
+  const run: RunRecord = {
+    id: runId,
+    kind: 'collect',
+    name: source.name,
+    collection: collection.id,
+    trigger: data.trigger,
+    status: 'running',
+    startedAt: data.startedAt ?? new Date().toISOString(),
+    counts: {},
+  };
+
+  if ((data.step ?? 'collect') === 'collect') {
+    const attempt = (data.attempt ?? 0) + 1;
+    data = { ...data, step: 'collect', attempt, startedAt: run.startedAt };
+    await job.updateData(data);
+    await writeRun(redis, keys, run);
+    const chunkSize = Math.min(...targets.map((t) => t.objectsPerRun));
+    const options = {
+      minPrefixV4: Math.max(...targets.map((t) => t.safety.minPrefixV4)),
+      minPrefixV6: Math.max(...targets.map((t) => t.safety.minPrefixV6)),
+      allowReserved: targets.every((t) => t.safety.allowReserved),
+    };
+    const stageId = stageRunId(runId, attempt);
+    const parent = { id: runId, queue: job.queueQualifiedName };
+    let chunk = 0;
+    let offset = 1;
+    let buffer: CompactIndicator[] = [];
+    let seen = 0;
+    let kept = 0;
+    let pages = 0;
+    const filtered: Record<string, number> = {};
+    const flush = async () => {
+      const payload: IngestJobData = { runId: stageId, source: source.name, collection: collection.id, chunk, offset, indicators: buffer, options };
+      await queues.ingest.add('ingest', payload, { ...INGEST_JOB_OPTIONS, jobId: `${stageId}-${chunk}`, parent });
+      offset += buffer.length;
+      chunk += 1;
+      buffer = [];
+    };
+    for await (const page of createSource(source, collection.id).pages()) {
+      pages += 1;
+      seen += page.seen;
+      for (const [k, n] of Object.entries(page.filtered)) filtered[k] = (filtered[k] ?? 0) + n;
+      for (const ind of page.indicators) {
+        buffer.push([ind.value, ind.type ?? null, ind.score, ind.updatedAt]);
+        kept += 1;
+        if (buffer.length >= chunkSize) await flush();
+      }
+      await job.updateProgress({ step: 'collect', pages, seen, kept, chunks: chunk, total: page.total ?? null });
+    }
+    if (buffer.length > 0) await flush();
+    data = { ...data, step: 'wait', chunks: chunk, seen, kept, filtered, pages };
+    await job.updateData(data);
+    log.info('collected', { pages, seen, kept, chunks: chunk, attempt });
+  }
+
+  if (data.step === 'wait') {
+    if (token === undefined) throw new SyncError('ERR_INTERNAL', 'collect job processed without a lock token');
+    const shouldWait = await job.moveToWaitingChildren(token);
+    if (shouldWait) throw new WaitingChildrenError();
+    data = { ...data, step: 'commit' };
+    await job.updateData(data);
+  }
+
+  // commit
+  const attempt = data.attempt ?? 1;
+  const stageId = stageRunId(runId, attempt);
+  const chunks = data.chunks ?? 0;
+  const staged = await readStagedChunks(redis, keys, stageId, chunks);
+  if (staged.missing.length > 0) throw new StagingLostError(runId, staged.missing);
+  const merged = mergeWeighted(staged.entries.flat());
+  const rej = await readRejections(redis, keys, stageId);
+  const committedAt = new Date().toISOString();
+  await commitSnapshot(
+    redis,
+    keys,
+    source.name,
+    collection.id,
+    merged,
+    { runId, committedAt, seen: data.seen ?? 0, accepted: rej.accepted, rejected: rej.rejected, ranges: merged.length },
+    chunks,
+  );
+  const reconcileJobIds: string[] = [];
+  for (const t of targets) {
+    reconcileJobIds.push(await enqueueReconcile(queues, { target: t.name, manual: data.manual, force: false, trigger: data.trigger, runIds: [runId] }));
+  }
+  const result: CollectResult = {
+    runId,
+    source: source.name,
+    collection: collection.id,
+    seen: data.seen ?? 0,
+    kept: data.kept ?? 0,
+    accepted: rej.accepted,
+    rejected: rej.rejected,
+    ranges: merged.length,
+    chunks,
+    reconcileJobIds,
+  };
+  const durationMs = Date.parse(committedAt) - Date.parse(run.startedAt);
+  await writeRun(redis, keys, {
+    ...run,
+    status: 'succeeded',
+    finishedAt: committedAt,
+    counts: { seen: result.seen, kept: result.kept, accepted: result.accepted, rejected: result.rejected, ranges: result.ranges, chunks, durationMs },
+    details: { stageId, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings },
+  });
+  await job.updateProgress({ step: 'done', ...result });
+  log.info('run committed', { ...result, rejectedByReason: rej.reasons, durationMs });
+  return result;
+}

@@ -1,0 +1,137 @@
+/**
+ * The reconcile processor: one reconcile of one target (deduplicated per target by the producer,
+ * serialised across processes by the target lock). Desired = fan-in of the committed snapshots of
+ * every collection feeding the target; then plan and apply through the Graph client in 'throw' mode,
+ * so a Graph 429 surfaces as GraphThrottledError and job-signals pauses the whole reconcile queue for
+ * the wait instead of sleeping here.
+ *
+ * A busy target lock (another process is reconciling the same target) delays the job by a few
+ * seconds without using an attempt. Every reconcile ends with one summary log line and a run record.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import { createGraphClient } from '../src/graph/graph-client.ts';
+import type { GraphClient, GraphRequestStats } from '../src/graph/graph-types.ts';
+import type { TargetConfig } from '../src/config/schema.ts';
+import type { ReconcileJobData } from '../src/pipeline/queues.ts';
+import { LockBusyError } from '../src/pipeline/target-lock.ts';
+import { writeRun, type RunRecord, type RunStatus } from '../src/pipeline/run-store.ts';
+import { reconcileTarget } from '../src/reconcile/reconcile-target.ts';
+import { SyncError, coerceError } from '../src/errors/sync-error.ts';
+import { describeError } from './job-signals.ts';
+import { findTarget, type WorkerDeps } from './worker-deps.ts';
+
+export const LOCK_BUSY_DELAY_MS = 3000;
+
+export interface ReconcileSummary {
+  target: string;
+  runId: string;
+  desired: number;
+  finalRanges: number;
+  added: number;
+  removed: number;
+  locations: { displayName: string; action: string; size: number }[];
+  policy: string;
+  overflow: number;
+  graphReads: number;
+  graphWrites: number;
+  durationMs: number;
+}
+
+/** One Graph client per configured target per process: the credential caches its token. */
+const clients = new WeakMap<TargetConfig, GraphClient>();
+
+function graphFor(target: TargetConfig, deps: WorkerDeps): GraphClient {
+  let c = clients.get(target);
+  if (!c) {
+    c = createGraphClient(target, { redis: deps.redis, prefix: deps.config.redis.prefix, onThrottle: 'throw' });
+    clients.set(target, c);
+  }
+  return c;
+}
+
+function statsDelta(before: GraphRequestStats, after: GraphRequestStats): { reads: number; writes: number } {
+  return { reads: after.reads - before.reads, writes: after.writes - before.writes };
+}
+
+export async function processReconcile(job: Job<ReconcileJobData>, token: string | undefined, deps: WorkerDeps): Promise<ReconcileSummary> {
+  const { config, redis, keys, logger } = deps;
+  const target = findTarget(config, job.data.target);
+  const graph = graphFor(target, deps);
+  const runId = job.id ?? '';
+  const log = logger.child({ runId, target: target.name });
+  const started = Date.now();
+  const before = { ...graph.stats };
+  const run: RunRecord = { id: runId, kind: 'reconcile', name: target.name, trigger: job.data.trigger, status: 'running', startedAt: new Date(started).toISOString(), counts: {} };
+  await writeRun(redis, keys, run);
+  await job.updateProgress({ step: 'reconcile', target: target.name });
+  try {
+    const result = await reconcileTarget({
+      config,
+      targetName: target.name,
+      redis,
+      keys,
+      graph,
+      manual: job.data.manual,
+      force: job.data.force,
+      dryRun: false,
+      lockWaitMs: 1000,
+      logger: log,
+    });
+    const { plan } = result;
+    const delta = statsDelta(before, graph.stats);
+    const summary: ReconcileSummary = {
+      target: target.name,
+      runId,
+      desired: plan.summary.desired,
+      finalRanges: plan.summary.finalRanges,
+      added: plan.summary.added,
+      removed: plan.summary.removed,
+      locations: plan.locations.map((l) => ({ displayName: l.displayName, action: l.action, size: l.size })),
+      policy: plan.policy.action,
+      overflow: plan.overflow.total,
+      graphReads: delta.reads,
+      graphWrites: delta.writes,
+      durationMs: Date.now() - started,
+    };
+    await writeRun(redis, keys, {
+      ...run,
+      status: 'succeeded',
+      finishedAt: new Date().toISOString(),
+      counts: {
+        desired: summary.desired,
+        finalRanges: summary.finalRanges,
+        added: summary.added,
+        removed: summary.removed,
+        overflow: summary.overflow,
+        graphReads: summary.graphReads,
+        graphWrites: summary.graphWrites,
+        durationMs: summary.durationMs,
+      },
+      details: { locations: summary.locations, policy: summary.policy, overflowBySource: plan.overflow.bySource, warnings: plan.warnings, snapshots: result.snapshots },
+    });
+    await job.updateProgress({ step: 'done', ...summary });
+    log.info('reconcile finished', { ...summary, overflowBySource: plan.overflow.bySource });
+    return summary;
+  } catch (e) {
+    const err = coerceError(e);
+    if (err instanceof LockBusyError) {
+      if (token === undefined) throw err;
+      await job.moveToDelayed(Date.now() + LOCK_BUSY_DELAY_MS, token);
+      throw new DelayedError();
+    }
+    const code = err instanceof SyncError ? err.code : 'ERR_UNEXPECTED';
+    if (code !== 'ERR_GRAPH_THROTTLED') {
+      const status: RunStatus = code.startsWith('ERR_SAFETY_') ? 'refused' : 'failed';
+      const delta = statsDelta(before, graph.stats);
+      await writeRun(redis, keys, {
+        ...run,
+        status,
+        finishedAt: new Date().toISOString(),
+        counts: { graphReads: delta.reads, graphWrites: delta.writes, durationMs: Date.now() - started },
+        error: { code, message: describeError(err) },
+      });
+      log.warn('reconcile did not complete', { code, error: describeError(err) });
+    }
+    throw err;
+  }
+}
