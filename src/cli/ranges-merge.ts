@@ -16,7 +16,6 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
-import type { RejectCode } from '../ranges/reason-codes.ts';
 import type { CommandContext } from './main.ts';
 
 export interface RangesMergeOptions {
@@ -75,15 +74,12 @@ function readNeverBlock(path: string): Array<{ line: number; text: string }> {
 export async function runRangesMerge(file: string | undefined, opts: RangesMergeOptions): Promise<number> {
   const minPrefixV4 = prefixOption('--min-prefix-v4', opts.minPrefixV4, 32);
   const minPrefixV6 = prefixOption('--min-prefix-v6', opts.minPrefixV6, 128);
-  const [{ RangeAccumulator }, { parseCidrSyntax }, { storeOf }, { subtractStores }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }] =
-    await Promise.all([
-      import('../ranges/range-accumulator.ts'),
-      import('../ranges/cidr-syntax.ts'),
-      import('../ranges/numeric-cidr.ts'),
-      import('../ranges/subtract-cidrs.ts'),
-      import('../ranges/cidr-line-chunks.ts'),
-      import('../ranges/reason-codes.ts'),
-    ]);
+  const [{ RangeAccumulator }, { parseCidrSyntax }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }] = await Promise.all([
+    import('../ranges/range-accumulator.ts'),
+    import('../ranges/cidr-syntax.ts'),
+    import('../ranges/cidr-line-chunks.ts'),
+    import('../ranges/reason-codes.ts'),
+  ]);
 
   const neverBlockLines = opts.neverBlock === undefined ? undefined : readNeverBlock(opts.neverBlock);
   for (const { line, text } of neverBlockLines ?? []) {
@@ -110,47 +106,48 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   let carry: Buffer | undefined;
   let overlong = false;
 
-  const handleLine = (buf: Buffer, from: number, to: number): void => {
-    lineNo++;
-    if (to > from && buf[to - 1] === 13) to--;
-    let reason: RejectCode | null;
-    let text: string | undefined;
-    const first = buf[from] ?? 0;
-    if (first >= 48 && first <= 57) {
-      reason = acc.addBytes(buf, from, to); // the common case: no string made
-    } else {
-      // Whitespace, comments, IPv6, a BOM, garbage.
-      text = decoder.decode(buf.subarray(from, to)).trim();
-      if (text === '' || text.startsWith('#')) {
-        skipped++;
-        return;
-      }
-      reason = acc.add(text);
-    }
-    if (reason !== null) errText += `line ${lineNo}: ${shown(text ?? decoder.decode(buf.subarray(from, to)).trim())}: ${reason}\n`;
+  const lineText = (buf: Uint8Array, from: number, to: number): string => decoder.decode(buf.subarray(from, to)).trim();
+  // Whole lines only: `to` is just after a newline or the end of input.
+  const addLines = (buf: Uint8Array, from: number, to: number): void => {
+    const base = lineNo + 1;
+    lineNo += acc.addLines(
+      buf,
+      from,
+      to,
+      (f, t, index) => {
+        // Not a plain dotted quad: blank, comment, IPv6, whitespace, a BOM, junk.
+        const text = lineText(buf, f, t);
+        if (text === '' || text.startsWith('#')) {
+          skipped++;
+          return;
+        }
+        const reason = acc.add(text);
+        if (reason !== null) errText += `line ${base + index}: ${shown(text)}: ${reason}\n`;
+      },
+      (reason, f, t, index) => {
+        errText += `line ${base + index}: ${shown(lineText(buf, f, t))}: ${reason}\n`;
+      },
+    );
   };
 
   for await (const chunk of input as AsyncIterable<Buffer>) {
-    let buf = chunk;
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    carry = undefined;
     let pos = 0;
-    if (carry) {
-      buf = Buffer.concat([carry, chunk]);
-      carry = undefined;
-    }
-    for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      if (overlong) {
-        overlong = false;
-      } else {
-        handleLine(buf, pos, nl);
-      }
+    if (overlong) {
+      // Still inside an over-long line: drop bytes up to its end.
+      const nl = buf.indexOf(10);
+      if (nl < 0) continue;
       pos = nl + 1;
+      overlong = false;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last >= pos) {
+      addLines(buf, pos, last + 1);
+      pos = last + 1;
     }
     if (pos < buf.length) {
-      if (overlong) {
-        // still inside an over-long line: drop the bytes
-      } else if (buf.length - pos > MAX_LINE_BYTES) {
+      if (buf.length - pos > MAX_LINE_BYTES) {
         lineNo++;
         const head = decoder.decode(buf.subarray(pos, pos + 80));
         acc.recordRejection('NOT_AN_ADDRESS', head);
@@ -165,7 +162,7 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
       errText = '';
     }
   }
-  if (carry && carry.length > 0) handleLine(carry, 0, carry.length);
+  if (carry && carry.length > 0) addLines(carry, 0, carry.length);
   if (errText) process.stderr.write(errText);
 
   const store = acc.cidrStore();
@@ -175,6 +172,7 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   const out = process.stdout;
   out.on('error', () => undefined); // a closed pipe (| head) is not our failure
   if (neverBlock && neverBlock.length > 0) {
+    const [{ storeOf }, { subtractStores }] = await Promise.all([import('../ranges/numeric-cidr.ts'), import('../ranges/subtract-cidrs.ts')]);
     const cidrs = subtractStores(store, storeOf(neverBlock));
     v6Out = cidrs.filter((c) => c.includes(':')).length;
     v4Out = cidrs.length - v6Out;

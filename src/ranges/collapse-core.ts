@@ -36,41 +36,37 @@ export function sortV4(starts: Uint32Array, prefixes: Uint8Array, n: number, tmp
   }
 }
 
+/** SIZE_V4[p] = 2^(32-p), the number of addresses in an IPv4 /p. */
+const SIZE_V4 = Float64Array.from({ length: 33 }, (_, p) => 2 ** (32 - p));
+
 /** Collapse sorted IPv4 blocks in place; returns the new count. */
 export function collapseV4(starts: Uint32Array, prefixes: Uint8Array, n: number): number {
   let top = -1;
+  let topEnd = -1; // last address of the top block
   for (let i = 0; i < n; i++) {
-    const s = starts[i] ?? 0;
-    const p = prefixes[i] ?? 0;
-    if (top >= 0) {
-      const ts = starts[top] ?? 0;
-      const tp = prefixes[top] ?? 0;
-      if (s <= ts + 2 ** (32 - tp) - 1) {
-        // Overlap of aligned blocks means nesting; s >= ts, so either top contains this one or
-        // (same start, shorter prefix) this one contains top.
-        if (p >= tp) continue;
-        prefixes[top] = p;
-      } else {
-        top++;
-        starts[top] = s;
-        prefixes[top] = p;
-      }
+    const s = starts[i]!;
+    const p = prefixes[i]!;
+    if (s <= topEnd) {
+      // Overlap of aligned blocks means nesting; s >= top's start, so either top contains this one or
+      // (same start, shorter prefix) this one contains top.
+      if (p >= prefixes[top]!) continue;
+      prefixes[top] = p;
     } else {
-      top = 0;
-      starts[0] = s;
-      prefixes[0] = p;
+      top++;
+      starts[top] = s;
+      prefixes[top] = p;
     }
-    // Merge siblings while possible.
-    while (top > 0) {
-      const bp = prefixes[top] ?? 0;
-      const ap = prefixes[top - 1] ?? 0;
-      if (ap !== bp || bp === 0) break;
-      const size = 2 ** (32 - bp);
-      const as = starts[top - 1] ?? 0;
-      if ((starts[top] ?? 0) !== as + size || as % (size * 2) !== 0) break;
+    // Merge siblings while possible: same prefix, left one aligned to the parent, right one next to it.
+    let tp = prefixes[top]!;
+    while (top > 0 && tp !== 0 && prefixes[top - 1] === tp) {
+      const size = SIZE_V4[tp]!;
+      const left = starts[top - 1]!;
+      if (starts[top] !== left + size || (left & size) !== 0) break;
       top--;
-      prefixes[top] = bp - 1;
+      tp--;
+      prefixes[top] = tp;
     }
+    topEnd = starts[top]! + SIZE_V4[tp]! - 1;
   }
   return top + 1;
 }

@@ -46,14 +46,26 @@ export function fastIPv4(s: string): number {
   return prefix > 32 ? -1 : addr * 64 + prefix;
 }
 
-export function fastIPv4Bytes(b: Uint8Array, from: number, to: number): number {
+let stoppedAt = 0;
+
+/** Where the last fastIPv4Line call stopped: `to`, or the index of the CR/LF that ended the value. */
+export function fastStop(): number {
+  return stoppedAt;
+}
+
+/**
+ * fastIPv4 over bytes, stopping at a CR or LF (or `to`): the line scanner parses while it looks for the
+ * end of the line. Returns start * 64 + prefix or -1; fastStop() tells where it stopped when >= 0.
+ */
+export function fastIPv4Line(b: Uint8Array, from: number, to: number): number {
   let addr = 0;
   let octet = 0;
   let digits = 0;
   let dots = 0;
   let i = from;
+  let c = 0;
   for (; i < to; i++) {
-    const c = b[i]!;
+    c = b[i]!;
     if (c >= 48 && c <= 57) {
       if (digits === 1 && octet === 0) return -1;
       octet = octet * 10 + (c - 48);
@@ -64,7 +76,7 @@ export function fastIPv4Bytes(b: Uint8Array, from: number, to: number): number {
       octet = 0;
       digits = 0;
       dots++;
-    } else if (c === 47) {
+    } else if (c === 47 || c === 10 || c === 13) {
       break;
     } else {
       return -1;
@@ -72,15 +84,32 @@ export function fastIPv4Bytes(b: Uint8Array, from: number, to: number): number {
   }
   if (dots !== 3 || digits === 0 || octet > 255) return -1;
   addr = addr * 256 + octet;
-  if (i === to) return addr * 64 + 32;
-  if (i + 1 >= to) return -1;
-  const d1 = b[i + 1]! - 48;
-  if (d1 < 0 || d1 > 9) return -1;
-  let prefix = d1;
-  if (i + 2 < to) {
-    const d2 = b[i + 2]! - 48;
-    if (d2 < 0 || d2 > 9 || i + 3 !== to) return -1;
-    prefix = d1 * 10 + d2;
+  if (i === to || c !== 47) {
+    stoppedAt = i;
+    return addr * 64 + 32;
   }
-  return prefix > 32 ? -1 : addr * 64 + prefix;
+  // "/nn": one or two digits, <= 32, then the end.
+  i++;
+  let prefix = 0;
+  let pd = 0;
+  for (; i < to; i++) {
+    c = b[i]!;
+    if (c >= 48 && c <= 57) {
+      prefix = prefix * 10 + (c - 48);
+      if (++pd > 2) return -1;
+    } else if (c === 10 || c === 13) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (pd === 0 || prefix > 32) return -1;
+  stoppedAt = i;
+  return addr * 64 + prefix;
+}
+
+/** fastIPv4 over bytes[from, to) (the whole range must be the value). */
+export function fastIPv4Bytes(b: Uint8Array, from: number, to: number): number {
+  const r = fastIPv4Line(b, from, to);
+  return r >= 0 && stoppedAt === to ? r : -1;
 }

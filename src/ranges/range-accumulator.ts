@@ -11,7 +11,7 @@
 import { CidrStore } from './cidr-store.ts';
 import { parseCidrSyntax } from './cidr-syntax.ts';
 import { classifyRange } from './classify-range.ts';
-import { fastIPv4, fastIPv4Bytes } from './fast-ipv4.ts';
+import { fastIPv4, fastIPv4Bytes, fastIPv4Line, fastStop } from './fast-ipv4.ts';
 import type { RejectCode, WarningCode } from './reason-codes.ts';
 import type { IndicatorType, RangeOptions } from './range-options.ts';
 import { PUBLIC, WHOLLY_RESERVED, publicPartsV4, reservedStateV4 } from './reserved-space.ts';
@@ -75,6 +75,50 @@ export class RangeAccumulator {
     const text = utf8.decode(bytes.subarray(from, to));
     this.curText = text;
     return this.addSlow(text, type);
+  }
+
+  /**
+   * Add the lines of bytes[from, to), where `to` is the end of input or just after a newline. A plain
+   * dotted quad ("a.b.c.d", "a.b.c.d/nn", optional CR) is parsed in the same pass that finds the end of
+   * its line; a rejection there is reported through `rejected`. Every other line (blank, comment,
+   * IPv6, whitespace, junk) goes to `other` untouched, for the caller to skip or add(). Line bounds
+   * exclude the newline and a CR before it; `index` counts lines from 0 within this call. Returns the
+   * number of lines.
+   */
+  addLines(
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+    other: (lineFrom: number, lineTo: number, index: number) => void,
+    rejected: (code: RejectCode, lineFrom: number, lineTo: number, index: number) => void,
+  ): number {
+    let index = 0;
+    let i = from;
+    this.curText = undefined;
+    this.curBytes = bytes;
+    while (i < to) {
+      const packed = fastIPv4Line(bytes, i, to);
+      let end = packed >= 0 ? fastStop() : -1;
+      let next: number;
+      if (end >= 0 && (end === to || bytes[end] === 10 || (bytes[end] === 13 && (end + 1 === to || bytes[end + 1] === 10)))) {
+        next = end === to ? to : bytes[end] === 10 ? end + 1 : Math.min(end + 2, to);
+        this.curText = undefined;
+        this.curFrom = i;
+        this.curTo = end;
+        const r = this.addFastV4(packed, undefined);
+        if (r !== null) rejected(r, i, end, index);
+      } else {
+        const nl = bytes.indexOf(10, i);
+        const stop = nl < 0 || nl >= to ? to : nl;
+        next = stop === to ? to : stop + 1;
+        end = stop > i && bytes[stop - 1] === 13 ? stop - 1 : stop;
+        other(i, end, index);
+        this.curBytes = bytes;
+      }
+      index++;
+      i = next;
+    }
+    return index;
   }
 
   private addFastV4(packed: number, type: IndicatorType | undefined): RejectCode | null {

@@ -73,6 +73,34 @@ describe('RangeAccumulator', () => {
     );
   });
 
+  it('addLines finds line ends (LF, CRLF, none at the end) and gives the same results as add per line', () => {
+    const enc = new TextEncoder();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, fc.constantFrom('\n', '\r\n')), { maxLength: 60 }), fc.boolean(), options, (lines, finalNewline, opts) => {
+        const values = lines.map(([v]) => v);
+        // A value containing a newline would be two lines, and an empty last line without a newline is no line.
+        fc.pre(values.every((v) => !v.includes('\n') && !v.endsWith('\r')) && !(values.at(-1) === '' && !finalNewline));
+        const text = lines.map(([v, nl], i) => v + (i < lines.length - 1 || finalNewline ? nl : '')).join('');
+        const a = new RangeAccumulator(opts);
+        const want = values.map((v) => a.add(v.replace(/\r$/, '')));
+        const b = new RangeAccumulator(opts);
+        const got: Array<string | null> = [];
+        const bytes = enc.encode(text);
+        const n = b.addLines(
+          bytes,
+          0,
+          bytes.length,
+          (f, t, i) => (got[i] = b.add(new TextDecoder().decode(bytes.subarray(f, t)))),
+          (code, _f, _t, i) => (got[i] = code),
+        );
+        expect(n).toBe(values.length);
+        expect(Array.from({ length: n }, (_, i) => got[i] ?? null)).toEqual(want);
+        expect(b.toCidrs()).toEqual(a.toCidrs());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('tallies rejections and warnings by code with a few examples each', () => {
     const acc = new RangeAccumulator(OPTS, { examplesPerCode: 2 });
     for (const v of ['10.0.0.1', '10.0.0.2', '10.0.0.3', 'x', '8.8.8.9/24', '8.8.8.8']) acc.add(v);
