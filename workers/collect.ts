@@ -42,13 +42,18 @@ export class StagingLostError extends SyncError {
   }
 }
 
+/** Run ids name their kind: BullMQ job ids are only unique within a queue. */
+export function collectRunId(jobId: string | undefined): string {
+  return `collect-${jobId ?? ''}`;
+}
+
 export function stageRunId(runId: string, attempt: number): string {
   return `${runId}~${attempt}`;
 }
 
 export async function processCollect(job: Job<CollectJobData>, token: string | undefined, deps: WorkerDeps): Promise<CollectResult | undefined> {
   const { config, redis, keys, queues, logger } = deps;
-  const runId = job.id ?? '';
+  const runId = collectRunId(job.id);
   const source = findSource(config, job.data.source);
   const collection = collectionsOf(source).find((c) => c.id === job.data.collection);
   if (!collection) throw new SyncError('ERR_SOURCE_UNKNOWN_COLLECTION', `source "${source.name}" has no collection "${job.data.collection}"`, { retryable: false });
@@ -78,7 +83,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
       allowReserved: targets.every((t) => t.safety.allowReserved),
     };
     const stageId = stageRunId(runId, attempt);
-    const parent = { id: runId, queue: job.queueQualifiedName };
+    const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
     let chunk = 0;
     let offset = 1;
     let buffer: CompactIndicator[] = [];

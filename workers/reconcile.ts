@@ -22,6 +22,11 @@ import { findTarget, type WorkerDeps } from './worker-deps.ts';
 
 export const LOCK_BUSY_DELAY_MS = 3000;
 
+/** Run ids name their kind: BullMQ job ids are only unique within a queue. */
+export function reconcileRunId(jobId: string | undefined): string {
+  return `reconcile-${jobId ?? ''}`;
+}
+
 export interface ReconcileSummary {
   target: string;
   runId: string;
@@ -57,7 +62,7 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
   const { config, redis, keys, logger } = deps;
   const target = findTarget(config, job.data.target);
   const graph = graphFor(target, deps);
-  const runId = job.id ?? '';
+  const runId = reconcileRunId(job.id);
   const log = logger.child({ runId, target: target.name });
   const started = Date.now();
   const before = { ...graph.stats };

@@ -14,7 +14,7 @@ import { QUEUE, bullConnection, createQueues, type QueueName } from '../src/pipe
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readRun, writeRun } from '../src/pipeline/run-store.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
-import { processCollect } from './collect.ts';
+import { collectRunId, processCollect } from './collect.ts';
 import { processIngest } from './ingest.ts';
 import { processReconcile } from './reconcile.ts';
 import { describeError, throwJobSignal } from './job-signals.ts';
@@ -105,7 +105,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
         attemptsMade: job.attemptsMade,
         error: describeError(coerceError(error)),
       });
-      if (final && w.name === QUEUE.collect && job.id) void markRunFailed(deps, job.id, error);
+      if (final && w.name === QUEUE.collect && job.id) void markRunFailed(deps, collectRunId(job.id), error);
     });
     w.on('error', (error) => logger.error('worker error', { queue: w.name, error: describeError(error) }));
   }

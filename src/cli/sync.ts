@@ -157,7 +157,7 @@ async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queues: Que
         return { queue: 'reconcile', jobId: id, ok: true, result: { target, ...run.counts, policy: run.details?.['policy'], locations: run.details?.['locations'] } };
       }
       if (run.status === 'failed' || run.status === 'refused') {
-        const job = await Job.fromId(queues.reconcile, id);
+        const job = await Job.fromId(queues.reconcile, id.replace(/^reconcile-/, ''));
         const state = job ? await job.getState() : 'unknown';
         if (state === 'failed' || state === 'unknown') {
           return { queue: 'reconcile', jobId: id, ok: false, error: run.error ? `${run.error.message}` : `reconcile of ${target} ${run.status}` };
