@@ -8,7 +8,8 @@
  *   - "[v6]" brackets are accepted and removed; "[v6]:port" and "a.b.c.d:port" -> PORT_SUFFIX;
  *   - "%zone" on an IPv6 value -> ZONE_INDEX;
  *   - the address must be a strict dotted quad or IPv6 text (ipv4-text.ts, ipv6-text.ts);
- *   - the prefix ("/24", "/024", or an IPv4 netmask "/255.255.255.0") must be 0-32 / 0-128; a missing
+ *   - the prefix ("/24", "/024", or for IPv4 a netmask "/255.255.255.0" or host mask "/0.0.0.255", as
+ *     Python's ipaddress accepts) must be 0-32 / 0-128; a missing
  *     prefix means a single address (/32, /128);
  *   - IPv4-mapped IPv6 (::ffff:0:0/96 and narrower) becomes the IPv4 range (flag `mapped`);
  *   - host bits beyond the prefix are cleared (flag `hostBits`).
@@ -68,8 +69,12 @@ function parsePrefix(s: string, from: number, to: number, family: 4 | 6): number
     return v <= max ? v : -1;
   }
   if (family === 4) {
+    // A netmask (255.255.255.0), else a host mask (0.0.0.255), as Python's ipaddress reads them.
     const mask = parseIPv4(s, from, to);
-    if (mask >= 0) return netmaskToPrefix(mask);
+    if (mask >= 0) {
+      const p = netmaskToPrefix(mask);
+      return p >= 0 ? p : netmaskToPrefix(~mask >>> 0);
+    }
   }
   return -1;
 }

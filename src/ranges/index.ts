@@ -20,5 +20,5 @@ export { mergeWeighted } from './merge-weighted.ts';
 export type { WeightedCidr } from './merge-weighted.ts';
 export { splitBroaderThan } from './split-broader-than.ts';
 export { InvalidCidrError } from './invalid-cidr-error.ts';
-export { IPV4_SPECIAL_PURPOSE, IPV6_SPECIAL_PURPOSE, isRefusedEntry } from './special-purpose-ranges.ts';
+export { IPV4_SPECIAL_PURPOSE, IPV6_SPECIAL_PURPOSE } from './special-purpose-ranges.ts';
 export type { SpecialPurposeEntry } from './special-purpose-ranges.ts';

@@ -14,7 +14,7 @@ export const REJECT_REASONS = {
   LEADING_ZERO: 'an IPv4 octet has a leading zero (ambiguous: some tools read it as octal)',
   ZONE_INDEX: 'an IPv6 zone index ("%eth0") is only meaningful on one host',
   PORT_SUFFIX: 'the value carries a port (":443"); give the address alone',
-  BAD_PREFIX: 'the prefix length is not an integer in 0-32 (IPv4) or 0-128 (IPv6), nor a contiguous IPv4 netmask',
+  BAD_PREFIX: 'the prefix length is not an integer in 0-32 (IPv4) or 0-128 (IPv6), nor a contiguous IPv4 netmask or host mask',
   PREFIX_TOO_BROAD: 'the prefix is broader than the configured floor (safety.minPrefixV4 / safety.minPrefixV6)',
   RESERVED: 'the range lies entirely in reserved or special-purpose space (IANA special-purpose registries, multicast)',
 } as const satisfies Record<string, string>;

@@ -1,12 +1,12 @@
 /**
- * Reserved-space classification of a numeric CIDR, against the refused entries of
- * special-purpose-ranges.ts (see its header for the policy).
+ * Reserved-space classification of a numeric CIDR against every entry of special-purpose-ranges.ts
+ * (see its header for the policy).
  *
  * Fast path: a table per first octet (IPv4) or first 16-bit group (IPv6) says "all public", "all
  * reserved" or "look closer"; only the last case checks the entries, and only a CIDR that partly
  * overlaps reserved space reaches the interval arithmetic (BigInt for IPv6) in publicParts*.
  */
-import { IPV4_SPECIAL_PURPOSE, IPV6_SPECIAL_PURPOSE, isRefusedEntry, type SpecialPurposeEntry } from './special-purpose-ranges.ts';
+import { IPV4_SPECIAL_PURPOSE, IPV6_SPECIAL_PURPOSE, type SpecialPurposeEntry } from './special-purpose-ranges.ts';
 import { blockOverlapV4, blockOverlapV6, coalesceV4, coalesceV6, subtractFromBlockV4, subtractFromBlockV6 } from './block-subtract.ts';
 import { parseCidrSyntax } from './cidr-syntax.ts';
 import { wordsToBigInt } from './ipv6-text.ts';
@@ -28,7 +28,7 @@ interface V6Entry {
 }
 
 function loadV4(): V4Entry[] {
-  return IPV4_SPECIAL_PURPOSE.filter(isRefusedEntry).map((entry) => {
+  return IPV4_SPECIAL_PURPOSE.map((entry) => {
     const p = parseCidrSyntax(entry.cidr);
     if (!p.ok || p.family !== 4 || p.hostBits) throw new Error(`bad special-purpose entry ${entry.cidr}`);
     return { entry, start: p.start, prefix: p.prefix };
@@ -36,7 +36,7 @@ function loadV4(): V4Entry[] {
 }
 
 function loadV6(): V6Entry[] {
-  return IPV6_SPECIAL_PURPOSE.filter(isRefusedEntry).map((entry) => {
+  return IPV6_SPECIAL_PURPOSE.map((entry) => {
     const p = parseCidrSyntax(entry.cidr);
     // ::ffff:0:0/96 parses as IPv4 0.0.0.0/0 (mapped); keep it as the IPv6 block it is.
     if (!p.ok || p.hostBits) throw new Error(`bad special-purpose entry ${entry.cidr}`);
@@ -105,7 +105,7 @@ export function publicPartsV6(start: bigint, prefix: number): Array<[bigint, num
   return out;
 }
 
-/** The most specific refused registry entry overlapping an IPv4 CIDR (for messages). */
+/** The most specific registry entry overlapping an IPv4 CIDR (for messages). */
 export function reservedEntryV4(start: number, prefix: number): SpecialPurposeEntry | undefined {
   const end = start + 2 ** (32 - prefix) - 1;
   let best: V4Entry | undefined;
@@ -116,7 +116,7 @@ export function reservedEntryV4(start: number, prefix: number): SpecialPurposeEn
   return best?.entry;
 }
 
-/** The most specific refused registry entry overlapping an IPv6 CIDR (for messages). */
+/** The most specific registry entry overlapping an IPv6 CIDR (for messages). */
 export function reservedEntryV6(start: bigint, prefix: number): SpecialPurposeEntry | undefined {
   const end = start + (1n << BigInt(128 - prefix)) - 1n;
   let best: V6Entry | undefined;

@@ -3,13 +3,12 @@
  * Special-Purpose Address Registries (iana-ipv4-special-registry, iana-ipv6-special-registry, as of
  * 2025) plus the two multicast blocks (their own IANA registries).
  *
- * Policy (the choice this service makes, see reserved-space.ts): an indicator is refused as RESERVED
- * when it lies in the union of the entries whose `globallyReachable` is not `true` (IANA "False" or
- * "N/A") plus multicast. Entries IANA marks globally reachable (AS112, AMT, PCP/TURN anycast, NAT64
- * well-known prefix, ORCHIDv2, DRIP) are listed for completeness but not refused on their own. Where such
- * an entry sits inside a broader non-reachable block (192.0.0.9/32 inside 192.0.0.0/24, 2001:3::/32
- * inside 2001::/23) the broader block wins: those are anycast service addresses, never a sign-in source,
- * so refusing them is the conservative choice for a block list.
+ * Policy (the choice this service makes, see reserved-space.ts): every block of both registries, plus
+ * multicast, is refused as RESERVED, whatever its "Globally Reachable" flag. The globally reachable
+ * entries are anycast service addresses (AS112, AMT, PCP/TURN), translation or identifier prefixes
+ * (64:ff9b::/96, ORCHIDv2, DRIP) and obsolete tunnels (6to4, Teredo): none is a sign-in source worth a
+ * block-list entry, and refusing them keeps the rule simple to state and to check. The flag is kept
+ * as data for documentation.
  */
 
 export interface SpecialPurposeEntry {
@@ -80,8 +79,3 @@ export const IPV6_SPECIAL_PURPOSE: readonly SpecialPurposeEntry[] = [
   { cidr: 'fe80::/10', name: 'Link-Local Unicast', rfc: 'RFC 4291', globallyReachable: false },
   { cidr: 'ff00::/8', name: 'Multicast', rfc: 'RFC 4291', globallyReachable: false },
 ];
-
-/** True when the service refuses addresses of this entry (see the policy in the header). */
-export function isRefusedEntry(entry: SpecialPurposeEntry): boolean {
-  return entry.globallyReachable !== true;
-}

@@ -55,9 +55,10 @@ describe('parseIndicator: canonical ranges', () => {
     expect(ok('[2606:4700::1111]').cidrs).toEqual(['2606:4700::1111/128']);
   });
 
-  it('accepts a prefix with leading zeros and a contiguous IPv4 netmask', () => {
+  it('accepts a prefix with leading zeros, a contiguous IPv4 netmask or host mask', () => {
     expect(ok('8.8.8.0/024').cidrs).toEqual(['8.8.8.0/24']);
     expect(ok('8.8.0.0/255.255.0.0').cidrs).toEqual(['8.8.0.0/16']);
+    expect(ok('8.8.8.0/0.0.0.255').cidrs).toEqual(['8.8.8.0/24']); // host mask, as Python reads it
   });
 });
 
