@@ -20,6 +20,8 @@ import { commitSnapshot, readStagedChunks } from '../src/pipeline/snapshot-store
 import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-store.ts';
 import { SyncError } from '../src/errors/sync-error.ts';
 import { findSource, findTarget, type WorkerDeps } from './worker-deps.ts';
+import { recordRun } from '../src/ops/metrics-store.ts';
+import { safely } from './record-metrics.ts';
 
 export interface CollectResult {
   runId: string;
@@ -165,6 +167,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     counts: { seen: result.seen, kept: result.kept, accepted: result.accepted, rejected: result.rejected, ranges: result.ranges, chunks, durationMs },
     details: { stageId, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings },
   });
+  await safely(log, 'run', () => recordRun(redis, config.redis.prefix, { kind: 'collect', outcome: 'succeeded', durationMs, once: runId }));
   await job.updateProgress({ step: 'done', ...result });
   log.info('run committed', { ...result, rejectedByReason: rej.reasons, durationMs });
   return result;

@@ -43,11 +43,12 @@ export function describeError(err: Error): string {
 }
 
 /** Translate a processor failure into what BullMQ should do with the job. Always throws. */
-export async function throwJobSignal(error: unknown, queue: Queue | undefined): Promise<never> {
+export async function throwJobSignal(error: unknown, queue: Queue | undefined, onPause?: (ms: number) => Promise<void>): Promise<never> {
   const err = coerceError(error);
   const wait = throttleWaitMs(err);
   if (wait !== undefined && queue !== undefined) {
     await queue.rateLimit(wait);
+    await onPause?.(wait);
     throw new RateLimitError();
   }
   if (!isRetryable(err)) throw new UnrecoverableError(describeError(err));

@@ -10,7 +10,7 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import { createGraphClient } from '../src/graph/graph-client.ts';
-import type { GraphClient, GraphRequestStats } from '../src/graph/graph-types.ts';
+import type { GraphClient } from '../src/graph/graph-types.ts';
 import type { TargetConfig } from '../src/config/schema.ts';
 import type { ReconcileJobData } from '../src/pipeline/queues.ts';
 import { LockBusyError } from '../src/pipeline/target-lock.ts';
@@ -19,6 +19,8 @@ import { reconcileTarget } from '../src/reconcile/reconcile-target.ts';
 import { SyncError, coerceError } from '../src/errors/sync-error.ts';
 import { describeError } from './job-signals.ts';
 import { findTarget, type WorkerDeps } from './worker-deps.ts';
+import { recordGraphRequests, recordRun, recordTargetState } from '../src/ops/metrics-store.ts';
+import { graphStatsDelta, safely, snapshotStats } from './record-metrics.ts';
 
 export const LOCK_BUSY_DELAY_MS = 3000;
 
@@ -54,10 +56,6 @@ function graphFor(target: TargetConfig, deps: WorkerDeps): GraphClient {
   return c;
 }
 
-function statsDelta(before: GraphRequestStats, after: GraphRequestStats): { reads: number; writes: number } {
-  return { reads: after.reads - before.reads, writes: after.writes - before.writes };
-}
-
 export async function processReconcile(job: Job<ReconcileJobData>, token: string | undefined, deps: WorkerDeps): Promise<ReconcileSummary> {
   const { config, redis, keys, logger } = deps;
   const target = findTarget(config, job.data.target);
@@ -65,7 +63,16 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
   const runId = reconcileRunId(job.id);
   const log = logger.child({ runId, target: target.name });
   const started = Date.now();
-  const before = { ...graph.stats };
+  const before = snapshotStats(graph.stats);
+  const prefix = config.redis.prefix;
+  const attemptId = `${runId}:${job.attemptsStarted}`;
+  const recordGraph = async () => {
+    const d = graphStatsDelta(before, graph.stats);
+    await safely(log, 'graph', () =>
+      recordGraphRequests(redis, prefix, { target: target.name, byMethodStatus: d.byMethodStatus, throttled: d.throttled, throttledMs: d.throttledMs, once: attemptId }),
+    );
+    return d;
+  };
   const run: RunRecord = { id: runId, kind: 'reconcile', name: target.name, trigger: job.data.trigger, status: 'running', startedAt: new Date(started).toISOString(), counts: {} };
   await writeRun(redis, keys, run);
   await job.updateProgress({ step: 'reconcile', target: target.name });
@@ -83,7 +90,7 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
       logger: log,
     });
     const { plan } = result;
-    const delta = statsDelta(before, graph.stats);
+    const delta = await recordGraph();
     const summary: ReconcileSummary = {
       target: target.name,
       runId,
@@ -114,6 +121,16 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
       },
       details: { locations: summary.locations, policy: summary.policy, overflowBySource: plan.overflow.bySource, warnings: plan.warnings, snapshots: result.snapshots },
     });
+    await safely(log, 'run', () => recordRun(redis, prefix, { kind: 'reconcile', outcome: 'succeeded', durationMs: summary.durationMs, once: runId }));
+    await safely(log, 'target', () =>
+      recordTargetState(redis, prefix, {
+        target: target.name,
+        maxLocations: target.namedLocation.maxLocations,
+        maxRangesPerLocation: target.namedLocation.maxRangesPerLocation,
+        locations: plan.locations.filter((l) => l.action !== 'delete').map((l) => ({ name: l.displayName, ranges: l.size })),
+        lastSuccessAt: new Date().toISOString(),
+      }),
+    );
     await job.updateProgress({ step: 'done', ...summary });
     log.info('reconcile finished', { ...summary, overflowBySource: plan.overflow.bySource });
     return summary;
@@ -125,9 +142,10 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
       throw new DelayedError();
     }
     const code = err instanceof SyncError ? err.code : 'ERR_UNEXPECTED';
+    const delta = await recordGraph();
     if (code !== 'ERR_GRAPH_THROTTLED') {
       const status: RunStatus = code.startsWith('ERR_SAFETY_') ? 'refused' : 'failed';
-      const delta = statsDelta(before, graph.stats);
+      await safely(log, 'run', () => recordRun(redis, prefix, { kind: 'reconcile', outcome: status === 'refused' ? 'refused' : 'failed', durationMs: Date.now() - started, once: attemptId }));
       await writeRun(redis, keys, {
         ...run,
         status,
