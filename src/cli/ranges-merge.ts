@@ -7,12 +7,13 @@
  * - Blank lines and lines starting with "#" are skipped (counted in the summary, not rejected).
  * - Exit 0 when it ran (rejections included), 2 on usage errors (bad option value, unreadable FILE or
  *   never-block file, an invalid never-block line), 1 when reading fails midway.
- * - Streams: input is read in 1 MiB chunks and parsed from the bytes; memory follows the number of
- *   distinct ranges, not the input size (a line longer than 64 KiB is rejected without being kept).
+ * - Streams: input is read in 1 MiB chunks (synchronous reads) and parsed from the bytes; memory follows the number of
+ *   distinct ranges, not the input size (a line that would need more than 1 MiB + 64 KiB of buffer is
+ *   rejected as NOT_AN_ADDRESS without being kept).
  * Defaults match the configuration defaults: --min-prefix-v4 8, --min-prefix-v6 8, reserved refused.
  * The engine is imported when the command runs, so other subcommands do not pay for it.
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
@@ -71,6 +72,31 @@ function readNeverBlock(path: string): Array<{ line: number; text: string }> {
   return out;
 }
 
+/**
+ * The input in chunks of up to 1 MiB. Synchronous reads (no event-loop round trip per chunk); when
+ * stdin is a non-blocking descriptor (EAGAIN) the rest is read through the process.stdin stream. A
+ * chunk is only valid until the next one is requested.
+ */
+async function* inputChunks(fd: number): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') return;
+      if (code === 'EAGAIN' && fd === 0) {
+        yield* process.stdin as AsyncIterable<Buffer>;
+        return;
+      }
+      throw e;
+    }
+    if (n === 0) return;
+    yield buf.subarray(0, n);
+  }
+}
+
 export async function runRangesMerge(file: string | undefined, opts: RangesMergeOptions): Promise<number> {
   const minPrefixV4 = prefixOption('--min-prefix-v4', opts.minPrefixV4, 32);
   const minPrefixV6 = prefixOption('--min-prefix-v6', opts.minPrefixV6, 128);
@@ -89,10 +115,10 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   const neverBlock = neverBlockLines?.map((l) => l.text);
 
   const fromStdin = file === undefined || file === '-';
-  const input = fromStdin ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  let fd = 0;
   if (!fromStdin) {
     try {
-      await once(input, 'open');
+      fd = openSync(file, 'r');
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
@@ -130,7 +156,7 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
     );
   };
 
-  for await (const chunk of input as AsyncIterable<Buffer>) {
+  for await (const chunk of inputChunks(fd)) {
     const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
     carry = undefined;
     let pos = 0;
@@ -162,6 +188,7 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
       errText = '';
     }
   }
+  if (!fromStdin) closeSync(fd);
   if (carry && carry.length > 0) addLines(carry, 0, carry.length);
   if (errText) process.stderr.write(errText);
 

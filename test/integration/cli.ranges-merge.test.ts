@@ -83,10 +83,10 @@ describe('tq-entra ranges merge', () => {
 
   it('streams large input: no final newline, an over-long line rejected without being kept', async () => {
     const many = Array.from({ length: 50_000 }, (_, i) => `8.${(i >> 8) & 255}.${i & 255}.${i % 7}`).join('\n');
-    const input = `${'9'.repeat(200_000)}\n${many}\n8.8.8.8`;
+    const input = `${'9'.repeat(3_000_000)}\n${many}\n8.8.8.8`;
     const r = await runCli(['ranges', 'merge'], { input });
     expect(r.code).toBe(0);
-    expect(r.stderr.split('\n')[0]).toMatch(/^line 1: 9{80}…: NOT_AN_ADDRESS$/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^line 1: 9{80,200}…: NOT_AN_ADDRESS$/);
     expect(r.stderr).toMatch(/50002 lines, 50001 accepted, 1 rejected/);
     expect(r.stdout.split('\n')).toContain('8.8.8.8/32');
   });
