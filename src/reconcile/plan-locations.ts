@@ -64,17 +64,22 @@ export interface ShardOutcome {
 
 export interface LocationPlan {
   outcomes: ShardOutcome[];
-  /** The target's ranges after the plan. */
-  final: Set<string>;
-  /** Desired ranges that made it in. */
-  selected: Set<string>;
+  /** Is this range in the target after the plan? */
+  isFinal: (cidr: string) => boolean;
+  /** Is this a desired range that made it in? */
+  isSelected: (cidr: string) => boolean;
+  /** Desired ranges that made it in, in desired order. */
+  selected: DesiredRange[];
+  finalRanges: number;
   liveRanges: number;
   kept: number;
   added: number;
   removed: number;
   ownedLive: number;
   ownedRemoved: number;
-  /** Desired ranges left out (highest priority first). */
+  /** Owned ranges that are not in the target after the plan (the record drops them once applied). */
+  ownedNotFinal: string[];
+  /** Desired ranges left out, in desired order. */
   dropped: DesiredRange[];
   /** Kept live ranges that no longer fit (capacity lowered under existing content). */
   droppedKept: string[];
@@ -92,144 +97,217 @@ export interface LocationPlanInput {
   isTrusted: boolean;
 }
 
+// Per-range state in one Map (flags in the low bits, the first shard holding the range above them),
+// so that each range is hashed as few times as possible: planning 390,000 ranges must take well
+// under a second.
+const LIVE = 1;
+const DESIRED = 2;
+const KEPT = 4;
+const DROPPED = 8;
+/** The range appears more than once across the live shards (rare: a hand edit, an old bug). */
+const DUP = 16;
+const SHIFT = 8;
+
+const isFinalFlags = (f: number): boolean => (f & KEPT) !== 0 || ((f & DESIRED) !== 0 && (f & DROPPED) === 0);
+
 export function planLocations(input: LocationPlanInput): LocationPlan {
   const { shards, owned, mode, maxRangesPerLocation: cap, maxLocations } = input;
   const indexes = [...shards.keys()].sort((a, b) => a - b);
+  const st = new Map<string, number>();
 
-  const liveAll = new Set<string>();
-  for (const i of indexes) for (const r of shards.get(i)?.ranges ?? []) liveAll.add(r);
-
-  const desiredMap = new Map<string, DesiredRange>();
-  const desired: DesiredRange[] = [];
-  for (const d of input.desired) {
-    if (!desiredMap.has(d.cidr)) {
-      desiredMap.set(d.cidr, d);
-      desired.push(d);
+  for (const i of indexes) {
+    for (const r of (shards.get(i) as LiveLocation).ranges) {
+      const f = st.get(r);
+      st.set(r, f === undefined ? LIVE | (i << SHIFT) : f | DUP);
     }
+  }
+  const desired: DesiredRange[] = [];
+  let liveDesired = 0;
+  for (const d of input.desired) {
+    const f = st.get(d.cidr) ?? 0;
+    if ((f & DESIRED) !== 0) continue;
+    st.set(d.cidr, f | DESIRED);
+    desired.push(d);
+    if ((f & LIVE) !== 0) liveDesired += 1;
   }
 
   // Ranges that stay although not desired: never ours to remove.
-  let kept: string[] = [];
-  if (mode !== 'clear') {
-    for (const r of liveAll) {
-      if (!desiredMap.has(r) && (mode === 'append' || !owned.has(r))) kept.push(r);
-    }
-  }
   const capacity = cap * maxLocations;
-  let droppedKept: string[] = [];
-  if (kept.length > capacity) {
-    droppedKept = kept.slice(capacity);
-    kept = kept.slice(0, capacity);
+  const kept: string[] = [];
+  const droppedKept: string[] = [];
+  if (mode !== 'clear') {
+    for (const [r, f] of st) {
+      if ((f & LIVE) !== 0 && (f & DESIRED) === 0 && (mode === 'append' || !owned.has(r))) {
+        if (kept.length < capacity) {
+          kept.push(r);
+          st.set(r, f | KEPT);
+        } else droppedKept.push(r);
+      }
+    }
   }
 
   const room = capacity - kept.length;
-  let selectedList: DesiredRange[] = desired;
-  let dropped: DesiredRange[] = [];
+  let selected: DesiredRange[] = desired;
+  const dropped: DesiredRange[] = [];
   let cutoffWeight: number | undefined;
+  let newRanges = desired.length - liveDesired;
   if (desired.length > room) {
-    const order = desired.map((_, i) => i);
-    const isLive = desired.map((d) => liveAll.has(d.cidr));
-    order.sort((a, b) => {
-      const da = desired[a] as DesiredRange;
-      const db = desired[b] as DesiredRange;
-      return db.weight - da.weight || Number(isLive[b]) - Number(isLive[a]) || a - b;
-    });
-    const keepIdx = new Uint8Array(desired.length);
-    for (let k = 0; k < room; k += 1) keepIdx[order[k] as number] = 1;
-    selectedList = desired.filter((_, i) => keepIdx[i] === 1);
-    dropped = order.slice(room).map((i) => desired[i] as DesiredRange);
-    cutoffWeight = room > 0 ? desired[order[room - 1] as number]?.weight : undefined;
-  }
-  const selected = new Set<string>();
-  for (const d of selectedList) selected.add(d.cidr);
-  const final = new Set<string>(kept);
-  for (const r of selected) final.add(r);
-
-  // Stable assignment: staying ranges keep their shard (first shard wins for a range found twice).
-  const placed = new Set<string>();
-  const contents = new Map<number, string[]>();
-  const liveSets = new Map<number, Set<string>>();
-  for (const i of indexes) {
-    const live = shards.get(i) as LiveLocation;
-    const liveSet = new Set(live.ranges);
-    liveSets.set(i, liveSet);
-    const keep: string[] = [];
-    if (i <= maxLocations) {
-      for (const r of liveSet) {
-        if (keep.length >= cap) break;
-        if (final.has(r) && !placed.has(r)) {
-          keep.push(r);
-          placed.add(r);
+    // Keep the `room` highest weights without a comparator sort (780,000 ranges sort slowly): find
+    // the cutoff weight with a native typed-array sort, keep everything above it, and fill the rest
+    // with ranges of exactly the cutoff weight, live ones first, then in desired order.
+    const n = desired.length;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i += 1) {
+      const x = (desired[i] as DesiredRange).weight;
+      w[i] = Number.isNaN(x) ? -Infinity : x;
+    }
+    const droppedIdx = new Uint8Array(n).fill(1);
+    let need = room;
+    if (room > 0) {
+      const cutoff = w.slice().sort()[n - room] as number;
+      cutoffWeight = cutoff;
+      for (let i = 0; i < n; i += 1) {
+        if ((w[i] as number) > cutoff) {
+          droppedIdx[i] = 0;
+          need -= 1;
+        }
+      }
+      for (const wantLive of [true, false]) {
+        for (let i = 0; i < n && need > 0; i += 1) {
+          if (w[i] !== cutoff || droppedIdx[i] === 0) continue;
+          if ((((st.get((desired[i] as DesiredRange).cidr) ?? 0) & LIVE) !== 0) !== wantLive) continue;
+          droppedIdx[i] = 0;
+          need -= 1;
         }
       }
     }
-    contents.set(i, keep);
+    selected = [];
+    newRanges = 0;
+    for (let i = 0; i < n; i += 1) {
+      const d = desired[i] as DesiredRange;
+      if (droppedIdx[i] === 1) {
+        dropped.push(d);
+        st.set(d.cidr, (st.get(d.cidr) ?? 0) | DROPPED);
+      } else {
+        selected.push(d);
+        if (((st.get(d.cidr) ?? 0) & LIVE) === 0) newRanges += 1;
+      }
+    }
   }
 
-  // New ranges (and spilled ones) fill free room.
+  // Stable assignment: a staying range keeps its shard (its first one when found twice); what no
+  // longer fits its shard (lowered capacity) goes to the pool with the new ranges.
   const pool: string[] = [];
-  for (const r of kept) if (!placed.has(r)) pool.push(r);
-  for (const d of selectedList) if (!placed.has(d.cidr)) pool.push(d.cidr);
+  const contents = new Map<number, string[]>();
+  const removedOf = new Map<number, string[]>();
+  const seenDup = new Set<string>();
+  for (const i of indexes) {
+    const keep: string[] = [];
+    const removed: string[] = [];
+    for (const r of (shards.get(i) as LiveLocation).ranges) {
+      const f = st.get(r) ?? 0;
+      let first = f >>> SHIFT === i;
+      if (first && (f & DUP) !== 0) {
+        first = !seenDup.has(r);
+        seenDup.add(r);
+      }
+      if (first && isFinalFlags(f)) {
+        if (i <= maxLocations && keep.length < cap) {
+          keep.push(r);
+          continue;
+        }
+        pool.push(r);
+      }
+      removed.push(r);
+    }
+    contents.set(i, keep);
+    removedOf.set(i, removed);
+  }
+
+  // New ranges (and spilled ones) fill free room: first shards that change anyway, then the others,
+  // then new shards with the lowest free index.
+  if (newRanges > 0) for (const d of selected) if (((st.get(d.cidr) ?? 0) & LIVE) === 0) pool.push(d.cidr);
+  const addedOf = new Map<number, string[]>();
   let next = 0;
-  const changing = (i: number): boolean => {
-    const live = shards.get(i) as LiveLocation;
-    return (contents.get(i) as string[]).length !== (liveSets.get(i) as Set<string>).size || live.isTrusted !== input.isTrusted;
-  };
+  const changing = (i: number): boolean => (removedOf.get(i) as string[]).length > 0 || (shards.get(i) as LiveLocation).isTrusted !== input.isTrusted;
   const existing = indexes.filter((i) => i <= maxLocations);
   const fillOrder = [...existing.filter(changing), ...existing.filter((i) => !changing(i))];
   for (const i of fillOrder) {
+    if (next >= pool.length) break;
     const c = contents.get(i) as string[];
-    while (c.length < cap && next < pool.length) c.push(pool[next++] as string);
+    const added: string[] = [];
+    while (c.length < cap && next < pool.length) {
+      const r = pool[next++] as string;
+      c.push(r);
+      added.push(r);
+    }
+    addedOf.set(i, added);
   }
   for (let i = 1; i <= maxLocations && next < pool.length; i += 1) {
     if (contents.has(i)) continue;
     const c: string[] = [];
     while (c.length < cap && next < pool.length) c.push(pool[next++] as string);
     contents.set(i, c);
+    addedOf.set(i, c);
   }
 
   const outcomes: ShardOutcome[] = [];
   for (const i of [...contents.keys()].sort((a, b) => a - b)) {
     const content = contents.get(i) as string[];
     const live = shards.get(i);
+    const added = addedOf.get(i) ?? [];
     if (!live) {
-      outcomes.push({ index: i, live: undefined, content, added: content, removed: [], action: 'create' });
+      outcomes.push({ index: i, live: undefined, content, added, removed: [], action: 'create' });
       continue;
     }
-    const liveSet = liveSets.get(i) as Set<string>;
-    const contentSet = new Set(content);
-    const added = content.filter((r) => !liveSet.has(r));
-    const removed = [...liveSet].filter((r) => !contentSet.has(r));
+    const removed = removedOf.get(i) as string[];
     let action: ShardOutcome['action'] = 'unchanged';
     if (content.length === 0) action = 'delete';
     else if (added.length > 0 || removed.length > 0 || live.isTrusted !== input.isTrusted) action = 'update';
     outcomes.push({ index: i, live, content, added, removed, action });
   }
 
+  let liveRanges = 0;
+  let finalRanges = 0;
+  let added = 0;
+  let removed = 0;
+  for (const f of st.values()) {
+    const fin = isFinalFlags(f);
+    if (fin) finalRanges += 1;
+    if ((f & LIVE) !== 0) {
+      liveRanges += 1;
+      if (!fin) removed += 1;
+    } else if (fin) added += 1;
+  }
   let ownedLive = 0;
   let ownedRemoved = 0;
-  let removed = 0;
-  for (const r of liveAll) {
-    const gone = !final.has(r);
-    if (gone) removed += 1;
-    if (owned.has(r)) {
+  const ownedNotFinal: string[] = [];
+  for (const r of owned) {
+    const f = st.get(r) ?? 0;
+    const fin = isFinalFlags(f);
+    if (!fin) ownedNotFinal.push(r);
+    if ((f & LIVE) !== 0) {
       ownedLive += 1;
-      if (gone) ownedRemoved += 1;
+      if (!fin) ownedRemoved += 1;
     }
   }
-  let added = 0;
-  for (const r of final) if (!liveAll.has(r)) added += 1;
 
   return {
     outcomes,
-    final,
+    isFinal: (cidr) => isFinalFlags(st.get(cidr) ?? 0),
+    isSelected: (cidr) => {
+      const f = st.get(cidr) ?? 0;
+      return (f & DESIRED) !== 0 && (f & DROPPED) === 0;
+    },
     selected,
-    liveRanges: liveAll.size,
+    finalRanges,
+    liveRanges,
     kept: kept.length,
     added,
     removed,
     ownedLive,
     ownedRemoved,
+    ownedNotFinal,
     dropped,
     droppedKept,
     cutoffWeight,

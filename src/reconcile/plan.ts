@@ -30,7 +30,7 @@ import { SafetyEmptyError } from './errors/safety-empty-error.ts';
 import { SafetyRemovalError } from './errors/safety-removal-error.ts';
 import { SafetyTenantError } from './errors/safety-tenant-error.ts';
 import { byAge, planLocations, selectShards, type LocationPlan } from './plan-locations.ts';
-import type { LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
+import type { DesiredRange, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
 import { buildPolicyBody, diffPolicy, onlyRemovesLocations } from './policy-body.ts';
 import { shardName, shardRef } from './shard-names.ts';
 
@@ -38,6 +38,19 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function planMode(input: Pick<PlanInput, 'target' | 'manual'>): PlanMode {
   return input.manual && input.target.namedLocation.clearOnManualRun ? 'clear' : input.target.mode;
+}
+
+/** The `k` highest-weight ranges, highest first (ties in input order), in one pass. */
+function topByWeight(items: readonly DesiredRange[], k: number): DesiredRange[] {
+  const top: DesiredRange[] = [];
+  for (const d of items) {
+    if (top.length === k && (top[k - 1] as DesiredRange).weight >= d.weight) continue;
+    let at = top.length;
+    while (at > 0 && (top[at - 1] as DesiredRange).weight < d.weight) at -= 1;
+    top.splice(at, 0, d);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
@@ -49,7 +62,7 @@ function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
     total: loc.dropped.length + loc.droppedKept.length,
     bySource,
     cutoffWeight: loc.cutoffWeight,
-    examples: [...loc.dropped.slice(0, 20).map((d) => d.cidr), ...loc.droppedKept.slice(0, Math.max(0, 20 - loc.dropped.length))],
+    examples: [...topByWeight(loc.dropped, 20).map((d) => d.cidr), ...loc.droppedKept.slice(0, Math.max(0, 20 - loc.dropped.length))],
   };
 }
 
@@ -112,7 +125,7 @@ export function planReconcile(input: PlanInput): Plan {
   let policyAction: Plan['policy']['action'] = 'unchanged';
   let policyChanges: Plan['policy']['changes'] = [];
   const touchedPolicies = new Set<string>();
-  if (loc.final.size === 0) {
+  if (loc.finalRanges === 0) {
     const victims = target.policy.deleteExisting ? ours : ours.slice(0, 1);
     for (const p of victims) {
       policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'noRanges' });
@@ -157,8 +170,8 @@ export function planReconcile(input: PlanInput): Plan {
   const deletes: PlanStep[] = [];
   const locations: LocationDiff[] = [];
   const stuck = new Set<string>();
-  const ownedOf = (rs: readonly string[]) => rs.filter((r) => loc.selected.has(r));
-  const ownedGone = (rs: readonly string[]) => rs.filter((r) => owned.has(r) && !loc.final.has(r));
+  const ownedOf = (rs: readonly string[]) => rs.filter((r) => loc.isSelected(r));
+  const ownedGone = (rs: readonly string[]) => rs.filter((r) => owned.has(r) && !loc.isFinal(r));
   for (const o of loc.outcomes) {
     const displayName = o.live?.displayName ?? shardName(nl.name, o.index);
     let action = o.action;
@@ -202,7 +215,7 @@ export function planReconcile(input: PlanInput): Plan {
   const steps = [...creates, ...gains, ...losses, ...policySteps, ...deletes];
   const refused = refusals(input, loc, warnings);
   const ownedCleanup: string[] = [];
-  for (const r of owned) if (!loc.final.has(r) && !stuck.has(r)) ownedCleanup.push(r);
+  for (const r of loc.ownedNotFinal) if (!stuck.has(r)) ownedCleanup.push(r);
 
   return {
     target: target.name,
@@ -210,7 +223,7 @@ export function planReconcile(input: PlanInput): Plan {
       mode,
       desired: input.desired.length,
       liveRanges: loc.liveRanges,
-      finalRanges: loc.final.size,
+      finalRanges: loc.finalRanges,
       owned: owned.size,
       ownedRemoved: loc.ownedRemoved,
       kept: loc.kept,
@@ -223,7 +236,7 @@ export function planReconcile(input: PlanInput): Plan {
     policy: { id: chosen?.id, action: policyAction, changes: policyChanges },
     overflow: overflowReport(capacity, loc),
     ownedCleanup,
-    ownedReplace: mode === 'clear' ? [...loc.selected] : undefined,
+    ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,
     warnings,
     refusals: refused,
   };

@@ -272,3 +272,25 @@ describe('planReconcile: policy', () => {
     expect(plan.ownedCleanup).toEqual([]);
   });
 });
+
+describe('planReconcile: shard edge cases', () => {
+  it('a lowered maxRangesPerLocation spills the excess into free room', () => {
+    const first = converge(planInput({ target: makeTarget({ namedLocation: { maxRangesPerLocation: 4 } }), desired: desired(hosts(1, 6)) }));
+    const target = makeTarget({ namedLocation: { maxRangesPerLocation: 3 } });
+    const plan = planReconcile(planInput({ target, desired: desired(hosts(1, 6)), live: first.live, owned: first.owned }));
+    const sizes = plan.locations.map((l) => [l.displayName, l.size]);
+    expect(sizes).toEqual([['TQ Block', 3], ['TQ Block (2)', 3]]);
+    expect(plan.summary.removed).toBe(0);
+    const again = simulateApply(plan, first.live, first.owned);
+    expect(planReconcile(planInput({ target, desired: desired(hosts(1, 6)), live: again, owned: first.owned })).steps).toEqual([]);
+  });
+
+  it('a range found in two shards stays in the first and is dropped from the second', () => {
+    const target = makeTarget();
+    const live = [liveLocation('TQ Block', ['198.51.100.1/32', '198.51.100.2/32'], { id: 'L1' }), liveLocation('TQ Block (2)', ['198.51.100.2/32', '198.51.100.3/32'], { id: 'L2' })];
+    const all = ['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32'];
+    const plan = planReconcile(planInput({ target, desired: desired(all), live: { locations: live, policies: [] }, owned: new Set(all) }));
+    const s = plan.steps.find((x) => x.kind === 'updateLocation');
+    expect(s?.kind === 'updateLocation' && [s.displayName, s.ranges, s.ownedRemove]).toEqual(['TQ Block (2)', ['198.51.100.3/32'], []]);
+  });
+});
