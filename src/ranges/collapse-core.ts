@@ -12,27 +12,36 @@
 
 const counts = new Int32Array(65537);
 
+const countsHigh = new Int32Array(65537);
+
 /** Sort IPv4 (start, prefix) pairs by start. `tmpS`/`tmpP` are scratch of at least n entries. */
 export function sortV4(starts: Uint32Array, prefixes: Uint8Array, n: number, tmpS: Uint32Array, tmpP: Uint8Array): void {
   if (n < 2) return;
-  // Pass 1: low 16 bits into tmp; pass 2: high 16 bits back.
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[((starts[i] ?? 0) & 0xffff) + 1]!++;
-  for (let d = 1; d <= 65536; d++) counts[d]! += counts[d - 1]!;
+  // One counting pass for both 16-bit digits, then low digit into tmp, high digit back.
+  const lo = counts;
+  const hi = countsHigh;
+  lo.fill(0);
+  hi.fill(0);
   for (let i = 0; i < n; i++) {
-    const s = starts[i] ?? 0;
-    const at = counts[s & 0xffff]!++;
-    tmpS[at] = s;
-    tmpP[at] = prefixes[i] ?? 0;
+    const s = starts[i]!;
+    lo[(s & 0xffff) + 1]!++;
+    hi[(s >>> 16) + 1]!++;
   }
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[((tmpS[i] ?? 0) >>> 16) + 1]!++;
-  for (let d = 1; d <= 65536; d++) counts[d]! += counts[d - 1]!;
+  for (let d = 1; d <= 65536; d++) {
+    lo[d]! += lo[d - 1]!;
+    hi[d]! += hi[d - 1]!;
+  }
   for (let i = 0; i < n; i++) {
-    const s = tmpS[i] ?? 0;
-    const at = counts[s >>> 16]!++;
+    const s = starts[i]!;
+    const at = lo[s & 0xffff]!++;
+    tmpS[at] = s;
+    tmpP[at] = prefixes[i]!;
+  }
+  for (let i = 0; i < n; i++) {
+    const s = tmpS[i]!;
+    const at = hi[s >>> 16]!++;
     starts[at] = s;
-    prefixes[at] = tmpP[i] ?? 0;
+    prefixes[at] = tmpP[i]!;
   }
 }
 

@@ -1,9 +1,23 @@
 /**
  * The hot-loop recogniser for the common case, "a.b.c.d" or "a.b.c.d/nn" with nothing around it, from
- * a string or straight from bytes. Returns start * 64 + prefix (host bits NOT cleared), or -1 for
+ * a string or straight from bytes. Each function returns the address (host bits NOT cleared) or -1 for
  * anything else (whitespace, leading zeros, IPv6, errors...), which then takes the full parser
- * (cidr-syntax.ts) so every diagnostic stays in one place.
+ * (cidr-syntax.ts) so every diagnostic stays in one place. The prefix of the last success is read with
+ * fastPrefix() (a module variable instead of a result object: no allocation, no packing arithmetic).
  */
+
+let lastPrefix = 32;
+let stoppedAt = 0;
+
+/** Prefix length of the last successful fastIPv4* call. */
+export function fastPrefix(): number {
+  return lastPrefix;
+}
+
+/** Where the last successful fastIPv4Line call stopped: `to`, or the index of the CR/LF ending the value. */
+export function fastStop(): number {
+  return stoppedAt;
+}
 
 export function fastIPv4(s: string): number {
   const len = s.length;
@@ -32,7 +46,10 @@ export function fastIPv4(s: string): number {
   }
   if (dots !== 3 || digits === 0 || octet > 255) return -1;
   addr = addr * 256 + octet;
-  if (i === len) return addr * 64 + 32;
+  if (i === len) {
+    lastPrefix = 32;
+    return addr;
+  }
   // "/nn": one or two digits, <= 32
   if (i + 1 >= len) return -1;
   const d1 = s.charCodeAt(i + 1) - 48;
@@ -43,19 +60,14 @@ export function fastIPv4(s: string): number {
     if (d2 < 0 || d2 > 9 || i + 3 !== len) return -1;
     prefix = d1 * 10 + d2;
   }
-  return prefix > 32 ? -1 : addr * 64 + prefix;
-}
-
-let stoppedAt = 0;
-
-/** Where the last fastIPv4Line call stopped: `to`, or the index of the CR/LF that ended the value. */
-export function fastStop(): number {
-  return stoppedAt;
+  if (prefix > 32) return -1;
+  lastPrefix = prefix;
+  return addr;
 }
 
 /**
  * fastIPv4 over bytes, stopping at a CR or LF (or `to`): the line scanner parses while it looks for the
- * end of the line. Returns start * 64 + prefix or -1; fastStop() tells where it stopped when >= 0.
+ * end of the line. fastStop() tells where it stopped.
  */
 export function fastIPv4Line(b: Uint8Array, from: number, to: number): number {
   let addr = 0;
@@ -86,7 +98,8 @@ export function fastIPv4Line(b: Uint8Array, from: number, to: number): number {
   addr = addr * 256 + octet;
   if (i === to || c !== 47) {
     stoppedAt = i;
-    return addr * 64 + 32;
+    lastPrefix = 32;
+    return addr;
   }
   // "/nn": one or two digits, <= 32, then the end.
   i++;
@@ -105,7 +118,8 @@ export function fastIPv4Line(b: Uint8Array, from: number, to: number): number {
   }
   if (pd === 0 || prefix > 32) return -1;
   stoppedAt = i;
-  return addr * 64 + prefix;
+  lastPrefix = prefix;
+  return addr;
 }
 
 /** fastIPv4 over bytes[from, to) (the whole range must be the value). */

@@ -11,7 +11,7 @@
 import { CidrStore } from './cidr-store.ts';
 import { parseCidrSyntax } from './cidr-syntax.ts';
 import { classifyRange } from './classify-range.ts';
-import { fastIPv4, fastIPv4Bytes, fastIPv4Line, fastStop } from './fast-ipv4.ts';
+import { fastIPv4, fastIPv4Bytes, fastIPv4Line, fastPrefix, fastStop } from './fast-ipv4.ts';
 import type { RejectCode, WarningCode } from './reason-codes.ts';
 import type { IndicatorType, RangeOptions } from './range-options.ts';
 import { PUBLIC, WHOLLY_RESERVED, publicPartsV4, reservedStateV4 } from './reserved-space.ts';
@@ -56,8 +56,8 @@ export class RangeAccumulator {
   add(value: string, type?: IndicatorType): RejectCode | null {
     this.curText = value;
     this.curBytes = undefined;
-    const packed = fastIPv4(value);
-    if (packed >= 0) return this.addFastV4(packed, type);
+    const addr = fastIPv4(value);
+    if (addr >= 0) return this.addFastV4(addr, fastPrefix(), type);
     return this.addSlow(value, type);
   }
 
@@ -70,8 +70,8 @@ export class RangeAccumulator {
     this.curBytes = bytes;
     this.curFrom = from;
     this.curTo = to;
-    const packed = fastIPv4Bytes(bytes, from, to);
-    if (packed >= 0) return this.addFastV4(packed, type);
+    const addr = fastIPv4Bytes(bytes, from, to);
+    if (addr >= 0) return this.addFastV4(addr, fastPrefix(), type);
     const text = utf8.decode(bytes.subarray(from, to));
     this.curText = text;
     return this.addSlow(text, type);
@@ -97,15 +97,15 @@ export class RangeAccumulator {
     this.curText = undefined;
     this.curBytes = bytes;
     while (i < to) {
-      const packed = fastIPv4Line(bytes, i, to);
-      let end = packed >= 0 ? fastStop() : -1;
+      const addr = fastIPv4Line(bytes, i, to);
+      let end = addr >= 0 ? fastStop() : -1;
       let next: number;
       if (end >= 0 && (end === to || bytes[end] === 10 || (bytes[end] === 13 && (end + 1 === to || bytes[end + 1] === 10)))) {
         next = end === to ? to : bytes[end] === 10 ? end + 1 : Math.min(end + 2, to);
         this.curText = undefined;
         this.curFrom = i;
         this.curTo = end;
-        const r = this.addFastV4(packed, undefined);
+        const r = this.addFastV4(addr, fastPrefix(), undefined);
         if (r !== null) rejected(r, i, end, index);
       } else {
         const nl = bytes.indexOf(10, i);
@@ -121,9 +121,8 @@ export class RangeAccumulator {
     return index;
   }
 
-  private addFastV4(packed: number, type: IndicatorType | undefined): RejectCode | null {
-    const prefix = packed % 64;
-    let start = (packed - prefix) / 64;
+  private addFastV4(addr: number, prefix: number, type: IndicatorType | undefined): RejectCode | null {
+    let start = addr;
     const o = this.options;
     if (prefix < o.minPrefixV4) return this.addSlow(this.currentText(), type); // full message path
     let hostBits = false;
