@@ -20,6 +20,7 @@ interface EmulateGraphOptions {
   pageSize: string;
   caFile?: string;
   strictPublic?: boolean;
+  publicHost?: string;
 }
 
 function numberOption(name: string, text: string, min: number, max: number, integer = true): number {
@@ -69,6 +70,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
     .option('--page-size <n>', 'server page size of list responses', '100')
     .option('--ca-file <file>', 'where to write the CA certificate (default: a temporary directory)')
     .option('--strict-public', 'refuse private and reserved ranges (rule NL10)')
+    .option('--public-host <name>', 'host name clients use to reach it (added to the certificate; e.g. a compose service name)')
     .action(async (opts: EmulateGraphOptions) => {
       const options: GraphEmulatorOptions = {
         port: numberOption('port', opts.port, 0, 65535),
@@ -83,6 +85,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
         strictPublic: opts.strictPublic ?? false,
       };
       if (opts.caFile !== undefined) options.caFile = opts.caFile;
+      if (opts.publicHost !== undefined) options.publicHost = opts.publicHost;
       let emu: GraphEmulator;
       try {
         emu = await startGraphEmulator(options);

@@ -1,6 +1,7 @@
 /**
  * The emulator's TLS certificate: self-signed (it is its own CA), made at start with `selfsigned`,
- * valid for localhost, 127.0.0.1 and ::1, written out as a PEM CA file that clients trust
+ * valid for localhost, 127.0.0.1, ::1 and any extra DNS names given (e.g. a container's service name),
+ * written out as a PEM CA file that clients trust
  * (`tls.caFile`, or `tlsOptions.ca` for @azure/identity, or NODE_EXTRA_CA_CERTS).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ export interface EmulatorCertificate {
   caFile: string;
 }
 
-export async function createEmulatorCertificate(caFile?: string): Promise<EmulatorCertificate> {
+export async function createEmulatorCertificate(caFile?: string, extraNames: readonly string[] = []): Promise<EmulatorCertificate> {
   const pems = await generate([{ name: 'commonName', value: 'tq-entra Graph emulator' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -30,6 +31,7 @@ export async function createEmulatorCertificate(caFile?: string): Promise<Emulat
           { type: 2, value: 'localhost' },
           { type: 7, ip: '127.0.0.1' },
           { type: 7, ip: '::1' },
+          ...extraNames.map((value) => ({ type: 2 as const, value })),
         ],
       },
     ],

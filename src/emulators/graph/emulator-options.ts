@@ -99,6 +99,11 @@ export interface GraphEmulatorOptions extends Partial<Omit<GraphEmulatorConfig, 
   throttle?: Partial<ThrottleConfig>;
   /** Where to write the CA certificate (PEM); default a fresh temporary directory. */
   caFile?: string;
+  /**
+   * The host name clients use to reach the emulator when it is not 127.0.0.1 (e.g. `graph-emulator`
+   * in docker-compose): added to the certificate and used in the OpenID configuration's endpoints.
+   */
+  publicHost?: string;
 }
 
 /** Merge a partial configuration onto a full one (throttle and platformMatrix merged one level deep). */

@@ -46,7 +46,7 @@ export interface GraphEmulator {
 }
 
 export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
-  const cert = await createEmulatorCertificate(options.caFile);
+  const cert = await createEmulatorCertificate(options.caFile, options.publicHost ? [options.publicHost] : []);
   const core = new GraphEmulatorCore(options, DEFAULT_APPS);
   const server: Server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
     core.handle(req, res).catch((e: unknown) => {
@@ -63,7 +63,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const shownHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
   const origin = `https://${shownHost}:${port}`;
   core.origin = origin;
   return {
