@@ -10,11 +10,12 @@
  *      `iprange --optimize FILE` vs `tq-entra ranges merge --allow-reserved --min-prefix-v4 0 FILE`
  *      as whole processes (start-up included; same work: no filtering on either side), checks that
  *      both print the same ranges, prints both times and the ratio (target <= 1.0).
- * Peak RSS is measured in a fresh child process (one generate + parse + merge), not in the timing loop.
+ * Peak RSS is measured in a fresh child process (input read from a file, one parse + merge), not in the
+ * timing loop, whose repeated runs and generator garbage would inflate it.
  * Options: --count N (default 1000000), --runs N (default 5).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -108,27 +109,36 @@ function inProcess(values: readonly string[]): void {
   console.log(`  ${Math.round(values.length / (median / 1000)).toLocaleString('en-US')} indicators/s (median); target: <= 500 ms`);
 }
 
-/** One generate + parse + merge in a fresh process, so its peak RSS is not inflated by earlier runs. */
-function rssProbe(): void {
-  const { all } = generate(COUNT);
-  (globalThis as { gc?: () => void }).gc?.(); // drop the generator's garbage: what remains is the input
-  const before = process.memoryUsage().rss / 1024;
+/**
+ * Peak RSS of one parse + merge of the whole input in a fresh process: the probe reads the input file
+ * the parent wrote, holds it as 1M strings (as a batch consumer would), and runs RangeAccumulator once.
+ */
+function rssProbe(file: string): void {
+  const values = readFileSync(file, 'latin1').split('\n');
+  const before = process.resourceUsage().maxRSS;
   const acc = new RangeAccumulator({ minPrefixV4: 8, minPrefixV6: 8, allowReserved: false });
-  for (let i = 0; i < all.length; i++) acc.add(all[i] ?? '');
+  for (let i = 0; i < values.length; i++) acc.add(values[i] ?? '');
   const n = acc.toCidrs().length;
   console.log(JSON.stringify({ inputRssKb: before, peakRssKb: process.resourceUsage().maxRSS, out: n }));
 }
 
-function reportRss(): void {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--rss-probe', '--count', String(COUNT)], { encoding: 'utf8' });
-  const m = /\{.*\}/.exec(r.stdout ?? '');
-  if (!m) {
-    console.log(`  peak RSS probe failed: ${(r.stderr ?? '').slice(-300)}`);
-    return;
+function reportRss(all: readonly string[]): void {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ranges-'));
+  try {
+    const file = join(dir, 'all.txt');
+    writeFileSync(file, all.join('\n'));
+    const self = fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', file], { encoding: 'utf8' });
+    const m = /\{.*\}/.exec(r.stdout ?? '');
+    if (!m) {
+      console.log(`  peak RSS probe failed: ${(r.stderr ?? '').slice(-300)}`);
+      return;
+    }
+    const p = JSON.parse(m[0]) as { inputRssKb: number; peakRssKb: number };
+    console.log(`  peak RSS, fresh process, one run: ${mb(p.peakRssKb)} (${mb(p.inputRssKb)} before parsing: Node, tsx and the ${all.length.toLocaleString('en-US')} input strings); target <= 300 MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const p = JSON.parse(m[0]) as { inputRssKb: number; peakRssKb: number };
-  console.log(`  peak RSS, fresh process, 1 run: ${mb(p.peakRssKb)} (${mb(p.inputRssKb)} of it before parsing: Node, tsx and the 1M input strings); target <= 300 MB`);
 }
 
 interface ProcResult {
@@ -205,12 +215,13 @@ async function versusIprange(v4: readonly string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--rss-probe')) return rssProbe();
+  const probe = process.argv.indexOf('--rss-probe');
+  if (probe >= 0) return rssProbe(process.argv[probe + 1] ?? '');
   const t0 = performance.now();
   const { all, v4 } = generate(COUNT);
   console.log(`generated ${all.length.toLocaleString('en-US')} indicators (${v4.length.toLocaleString('en-US')} IPv4) in ${(performance.now() - t0).toFixed(0)} ms; node ${process.version}\n`);
   inProcess(all);
-  reportRss();
+  reportRss(all);
   await versusIprange(v4);
 }
 
