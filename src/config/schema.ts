@@ -14,6 +14,15 @@ export const APP_EXCLUDE = ['Office365', 'MicrosoftAdminPortals'] as const;
 export const CLIENT_APP_TYPES = ['all', 'browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'] as const;
 export const PLATFORMS = ['all', 'android', 'iOS', 'windows', 'windowsPhone', 'macOS', 'linux'] as const;
 
+/**
+ * Number and boolean keys also accept their value as text, so that `${NAME}` (always text after
+ * interpolation) works for them: "5" → 5, "true" → true. Anything else is left for the schema to refuse.
+ */
+function numeric<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), schema);
+}
+const bool = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
 const name = z.string().trim().min(1, 'expected a non-empty string');
 const url = z.url({ message: 'expected an absolute URL' });
 const guid = z
@@ -60,7 +69,7 @@ export const scheduleSchema = z.union([
 const tlsSchema = z
   .strictObject({
     /** Verify the server certificate (guide: Enable SSL Verification). */
-    verify: z.boolean().default(true),
+    verify: bool().default(true),
     /** PEM file with extra CA certificates to trust (private CAs, the Graph emulator). */
     caFile: z.string().min(1).optional(),
   })
@@ -87,8 +96,8 @@ const threatqSource = z.strictObject({
   url,
   auth: threatqAuth,
   tls: tlsSchema,
-  disableProxies: z.boolean().default(false),
-  pageSize: z.number().int().min(1).max(10_000).default(500),
+  disableProxies: bool().default(false),
+  pageSize: numeric(z.number().int().min(1).max(10_000)).default(500),
   collections: z.array(collectionSchema).min(1, 'expected at least one collection'),
 });
 
@@ -106,7 +115,7 @@ const cidrList = z.array(z.string().min(1));
 
 const policySchema = z.strictObject({
   name,
-  deleteExisting: z.boolean().default(false),
+  deleteExisting: bool().default(false),
   state: z.enum(POLICY_STATES).default('enabledForReportingButNotEnforced'),
   signInRiskLevels: z.array(z.enum(RISK_LEVELS)).default([]),
   applications: z
@@ -124,7 +133,7 @@ const policySchema = z.strictObject({
       exclude: z.array(z.enum(PLATFORMS)).default([]),
     })
     .default({ include: [], exclude: [] }),
-  excludeLocation: z.boolean().default(false),
+  excludeLocation: bool().default(false),
   users: z
     .strictObject({
       include: z.array(name).default([]),
@@ -138,12 +147,12 @@ const policySchema = z.strictObject({
 
 const safetySchema = z
   .strictObject({
-    minPrefixV4: z.number().int().min(8).max(32).default(8),
-    minPrefixV6: z.number().int().min(8).max(128).default(8),
-    allowReserved: z.boolean().default(false),
+    minPrefixV4: numeric(z.number().int().min(8).max(32)).default(8),
+    minPrefixV6: numeric(z.number().int().min(8).max(128)).default(8),
+    allowReserved: bool().default(false),
     neverBlock: cidrList.default([]),
-    maxRemovalFraction: z.number().min(0).max(1).default(0.5),
-    refuseEmpty: z.boolean().default(true),
+    maxRemovalFraction: numeric(z.number().min(0).max(1)).default(0.5),
+    refuseEmpty: bool().default(true),
   })
   .default({ minPrefixV4: 8, minPrefixV6: 8, allowReserved: false, neverBlock: [], maxRemovalFraction: 0.5, refuseEmpty: true });
 
@@ -154,7 +163,7 @@ export const targetSchema = z
     clientId: z.string().min(1),
     clientSecret: z.string().min(1).optional(),
     certificatePath: z.string().min(1).optional(),
-    disableProxies: z.boolean().default(false),
+    disableProxies: bool().default(false),
     tls: tlsSchema,
     cloud: z
       .strictObject({
@@ -164,16 +173,16 @@ export const targetSchema = z
       .default({ graphBaseUrl: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com' }),
     /** Graph pacing: conditional-access requests per second for this tenant, across every process. */
     rateLimit: z
-      .strictObject({ requestsPerSecond: z.number().positive().max(100).default(1) })
+      .strictObject({ requestsPerSecond: numeric(z.number().positive().max(100)).default(1) })
       .default({ requestsPerSecond: 1 }),
-    objectsPerRun: z.number().int().min(1).max(1_000_000).default(1000),
+    objectsPerRun: numeric(z.number().int().min(1).max(1_000_000)).default(1000),
     mode: z.enum(['mirror', 'append']).default('mirror'),
     namedLocation: z.strictObject({
       name,
-      isTrusted: z.boolean().default(false),
-      clearOnManualRun: z.boolean().default(false),
-      maxRangesPerLocation: z.number().int().min(1).max(2000).default(2000),
-      maxLocations: z.number().int().min(1).max(195).default(10),
+      isTrusted: bool().default(false),
+      clearOnManualRun: bool().default(false),
+      maxRangesPerLocation: numeric(z.number().int().min(1).max(2000)).default(2000),
+      maxLocations: numeric(z.number().int().min(1).max(195)).default(10),
     }),
     policy: policySchema,
     safety: safetySchema,
@@ -202,20 +211,20 @@ export const configSchema = z
         /** Jobs one worker process runs at once, per queue. */
         concurrency: z
           .strictObject({
-            collect: z.number().int().min(1).max(64).default(2),
-            ingest: z.number().int().min(1).max(64).default(4),
-            reconcile: z.number().int().min(1).max(64).default(2),
+            collect: numeric(z.number().int().min(1).max(64)).default(2),
+            ingest: numeric(z.number().int().min(1).max(64)).default(4),
+            reconcile: numeric(z.number().int().min(1).max(64)).default(2),
           })
           .default({ collect: 2, ingest: 4, reconcile: 2 }),
         /** A job whose worker stops renewing its lock for this long (killed, frozen) is handed to another worker. */
-        lockDurationMs: z.number().int().min(1000).max(600_000).default(30_000),
+        lockDurationMs: numeric(z.number().int().min(1000).max(600_000)).default(30_000),
         /** How often workers look for such stalled jobs. */
-        stalledIntervalMs: z.number().int().min(1000).max(600_000).default(30_000),
+        stalledIntervalMs: numeric(z.number().int().min(1000).max(600_000)).default(30_000),
         /** Each worker process serves /metrics, /healthz and /readyz here (port 0: not served). */
         http: z
           .strictObject({
             host: z.string().min(1).default('127.0.0.1'),
-            port: z.number().int().min(0).max(65535).default(9464),
+            port: numeric(z.number().int().min(0).max(65535)).default(9464),
           })
           .default({ host: '127.0.0.1', port: 9464 }),
       })
@@ -228,7 +237,7 @@ export const configSchema = z
     dashboard: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(3000),
+        port: numeric(z.number().int().min(0).max(65535)).default(3000),
         username: z.string().min(1).optional(),
         password: z.string().min(1).optional(),
       })

@@ -137,6 +137,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('lets number and boolean keys take their value from ${NAME}', () => {
+    const doc = edit((d) => {
+      d.targets[0].objectsPerRun = '${OPR}';
+      d.targets[0].namedLocation.isTrusted = '${TRUSTED}';
+      d.targets[0].clientSecret = '${SECRET}';
+    });
+    const cfg = loadConfigText(stringify(doc), { env: { OPR: '250', TRUSTED: 'true', SECRET: '12345' } });
+    expect(cfg.targets[0]?.objectsPerRun).toBe(250);
+    expect(cfg.targets[0]?.namedLocation.isTrusted).toBe(true);
+    expect(cfg.targets[0]?.clientSecret).toBe('12345');
+    expect(problems(doc, { OPR: 'lots', TRUSTED: 'true', SECRET: 'x' })).toEqual(['targets[0].objectsPerRun: expected number, got string']);
+  });
+
   it('rejects a collection that names a target that does not exist', () => {
     expect(problems(edit((d) => (d.sources[0].collections[0].targets = ['t1', 'nope'])))).toEqual([
       'sources[0].collections[0].targets[1]: no target named "nope" (known: t1)',
@@ -170,7 +183,8 @@ describe('loadConfig', () => {
 
   it('reports missing required keys and wrong types', () => {
     expect(problems(edit((d) => delete d.targets[0].policy))).toEqual(['targets[0].policy: required, expected object']);
-    expect(problems(edit((d) => (d.targets[0].objectsPerRun = '1000')))).toEqual(['targets[0].objectsPerRun: expected number, got string']);
+    expect(problems(edit((d) => (d.targets[0].objectsPerRun = 'many')))).toEqual(['targets[0].objectsPerRun: expected number, got string']);
+    expect(problems(edit((d) => (d.targets[0].namedLocation.isTrusted = 'yes')))).toEqual(['targets[0].namedLocation.isTrusted: expected boolean, got string']);
     expect(problems(edit((d) => (d.targets = [])))).toContain('targets: expected at least 1 item(s)');
     expect(problems(edit((d) => (d.sources[0].url = 'not a url')))[0]).toMatch(/^sources\[0\]\.url: /);
   });
