@@ -25,7 +25,7 @@ import { recordOwnedChange, replaceOwnedRanges } from '../pipeline/owned-ranges-
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import type { TargetLock } from '../pipeline/target-lock.ts';
 import { LocationNotVisibleError } from './errors/location-not-visible-error.ts';
-import { byAge } from './plan-locations.ts';
+import { byAge } from './select-shards.ts';
 import type { Plan, PlanStep } from './plan-types.ts';
 import { shardRefIndex } from './shard-names.ts';
 
@@ -96,6 +96,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       if (waited + delay > limit) throw new LocationNotVisibleError(displayName, id, waited);
       log.info('waiting for a new named location to replicate', { displayName, id, delayMs: delay });
       await sleep(delay);
+      await lock.extend();
       delay = Math.min(delay * 2, 5000);
     }
     visible.add(id);
