@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   apply: async () => (await import('./apply.ts')).registerApplyCommand,
   config: async () => (await import('./config-check.ts')).registerConfigCommand,
   dashboard: async () => (await import('./dashboard.ts')).registerDashboardCommand,
+  demo: async () => (await import('./demo.ts')).registerDemoCommand,
   emulate: async () => (await import('./emulate.ts')).registerEmulateCommand,
   plan: async () => (await import('./plan.ts')).registerPlanCommand,
   ranges: async () => (await import('./ranges-merge.ts')).registerRangesMergeCommand,

@@ -110,7 +110,14 @@ export function registerSyncCommand(program: Command, ctx: CommandContext): void
  * that used all of their snapshots (reconciles are deduplicated per target, so the one that picks up
  * the last commit may be a later job than the one the first commit queued).
  */
-export async function followRuns(config: Config, queues: Queues, collectIds: string[], reconcileIds: string[], timeoutMs: number): Promise<Outcome[]> {
+export async function followRuns(
+  config: Config,
+  queues: Queues,
+  collectIds: string[],
+  reconcileIds: string[],
+  timeoutMs: number,
+  options: { quiet?: boolean } = {},
+): Promise<Outcome[]> {
   const deadline = Date.now() + timeoutMs;
   // BullMQ never closes a connection it was handed: keep them to disconnect at the end.
   const connections = [bullConnection(config.redis.url), bullConnection(config.redis.url)] as const;
@@ -121,8 +128,10 @@ export async function followRuns(config: Config, queues: Queues, collectIds: str
   const onProgress = (queue: string) => ({ jobId, data }: { jobId: string; data: unknown }) => {
     process.stderr.write(`[${queue} ${jobId}] ${typeof data === 'object' ? JSON.stringify(data) : String(data)}\n`);
   };
-  events.collect.on('progress', onProgress('collect'));
-  events.reconcile.on('progress', onProgress('reconcile'));
+  if (!options.quiet) {
+    events.collect.on('progress', onProgress('collect'));
+    events.reconcile.on('progress', onProgress('reconcile'));
+  }
   try {
     await Promise.all([events.collect.waitUntilReady(), events.reconcile.waitUntilReady()]);
     const outcomes: Outcome[] = [];

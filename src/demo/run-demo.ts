@@ -1,0 +1,139 @@
+/**
+ * The one-command demo (`npm run demo` = `tq-entra demo`): on a local Redis (REDIS_URL or
+ * 127.0.0.1:6379) it starts, in this process, two ThreatQ emulators with generated data (the three IP
+ * types plus FQDN/URL/hash indicators, Active/Expired/Whitelisted statuses, malformed and reserved
+ * values), the Graph emulator (HTTPS, real @azure/identity sign-in), a worker and the dashboard; runs
+ * one full sync of both sources with `config/demo.yaml`; prints what happened; then keeps the
+ * dashboard up until Ctrl-C (`once` stops at once).
+ *
+ * Each start wipes the demo's Redis prefix (`tq-entra-demo`), so a demo always begins empty. Graph
+ * is paced at `rps` requests per second (default 5, emulator throttling to match) so the demo is
+ * quick; a real tenant allows 1.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { loadConfigFile } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
+import { startThreatQEmulator, type ThreatQEmulator } from '../emulators/threatq/threatq-emulator.ts';
+import { startDashboard, type DashboardHandle } from '../ops/dashboard-server.ts';
+import { bullConnection, createQueues } from '../pipeline/queues.ts';
+import { collectionsOf, enqueueCollect } from '../pipeline/producer.ts';
+import { stateKeys } from '../pipeline/redis-keys.ts';
+import { followRuns, type Outcome } from '../cli/sync.ts';
+import { startWorkers, type WorkerHandle } from '../../workers/worker-main.ts';
+import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
+
+export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.yaml', import.meta.url));
+
+export interface DemoOptions {
+  /** Indicators generated on each ThreatQ emulator. Default [30000, 30000]. */
+  indicators?: [number, number];
+  /** Graph requests per second (pacing and emulator throttle); 0: no throttling. Default 5. */
+  rps?: number;
+  dashboardPort?: number;
+  /** Worker /metrics port; 0: not served. Default 9464. */
+  workerPort?: number;
+  timeoutMs?: number;
+  write?: (text: string) => void;
+}
+
+export interface DemoRun {
+  config: Config;
+  summary: DemoSummary;
+  text: string;
+  outcomes: Outcome[];
+  ok: boolean;
+  dashboardUrl: string;
+  dashboardPassword: string;
+  graph: GraphEmulator;
+  threatq: ThreatQEmulator[];
+  close(): Promise<void>;
+}
+
+async function wipePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
+  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const [eastCount, westCount] = options.indicators ?? [30_000, 30_000];
+  const rps = options.rps ?? 5;
+  const started = Date.now();
+  write(`Starting emulators: ThreatQ "tq-east" (${eastCount.toLocaleString('en-US')} indicators), "tq-west" (${westCount.toLocaleString('en-US')}), Microsoft Graph…\n`);
+  const east = await startThreatQEmulator({ idOffset: 40, generate: { count: eastCount, seed: 1 } });
+  const west = await startThreatQEmulator({ idOffset: 4000, generate: { count: westCount, seed: 2 } });
+  const graph = await startGraphEmulator({ throttle: { requestsPerSecond: rps, burst: 1, retryAfterSeconds: null } });
+  const password = randomBytes(9).toString('base64url');
+  const config = loadConfigFile(DEMO_CONFIG, {
+    env: {
+      ...process.env,
+      DEMO_TQ_EAST_URL: east.url,
+      DEMO_TQ_WEST_URL: west.url,
+      DEMO_GRAPH_URL: graph.graphBaseUrl,
+      DEMO_GRAPH_CA_FILE: graph.caFile,
+      DEMO_GRAPH_RPS: String(rps === 0 ? 50 : rps),
+      DEMO_BIND_HOST: '127.0.0.1',
+      DEMO_WORKER_PORT: String(options.workerPort ?? 9464),
+      DEMO_DASHBOARD_PORT: String(options.dashboardPort ?? 3000),
+      DEMO_DASHBOARD_PASSWORD: password,
+    },
+  });
+  let workers: WorkerHandle | undefined;
+  let dashboard: DashboardHandle | undefined;
+  const connection = bullConnection(config.redis.url);
+  const queues = createQueues(connection, config.redis.prefix);
+  const close = async () => {
+    await dashboard?.close();
+    await workers?.close();
+    await queues.close();
+    connection.disconnect();
+    await Promise.all([east.close(), west.close(), graph.close()]);
+  };
+  try {
+    await wipePrefix(config.redis.url, config.redis.prefix);
+    workers = await startWorkers(config);
+    write(`Worker started; syncing both sources into target "${config.targets[0]?.name ?? ''}" (policy starts report-only)…\n`);
+    const collectIds: string[] = [];
+    for (const s of config.sources) for (const c of collectionsOf(s)) collectIds.push(await enqueueCollect(queues, { source: s.name, collection: c.id, manual: false, trigger: 'cli' }));
+    const outcomes = await followRuns(config, queues, collectIds, [], options.timeoutMs ?? 10 * 60_000, { quiet: true });
+    const summary = await buildDemoSummary(connection, stateKeys(config.redis.prefix), config, graph, Date.now() - started);
+    dashboard = await startDashboard(config);
+    const failures = outcomes.filter((o) => !o.ok).map((o) => `  FAILED ${o.queue} ${o.jobId}: ${o.error ?? ''}`);
+    const text = [
+      '',
+      formatDemoSummary(summary),
+      ...(failures.length > 0 ? ['', ...failures] : []),
+      '',
+      `Dashboard: ${dashboard.url}/queues  (user "demo", password "${password}")  ·  metrics: ${dashboard.url}/metrics`,
+      '',
+    ].join('\n');
+    write(text);
+    return {
+      config,
+      summary,
+      text,
+      outcomes,
+      ok: failures.length === 0,
+      dashboardUrl: dashboard.url,
+      dashboardPassword: password,
+      graph,
+      threatq: [east, west],
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
