@@ -17,7 +17,7 @@ import type { Config, TargetConfig } from '../config/schema.ts';
 import { feedersOf } from '../pipeline/producer.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { readSnapshot } from '../pipeline/snapshot-store.ts';
-import { RangeAccumulator, mergeWeighted, subtractCidrs, type CodeTally, type RejectCode } from '../ranges/index.ts';
+import { RangeAccumulator, mergeWeighted, splitBroaderThan, subtractCidrs, type CodeTally, type RejectCode } from '../ranges/index.ts';
 import { FileSource } from '../sources/file-source.ts';
 import type { DesiredRange } from './plan-types.ts';
 
@@ -116,4 +116,24 @@ export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock:
     const parent = cut.find((c) => subtractCidrs([p], [c.cidr]).length === 0);
     return { cidr: p, weight: parent?.weight ?? 0, sources: parent?.sources ?? [] };
   });
+}
+
+/** Entra refuses prefixes broader than /8. */
+export const GRAPH_MIN_PREFIX = 8;
+
+/**
+ * Merging is exact, so adjacent ranges can merge into a block broader than the floor (two /8s make a
+ * /7, which Entra refuses; two /16s under `minPrefixV4: 16` make a /15). Cut such blocks back into
+ * floor-sized pieces, each keeping the weight and sources of the block.
+ */
+export function splitDesiredBroaderThan(desired: readonly DesiredRange[], minPrefixV4: number, minPrefixV6: number): DesiredRange[] {
+  const v4 = Math.max(GRAPH_MIN_PREFIX, minPrefixV4);
+  const v6 = Math.max(GRAPH_MIN_PREFIX, minPrefixV6);
+  const out: DesiredRange[] = [];
+  for (const d of desired) {
+    const pieces = splitBroaderThan([d.cidr], v4, v6);
+    if (pieces.length === 1 && pieces[0] === d.cidr) out.push(d);
+    else for (const cidr of pieces) out.push({ cidr, weight: d.weight, sources: d.sources });
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
-import { buildDesiredFromSnapshots, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
+import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
 import { UnknownTargetError } from './errors/unknown-target-error.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
@@ -72,7 +72,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     raw = built.desired;
     snapshots = built.snapshots;
   }
-  const desired = subtractNeverBlock(raw, target.safety.neverBlock);
+  const desired = splitDesiredBroaderThan(subtractNeverBlock(raw, target.safety.neverBlock), target.safety.minPrefixV4, target.safety.minPrefixV6);
 
   let lock: TargetLock | undefined;
   if (!options.dryRun) {
