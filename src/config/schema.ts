@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
+import { normalizeCidr } from '../ranges/normalize-cidr.ts';
 
 export const INDICATOR_TYPES = ['IP Address', 'IPv6 Address', 'CIDR Block'] as const;
 export const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'] as const;
@@ -111,7 +112,7 @@ const fileSource = z.strictObject({
 
 export const sourceSchema = z.discriminatedUnion('kind', [threatqSource, fileSource]);
 
-const cidrList = z.array(z.string().min(1));
+const cidrList = z.array(z.string().refine((v) => normalizeCidr(v) !== null, { message: 'expected an IPv4 or IPv6 address or CIDR' }));
 
 const policySchema = z.strictObject({
   name,

@@ -194,6 +194,9 @@ describe('loadConfig', () => {
     expect(problems(edit((d) => (d.targets[0].namedLocation.maxLocations = 196)))[0]).toMatch(/maxLocations/);
     expect(problems(edit((d) => (d.targets[0].safety = { minPrefixV4: 7 })))[0]).toMatch(/safety\.minPrefixV4/);
     expect(problems(edit((d) => (d.targets[0].safety = { maxRemovalFraction: 1.5 })))[0]).toMatch(/maxRemovalFraction/);
+    expect(problems(edit((d) => (d.targets[0].safety = { neverBlock: ['203.0.113.0/24', 'office.example.com'] })))).toEqual([
+      'targets[0].safety.neverBlock[1]: expected an IPv4 or IPv6 address or CIDR',
+    ]);
   });
 
   it('parses schedules: every, cron, and rejects bad ones', () => {
