@@ -13,7 +13,7 @@
  * Defaults match the configuration defaults: --min-prefix-v4 8, --min-prefix-v6 8, reserved refused.
  * The engine is imported when the command runs, so other subcommands do not pay for it.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
@@ -125,6 +125,11 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   }
 
   const acc = new RangeAccumulator({ minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true });
+  // A progress bar only when stderr is a terminal: otherwise stderr carries exactly the rejection
+  // lines and the summary (scripts parse it).
+  const total = fromStdin ? undefined : fstatSync(fd).size;
+  const progress = process.stderr.isTTY ? (await import('../ops/progress.ts')).createProgress({ label: 'merging', unit: 'bytes', ...(total === undefined ? {} : { total }) }) : undefined;
+  let bytesRead = 0;
   const decoder = new TextDecoder('utf-8');
   let lineNo = 0;
   let skipped = 0;
@@ -183,11 +188,17 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
         carry = Buffer.from(buf.subarray(pos));
       }
     }
-    if (errText.length > 1 << 16) {
+    bytesRead += chunk.length;
+    if (progress) {
+      if (errText) progress.log(errText.trimEnd());
+      errText = '';
+      progress.update(bytesRead);
+    } else if (errText.length > 1 << 16) {
       process.stderr.write(errText);
       errText = '';
     }
   }
+  progress?.done();
   if (!fromStdin) closeSync(fd);
   if (carry && carry.length > 0) addLines(carry, 0, carry.length);
   if (errText) process.stderr.write(errText);

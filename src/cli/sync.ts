@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { parseDuration } from '../config/schema.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRun } from '../pipeline/run-store.ts';
+import { createProgress } from '../ops/progress.ts';
 import type { Config } from '../config/schema.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
@@ -125,13 +126,31 @@ export async function followRuns(
     collect: new QueueEvents('collect', { connection: connections[0], prefix: config.redis.prefix }),
     reconcile: new QueueEvents('reconcile', { connection: connections[1], prefix: config.redis.prefix }),
   };
-  const onProgress = (queue: string) => ({ jobId, data }: { jobId: string; data: unknown }) => {
-    process.stderr.write(`[${queue} ${jobId}] ${typeof data === 'object' ? JSON.stringify(data) : String(data)}\n`);
-  };
-  if (!options.quiet) {
-    events.collect.on('progress', onProgress('collect'));
-    events.reconcile.on('progress', onProgress('reconcile'));
-  }
+  // One progress reporter over every collect of the run (indicators read of the collections' totals),
+  // reconcile steps as log lines: a bar on a terminal, throttled plain lines otherwise.
+  const progress = options.quiet ? undefined : createProgress({ label: 'collect', unit: 'indicators' });
+  const read = new Map<string, { seen: number; total: number }>();
+  events.collect.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
+    const d = data as { step?: string; seen?: number; total?: number | null };
+    if (!progress || typeof d !== 'object' || d === null || typeof d.seen !== 'number') return;
+    read.set(jobId, { seen: d.seen, total: typeof d.total === 'number' ? d.total : 0 });
+    let seen = 0;
+    let total = 0;
+    for (const v of read.values()) {
+      seen += v.seen;
+      total += v.total;
+    }
+    progress.update(seen, total > 0 ? total : undefined);
+  });
+  events.reconcile.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
+    const d = data as { step?: string; target?: string; locations?: unknown[]; graphWrites?: number; graphReads?: number };
+    if (!progress || typeof d !== 'object' || d === null) return;
+    progress.log(
+      d.step === 'done'
+        ? `reconcile ${jobId} (${d.target ?? ''}): done, ${d.locations?.length ?? 0} location(s), ${d.graphReads ?? 0} Graph reads, ${d.graphWrites ?? 0} writes`
+        : `reconcile ${jobId} (${d.target ?? ''}): ${d.step ?? 'running'}`,
+    );
+  });
   try {
     await Promise.all([events.collect.waitUntilReady(), events.reconcile.waitUntilReady()]);
     const outcomes: Outcome[] = [];
@@ -148,6 +167,7 @@ export async function followRuns(
     }
     const redis = connections[0];
     const keys = stateKeys(config.redis.prefix);
+    progress?.done();
     for (const [target, runIds] of runsByTarget) outcomes.push(await waitForTargetReconcile(redis, keys, queues, target, runIds, deadline));
     return outcomes;
   } finally {
