@@ -6,13 +6,22 @@
  *   DELETE /__emulator/requests                             clear the log
  *   POST   /__emulator/reset                                state, log, faults, throttle and config back to start
  *   GET    /__emulator/config     PATCH /__emulator/config  read / change configuration (also `apps`)
- *   GET    /__emulator/faults     POST  /__emulator/faults  pending faults / add `{faults: FaultRule[]}`
- *   DELETE /__emulator/faults                               drop pending faults
+ *   GET    /__emulator/faults     POST  /__emulator/faults  pending faults (and `random` state) / add
+ *                                                           `{faults?: FaultRule[], random?: {p429, p500,
+ *                                                           p503, p504, seed, retryAfterSeconds, path,
+ *                                                           method} | null}` (null stops random faults)
+ *   DELETE /__emulator/faults                               drop pending and random faults
  *   POST   /__emulator/seed       {tenantId?, namedLocations?, policies?}: objects visible at once
  *   GET    /__emulator/state[?tenant=]                      authoritative state of a tenant
  */
 import type { EmulatorResponse } from './emulator-http.ts';
 import type { GraphEmulatorCore } from './graph-emulator-core.ts';
+import { validateRandomFaults } from '../random-faults.ts';
+
+function faultsBody(core: GraphEmulatorCore): { faults: unknown[]; random?: unknown } {
+  const random = core.faults.randomState();
+  return random ? { faults: core.faults.pending(), random } : { faults: core.faults.pending() };
+}
 
 function bad(message: string): EmulatorResponse {
   return { status: 400, body: { error: { code: 'BadRequest', message: `EMULATOR: ${message}` } } };
@@ -39,13 +48,19 @@ export function handleControl(core: GraphEmulatorCore, method: string, url: URL,
         core.configure((body ?? {}) as Parameters<GraphEmulatorCore['configure']>[0]);
         return { status: 200, body: core.describe() };
       case 'GET faults':
-        return { status: 200, body: { faults: core.faults.pending() } };
+        return { status: 200, body: faultsBody(core) };
       case 'POST faults': {
-        const b = body as { faults?: unknown } | unknown[] | undefined;
+        const b = body as { faults?: unknown; random?: unknown } | unknown[] | undefined;
         const list = Array.isArray(b) ? b : b?.faults;
-        if (!Array.isArray(list)) return bad('expected {"faults": [...]}');
-        core.faults.add(list as Parameters<GraphEmulatorCore['faults']['add']>[0]);
-        return { status: 200, body: { faults: core.faults.pending() } };
+        const hasRandom = !Array.isArray(b) && b !== undefined && 'random' in b;
+        if (!Array.isArray(list) && !hasRandom) return bad('expected {"faults": [...]} and/or {"random": {...}}');
+        if (list !== undefined && !Array.isArray(list)) return bad('"faults" must be an array');
+        if (hasRandom) {
+          const r = (b as { random?: unknown }).random;
+          core.faults.setRandom(r === null ? undefined : validateRandomFaults(r));
+        }
+        if (list) core.faults.add(list as Parameters<GraphEmulatorCore['faults']['add']>[0]);
+        return { status: 200, body: faultsBody(core) };
       }
       case 'DELETE faults':
         core.faults.clear();

@@ -4,7 +4,13 @@
  * optional Retry-After, 503 `serviceNotAvailable` with optional Retry-After, 504, 500), or resets the
  * connection (`reset`), or delays the response (`delayMs`, then normal processing or `status`).
  * Faulted requests do not touch the throttle bucket or the state.
+ *
+ * Random mode (`setRandom({ p429: 0.3, p503: 0.05, seed: 7 })`, random-faults.ts): when no scripted
+ * rule matches, each Graph request rolls a seeded PRNG and may get a 429/500/503/504 (Retry-After only
+ * when `retryAfterSeconds` is set). Scripted rules always take precedence; `clear()` drops both.
  */
+import { RandomFaults, type RandomFaultConfig, type RandomFaultState } from '../random-faults.ts';
+
 export interface FaultRule {
   method?: string;
   /** Substring of the request path (e.g. `/namedLocations`). */
@@ -22,6 +28,17 @@ export interface PendingFault extends FaultRule {
 
 export class FaultInjector {
   private rules: PendingFault[] = [];
+  private random: RandomFaults | undefined;
+
+  /** Start (or, with undefined, stop) random faults. Throws on a bad configuration. */
+  setRandom(config: RandomFaultConfig | undefined): void {
+    this.random = config === undefined ? undefined : new RandomFaults(config);
+  }
+
+  /** The random mode in force (configuration, rolls, faults fired), if any. */
+  randomState(): RandomFaultState | undefined {
+    return this.random?.state();
+  }
 
   add(rules: readonly FaultRule[]): void {
     for (const r of rules) {
@@ -37,7 +54,12 @@ export class FaultInjector {
     const rule = this.rules.find(
       (r) => r.remaining > 0 && (!r.method || r.method.toUpperCase() === method) && (!r.path || path.includes(r.path)),
     );
-    if (!rule) return undefined;
+    if (!rule) {
+      const status = this.random?.roll(method, path);
+      if (status === undefined) return undefined;
+      const retryAfterSeconds = this.random?.retryAfterSeconds;
+      return retryAfterSeconds === undefined ? { status } : { status, retryAfterSeconds };
+    }
     rule.remaining--;
     this.rules = this.rules.filter((r) => r.remaining > 0);
     return rule;
@@ -49,5 +71,6 @@ export class FaultInjector {
 
   clear(): void {
     this.rules = [];
+    this.random = undefined;
   }
 }

@@ -10,16 +10,19 @@
  *
  * Behaviour: graph-emulator-core.ts (order of checks), resource-routes.ts (CRUD, paging),
  * named-location-rules.ts (NL1–NL10), policy-rules.ts (P1–P9), tenant-throttle.ts, tenant-store.ts
- * (replication delay), fault-injector.ts, control-routes.ts (`/__emulator/*`).
+ * (replication delay), fault-injector.ts (scripted and seeded random faults), control-routes.ts
+ * (`/__emulator/*`).
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createEmulatorCertificate } from './emulator-certificate.ts';
 import { DEFAULT_APPS, type EmulatorApp, type GraphEmulatorConfig, type GraphEmulatorOptions, type ThrottleConfig } from './emulator-options.ts';
 import type { FaultRule, PendingFault } from './fault-injector.ts';
+import type { RandomFaultConfig, RandomFaultState } from '../random-faults.ts';
 import { GraphEmulatorCore, type RequestLogEntry, type SeedInput } from './graph-emulator-core.ts';
 import type { Json } from './tenant-store.ts';
 
+export type { RandomFaultConfig, RandomFaultState };
 export type { EmulatorApp, FaultRule, GraphEmulatorConfig, GraphEmulatorOptions, RequestLogEntry, SeedInput };
 export { DEFAULT_APPS, DEFAULT_TENANT_ID } from './emulator-options.ts';
 
@@ -40,6 +43,9 @@ export interface GraphEmulator {
   config: () => GraphEmulatorConfig;
   addFaults: (faults: FaultRule[]) => void;
   pendingFaults: () => PendingFault[];
+  /** Seeded random faults on Graph requests (undefined stops them); see random-faults.ts. */
+  setRandomFaults: (config: RandomFaultConfig | undefined) => void;
+  randomFaults: () => RandomFaultState | undefined;
   seed: (input: SeedInput) => { namedLocations: string[]; policies: string[] };
   state: (tenantId?: string) => { tenantId: string; namedLocations: Json[]; policies: Json[] };
   close: () => Promise<void>;
@@ -82,6 +88,8 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     config: () => structuredClone(core.cfg),
     addFaults: (faults) => core.addFaults(faults),
     pendingFaults: () => core.faults.pending(),
+    setRandomFaults: (config) => core.faults.setRandom(config),
+    randomFaults: () => core.faults.randomState(),
     seed: (input) => core.seed(input),
     state: (tenantId) => core.state(tenantId),
     close: () =>

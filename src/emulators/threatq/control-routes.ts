@@ -4,7 +4,10 @@
  *   POST   /__emulator/seed                  ThreatQSeed; keys given replace, others stay (types or
  *                                            statuses given without indicators clear the indicators)
  *   POST   /__emulator/tokens/expire         every current access token answers 401 from now on
- *   GET|POST|DELETE /__emulator/faults       list / add (one fault or {faults:[…]}) / clear
+ *   GET|POST|DELETE /__emulator/faults       list / add (one fault or {faults:[…]}; {random: {p429,
+ *                                            p500, p503, p504, seed, retryAfterSeconds, path,
+ *                                            method} | null} starts or stops seeded random faults)
+ *                                            / clear (random faults too)
  *   POST   /__emulator/indicators/{id}       mutate {value?, type?, status?, score?, updated_at?};
  *                                            updated_at defaults to now (a touched indicator moves)
  *   GET|DELETE /__emulator/requests          the request log / clear it
@@ -16,6 +19,7 @@ import type { EmulatorBehaviour, EmulatorContext, EmulatorFault } from './emulat
 import { EmulatorHttpError, errorsBody, parseJson, readBody, sendJson } from './emulator-http.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
 import { parseTime } from './cursor-mark.ts';
+import { RandomFaults, validateRandomFaults } from '../random-faults.ts';
 
 export interface IndicatorPatch {
   value?: string;
@@ -44,7 +48,20 @@ export function mutateIndicator(ctx: EmulatorContext, id: number, patch: Indicat
   ctx.store.changed();
 }
 
+/** `{random: {...} | null}`: start or stop seeded random faults. */
+function setRandom(ctx: EmulatorContext, value: unknown): void {
+  try {
+    ctx.random = value === null ? undefined : new RandomFaults(validateRandomFaults(value));
+  } catch (e) {
+    throw new EmulatorHttpError(400, errorsBody((e as Error).message));
+  }
+}
+
 export function addFaults(ctx: EmulatorContext, body: unknown): number {
+  if (body !== null && typeof body === 'object' && 'random' in body) {
+    setRandom(ctx, (body as { random: unknown }).random);
+    if (!('faults' in body)) return 0;
+  }
   const list = (body !== null && typeof body === 'object' && 'faults' in body ? (body as { faults: unknown }).faults : [body]) as unknown;
   if (!Array.isArray(list)) throw new EmulatorHttpError(400, errorsBody('Expected a fault or {"faults": [...]}.'));
   for (const f of list as EmulatorFault[]) {
@@ -88,10 +105,14 @@ export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, 
     return sendJson(res, 200, { ok: true, indicators: ctx.store.rows.count });
   }
   if (route === 'POST /__emulator/tokens/expire') return sendJson(res, 200, { ok: true, expired: ctx.tokens.expireAll() });
-  if (route === 'GET /__emulator/faults') return sendJson(res, 200, { data: ctx.faults });
-  if (route === 'POST /__emulator/faults') return sendJson(res, 200, { ok: true, added: addFaults(ctx, body) });
+  if (route === 'GET /__emulator/faults') return sendJson(res, 200, ctx.random ? { data: ctx.faults, random: ctx.random.state() } : { data: ctx.faults });
+  if (route === 'POST /__emulator/faults') {
+    const added = addFaults(ctx, body);
+    return sendJson(res, 200, ctx.random ? { ok: true, added, random: ctx.random.state() } : { ok: true, added });
+  }
   if (route === 'DELETE /__emulator/faults') {
     ctx.faults.length = 0;
+    ctx.random = undefined;
     return sendJson(res, 200, { ok: true });
   }
   if (route === 'GET /__emulator/requests') return sendJson(res, 200, { data: ctx.log });

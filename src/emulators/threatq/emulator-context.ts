@@ -5,6 +5,7 @@
 import type { EmulatorStore } from './emulator-store.ts';
 import type { EmulatorTokens } from './emulator-tokens.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
+import type { RandomFaults } from '../random-faults.ts';
 
 /** Behaviour switches (all settable at start and through POST /__emulator/config). */
 export interface EmulatorBehaviour {
@@ -52,6 +53,8 @@ export interface EmulatorContext {
   tokens: EmulatorTokens;
   behaviour: EmulatorBehaviour;
   faults: EmulatorFault[];
+  /** Seeded random faults on /api/* requests, consulted when no scripted fault matches. */
+  random?: RandomFaults | undefined;
   log: RequestLogEntry[];
   idOffset: number;
   applySeed(seed: ThreatQSeed, replace: boolean): void;

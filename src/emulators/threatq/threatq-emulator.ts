@@ -9,7 +9,9 @@
  * the types IP Address … Email Address and statuses Active … Whitelisted with per-instance ids shifted
  * by `idOffset` (default 40), collections `6d4c1f0e2b9a8c7d` (everything) and `a1b2c3d4e5f6` (every
  * third indicator) unless the seed names its own.
- * Faults (`/__emulator/faults`) apply to `/api/*` requests only; the request log keeps the last
+ * Faults (`/__emulator/faults`) apply to `/api/*` requests only: scripted ones first, then seeded
+ * random ones (`setRandomFaults({p429, p500, p503, seed, retryAfterSeconds})`, random-faults.ts), so
+ * chaos runs are reproducible. The request log keeps the last
  * `requestLogLimit` (default 10,000) requests.
  */
 import { readFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ import {
 import { EmulatorStore, type IndicatorRecord } from './emulator-store.ts';
 import { EmulatorTokens } from './emulator-tokens.ts';
 import { handleData } from './data-routes.ts';
+import { RandomFaults, type RandomFaultConfig, type RandomFaultState } from '../random-faults.ts';
 import { GENERATOR_BASE_EPOCH, fillGenerated } from './indicator-generator.ts';
 import { parseTime } from './cursor-mark.ts';
 import { handleToken } from './token-routes.ts';
@@ -67,6 +70,9 @@ export interface ThreatQEmulator {
   clients: readonly SeedClient[];
   collections: readonly string[];
   addFault(fault: EmulatorFault): void;
+  /** Seeded random faults on /api/* (undefined stops them). */
+  setRandomFaults(config: RandomFaultConfig | undefined): void;
+  randomFaults(): RandomFaultState | undefined;
   expireTokens(): number;
   mutate(id: number, patch: IndicatorPatch): void;
   seed(seed: ThreatQSeed): void;
@@ -143,16 +149,25 @@ function matches(f: EmulatorFault, method: string, path: string): boolean {
   return f.match?.path === undefined || path.startsWith(f.match.path);
 }
 
+function faultMessage(status: number): string {
+  return status === 429 ? 'Too Many Attempts.' : status === 503 ? 'Service Unavailable.' : 'Server Error.';
+}
+
 async function applyFault(ctx: EmulatorContext, method: string, path: string, res: http.ServerResponse): Promise<boolean> {
   const f = ctx.faults.find((x) => matches(x, method, path));
-  if (f === undefined) return false;
+  if (f === undefined) {
+    const status = path.startsWith('/api/') ? ctx.random?.roll(method, path) : undefined;
+    if (status === undefined) return false;
+    const ra = ctx.random?.retryAfterSeconds;
+    sendJson(res, status, errorsBody(faultMessage(status)), ra === undefined ? {} : { 'retry-after': String(ra) });
+    return true;
+  }
   f.times = (f.times ?? 1) - 1;
   if (f.times <= 0) ctx.faults.splice(ctx.faults.indexOf(f), 1);
   if (f.delayMs !== undefined && f.delayMs > 0) await sleep(f.delayMs);
   if (f.status === undefined) return false;
   const headers: Record<string, string> = f.retryAfter === undefined ? {} : { 'retry-after': String(f.retryAfter) };
-  const message = f.status === 429 ? 'Too Many Attempts.' : f.status === 503 ? 'Service Unavailable.' : 'Server Error.';
-  sendJson(res, f.status, errorsBody(message), headers);
+  sendJson(res, f.status, errorsBody(faultMessage(f.status)), headers);
   return true;
 }
 
@@ -175,6 +190,7 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
       applySeed(ctx, initial, true);
       Object.assign(ctx.behaviour, behaviour0);
       ctx.faults.length = 0;
+      ctx.random = undefined;
       ctx.log.length = 0;
       ctx.tokens.clear();
     },
@@ -246,6 +262,8 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
       return [...ctx.store.collections.keys()];
     },
     addFault: (fault) => void addFaults(ctx, fault),
+    setRandomFaults: (config) => void (ctx.random = config === undefined ? undefined : new RandomFaults(config)),
+    randomFaults: () => ctx.random?.state(),
     expireTokens: () => ctx.tokens.expireAll(),
     mutate: (id, patch) => mutateIndicator(ctx, id, patch),
     seed: (seed) => ctx.applySeed(seed, false),
