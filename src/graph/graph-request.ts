@@ -19,6 +19,7 @@
  * The token never appears in errors or logs; it is registered as a secret on first use.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import got, { RequestError } from 'got';
 import type { Logger } from 'winston';
@@ -71,10 +72,16 @@ export function emptyStats(): GraphRequestStats {
 export class GraphRequester {
   private readonly base: string;
   private readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * One keep-alive agent per client: connections (and their TLS set-up, which with a CA bundle costs
+   * milliseconds of CPU each) are reused across the paced requests instead of made per request.
+   */
+  private readonly agent: HttpsAgent;
 
   constructor(private readonly deps: GraphRequesterDeps) {
     this.base = `${deps.graphBaseUrl.replace(/\/+$/, '')}/v1.0`;
     this.sleep = deps.sleep ?? ((ms) => sleepMs(ms));
+    this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: deps.verifyTls, ...(deps.ca ? { ca: deps.ca } : {}) });
   }
 
   /** Path shown in errors and logs: below the base URL, query kept. */
@@ -208,6 +215,7 @@ export class GraphRequester {
         retry: { limit: 0 },
         timeout: { request: this.deps.timeoutMs },
         responseType: 'text',
+        agent: { https: this.agent },
         https: { rejectUnauthorized: this.deps.verifyTls, ...(this.deps.ca ? { certificateAuthority: this.deps.ca } : {}) },
       });
       const retryAfter = res.headers['retry-after'];
