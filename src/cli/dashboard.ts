@@ -9,6 +9,7 @@ import { getLogger } from '../ops/logger.ts';
 import { DASHBOARD_BASE_PATH, startDashboard, type DashboardOptions } from '../ops/dashboard-server.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 function parsePort(text: string): number {
   const n = Number(text);
@@ -31,14 +32,7 @@ export function registerDashboardCommand(program: Command, _ctx: CommandContext)
       const log = getLogger('dashboard');
       const dashboard = await startDashboard(config, options);
       process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}\nmetrics:   ${dashboard.url}/metrics\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info('stopping dashboard', { signal });
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      log.info('stopping dashboard', { signal: await untilStopSignal() });
       await dashboard.close();
       log.info('dashboard stopped');
     });

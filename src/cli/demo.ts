@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 function int(name: string, text: string, min: number, max: number): number {
   const v = Number(text);
@@ -27,10 +28,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
       if (!demo.ok) ctx.exitCode = 1;
       if (!opts.once) {
         process.stdout.write('Press Ctrl-C to stop.\n');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        await untilStopSignal();
       }
       await demo.close();
     });

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 interface EmulateGraphOptions {
   port: string;
@@ -93,11 +94,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
         throw new UsageError(`cannot start the Graph emulator: ${(e as Error).message}`);
       }
       process.stdout.write(graphEmulatorSummary(emu));
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopSignal();
       await emu.close();
       ctx.exitCode = 0;
     });

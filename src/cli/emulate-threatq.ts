@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../emulators/threatq/threatq-emulator.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 interface EmulateThreatQOptions {
   port: string;
@@ -84,11 +85,7 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
         throw new UsageError(`cannot start the ThreatQ emulator: ${(e as Error).message}`);
       }
       process.stdout.write(emulatorSummary(emu));
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopSignal();
       await emu.close();
       ctx.exitCode = 0;
     });

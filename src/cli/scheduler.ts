@@ -11,6 +11,7 @@ import { syncSchedulers } from '../pipeline/scheduler.ts';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 export function registerSchedulerCommand(program: Command, _ctx: CommandContext): void {
   program
@@ -44,8 +45,7 @@ export function registerSchedulerCommand(program: Command, _ctx: CommandContext)
               log.error('configuration is invalid; schedulers left as they were', { problems: e instanceof ConfigError ? e.problems : String(e) });
             }
           });
-          process.once('SIGTERM', () => resolve());
-          process.once('SIGINT', () => resolve());
+          void untilStopSignal().then(() => resolve());
         });
       } finally {
         await queues.close();

@@ -1,6 +1,8 @@
 /**
  * `tq-entra worker --config F [--queues collect,ingest,reconcile]`: run the job processors until
- * SIGTERM or SIGINT, then stop taking jobs, let the active ones finish and close connections.
+ * SIGTERM or SIGINT, then stop taking jobs, let the active ones finish and close connections. A
+ * second signal exits at once (exit 130); the jobs still active are picked up by another worker when
+ * their lock expires (worker.lockDurationMs), so nothing is lost either way.
  */
 import type { Command } from 'commander';
 import { getLogger } from '../ops/logger.ts';
@@ -9,6 +11,7 @@ import { UsageError } from '../errors/sync-error.ts';
 import { startWorkers } from '../../workers/worker-main.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 function parseQueues(text: string | undefined): QueueName[] | undefined {
   if (text === undefined) return undefined;
@@ -29,21 +32,13 @@ export function registerWorkerCommand(program: Command, _ctx: CommandContext): v
       const queues = parseQueues(opts.queues);
       const log = getLogger('worker');
       const handle = await startWorkers(config, queues ? { queues } : {});
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) {
-            log.warn('second signal: handing active jobs back and exiting', { signal });
-            void handle.close(true).finally(resolve);
-            return;
-          }
-          stopping = true;
-          log.info('stopping: no new jobs; waiting for active jobs to finish', { signal });
-          void handle.close(false).finally(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+      const signal = await untilStopSignal((second) => {
+        // Exiting hands the active jobs back: another worker takes them once their lock expires.
+        log.warn('second signal: exiting now; active jobs go to another worker when their lock expires', { signal: second });
+        process.exit(130);
       });
+      log.info('stopping: no new jobs; waiting for active jobs to finish', { signal });
+      await handle.close(false);
       log.info('stopped');
     });
 }
