@@ -10,6 +10,11 @@
  *            failing fails the run (failParentOnFailure) and the last good snapshot stays.
  *   commit   merge the staged chunks of the final attempt and replace the snapshot atomically, then
  *            enqueue a reconcile of every target the collection feeds.
+ *
+ * The run record's details carry wall-clock step timings (`timings`, ms): collectMs (paging and adding
+ * chunks, ingest overlapping it), waitMs (last chunk added → every chunk ingested and the job resumed),
+ * commitMs (read staged chunks, merge, commit). Step boundaries are kept in the job data (epoch ms) so
+ * they survive the wait; after a crash they describe the last attempt.
  */
 import { WaitingChildrenError, type Job } from 'bullmq';
 import { mergeWeighted } from '../src/ranges/index.ts';
@@ -49,6 +54,9 @@ export function collectRunId(jobId: string | undefined): string {
   return `collect-${jobId ?? ''}`;
 }
 
+/** CollectJobData plus the step boundaries behind `timings` (epoch ms). */
+type TimedCollectData = CollectJobData & { collectStartMs?: number; collectedMs?: number };
+
 export function stageRunId(runId: string, attempt: number): string {
   return `${runId}~${attempt}`;
 }
@@ -61,7 +69,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
   if (!collection) throw new SyncError('ERR_SOURCE_UNKNOWN_COLLECTION', `source "${source.name}" has no collection "${job.data.collection}"`, { retryable: false });
   const targets = collection.targets.map((t) => findTarget(config, t));
   const log = logger.child({ runId, source: source.name, collection: collection.id });
-  let data: CollectJobData = job.data;
+  let data: TimedCollectData = job.data;
   const run: RunRecord = {
     id: runId,
     kind: 'collect',
@@ -75,7 +83,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
 
   if ((data.step ?? 'collect') === 'collect') {
     const attempt = (data.attempt ?? 0) + 1;
-    data = { ...data, step: 'collect', attempt, startedAt: run.startedAt };
+    data = { ...data, step: 'collect', attempt, startedAt: run.startedAt, collectStartMs: Date.now() };
     await job.updateData(data);
     await writeRun(redis, keys, run);
     const chunkSize = Math.min(...targets.map((t) => t.objectsPerRun));
@@ -112,7 +120,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
       await job.updateProgress({ step: 'collect', pages, seen, kept, chunks: chunk, total: page.total ?? null });
     }
     if (buffer.length > 0) await flush();
-    data = { ...data, step: 'wait', chunks: chunk, seen, kept, filtered, pages };
+    data = { ...data, step: 'wait', chunks: chunk, seen, kept, filtered, pages, collectedMs: Date.now() };
     await job.updateData(data);
     log.info('collected', { pages, seen, kept, chunks: chunk, attempt });
   }
@@ -126,6 +134,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
   }
 
   // commit
+  const commitStartMs = Date.now();
   const attempt = data.attempt ?? 1;
   const stageId = stageRunId(runId, attempt);
   const chunks = data.chunks ?? 0;
@@ -143,6 +152,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     { runId, committedAt, seen: data.seen ?? 0, accepted: rej.accepted, rejected: rej.rejected, ranges: merged.length },
     chunks,
   );
+  const commitMs = Date.now() - commitStartMs;
   const reconcileJobIds: string[] = [];
   for (const t of targets) {
     reconcileJobIds.push(await enqueueReconcile(queues, { target: t.name, manual: data.manual, force: false, trigger: data.trigger, runIds: [runId] }));
@@ -160,12 +170,17 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     reconcileJobIds,
   };
   const durationMs = Date.parse(committedAt) - Date.parse(run.startedAt);
+  const timings = {
+    collectMs: (data.collectedMs ?? commitStartMs) - (data.collectStartMs ?? commitStartMs),
+    waitMs: commitStartMs - (data.collectedMs ?? commitStartMs),
+    commitMs,
+  };
   await writeRun(redis, keys, {
     ...run,
     status: 'succeeded',
     finishedAt: committedAt,
     counts: { seen: result.seen, kept: result.kept, accepted: result.accepted, rejected: result.rejected, ranges: result.ranges, chunks, durationMs },
-    details: { stageId, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings },
+    details: { stageId, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings, timings },
   });
   await safely(log, 'run', () => recordRun(redis, config.redis.prefix, { kind: 'collect', outcome: 'succeeded', durationMs, once: runId }));
   await job.updateProgress({ step: 'done', ...result });

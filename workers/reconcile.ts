@@ -6,7 +6,8 @@
  * the wait instead of sleeping here.
  *
  * A busy target lock (another process is reconciling the same target) delays the job by a few
- * seconds without using an attempt. Every reconcile ends with one summary log line and a run record.
+ * seconds without using an attempt. Every reconcile ends with one summary log line and a run record
+ * (its details carry the step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs).
  */
 import { DelayedError, type Job } from 'bullmq';
 import { createGraphClient } from '../src/graph/graph-client.ts';
@@ -119,7 +120,14 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
         graphWrites: summary.graphWrites,
         durationMs: summary.durationMs,
       },
-      details: { locations: summary.locations, policy: summary.policy, overflowBySource: plan.overflow.bySource, warnings: plan.warnings, snapshots: result.snapshots },
+      details: {
+        locations: summary.locations,
+        policy: summary.policy,
+        overflowBySource: plan.overflow.bySource,
+        warnings: plan.warnings,
+        snapshots: result.snapshots,
+        timings: result.timings,
+      },
     });
     await safely(log, 'run', () => recordRun(redis, prefix, { kind: 'reconcile', outcome: 'succeeded', durationMs: summary.durationMs, once: runId }));
     await safely(log, 'target', () =>

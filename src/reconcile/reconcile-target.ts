@@ -4,7 +4,9 @@
  * committed snapshots feeding the target) minus `safety.neverBlock` → under the target lock (not for
  * a dry run): token tenant, live state, owned-ranges record → planReconcile → applyPlan (unless
  * dryRun). The lock is released in every case; a refusal throws the typed safety error before any
- * write. The result carries the plan and what apply did.
+ * write. The result carries the plan, what apply did, and how long each step took (`timings`, wall
+ * milliseconds: desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state
+ * + owned record, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -51,6 +53,15 @@ export interface ReconcileResult {
   plan: Plan;
   /** undefined for a dry run. */
   applied: ApplyResult | undefined;
+  timings: ReconcileTimings;
+}
+
+/** Wall milliseconds per step of one reconcile (applyMs is 0 for a dry run). */
+export interface ReconcileTimings {
+  desiredMs: number;
+  readMs: number;
+  planMs: number;
+  applyMs: number;
 }
 
 export function findTarget(config: Config, name: string): TargetConfig {
@@ -63,6 +74,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');
+  const t0 = performance.now();
 
   let snapshots: SnapshotUse[] = [];
   let raw: readonly DesiredRange[];
@@ -73,6 +85,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     snapshots = built.snapshots;
   }
   const desired = splitDesiredBroaderThan(subtractNeverBlock(raw, target.safety.neverBlock), target.safety.minPrefixV4, target.safety.minPrefixV6);
+  const t1 = performance.now();
 
   let lock: TargetLock | undefined;
   if (!options.dryRun) {
@@ -82,9 +95,11 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const tokenTenantId = await graph.tokenTenantId();
     const live = await readLiveState(graph);
     const owned = await readOwnedRanges(redis, keys, target.name);
+    const t2 = performance.now();
     const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
+    const t3 = performance.now();
     let applied: ApplyResult | undefined;
     if (lock) {
       applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ...options.apply });
@@ -98,6 +113,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       desiredBeforeNeverBlock: raw.length,
       plan,
       applied,
+      timings: { desiredMs: Math.round(t1 - t0), readMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2), applyMs: Math.round(performance.now() - t3) },
     };
   } finally {
     await lock?.release();

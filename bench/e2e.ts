@@ -1,0 +1,192 @@
+/**
+ * bench:e2e — a ThreatQ emulator collection of N indicators (default 1,000,000) through real worker
+ * processes to the Graph emulator, each in its own process (issue 9, item 1).
+ *
+ *   npm run bench:e2e -- [--indicators N] [--pacing off|real] [--workers W] [--resync]
+ *                        [--change-percent P] [--page-size S] [--objects-per-run K] [--generator-seed G]
+ *
+ * Prints wall time per stage (collect, ingest, commit, plan, apply), indicators per second, peak RSS of
+ * every process (VmHWM), Redis memory, Graph requests by method and status, named locations written
+ * and overflow. The target uses maxLocations 195 (390,000 ranges at most); what does not fit is the
+ * overflow.
+ *   --pacing off   Graph emulator throttle off, target rateLimit 100 requests/s: measures the service.
+ *   --pacing real  1 request/s on both sides (Microsoft's limit): the wall time users will see.
+ *   --resync       then a second run with no change, which must make zero Graph writes, and a third
+ *                  after changing P % (default 1) of the indicators through the emulator's
+ *                  /__emulator/indicators/{id} control, which must rewrite only the locations holding
+ *                  changed ranges (and move no other range). Exit status 1 when either check fails.
+ * Targets on a 2-core machine: N = 1,000,000 to committed snapshot in ≤ 30 s, worker peak RSS ≤ 400 MB
+ * (and within 1.5× of the 100,000-indicator figure: run both). Needs a Redis (REDIS_URL, default
+ * 127.0.0.1:6379); uses a throw-away key prefix and removes it at the end.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
+import { stateKeys } from '../src/pipeline/redis-keys.ts';
+import { BENCH_MAX_LOCATIONS, BENCH_MAX_RANGES, writeBenchConfig } from './lib/bench-config.ts';
+import { graphControl, mutateIndicators, spawnGraphEmulator, spawnThreatQEmulator } from './lib/emulator-processes.ts';
+import { measureRun, type RunContext } from './lib/measure-run.ts';
+import { formatRun, graphCounts } from './lib/format-figures.ts';
+import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
+import { mb, prefixMemory } from './lib/redis-memory.ts';
+import { peakRssMb } from './lib/proc-memory.ts';
+
+function usage(message: string): never {
+  process.stderr.write(`bench:e2e: ${message}\n`);
+  process.exit(2);
+}
+
+function intArg(name: string, text: string, min: number, max: number): number {
+  const v = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isInteger(v) || v < min || v > max) usage(`--${name} must be an integer from ${min} to ${max} (got "${text}")`);
+  return v;
+}
+
+const { values: args } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        indicators: { type: 'string', default: '1000000' },
+        pacing: { type: 'string', default: 'off' },
+        workers: { type: 'string', default: '1' },
+        resync: { type: 'boolean', default: false },
+        'change-percent': { type: 'string', default: '1' },
+        'page-size': { type: 'string', default: '2000' },
+        'objects-per-run': { type: 'string', default: '5000' },
+        'generator-seed': { type: 'string', default: '7' },
+      },
+    });
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+})();
+const N = intArg('indicators', args.indicators, 1, 5_000_000);
+const WORKERS = intArg('workers', args.workers, 1, 16);
+const PAGE_SIZE = intArg('page-size', args['page-size'], 1, 10_000);
+const OBJECTS_PER_RUN = intArg('objects-per-run', args['objects-per-run'], 1, 1_000_000);
+const SEED = intArg('generator-seed', args['generator-seed'], 0, 2 ** 31 - 1);
+const CHANGE_PERCENT = Number(args['change-percent']);
+if (!(CHANGE_PERCENT > 0 && CHANGE_PERCENT <= 100)) usage(`--change-percent must be a number above 0 and at most 100 (got "${args['change-percent']}")`);
+if (args.pacing !== 'off' && args.pacing !== 'real') usage(`--pacing must be "off" or "real" (got "${args.pacing}")`);
+const REAL = args.pacing === 'real';
+const BIN = fileURLToPath(new URL('../bin/tq-entra.js', import.meta.url));
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const prefix = `tqe-e2e:${randomUUID().slice(0, 8)}`;
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function waitForWorkers(ctx: Pick<RunContext, 'queues'>, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const n = await Promise.all([ctx.queues.collect.getWorkersCount(), ctx.queues.ingest.getWorkersCount(), ctx.queues.reconcile.getWorkersCount()]);
+    if (n.every((x) => x >= count)) return;
+    if (Date.now() > deadline) throw new Error(`only ${n.join('/')} of ${count} workers per queue came up within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main(): Promise<number> {
+  out(`bench:e2e — ${N.toLocaleString('en-US')} indicators, pacing ${args.pacing}, ${WORKERS} worker process(es), page size ${PAGE_SIZE}, objectsPerRun ${OBJECTS_PER_RUN}, maxLocations ${BENCH_MAX_LOCATIONS} × ${BENCH_MAX_RANGES}`);
+  out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load()}`);
+  const setupStart = Date.now();
+  const tq = await spawnThreatQEmulator(BIN, N, SEED);
+  const graphEmu = await spawnGraphEmulator(BIN, REAL ? 1 : 0);
+  const { path: configPath, config } = writeBenchConfig({
+    redisUrl,
+    prefix,
+    threatqUrl: tq.url,
+    graphUrl: graphEmu.url,
+    graphCaFile: graphEmu.caFile,
+    pageSize: PAGE_SIZE,
+    objectsPerRun: OBJECTS_PER_RUN,
+    requestsPerSecond: REAL ? 1 : 100,
+  });
+  const workers: ChildProcess[] = [];
+  const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
+  for (let i = 0; i < WORKERS; i += 1) {
+    workers.push(spawn(process.execPath, [...profile, BIN, 'worker', '--config', configPath], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  }
+  const redis = new Redis(redisUrl);
+  const connection = bullConnection(redisUrl);
+  const queues = createQueues(connection, prefix);
+  const graph = graphControl(graphEmu);
+  const ctx: RunContext = {
+    config,
+    redis,
+    keys: stateKeys(prefix),
+    queues,
+    graph,
+    procs: [
+      ...workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.pid })),
+      { name: 'ThreatQ emulator', pid: tq.proc.pid },
+      { name: 'Graph emulator', pid: graphEmu.proc.pid },
+      { name: 'bench (this)', pid: process.pid },
+    ],
+    timeoutMs: 3_600_000,
+  };
+  let failures = 0;
+  try {
+    await waitForWorkers(ctx, WORKERS);
+    out(`setup: ${((Date.now() - setupStart) / 1000).toFixed(1)} s (emulators generate the collection, workers start); ThreatQ emulator peak RSS after generating ${peakRssMb(tq.proc.pid).toFixed(0)} MB`);
+    out();
+    out(`run 1: first sync into an empty tenant (load average ${load()})`);
+    const first = await measureRun(ctx);
+    for (const l of formatRun(first, N)) out(l);
+    const toCommit = first.at.committed - first.enqueuedAt;
+    const workerPeak = Math.max(...first.rss.filter((p) => p.name.startsWith('worker')).map((p) => p.hwmMb));
+    out(`  targets: committed snapshot ≤ 30 s for 1,000,000: ${(toCommit / 1000).toFixed(2)} s${N === 1_000_000 ? (toCommit <= 30_000 ? ' MET' : ' MISSED') : ' (scale: N differs)'}; worker peak RSS ≤ 400 MB: ${workerPeak.toFixed(0)} MB ${workerPeak <= 400 ? 'MET' : 'MISSED'}`);
+
+    if (args.resync) {
+      const before = await graph.namedLocations();
+      out();
+      out(`run 2: re-sync with no change (load average ${load()})`);
+      const same = await measureRun(ctx);
+      for (const l of formatRun(same, N)) out(l);
+      const writes = graphCounts(same.graphLog).writes;
+      out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
+      if (writes !== 0) failures += 1;
+
+      const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100);
+      const t = Date.now();
+      await mutateIndicators(tq.url, changes);
+      out();
+      out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4, Active, new value in 5.0.0.0/8, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
+      const changed = await measureRun(ctx);
+      for (const l of formatRun(changed, N)) out(l);
+      const after = await graph.namedLocations();
+      const cmp = compareLocations(before, after, writtenLocations(changed.graphLog, before, after));
+      out(`  ranges in Entra: ${cmp.rangesAdded.toLocaleString('en-US')} added, ${cmp.rangesRemoved.toLocaleString('en-US')} removed, ${cmp.moved} moved to another location`);
+      out(`  locations holding a changed range: ${cmp.touched.size} of ${after.length}; locations written: ${cmp.written.size}`);
+      out(`  check: only the locations that hold changed ranges were rewritten, and no other range moved: ${cmp.holds ? 'OK' : 'FAILED'}` +
+        `${cmp.writtenNeedlessly.length ? `; written needlessly: ${cmp.writtenNeedlessly.join(', ')}` : ''}${cmp.touchedNotWritten.length ? `; changed but not written: ${cmp.touchedNotWritten.join(', ')}` : ''}`);
+      if (!cmp.holds) failures += 1;
+    }
+    const held = await prefixMemory(redis, prefix);
+    out();
+    out(`Redis keys of this bench at the end: ${held.keys} keys, ${mb(held.bytes)} (committed snapshot, run records, finished jobs)`);
+    out(`load average at end ${load()}`);
+  } finally {
+    await Promise.all(workers.map((w) => new Promise((resolve) => {
+      if (w.exitCode !== null) return resolve(undefined);
+      w.once('exit', resolve);
+      w.kill('SIGTERM');
+    })));
+    await queues.close();
+    connection.disconnect();
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length) await redis.unlink(...found);
+    } while (cursor !== '0');
+    redis.disconnect();
+    await Promise.all([tq.stop(), graphEmu.stop()]);
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,70 @@
+/**
+ * The configuration file bench:e2e hands to its worker processes: one ThreatQ source (the emulator
+ * process, client_credentials grant), one target on the Graph emulator with `maxLocations: 195`
+ * (Entra's ceiling: 195 × 2000 = 390,000 ranges) and a throw-away Redis key prefix. Pacing:
+ *   off   target rateLimit.requestsPerSecond 100 (the schema's maximum), emulator throttle off
+ *   real  1 request per second on both sides, as Microsoft limits conditional-access calls
+ * The worker's HTTP endpoints are off (port 0), so several workers never fight over a port.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfigFile } from '../../src/config/load-config.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../../src/emulators/graph/emulator-options.ts';
+
+export const BENCH_COLLECTION = '6d4c1f0e2b9a8c7d';
+export const BENCH_SOURCE = 'tq';
+export const BENCH_TARGET = 'corp';
+export const BENCH_MAX_LOCATIONS = 195;
+export const BENCH_MAX_RANGES = 2000;
+
+export interface BenchConfigInput {
+  redisUrl: string;
+  prefix: string;
+  threatqUrl: string;
+  graphUrl: string;
+  graphCaFile: string;
+  pageSize: number;
+  objectsPerRun: number;
+  requestsPerSecond: number;
+}
+
+export function writeBenchConfig(input: BenchConfigInput): { path: string; config: Config } {
+  const writer = DEFAULT_APPS[0];
+  const dir = mkdtempSync(join(tmpdir(), 'tqe-e2e-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(
+    path,
+    stringify({
+      redis: { url: input.redisUrl, prefix: input.prefix },
+      sources: [
+        {
+          name: BENCH_SOURCE,
+          kind: 'threatq',
+          url: input.threatqUrl,
+          pageSize: input.pageSize,
+          auth: { grant: 'client_credentials', clientId: 'emulator-oauth-client', clientSecret: 'emulator-oauth-secret' },
+          collections: [{ id: BENCH_COLLECTION, targets: [BENCH_TARGET] }],
+        },
+      ],
+      targets: [
+        {
+          name: BENCH_TARGET,
+          tenantId: DEFAULT_TENANT_ID,
+          clientId: writer?.clientId,
+          clientSecret: writer?.clientSecret,
+          tls: { caFile: input.graphCaFile },
+          cloud: { graphBaseUrl: input.graphUrl, authorityHost: input.graphUrl },
+          rateLimit: { requestsPerSecond: input.requestsPerSecond },
+          objectsPerRun: input.objectsPerRun,
+          namedLocation: { name: 'Bench', maxLocations: BENCH_MAX_LOCATIONS, maxRangesPerLocation: BENCH_MAX_RANGES },
+          policy: { name: 'Bench' },
+        },
+      ],
+      worker: { http: { port: 0 } },
+    }),
+  );
+  return { path, config: loadConfigFile(path) };
+}

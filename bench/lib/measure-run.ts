@@ -1,0 +1,122 @@
+/**
+ * One measured sync of bench:e2e: enqueue a collect of the bench collection, follow it to its commit
+ * and to the reconcile that used it (`followRuns`, as `tq-entra sync --wait` does), and gather:
+ *   - stage timings from the run records (collect: collectMs, waitMs, commitMs; reconcile: desiredMs,
+ *     readMs, planMs, applyMs) and the ingest span from the ingest queue's event stream (first chunk
+ *     active → last chunk completed, stream-entry timestamps, so Redis' clock);
+ *   - peak RSS of every process (VmHWM, reset before the run) and when the sampled RSS peaked;
+ *   - Redis used_memory rise during the run;
+ *   - the Graph emulator's request log for the run (cleared before it).
+ */
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config/schema.ts';
+import { followRuns, type Outcome } from '../../src/cli/sync.ts';
+import { bullConnection, type Queues } from '../../src/pipeline/queues.ts';
+import { enqueueCollect } from '../../src/pipeline/producer.ts';
+import type { StateKeys } from '../../src/pipeline/redis-keys.ts';
+import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
+import type { GraphControl, GraphLogEntry } from './emulator-processes.ts';
+import { RssSampler, resetPeakRss, type RssPeak } from './proc-memory.ts';
+import { RedisMemorySampler, type RedisMemoryReport } from './redis-memory.ts';
+import { BENCH_COLLECTION, BENCH_SOURCE } from './bench-config.ts';
+
+export interface RunContext {
+  config: Config;
+  redis: Redis;
+  keys: StateKeys;
+  queues: Queues;
+  graph: GraphControl;
+  procs: { name: string; pid: number | undefined }[];
+  timeoutMs: number;
+}
+
+export interface RunFigures {
+  enqueuedAt: number;
+  collect: RunRecord;
+  reconcile: RunRecord;
+  /** Epoch ms of each boundary. */
+  at: { collectStart: number; collected: number; commitStart: number; committed: number; ingestFirst: number; ingestLast: number; reconcileStart: number; reconcileEnd: number };
+  ingestChunks: number;
+  rss: RssPeak[];
+  redisMemory: RedisMemoryReport;
+  graphLog: GraphLogEntry[];
+  outcomes: Outcome[];
+}
+
+function num(record: RunRecord, group: 'counts' | 'timings', key: string): number {
+  const src = group === 'counts' ? record.counts : ((record.details?.['timings'] ?? {}) as Record<string, number>);
+  return Number(src[key] ?? NaN);
+}
+
+export function timing(record: RunRecord, key: string): number {
+  return num(record, 'timings', key);
+}
+
+function streamTime(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+export async function measureRun(ctx: RunContext): Promise<RunFigures> {
+  for (const p of ctx.procs) resetPeakRss(p.pid);
+  await ctx.graph.clearRequests();
+  const eventsConnection = bullConnection(ctx.config.redis.url);
+  const ingestEvents = new QueueEvents('ingest', { connection: eventsConnection, prefix: ctx.config.redis.prefix, autorun: true });
+  await ingestEvents.waitUntilReady();
+  let ingestFirst = Infinity;
+  let ingestLast = 0;
+  let ingestChunks = 0;
+  ingestEvents.on('active', (_args, id) => {
+    ingestFirst = Math.min(ingestFirst, streamTime(id));
+  });
+  ingestEvents.on('completed', (_args, id) => {
+    ingestChunks += 1;
+    ingestLast = Math.max(ingestLast, streamTime(id));
+  });
+  const rssSampler = new RssSampler(ctx.procs).start();
+  const redisSampler = await new RedisMemorySampler(ctx.redis).start();
+  try {
+    const enqueuedAt = Date.now();
+    const collectId = await enqueueCollect(ctx.queues, { source: BENCH_SOURCE, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' });
+    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs, { quiet: true });
+    const failed = outcomes.filter((o) => !o.ok);
+    if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
+    const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';
+    const [collect, reconcile] = await Promise.all([readRun(ctx.redis, ctx.keys, `collect-${collectId}`), readRun(ctx.redis, ctx.keys, reconcileId)]);
+    if (!collect || !reconcile) throw new Error(`run records missing (collect-${collectId}, ${reconcileId})`);
+    // Give the event stream a moment to deliver the last completions.
+    await new Promise((r) => setTimeout(r, 300));
+    const rss = rssSampler.stop();
+    const redisMemory = await redisSampler.stop();
+    const graphLog = await ctx.graph.requests();
+    const collectStart = Date.parse(collect.startedAt);
+    const collected = collectStart + timing(collect, 'collectMs');
+    const commitStart = collected + timing(collect, 'waitMs');
+    const reconcileStart = Date.parse(reconcile.startedAt);
+    return {
+      enqueuedAt,
+      collect,
+      reconcile,
+      at: {
+        collectStart,
+        collected,
+        commitStart,
+        committed: commitStart + timing(collect, 'commitMs'),
+        ingestFirst,
+        ingestLast,
+        reconcileStart,
+        reconcileEnd: reconcileStart + num(reconcile, 'counts', 'durationMs'),
+      },
+      ingestChunks,
+      rss,
+      redisMemory,
+      graphLog,
+      outcomes,
+    };
+  } finally {
+    rssSampler.stop();
+    await redisSampler.stop().catch(() => undefined);
+    await ingestEvents.close();
+    eventsConnection.disconnect();
+  }
+}
