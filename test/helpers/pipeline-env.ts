@@ -22,6 +22,8 @@ export interface EnvOptions {
   /** Merged over the default target. */
   target?: Record<string, unknown>;
   worker?: Record<string, unknown>;
+  /** Use this Redis instead of the suite's (e.g. a redis-server the test restarts). */
+  redisUrl?: string;
 }
 
 export interface PipelineEnv {
@@ -49,7 +51,7 @@ const writer = DEFAULT_APPS[0];
 
 export async function startPipelineEnv(options: EnvOptions = {}): Promise<PipelineEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'tqe-env-'));
-  const redis = testRedis('env');
+  const redis = testRedis('env', options.redisUrl);
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: 0 }, ...options.graph });
   const threatq: Record<string, ThreatQEmulator> = {};
   const files: Record<string, string> = {};

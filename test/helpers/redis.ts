@@ -27,8 +27,8 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<num
   return deleted;
 }
 
-export function testRedis(label = 'test'): TestRedis {
-  const url = redisUrl();
+/** `url` defaults to the suite's Redis (a chaos test passes its own redis-server). */
+export function testRedis(label = 'test', url: string = redisUrl()): TestRedis {
   const prefix = `tqe-test:${label}:${randomUUID().slice(0, 8)}`;
   const client = new Redis(url, { maxRetriesPerRequest: null });
   return {

@@ -1,0 +1,109 @@
+/**
+ * Watches the two pause signals of a Graph 429 while a chaos run goes on, and checks the Graph
+ * emulator's request log against them.
+ *
+ * - The tenant-wide block the Graph client writes after a 429 (`<prefix>:graph:blocked:<tenant>`,
+ *   value = "blocked until", ms on the Redis clock; graph-pacer.ts).
+ * - The reconcile queue's BullMQ rate limit (`queue.getRateLimitTtl()`), set by job-signals.ts.
+ * Both are polled every `pollMs`. A window runs from the end of the poll that first saw it (so it is
+ * always inside the real pause: conservative) to its "until" time. Redis, the emulator and this
+ * process share one machine clock, so emulator arrival times compare directly with these windows.
+ * Poll errors (Redis restarting) are counted and the poll goes on.
+ */
+import type { Redis } from 'ioredis';
+import { paceKeys } from '../../src/graph/graph-pacer.ts';
+import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
+import type { RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
+
+export interface PauseWindow {
+  source: 'block-key' | 'queue-rate-limit';
+  from: number;
+  until: number;
+}
+
+export interface PauseWatch {
+  stop(): Promise<{ windows: PauseWindow[]; pollErrors: number }>;
+}
+
+export function watchPauses(redisUrl: string, prefix: string, tenantId: string, pollMs = 10): PauseWatch {
+  const redis: Redis = bullConnection(redisUrl);
+  redis.on('error', () => undefined);
+  const queues = createQueues(redis, prefix);
+  for (const q of [queues.collect, queues.ingest, queues.reconcile]) q.on('error', () => undefined);
+  const key = paceKeys(prefix, tenantId).blocked;
+  const windows: PauseWindow[] = [];
+  let pollErrors = 0;
+  let running = true;
+  const seenUntil = new Set<number>();
+  let queueWindow: PauseWindow | undefined;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const sent = Date.now();
+        const [blocked, ttl] = await Promise.all([redis.get(key), queues.reconcile.getRateLimitTtl()]);
+        const got = Date.now();
+        const until = Number(blocked ?? 0);
+        if (until > got && !seenUntil.has(until)) {
+          seenUntil.add(until);
+          windows.push({ source: 'block-key', from: got, until });
+        }
+        if (ttl > 0) {
+          const end = sent + ttl;
+          if (queueWindow && got <= queueWindow.until + pollMs) queueWindow.until = Math.max(queueWindow.until, end);
+          else windows.push((queueWindow = { source: 'queue-rate-limit', from: got, until: end }));
+        }
+      } catch {
+        pollErrors++;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await queues.close().catch(() => undefined);
+      redis.disconnect();
+      return { windows, pollErrors };
+    },
+  };
+}
+
+export interface PauseViolation {
+  request: Pick<RequestLogEntry, 'seq' | 'method' | 'path' | 'at' | 'status'>;
+  window: PauseWindow;
+}
+
+/** Graph requests that arrived inside a pause window (`slackMs` of clock granularity at each end). */
+export function requestsDuringPauses(log: readonly RequestLogEntry[], windows: readonly PauseWindow[], slackMs = 5): PauseViolation[] {
+  const out: PauseViolation[] = [];
+  for (const e of log) {
+    if (e.kind !== 'graph') continue;
+    const w = windows.find((x) => e.at > x.from + slackMs && e.at < x.until - slackMs);
+    if (w) out.push({ request: { seq: e.seq, method: e.method, path: e.path, at: e.at, status: e.status }, window: w });
+  }
+  return out;
+}
+
+/**
+ * For 429s that carried Retry-After: the next Graph request must come at least that long after the
+ * 429's arrival (the block starts only when the answer reaches the client, so this is a lower bound).
+ */
+export function retryAfterViolations(log: readonly RequestLogEntry[], retryAfterMs: number, slackMs = 10): { throttledAt: number; nextAt: number }[] {
+  const graph = log.filter((e) => e.kind === 'graph');
+  const out: { throttledAt: number; nextAt: number }[] = [];
+  for (const t of graph) {
+    if (t.status !== 429) continue;
+    const next = graph.find((e) => e.seq > t.seq);
+    if (next && next.at - t.at < retryAfterMs - slackMs) out.push({ throttledAt: t.at, nextAt: next.at });
+  }
+  return out;
+}
+
+/** 429s for which no pause was seen starting within `withinMs` (the watcher must see every pause). */
+export function throttlesWithoutPause(log: readonly RequestLogEntry[], windows: readonly PauseWindow[], withinMs = 1000): number[] {
+  return log
+    .filter((e) => e.kind === 'graph' && e.status === 429)
+    .filter((e) => !windows.some((w) => w.source === 'block-key' && w.from >= e.at - 5 && w.from <= e.at + withinMs && w.until > e.at))
+    .map((e) => e.seq);
+}

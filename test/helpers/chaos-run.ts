@@ -1,0 +1,127 @@
+/**
+ * One chaos run: a ThreatQ emulator collection through real worker processes to the Graph emulator,
+ * with faults armed before the sync and a `during` hook that acts while the sync is in flight (kill
+ * workers, expire tokens, restart Redis). Returns everything the invariant checks need: the Entra
+ * picture, duplicates, the Graph request log, the pause windows seen, the ground truth and timings.
+ *
+ * The same `ChaosData` run with no faults is the reference (`referenceRun`): a chaos run must end
+ * with exactly the reference's Entra picture.
+ */
+import { DEFAULT_TENANT_ID, type RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
+import { mergeCidrs } from '../../src/ranges/index.ts';
+import type { CliResult } from './run-cli.ts';
+import { duplicateNames, entraPicture, type EntraPicture } from './chaos-entra.ts';
+import { watchPauses, type PauseWindow } from './chaos-pause-watch.ts';
+import { expectedRanges, qualifyingValues } from './expected-ranges.ts';
+import { startPipelineEnv, type PipelineEnv, type WorkerProcess } from './pipeline-env.ts';
+
+export const CHAOS_COLLECTION = '6d4c1f0e2b9a8c7d';
+export const LOCATION_NAME = 'TQ Blocked';
+
+export interface ChaosData {
+  indicators: number;
+  seed: number;
+  objectsPerRun: number;
+  maxRangesPerLocation: number;
+  /** The target's Graph pacing (requests per second); slower pacing makes reconciles longer. */
+  graphRps?: number;
+  /** Delay every ThreatQ collection page by this much (a slower collect phase for kills to land in). */
+  pageDelayMs?: number;
+}
+
+export interface ChaosContext {
+  env: PipelineEnv;
+  workers: WorkerProcess[];
+  /** True once `sync --wait` has returned. */
+  done: () => boolean;
+  startWorker: () => Promise<WorkerProcess>;
+}
+
+export interface ChaosOptions {
+  workers?: number;
+  redisUrl?: string;
+  arm?: (env: PipelineEnv) => void;
+  during?: (ctx: ChaosContext) => Promise<void>;
+  /** Called once the sync has returned, before the environment closes (collect figures here). */
+  after?: (env: PipelineEnv) => void;
+  timeoutMs?: number;
+}
+
+export interface ChaosResult {
+  sync: CliResult;
+  picture: EntraPicture;
+  duplicates: { locations: string[]; policies: string[] };
+  /** Merged union of every range in the target's locations. */
+  inEntra: string[];
+  /** Ground truth from the ThreatQ emulator, parsed and merged. */
+  expected: string[];
+  log: RequestLogEntry[];
+  windows: PauseWindow[];
+  pollErrors: number;
+  workerOutput: string;
+  durationMs: number;
+  graph: { requests: number; byStatus: Record<string, number> };
+}
+
+export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Promise<ChaosResult> {
+  const env = await startPipelineEnv({
+    redisUrl: options.redisUrl,
+    threatq: [{ name: 'tq', options: { generate: { count: data.indicators, seed: data.seed } }, collections: [{ id: CHAOS_COLLECTION }] }],
+    target: {
+      objectsPerRun: data.objectsPerRun,
+      rateLimit: { requestsPerSecond: data.graphRps ?? 50 },
+      namedLocation: { name: LOCATION_NAME, maxRangesPerLocation: data.maxRangesPerLocation },
+    },
+  });
+  const workers: WorkerProcess[] = [];
+  let finished = false;
+  const started = Date.now();
+  // Our own clients ride out a Redis restart; their connection errors are expected noise.
+  env.redis.client.on('error', () => undefined);
+  try {
+    if (data.pageDelayMs) env.threatq['tq']?.addFault({ match: { path: '/api/indicators/query/hash/' }, delayMs: data.pageDelayMs, times: 1_000_000 });
+    options.arm?.(env);
+    const startWorker = async () => {
+      const w = await env.startWorker();
+      workers.push(w);
+      return w;
+    };
+    for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+    const watch = watchPauses(env.redis.url, env.config.redis.prefix, DEFAULT_TENANT_ID);
+    const timeoutMs = options.timeoutMs ?? 240_000;
+    const syncing = env.cli(['sync', '--target', 'corp', '--wait', '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { timeoutMs: timeoutMs + 20_000 }).finally(() => (finished = true));
+    const during = options.during?.({ env, workers, done: () => finished, startWorker }) ?? Promise.resolve();
+    const [sync] = await Promise.all([syncing, during]);
+    const { windows, pollErrors } = await watch.stop();
+    options.after?.(env);
+    const tq = env.threatq['tq'];
+    if (!tq) throw new Error('unreachable: no ThreatQ emulator');
+    const picture = entraPicture(env.graph);
+    const log = env.graph.requests({ kind: 'graph' });
+    const byStatus: Record<string, number> = {};
+    for (const e of log) byStatus[String(e.status)] = (byStatus[String(e.status)] ?? 0) + 1;
+    return {
+      sync,
+      picture,
+      duplicates: duplicateNames(env.graph),
+      inEntra: mergeCidrs(picture.locations.filter((l) => l.displayName === LOCATION_NAME || l.displayName.startsWith(`${LOCATION_NAME} (`)).flatMap((l) => l.ranges)),
+      expected: expectedRanges(qualifyingValues(tq, CHAOS_COLLECTION)),
+      log,
+      windows,
+      pollErrors,
+      workerOutput: workers.map((w, i) => `--- worker ${i}\n${w.output()}`).join('\n'),
+      durationMs: Date.now() - started,
+      graph: { requests: log.length, byStatus },
+    };
+  } finally {
+    await env.close();
+  }
+}
+
+/** The fault-free run of the same data: the picture every chaos run must end with. */
+export async function referenceRun(data: ChaosData): Promise<ChaosResult> {
+  return runChaos(data);
+}
+
+/** Sleep helper for `during` hooks. */
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

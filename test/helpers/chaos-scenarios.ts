@@ -1,0 +1,122 @@
+/**
+ * The four chaos scenarios of issue 9, parameterised so the full suite (test/chaos/) and the reduced
+ * one inside `npm test` (test/integration/chaos.*.test.ts) run the same code with different sizes.
+ * Every random choice comes from a seeded PRNG, and the seed is printed, so a failure can be replayed.
+ *
+ *   graphFaults   Graph answers p429 429s and p503 503s at random (optionally with Retry-After)
+ *   threatqFaults ThreatQ answers 429s and 500s at random and every token expires mid-collection
+ *   workerKills   a worker process is killed with SIGKILL at random points `kills` times, a
+ *                 replacement started each time
+ *   redisRestart  the run's own redis-server (AOF on) is restarted mid-run `restarts` times
+ */
+import { mulberry32 } from '../../src/emulators/random-faults.ts';
+import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { CHAOS_COLLECTION, pause, runChaos, type ChaosContext, type ChaosData, type ChaosResult } from './chaos-run.ts';
+import { startOwnRedisServer } from './own-redis-server.ts';
+
+export async function graphFaults(data: ChaosData, o: { seed: number; p429: number; p503: number; retryAfterSeconds?: number }): Promise<ChaosResult> {
+  return runChaos(data, {
+    arm: (env) =>
+      env.graph.setRandomFaults({
+        p429: o.p429,
+        p503: o.p503,
+        seed: o.seed,
+        ...(o.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: o.retryAfterSeconds }),
+      }),
+  });
+}
+
+export interface ThreatQChaosFigures {
+  tokenExpiries: number;
+  faults: Record<string, number>;
+  tokenRequests: number;
+}
+
+export async function threatqFaults(
+  data: ChaosData,
+  o: { seed: number; p429: number; p500: number; expireAfterPages: number[] },
+): Promise<{ run: ChaosResult; figures: ThreatQChaosFigures }> {
+  const figures: ThreatQChaosFigures = { tokenExpiries: 0, faults: {}, tokenRequests: 0 };
+  const run = await runChaos(data, {
+    arm: (env) => env.threatq['tq']?.setRandomFaults({ p429: o.p429, p500: o.p500, seed: o.seed }),
+    during: async ({ env, done }) => {
+      const tq = env.threatq['tq'];
+      if (!tq) return;
+      const pages = () => tq.requests().filter((r) => r.path.startsWith('/api/indicators/query/hash/') && r.status === 200).length;
+      for (const at of o.expireAfterPages) {
+        while (!done() && pages() < at) await pause(5);
+        if (done()) break;
+        tq.expireTokens();
+        figures.tokenExpiries++;
+      }
+    },
+    after: (env) => {
+      const tq = env.threatq['tq'];
+      figures.faults = tq?.randomFaults()?.fired ?? {};
+      figures.tokenRequests = tq?.requests().filter((r) => r.path === '/api/token' && r.status === 200).length ?? 0;
+    },
+  });
+  return { run, figures };
+}
+
+export interface KillFigures {
+  kills: { afterMs: number; stage: string }[];
+}
+
+/** Where the run is when a kill lands: from the run's own Redis state, coarse but honest. */
+async function stageOf(ctx: ChaosContext): Promise<string> {
+  const keys = stateKeys(ctx.env.config.redis.prefix);
+  const snap = await ctx.env.redis.client.exists(keys.snapshotMeta('tq', CHAOS_COLLECTION)).catch(() => 0);
+  return snap ? 'reconcile' : 'collect/ingest';
+}
+
+export async function workerKills(data: ChaosData, o: { seed: number; kills: number; workers: number; minGapMs: number; maxGapMs: number }): Promise<{ run: ChaosResult; figures: KillFigures }> {
+  const random = mulberry32(o.seed);
+  const figures: KillFigures = { kills: [] };
+  const started = Date.now();
+  const run = await runChaos(data, {
+    workers: o.workers,
+    during: async (ctx) => {
+      for (let k = 0; k < o.kills; k++) {
+        await pause(o.minGapMs + Math.floor(random() * (o.maxGapMs - o.minGapMs)));
+        if (ctx.done()) break;
+        const alive = ctx.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+        const victim = alive[Math.floor(random() * alive.length)];
+        if (!victim) break;
+        const stage = await stageOf(ctx);
+        await victim.stop('SIGKILL');
+        figures.kills.push({ afterMs: Date.now() - started, stage });
+        await ctx.startWorker();
+      }
+    },
+  });
+  return { run, figures };
+}
+
+export interface RestartFigures {
+  restarts: { afterMs: number; stage: string }[];
+}
+
+export async function redisRestart(data: ChaosData, o: { seed: number; restarts: number; minGapMs: number; maxGapMs: number; downMs: number }): Promise<{ run: ChaosResult; figures: RestartFigures }> {
+  const random = mulberry32(o.seed);
+  const server = await startOwnRedisServer();
+  const figures: RestartFigures = { restarts: [] };
+  const started = Date.now();
+  try {
+    const run = await runChaos(data, {
+      redisUrl: server.url,
+      during: async (ctx) => {
+        for (let k = 0; k < o.restarts; k++) {
+          await pause(o.minGapMs + Math.floor(random() * (o.maxGapMs - o.minGapMs)));
+          if (ctx.done()) break;
+          const stage = await stageOf(ctx);
+          await server.restart(o.downMs);
+          figures.restarts.push({ afterMs: Date.now() - started, stage });
+        }
+      },
+    });
+    return { run, figures };
+  } finally {
+    await server.stop();
+  }
+}
