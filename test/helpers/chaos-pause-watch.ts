@@ -100,10 +100,19 @@ export function retryAfterViolations(log: readonly RequestLogEntry[], retryAfter
   return out;
 }
 
-/** 429s for which no pause was seen starting within `withinMs` (the watcher must see every pause). */
-export function throttlesWithoutPause(log: readonly RequestLogEntry[], windows: readonly PauseWindow[], withinMs = 1000): number[] {
-  return log
-    .filter((e) => e.kind === 'graph' && e.status === 429)
+/**
+ * 429s that show no pause: no block window seen starting within `withinMs` of it, and the next Graph
+ * request came sooner than `minGapMs` (the client's shortest backoff, 250 ms) after it. The gap
+ * fallback keeps the check honest when the poller itself was starved of CPU on a loaded machine.
+ */
+export function throttlesWithoutPause(log: readonly RequestLogEntry[], windows: readonly PauseWindow[], withinMs = 1000, minGapMs = 240): number[] {
+  const graph = log.filter((e) => e.kind === 'graph');
+  return graph
+    .filter((e) => e.status === 429)
     .filter((e) => !windows.some((w) => w.source === 'block-key' && w.from >= e.at - 5 && w.from <= e.at + withinMs && w.until > e.at))
+    .filter((e) => {
+      const next = graph.find((x) => x.seq > e.seq);
+      return next !== undefined && next.at - e.at < minGapMs;
+    })
     .map((e) => e.seq);
 }

@@ -1,0 +1,18 @@
+/**
+ * The full chaos suite (`npm run test:chaos`): test/chaos/**, the same real-Redis global setup as
+ * `npm test`. Scenario files run two at a time (one per core); each takes a few minutes.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/chaos/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
