@@ -24,7 +24,11 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
-COPY config/example.yaml ./config/example.yaml
+COPY config/example.yaml config/demo.yaml ./config/
+
+# Build the CLI bundle now (bin/cli-bundle.js), so containers start from plain JavaScript; the
+# image's files stay read-only for the `node` user.
+RUN node bin/tq-entra.js --version
 
 # Where the demo's Graph emulator writes its CA certificate (a named volume in docker-compose.yml).
 RUN mkdir -p /var/lib/tq-entra/graph-ca && chown -R node:node /var/lib/tq-entra

@@ -1,8 +1,24 @@
 #!/usr/bin/env node
-// Entry point of the `tq-entra` CLI. The service is written in TypeScript and runs through tsx's
-// loader (a runtime dependency), so `npx tq-entra` works on a fresh `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `tq-entra` CLI. The service is written in TypeScript. Normally it runs from an
+// esbuild bundle cached in .cache/cli/ (bin/cli-bundle.js; rebuilt whenever a source file changes);
+// when that is not possible (read-only install, TQ_ENTRA_NO_BUNDLE=1) it runs the sources through
+// tsx's loader. Either way `npx tq-entra` works on a fresh `npm ci` with no build step.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+let entry;
+if (process.env.TQ_ENTRA_NO_BUNDLE !== '1') {
+  try {
+    entry = await (await import('./cli-bundle.js')).bundledEntry(root);
+  } catch {
+    entry = undefined;
+  }
+}
+if (entry === undefined) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../src/cli/main.ts', import.meta.url).href;
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv);

@@ -8,6 +8,8 @@
  * `--help` and unknown commands load them all.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
@@ -18,7 +20,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -46,7 +48,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 
 /** The register functions to load for argv: only the named subcommand when it is known. */
 async function loadRegisters(argv: readonly string[]): Promise<Register[]> {
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '-V' || args[0] === '--version')) return [];
+  const first = args.find((a) => !a.startsWith('-'));
   const loader = first === undefined ? undefined : COMMANDS[first];
   const loaders = loader ? [loader] : Object.values(COMMANDS);
   return Promise.all(loaders.map((l) => l()));

@@ -11,7 +11,8 @@
  * quick; a real tenant allows 1.
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
@@ -25,7 +26,7 @@ import { followRuns, type Outcome } from '../cli/sync.ts';
 import { startWorkers, type WorkerHandle } from '../../workers/worker-main.ts';
 import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
 
-export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.yaml', import.meta.url));
+export const DEMO_CONFIG = join(PROJECT_ROOT, 'config', 'demo.yaml');
 
 export interface DemoOptions {
   /** Indicators generated on each ThreatQ emulator. Default [30000, 30000]. */
