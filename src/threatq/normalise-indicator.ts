@@ -9,7 +9,8 @@
  *   gives manual when set, else generated (reference §3); anything else → null.
  * - updated_at: ThreatQ's `"YYYY-MM-DD HH:MM:SS"` is UTC without a zone → ISO-8601 `…Z`; strings that
  *   already carry a zone are parsed as such; unparseable → null.
- * An object without a usable id or value is reported as malformed (`malformed:no-id`, `malformed:no-value`).
+ * An object without a usable id, or without a value field, is reported as malformed (`malformed:no-id`,
+ * `malformed:no-value`); an empty or blank value string goes on to be rejected as EMPTY by the range engine.
  */
 import type { ThreatQNameMaps, ThreatQRawIndicator } from './threatq-types.ts';
 
@@ -82,7 +83,8 @@ export function normaliseIndicator(raw: unknown, names: ThreatQNameMaps): Normal
   const id = typeof o.id === 'string' && o.id.trim() !== '' ? o.id.trim() : toId(o.id)?.toString();
   if (id === undefined) return { ok: false, reason: 'malformed:no-id' };
   const value = typeof o.value === 'string' ? o.value : typeof o.value === 'number' ? String(o.value) : undefined;
-  if (value === undefined || value.trim() === '') return { ok: false, reason: 'malformed:no-value' };
+  // An empty or blank string goes on: the range engine rejects it as EMPTY, so it is counted and reported.
+  if (value === undefined) return { ok: false, reason: 'malformed:no-value' };
 
   const type = embedded(o.type);
   const typeId = toId(o.type_id) ?? type.id;

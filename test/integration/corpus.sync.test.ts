@@ -3,10 +3,8 @@
  * value (Active), a real worker and `tq-entra sync --wait` to the Graph emulator. The run completes;
  * Entra holds exactly the accepted ranges, merged; `tq-entra report --target corp` lists every
  * rejection reason with its count, and the warning counts.
- *
- * Empty and whitespace-only values: the range engine rejects them as EMPTY, but the ThreatQ
- * normaliser drops them earlier as `malformed:no-value` ("filtered out" in the report, not
- * "rejected"); see docs/RELIABILITY.md, finding F2. The test pins that current behaviour.
+ * Empty and whitespace-only values are rejected as EMPTY like any other bad value (finding F2 of
+ * docs/RELIABILITY.md, fixed): every kept indicator is either accepted or rejected with a reason.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergeCidrs } from '../../src/ranges/index.ts';
@@ -19,22 +17,20 @@ const corpus = loadCorpus();
 let env: PipelineEnv | undefined;
 afterAll(async () => env?.close());
 
-function expectedCounts(): { rejects: Map<string, number>; warnings: Map<string, number>; accepted: string[]; acceptedValues: number; noValue: number } {
+function expectedCounts(): { rejects: Map<string, number>; warnings: Map<string, number>; accepted: string[]; acceptedValues: number } {
   const rejects = new Map<string, number>();
   const warnings = new Map<string, number>();
   const accepted: string[] = [];
   let acceptedValues = 0;
-  let noValue = 0;
   for (const e of corpus) {
-    if ('reject' in e.expect && e.expect.reject === 'EMPTY') noValue++;
-    else if ('reject' in e.expect) rejects.set(e.expect.reject, (rejects.get(e.expect.reject) ?? 0) + 1);
+    if ('reject' in e.expect) rejects.set(e.expect.reject, (rejects.get(e.expect.reject) ?? 0) + 1);
     else {
       acceptedValues++;
       accepted.push(...e.expect.accept);
       for (const w of e.expect.warnings) warnings.set(w, (warnings.get(w) ?? 0) + 1);
     }
   }
-  return { rejects, warnings, accepted: mergeCidrs(accepted), acceptedValues, noValue };
+  return { rejects, warnings, accepted: mergeCidrs(accepted), acceptedValues };
 }
 
 describe('bad-input corpus through a real sync', () => {
@@ -61,8 +57,9 @@ describe('bad-input corpus through a real sync', () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/collect tq \/ 6d4c1f0e2b9a8c7d\s+run collect-\d+\s+succeeded/);
     const rejected = [...want.rejects.values()].reduce((a, b) => a + b, 0);
-    expect(report.stdout).toContain(`seen=${corpus.length} kept=${corpus.length - want.noValue} accepted=${want.acceptedValues} rejected=${rejected} `);
-    expect(report.stdout).toMatch(new RegExp(`filtered out by type/status: malformed:no-value=${want.noValue}$`, 'm'));
+    expect(report.stdout).toContain(`seen=${corpus.length} kept=${corpus.length} accepted=${want.acceptedValues} rejected=${rejected} `);
+    expect(want.rejects.get('EMPTY')).toBeGreaterThan(0);
+    expect(report.stdout).not.toContain('filtered out');
     for (const [code, n] of want.rejects) {
       expect(report.stdout, `${code} ×${n}`).toMatch(new RegExp(`^\\s+${code}\\s+${n}(\\s|$)`, 'm'));
     }

@@ -69,7 +69,9 @@ describe('normaliseIndicator', () => {
   });
   it('reports objects without id or value as malformed', () => {
     expect(normaliseIndicator({ value: '1.2.3.4' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-id' });
-    expect(normaliseIndicator({ id: 1, value: '  ' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-value' });
+    expect(normaliseIndicator({ id: 1 }, noNames)).toEqual({ ok: false, reason: 'malformed:no-value' });
+    // A blank value goes on, to be rejected (and counted) as EMPTY by the range engine.
+    expect(normaliseIndicator({ id: 1, value: '  ' }, noNames)).toMatchObject({ ok: true, indicator: { value: '  ' } });
     expect(normaliseIndicator({ id: 1.5, value: 'x' }, noNames)).toEqual({ ok: false, reason: 'malformed:no-id' });
     expect(normaliseIndicator('1.2.3.4', noNames)).toEqual({ ok: false, reason: 'malformed:not-an-object' });
     expect(normaliseIndicator(null, noNames)).toEqual({ ok: false, reason: 'malformed:not-an-object' });
