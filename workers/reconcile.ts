@@ -88,6 +88,8 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
       force: job.data.force,
       dryRun: false,
       lockWaitMs: 1000,
+      // A dead holder frees the target within one worker lock duration (its job is retried by then).
+      lockTtlMs: Math.max(10_000, config.worker.lockDurationMs),
       logger: log,
     });
     const { plan } = result;

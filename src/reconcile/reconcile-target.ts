@@ -64,6 +64,9 @@ export interface ReconcileTimings {
   applyMs: number;
 }
 
+/** Lease of the target lock; renewed every third of it while the reconcile runs. */
+export const DEFAULT_LOCK_TTL_MS = 30_000;
+
 export function findTarget(config: Config, name: string): TargetConfig {
   const t = config.targets.find((x) => x.name === name);
   if (!t) throw new UnknownTargetError(name, config.targets.map((x) => x.name));
@@ -88,8 +91,15 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const t1 = performance.now();
 
   let lock: TargetLock | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   if (!options.dryRun) {
-    lock = await acquireTargetLock(redis, keys, target.name, { ttlMs: options.lockTtlMs ?? 120_000, waitMs: options.lockWaitMs ?? 0 });
+    const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+    const held = await acquireTargetLock(redis, keys, target.name, { ttlMs, waitMs: options.lockWaitMs ?? 0 });
+    lock = held;
+    // Keep the lease short and renew it while this process lives: a holder that dies (SIGKILL) frees
+    // the target within one TTL, instead of blocking it for as long as the longest reconcile.
+    heartbeat = setInterval(() => void held.extend().catch(() => undefined), Math.max(250, Math.floor(ttlMs / 3)));
+    heartbeat.unref();
   }
   try {
     const tokenTenantId = await graph.tokenTenantId();
@@ -116,6 +126,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       timings: { desiredMs: Math.round(t1 - t0), readMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2), applyMs: Math.round(performance.now() - t3) },
     };
   } finally {
+    clearInterval(heartbeat);
     await lock?.release();
   }
 }
