@@ -16,7 +16,8 @@
  *                  /__emulator/indicators/{id} control, which must rewrite only the locations holding
  *                  changed ranges (and move no other range). Exit status 1 when either check fails.
  * Targets on a 2-core machine: N = 1,000,000 to committed snapshot in ≤ 30 s, worker peak RSS ≤ 400 MB
- * (and within 1.5× of the 100,000-indicator figure: run both). Needs a Redis (REDIS_URL, default
+ * (and within 1.5× of the 100,000-indicator figure: run both). BENCH_CPU_PROF_DIR=D writes worker CPU
+ * profiles to D; BENCH_WORKER_NODE_FLAGS="…" passes extra node flags to the workers. Needs a Redis (REDIS_URL, default
  * 127.0.0.1:6379); uses a throw-away key prefix and removes it at the end.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,7 +30,7 @@ import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { BENCH_MAX_LOCATIONS, BENCH_MAX_RANGES, writeBenchConfig } from './lib/bench-config.ts';
 import { graphControl, mutateIndicators, spawnGraphEmulator, spawnThreatQEmulator } from './lib/emulator-processes.ts';
-import { measureRun, type RunContext } from './lib/measure-run.ts';
+import { measureRun, type RunContext, type RunFigures } from './lib/measure-run.ts';
 import { formatRun, graphCounts } from './lib/format-figures.ts';
 import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
 import { mb, prefixMemory } from './lib/redis-memory.ts';
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
   });
   const workers: ChildProcess[] = [];
   const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
+  profile.push(...(process.env['BENCH_WORKER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean));
   for (let i = 0; i < WORKERS; i += 1) {
     workers.push(spawn(process.execPath, [...profile, BIN, 'worker', '--config', configPath], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
   }
@@ -129,12 +131,26 @@ async function main(): Promise<number> {
     timeoutMs: 3_600_000,
   };
   let failures = 0;
+  let stopping = false;
+  // A worker or emulator that dies mid-run (e.g. out of memory) fails the bench at once instead of
+  // leaving it waiting for a run that cannot finish.
+  const died = new Promise<never>((_, reject) => {
+    const watch = (name: string, p: ChildProcess) =>
+      p.once('exit', (code, signal) => {
+        if (!stopping) reject(new Error(`${name} (pid ${p.pid ?? '?'}) exited mid-run (${signal ?? `code ${code ?? '?'}`})`));
+      });
+    workers.forEach((w, i) => watch(`worker ${i + 1}`, w));
+    watch('ThreatQ emulator', tq.proc);
+    watch('Graph emulator', graphEmu.proc);
+  });
+  died.catch(() => undefined);
+  const run = (): Promise<RunFigures> => Promise.race([measureRun(ctx), died]);
   try {
     await waitForWorkers(ctx, WORKERS);
     out(`setup: ${((Date.now() - setupStart) / 1000).toFixed(1)} s (emulators generate the collection, workers start); ThreatQ emulator peak RSS after generating ${peakRssMb(tq.proc.pid).toFixed(0)} MB`);
     out();
     out(`run 1: first sync into an empty tenant (load average ${load()})`);
-    const first = await measureRun(ctx);
+    const first = await run();
     for (const l of formatRun(first, N)) out(l);
     const toCommit = first.at.committed - first.enqueuedAt;
     const workerPeak = Math.max(...first.rss.filter((p) => p.name.startsWith('worker')).map((p) => p.hwmMb));
@@ -144,7 +160,7 @@ async function main(): Promise<number> {
       const before = await graph.namedLocations();
       out();
       out(`run 2: re-sync with no change (load average ${load()})`);
-      const same = await measureRun(ctx);
+      const same = await run();
       for (const l of formatRun(same, N)) out(l);
       const writes = graphCounts(same.graphLog).writes;
       out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
@@ -155,7 +171,7 @@ async function main(): Promise<number> {
       await mutateIndicators(tq.url, changes);
       out();
       out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4, Active, new value in 5.0.0.0/8, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
-      const changed = await measureRun(ctx);
+      const changed = await run();
       for (const l of formatRun(changed, N)) out(l);
       const after = await graph.namedLocations();
       const cmp = compareLocations(before, after, writtenLocations(changed.graphLog, before, after));
@@ -170,6 +186,7 @@ async function main(): Promise<number> {
     out(`Redis keys of this bench at the end: ${held.keys} keys, ${mb(held.bytes)} (committed snapshot, run records, finished jobs)`);
     out(`load average at end ${load()}`);
   } finally {
+    stopping = true;
     await Promise.all(workers.map((w) => new Promise((resolve) => {
       if (w.exitCode !== null) return resolve(undefined);
       w.once('exit', resolve);

@@ -21,7 +21,7 @@ import { mergeWeighted } from '../src/ranges/index.ts';
 import { createSource } from '../src/sources/create-source.ts';
 import type { CollectJobData, CompactIndicator, IngestJobData } from '../src/pipeline/queues.ts';
 import { INGEST_JOB_OPTIONS, collectionsOf, enqueueReconcile } from '../src/pipeline/producer.ts';
-import { commitSnapshot, readStagedChunks } from '../src/pipeline/snapshot-store.ts';
+import { commitSnapshot, readStagedTexts, stagedRanges } from '../src/pipeline/snapshot-store.ts';
 import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-store.ts';
 import { SyncError } from '../src/errors/sync-error.ts';
 import { findSource, findTarget, type WorkerDeps } from './worker-deps.ts';
@@ -138,9 +138,10 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
   const attempt = data.attempt ?? 1;
   const stageId = stageRunId(runId, attempt);
   const chunks = data.chunks ?? 0;
-  const staged = await readStagedChunks(redis, keys, stageId, chunks);
+  const staged = await readStagedTexts(redis, keys, stageId, chunks);
   if (staged.missing.length > 0) throw new StagingLostError(runId, staged.missing);
-  const merged = mergeWeighted(staged.entries.flat());
+  // Decoded chunk by chunk into the merge: never every staged range as objects at once.
+  const merged = mergeWeighted(stagedRanges(staged.texts));
   const rej = await readRejections(redis, keys, stageId);
   const committedAt = new Date().toISOString();
   await commitSnapshot(
@@ -151,6 +152,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     merged,
     { runId, committedAt, seen: data.seen ?? 0, accepted: rej.accepted, rejected: rej.rejected, ranges: merged.length },
     chunks,
+    stageId,
   );
   const commitMs = Date.now() - commitStartMs;
   const reconcileJobIds: string[] = [];

@@ -48,17 +48,47 @@ export async function readStagedChunks(
   runId: string,
   chunks: number,
 ): Promise<{ entries: WeightedRange[][]; missing: number[] }> {
-  const out: WeightedRange[][] = [];
-  const missing: number[] = [];
-  for (let i = 0; i < chunks; i += 1) {
-    const text = await redis.get(keys.stage(runId, i));
-    if (text === null) missing.push(i);
-    out.push(decodeRanges(text));
-  }
-  return { entries: out, missing };
+  const { texts, missing } = await readStagedTexts(redis, keys, runId, chunks);
+  return { entries: texts.map((t) => decodeRanges(t)), missing };
 }
 
-/** Atomically replace the committed snapshot of a source collection and drop the run's staging keys. */
+/** Keys per MGET when reading staged chunks (a chunk of 5000 ranges is about 150 kB). */
+const STAGE_READ_BATCH = 32;
+
+/**
+ * The staged chunks of a run as stored text (null where missing), in chunk order, read with MGET in
+ * batches. Decode them one at a time (`stagedRanges`) so a large run never holds every decoded chunk.
+ */
+export async function readStagedTexts(
+  redis: Redis,
+  keys: StateKeys,
+  runId: string,
+  chunks: number,
+): Promise<{ texts: (string | null)[]; missing: number[] }> {
+  const texts: (string | null)[] = [];
+  const missing: number[] = [];
+  for (let first = 0; first < chunks; first += STAGE_READ_BATCH) {
+    const batch: string[] = [];
+    for (let i = first; i < Math.min(chunks, first + STAGE_READ_BATCH); i += 1) batch.push(keys.stage(runId, i));
+    const got = await redis.mget(...batch);
+    got.forEach((text, k) => {
+      if (text === null) missing.push(first + k);
+      texts.push(text);
+    });
+  }
+  return { texts, missing };
+}
+
+/** Every staged range of a run, decoded lazily chunk by chunk. */
+export function* stagedRanges(texts: readonly (string | null)[]): Generator<WeightedRange> {
+  for (const text of texts) yield* decodeRanges(text);
+}
+
+/**
+ * Atomically replace the committed snapshot of a source collection and drop the run's staging keys
+ * (`stageRunId`: the id the chunks were staged under, when it differs from meta.runId, e.g. the
+ * per-attempt id of a collect run).
+ */
 export async function commitSnapshot(
   redis: Redis,
   keys: StateKeys,
@@ -67,6 +97,7 @@ export async function commitSnapshot(
   entries: readonly WeightedRange[],
   meta: SnapshotMeta,
   stagedChunks: number,
+  stageRunId: string = meta.runId,
 ): Promise<void> {
   const tx = redis.multi();
   tx.set(keys.snapshot(source, collection), encodeRanges(entries));
@@ -79,7 +110,7 @@ export async function commitSnapshot(
     rejected: String(meta.rejected),
     ranges: String(meta.ranges),
   });
-  for (let i = 0; i < stagedChunks; i += 1) tx.del(keys.stage(meta.runId, i));
+  for (let i = 0; i < stagedChunks; i += 1) tx.del(keys.stage(stageRunId, i));
   const results = await tx.exec();
   const failed = results?.find(([err]) => err !== null);
   if (!results || failed) throw failed?.[0] ?? new Error('snapshot commit was aborted');
