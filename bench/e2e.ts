@@ -170,7 +170,7 @@ async function main(): Promise<number> {
       const t = Date.now();
       await mutateIndicators(tq.url, changes);
       out();
-      out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4, Active, new value in 5.0.0.0/8, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
+      out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4 and IPv6, Active, new values in 5.0.0.0/8 and 2a0b:0::/32, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
       const changed = await run();
       for (const l of formatRun(changed, N)) out(l);
       const after = await graph.namedLocations();

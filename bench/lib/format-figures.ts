@@ -50,7 +50,7 @@ export function formatRun(f: RunFigures, indicators: number): string[] {
   const a = f.at;
   const c = f.collect.counts;
   const r = f.reconcile.counts;
-  const rel = (t: number) => `+${s(t - f.enqueuedAt)}`;
+  const rel = (t: number) => `${t < f.enqueuedAt ? "-" : "+"}${s(Math.abs(t - f.enqueuedAt))}`;
   const toCommit = a.committed - f.enqueuedAt;
   const total = a.reconcileEnd - f.enqueuedAt;
   const locs = (f.reconcile.details?.['locations'] ?? []) as { displayName: string; action: string; size: number }[];

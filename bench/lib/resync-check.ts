@@ -3,11 +3,12 @@
  * the locations that hold them").
  *
  * pickChanges: which indicators to change. Deterministic: the generator is a pure function of
- * (seed, row), so the bench knows which rows are public IPv4 `IP Address` indicators with status
- * Active (the ones that reach Entra) without asking the emulator, and spreads the changes evenly over
- * the collection. Each gets a new value in 5.0.0.0/8 (a block the generator never uses), four
- * addresses apart so no two new /32s merge: each changed indicator removes at most one range and adds
- * exactly one.
+ * (seed, row), so the bench knows which rows are public `IP Address` and `IPv6 Address` indicators
+ * with status Active (the ones that reach Entra) without asking the emulator, and spreads the changes
+ * evenly over the collection. Each gets a new value the generator never uses (IPv4 in 5.0.0.0/8, four
+ * addresses apart so no two new /32s merge; IPv6 a /128 in 2a0b:0::/32, one per /64): each changed
+ * indicator adds exactly one range and removes at most one (an IPv4 /32 that a CIDR Block of the
+ * collection covers removes nothing; the generator's IPv6 addresses are each their own range).
  *
  * compareLocations: from the named locations before and after the run and the names of the locations
  * the run wrote (POST/PATCH/DELETE in the Graph emulator's request log):
@@ -29,9 +30,13 @@ export function pickChanges(generatorSeed: number, count: number, fraction: numb
   for (let start = 0; start < stride && out.length < want; start += 1) {
     for (let i = start; i < count && out.length < want; i += stride) {
       const g = generateIndicator(generatorSeed, i);
-      if (g.type !== 'IP Address' || g.status !== 'Active' || !/^\d+\.\d+\.\d+\.\d+$/.test(g.value)) continue;
+      if (g.status !== 'Active') continue;
       const a = out.length * 4 + 1;
-      out.push({ id: GENERATED_FIRST_ID + i, old: g.value, value: `5.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}` });
+      let value: string;
+      if (g.type === 'IP Address' && /^\d+\.\d+\.\d+\.\d+$/.test(g.value)) value = `5.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+      else if (g.type === 'IPv6 Address' && g.value.startsWith('2a02:')) value = `2a0b:0:${(a >>> 16).toString(16)}:${(a & 0xffff).toString(16)}::1`;
+      else continue;
+      out.push({ id: GENERATED_FIRST_ID + i, old: g.value, value });
     }
   }
   return out;
