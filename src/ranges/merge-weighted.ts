@@ -6,7 +6,6 @@
  * and CIDR text are exactly mergeCidrs'. Throws InvalidCidrError on unparsable text.
  */
 import { CidrStore } from './cidr-store.ts';
-import type { CidrSyntaxOk } from './cidr-syntax.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { formatIPv6 } from './ipv6-text.ts';
 import { addToStore, parseCidrOrThrow } from './numeric-cidr.ts';
@@ -18,38 +17,70 @@ export interface WeightedCidr {
 
 export function mergeWeighted(items: Iterable<{ cidr: string; weight: number }>): WeightedCidr[] {
   const store = new CidrStore();
-  const parsed: Array<{ p: CidrSyntaxOk; weight: number }> = [];
+  // Inputs kept in compact columns (not one parsed object per input: those cost ~400 bytes each).
+  let n4 = 0;
+  let n6 = 0;
+  let s4 = new Uint32Array(1024);
+  let ww4 = new Float64Array(1024);
+  let a6 = new Uint32Array(4 * 256);
+  let ww6 = new Float64Array(256);
   for (const item of items) {
     const p = parseCidrOrThrow(item.cidr, 'mergeWeighted');
-    parsed.push({ p, weight: item.weight });
     addToStore(store, p);
+    if (p.family === 4) {
+      if (n4 === s4.length) {
+        const s = new Uint32Array(n4 * 2);
+        s.set(s4);
+        s4 = s;
+        const w = new Float64Array(n4 * 2);
+        w.set(ww4);
+        ww4 = w;
+      }
+      s4[n4] = p.start;
+      ww4[n4] = item.weight;
+      n4 += 1;
+    } else {
+      if (n6 === ww6.length) {
+        const s = new Uint32Array(n6 * 8);
+        s.set(a6);
+        a6 = s;
+        const w = new Float64Array(n6 * 2);
+        w.set(ww6);
+        ww6 = w;
+      }
+      a6.set(p.words.subarray(0, 4), n6 * 4);
+      ww6[n6] = item.weight;
+      n6 += 1;
+    }
   }
   const v4 = store.viewV4();
   const v6 = store.viewV6();
   const w4 = new Float64Array(v4.count).fill(-Infinity);
   const w6 = new Float64Array(v6.count).fill(-Infinity);
 
-  for (const { p, weight } of parsed) {
-    if (p.family === 4) {
-      // Last merged block whose start <= p.start: the one containing it.
-      let lo = 0;
-      let hi = v4.count - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        if ((v4.starts[mid] ?? 0) <= p.start) lo = mid;
-        else hi = mid - 1;
-      }
-      if (weight > (w4[lo] ?? -Infinity)) w4[lo] = weight;
-    } else {
-      let lo = 0;
-      let hi = v6.count - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        if (compareWords(v6.words, mid, p.words) <= 0) lo = mid;
-        else hi = mid - 1;
-      }
-      if (weight > (w6[lo] ?? -Infinity)) w6[lo] = weight;
+  for (let k = 0; k < n4; k++) {
+    const start = s4[k] ?? 0;
+    const weight = ww4[k] ?? NaN;
+    let lo = 0;
+    let hi = v4.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((v4.starts[mid] ?? 0) <= start) lo = mid;
+      else hi = mid - 1;
     }
+    if (weight > (w4[lo] ?? -Infinity)) w4[lo] = weight;
+  }
+  for (let k = 0; k < n6; k++) {
+    const words = a6.subarray(k * 4, k * 4 + 4);
+    const weight = ww6[k] ?? NaN;
+    let lo = 0;
+    let hi = v6.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (compareWords(v6.words, mid, words) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
+    if (weight > (w6[lo] ?? -Infinity)) w6[lo] = weight;
   }
 
   const out: WeightedCidr[] = [];
