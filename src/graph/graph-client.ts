@@ -91,6 +91,7 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
       return tid;
     },
     listNamedLocations: () => locations.listNamedLocations(req),
+    findNamedLocationsByName: (name) => locations.findNamedLocationsByName(req, name),
     getNamedLocation: (id) => locations.getNamedLocation(req, id),
     createNamedLocation: (spec) => locations.createNamedLocation(req, spec),
     updateNamedLocation: (id, spec) => locations.updateNamedLocation(req, id, spec),

@@ -93,6 +93,8 @@ export interface GraphClient {
   /** The tenant id (`tid`) of the token the credential obtained, for the wrong-tenant guard. */
   tokenTenantId(): Promise<string>;
   listNamedLocations(): Promise<NamedLocation[]>;
+  /** The IP named locations with this exact display name, read without listing every location's ranges. */
+  findNamedLocationsByName(displayName: string): Promise<NamedLocation[]>;
   /** null when Graph answers 404. */
   getNamedLocation(id: string): Promise<NamedLocation | null>;
   createNamedLocation(spec: NamedLocationSpec): Promise<NamedLocation>;

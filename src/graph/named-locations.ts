@@ -113,6 +113,32 @@ export async function listNamedLocations(req: GraphRequester): Promise<NamedLoca
   return out;
 }
 
+/** `$select` of a header listing: everything but the (up to 2000) ranges. */
+const HEADER_SELECT = 'id,displayName,isTrusted,createdDateTime,modifiedDateTime';
+
+/**
+ * The IP named locations called `displayName` (names are not unique in Entra), read cheaply: one
+ * paged listing of headers only (`$select`, no ranges), then a GET of each match. A lookup before a
+ * POST therefore costs the same whether the tenant holds 2 locations or 195 full ones.
+ */
+export async function findNamedLocationsByName(req: GraphRequester, displayName: string): Promise<NamedLocation[]> {
+  const ids: string[] = [];
+  let next: string | undefined = `${PATH}?$select=${HEADER_SELECT}`;
+  while (next) {
+    const { body } = await req.request('GET', next);
+    const page = body as Partial<CollectionJson<NamedLocationJson>> | undefined;
+    if (!page || !Array.isArray(page.value)) throw new GraphResponseError('GET', PATH, 'expected a collection with "value"');
+    for (const item of page.value) if (isIp(item) && item.displayName === displayName) ids.push(item.id);
+    next = page['@odata.nextLink'];
+  }
+  const out: NamedLocation[] = [];
+  for (const id of ids) {
+    const loc = await getNamedLocation(req, id);
+    if (loc) out.push(loc);
+  }
+  return out;
+}
+
 /** null when Graph answers 404 or the object is not an IP named location. */
 export async function getNamedLocation(req: GraphRequester, id: string): Promise<NamedLocation | null> {
   const path = `${PATH}/${encodeURIComponent(id)}`;
@@ -129,7 +155,7 @@ export async function getNamedLocation(req: GraphRequester, id: string): Promise
 export async function createNamedLocation(req: GraphRequester, spec: NamedLocationSpec): Promise<NamedLocation> {
   const body = toNamedLocationJson(spec);
   const recover = async (): Promise<NamedLocation | undefined> => {
-    const same = (await listNamedLocations(req)).filter((l) => l.displayName === spec.displayName);
+    const same = await findNamedLocationsByName(req, spec.displayName);
     return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
   };
   const res = await req.request('POST', PATH, { body, recover });

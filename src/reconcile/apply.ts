@@ -122,7 +122,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   };
 
   const lookupLocation = async (displayName: string): Promise<NamedLocation | undefined> =>
-    (await graph.listNamedLocations()).filter((l) => l.displayName === displayName).sort(byAge)[0];
+    (await graph.findNamedLocationsByName(displayName)).sort(byAge)[0];
 
   for (const step of plan.steps) {
     await before();
