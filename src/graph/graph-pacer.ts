@@ -10,7 +10,8 @@
  * - `<prefix>:graph:blocked:<tenantId>` holds a "blocked until" time set after a 429. While it is in
  *   the future no slot is handed out: `acquire` reports the remaining block instead, and the caller
  *   either sleeps (CLI) or surfaces it (workers pause their queue).
- * - The interval is `1000 / requestsPerSecond` plus a 10% (at least 100 ms) margin: the time from
+ * - The interval is `1000 / requestsPerSecond` plus a margin of 10%, and at least 100 ms (half the
+ *   interval at rates above 5 per second, so high test and emulator rates stay high): the time from
  *   taking a slot to the request reaching Graph varies (a cold TLS connection costs ~100 ms more than
  *   a warm one), and without the margin two requests from different processes can land closer than
  *   the limit. A 429 that still slips through is handled as below.
@@ -69,7 +70,7 @@ export function paceKeys(prefix: string, tenantId: string): { pace: string; bloc
 export function paceIntervalMs(requestsPerSecond: number): number {
   if (!(requestsPerSecond > 0)) throw new RangeError(`requestsPerSecond must be > 0, got ${requestsPerSecond}`);
   const base = 1000 / requestsPerSecond;
-  return Math.ceil(base + Math.max(100, base * 0.1));
+  return Math.ceil(base + Math.max(base * 0.1, Math.min(100, base / 2)));
 }
 
 export function createGraphPacer(redis: Redis, prefix: string, tenantId: string, requestsPerSecond: number): GraphPacer {

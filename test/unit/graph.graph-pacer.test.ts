@@ -4,10 +4,13 @@ import { equalJitterDelay } from '../../src/graph/graph-request.ts';
 import { DEFAULT_REPLICATION_POLICY } from '../../src/graph/graph-client.ts';
 
 describe('pacing arithmetic', () => {
-  it('spaces slots by 1000/rps plus a 10% (>= 100 ms) margin', () => {
+  it('spaces slots by 1000/rps plus a 10% (>= 100 ms, or half the interval above 5/s) margin', () => {
     expect(paceIntervalMs(1)).toBe(1100);
     expect(paceIntervalMs(2)).toBe(600);
     expect(paceIntervalMs(0.5)).toBe(2200);
+    expect(paceIntervalMs(5)).toBe(300);
+    expect(paceIntervalMs(20)).toBe(75);
+    expect(paceIntervalMs(100)).toBe(15);
     expect(() => paceIntervalMs(0)).toThrow(RangeError);
   });
   it('keys are per tenant under the prefix', () => {
