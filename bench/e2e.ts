@@ -35,6 +35,7 @@ import { formatRun, graphCounts } from './lib/format-figures.ts';
 import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
 import { mb, prefixMemory } from './lib/redis-memory.ts';
 import { peakRssMb } from './lib/proc-memory.ts';
+import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
 
 function usage(message: string): never {
   process.stderr.write(`bench:e2e: ${message}\n`);
@@ -194,12 +195,7 @@ async function main(): Promise<number> {
     })));
     await queues.close();
     connection.disconnect();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length) await redis.unlink(...found);
-    } while (cursor !== '0');
+    await deleteKeysByPrefix(redis, prefix);
     redis.disconnect();
     await Promise.all([tq.stop(), graphEmu.stop()]);
   }

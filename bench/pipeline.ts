@@ -8,7 +8,7 @@
  * Target (issue 7): ≥ 50,000 indicators/s and worker peak RSS ≤ 400 MB on a 2-core machine.
  * Needs a Redis (REDIS_URL or 127.0.0.1:6379); uses a throw-away key prefix and cleans it up.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +22,9 @@ import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
 import { enqueueCollect } from '../src/pipeline/producer.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readSnapshotMeta } from '../src/pipeline/snapshot-store.ts';
+import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
+import { spawnThreatQEmulator } from './lib/emulator-processes.ts';
+import { peakRssMb } from './lib/proc-memory.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,29 +41,10 @@ const COLLECTION = '6d4c1f0e2b9a8c7d';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `tqe-bench:${randomUUID().slice(0, 8)}`;
 
-function peakRssMb(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
 async function main(): Promise<void> {
   const t0 = Date.now();
   // ThreatQ runs in its own process, as a real instance would (and not on the bench's event loop).
-  const tqProc = spawn(process.execPath, [BIN, 'emulate', 'threatq', '--port', '0', '--generate', String(N), '--generator-seed', '7'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const tqUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    tqProc.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (http:\/\/[0-9.:]+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    tqProc.once('exit', (code) => reject(new Error(`ThreatQ emulator exited (${code}): ${out}`)));
-  });
+  const tq = await spawnThreatQEmulator(BIN, N, 7);
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: 0, burst: 1, retryAfterSeconds: null } });
   const client = { clientId: 'emulator-oauth-client', clientSecret: 'emulator-oauth-secret' };
   const writer = DEFAULT_APPS[0];
@@ -74,7 +58,7 @@ async function main(): Promise<void> {
         {
           name: 'tq',
           kind: 'threatq',
-          url: tqUrl,
+          url: tq.url,
           pageSize: Number(args['page-size']),
           auth: { grant: 'client_credentials', clientId: client?.clientId, clientSecret: client?.clientSecret },
           collections: [{ id: COLLECTION, targets: ['corp'] }],
@@ -130,14 +114,9 @@ async function main(): Promise<void> {
   })));
   await queues.close();
   connection.disconnect();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length) await redis.unlink(...found);
-  } while (cursor !== '0');
+  await deleteKeysByPrefix(redis, prefix);
   redis.disconnect();
-  tqProc.kill('SIGTERM');
+  await tq.stop();
   await graph.close();
 }
 

@@ -24,6 +24,7 @@ import { collectionsOf, enqueueCollect } from '../pipeline/producer.ts';
 import { stateKeys } from '../pipeline/redis-keys.ts';
 import { followRuns, type Outcome } from '../cli/sync.ts';
 import { startWorkers, type WorkerHandle } from '../../workers/worker-main.ts';
+import { deleteKeysByPrefix } from '../ops/redis-scan.ts';
 import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
 
 export const DEMO_CONFIG = join(PROJECT_ROOT, 'config', 'demo.yaml');
@@ -56,12 +57,7 @@ export interface DemoRun {
 async function wipePrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysByPrefix(redis, `${prefix}:`);
   } finally {
     redis.disconnect();
   }

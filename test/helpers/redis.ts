@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
+import { deleteKeysByPrefix } from '../../src/ops/redis-scan.ts';
 
 export interface TestRedis {
   url: string;
@@ -16,16 +17,7 @@ export function redisUrl(): string {
   return inject('redisUrl');
 }
 
-export async function deleteByPrefix(client: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await client.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
+export const deleteByPrefix = deleteKeysByPrefix;
 
 /** `url` defaults to the suite's Redis (a chaos test passes its own redis-server). */
 export function testRedis(label = 'test', url: string = redisUrl()): TestRedis {
