@@ -153,15 +153,25 @@ export class ThreatQClient {
     const limit = options.pageSize ?? this.pageSize;
     const path = `/indicators/query/hash/${encodeURIComponent(collectionId)}`;
     const ctx = { instance: this.name, collection: collectionId };
+    // One page of read-ahead: the request for page N+1 starts as soon as page N has arrived, so the
+    // network wait overlaps the consumer's work on page N. At most one request is in flight and two
+    // pages are held, so memory stays constant.
+    const fetchPage = (cursorMark: string): Promise<ThreatQCollectionPage> => {
+      const p = this.getJson(path, { sort: 'updated_at', limit, cursorMark }, ctx, options.signal) as Promise<ThreatQCollectionPage>;
+      p.catch(() => undefined); // surfaced when awaited; a consumer that stops early must not leave it unhandled
+      return p;
+    };
     let cursorMark = '*';
-    for (let page = 1; ; page++) {
-      const body = (await this.getJson(path, { sort: 'updated_at', limit, cursorMark }, ctx, options.signal)) as ThreatQCollectionPage;
+    let pending: Promise<ThreatQCollectionPage> | undefined = fetchPage(cursorMark);
+    for (let page = 1; pending !== undefined; page++) {
+      const body: ThreatQCollectionPage = await pending;
       const data = Array.isArray(body.data) ? (body.data as unknown[]) : [];
       if (data.length === 0) return;
-      const next = typeof body.nextCursorMark === 'string' && body.nextCursorMark !== '' && body.nextCursorMark !== cursorMark ? body.nextCursorMark : undefined;
+      const next: string | undefined =
+        typeof body.nextCursorMark === 'string' && body.nextCursorMark !== '' && body.nextCursorMark !== cursorMark ? body.nextCursorMark : undefined;
+      pending = next === undefined ? undefined : fetchPage(next);
       yield { page, total: typeof body.total === 'number' ? body.total : undefined, data, cursorMark, nextCursorMark: next };
-      if (next === undefined) return;
-      cursorMark = next;
+      if (next !== undefined) cursorMark = next;
     }
   }
 
