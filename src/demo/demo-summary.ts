@@ -129,7 +129,7 @@ export function formatDemoSummary(s: DemoSummary): string {
   for (const l of s.locations) out.push(`  ${l.displayName.padEnd(34)} ${n(l.ranges).padStart(8)}  ${(l.capacityShare * 100).toFixed(0).padStart(3)}%`);
   out.push(
     s.policy
-      ? `  policy "${s.policy.displayName}": ${s.policy.state}${s.policy.state === 'enabledForReportingButNotEnforced' ? ' (report-only: blocks nobody until you enable it)' : ''}, ${s.policy.locations} location(s)`
+      ? `  policy "${s.policy.displayName}": ${s.policy.state}${s.policy.state === 'enabledForReportingButNotEnforced' ? ' (report-only: logs what it would block, blocks nobody)' : ''}, ${s.policy.locations} location(s)`
       : '  policy: not created',
   );
   out.push(`  Graph requests: ${n(s.graph.reads)} reads, ${n(s.graph.writes)} writes${s.graph.throttled ? `, ${s.graph.throttled} throttled (429)` : ''}; reconcile ${secs(s.reconcileMs)}`);
