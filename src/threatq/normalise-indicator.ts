@@ -30,7 +30,38 @@ export type NormaliseResult = { ok: true; indicator: NormalisedIndicator } | { o
 const THREATQ_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
 /** `"2024-05-01 10:00:00"` (UTC) → `"2024-05-01T10:00:00.000Z"`; null when absent or unparseable. */
+/** Two ASCII digits at `i` as a number, or -1. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Fast path for ThreatQ's own format, `YYYY-MM-DD HH:MM:SS` (every indicator carries one, so this is
+ * on the paging hot path): checked field by field and against the calendar with Date.UTC, then
+ * rewritten as ISO text without parsing a string. undefined when the text is in any other shape.
+ */
+function fastThreatQTime(s: string): string | undefined {
+  if (s.length !== 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+    return undefined;
+  }
+  const y = digits2(s, 0) * 100 + digits2(s, 2);
+  const mo = digits2(s, 5);
+  const d = digits2(s, 8);
+  const h = digits2(s, 11);
+  const mi = digits2(s, 14);
+  const se = digits2(s, 17);
+  if (digits2(s, 0) < 0 || digits2(s, 2) < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
+  if (new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return undefined; // 31 February: the general path decides
+  return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
+}
+
 export function parseThreatQTime(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const fast = fastThreatQTime(value);
+    if (fast !== undefined) return fast;
+  }
   if (typeof value !== 'string' || value.trim() === '') return null;
   const text = value.trim();
   const m = THREATQ_TIME.exec(text);

@@ -4,6 +4,16 @@ import { needsLookup, normaliseIndicator, normaliseScore, parseThreatQTime } fro
 const noNames = { types: new Map<number, string>(), statuses: new Map<number, string>() };
 
 describe('parseThreatQTime', () => {
+  it('reads ThreatQ\'s own format field by field, the same as the general path', () => {
+    expect(parseThreatQTime('2024-02-29 23:59:59')).toBe('2024-02-29T23:59:59.000Z');
+    expect(parseThreatQTime('1999-12-31 00:00:00')).toBe('1999-12-31T00:00:00.000Z');
+    // Out-of-range fields and impossible dates leave the fast path; the general path decides.
+    expect(parseThreatQTime('2024-13-01 00:00:00')).toBeNull();
+    expect(parseThreatQTime('2024-05-01 24:00:00')).toBe(new Date(Date.parse('2024-05-01T24:00:00Z')).toISOString());
+    expect(parseThreatQTime('2023-02-29 00:00:00')).toBe(new Date(Date.parse('2023-02-29T00:00:00Z')).toISOString());
+    expect(parseThreatQTime('2024-05-0a 10:00:00')).toBeNull();
+  });
+
   it('reads ThreatQ "YYYY-MM-DD HH:MM:SS" as UTC', () => {
     expect(parseThreatQTime('2024-05-01 10:00:00')).toBe('2024-05-01T10:00:00.000Z');
     expect(parseThreatQTime('2024-05-01T10:00:00')).toBe('2024-05-01T10:00:00.000Z');
