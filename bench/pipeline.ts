@@ -8,16 +8,13 @@
  * Target (issue 7): ≥ 50,000 indicators/s and worker peak RSS ≤ 400 MB on a 2-core machine.
  * Needs a Redis (REDIS_URL or 127.0.0.1:6379); uses a throw-away key prefix and cleans it up.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { stringify } from 'yaml';
-import { startGraphEmulator, DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/graph-emulator.ts';
+import { startGraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
 import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
 import { enqueueCollect } from '../src/pipeline/producer.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
@@ -25,6 +22,7 @@ import { readSnapshotMeta } from '../src/pipeline/snapshot-store.ts';
 import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
 import { spawnThreatQEmulator } from './lib/emulator-processes.ts';
 import { peakRssMb } from './lib/proc-memory.ts';
+import { BENCH_COLLECTION, BENCH_SOURCE, writeBenchConfig } from './lib/bench-config.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +35,6 @@ const { values: args } = parseArgs({
 const N = Number(args.indicators);
 const WORKERS = Number(args.workers);
 const BIN = fileURLToPath(new URL('../bin/tq-entra.js', import.meta.url));
-const COLLECTION = '6d4c1f0e2b9a8c7d';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `tqe-bench:${randomUUID().slice(0, 8)}`;
 
@@ -46,41 +43,16 @@ async function main(): Promise<void> {
   // ThreatQ runs in its own process, as a real instance would (and not on the bench's event loop).
   const tq = await spawnThreatQEmulator(BIN, N, 7);
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: 0, burst: 1, retryAfterSeconds: null } });
-  const client = { clientId: 'emulator-oauth-client', clientSecret: 'emulator-oauth-secret' };
-  const writer = DEFAULT_APPS[0];
-  const dir = mkdtempSync(join(tmpdir(), 'tqe-bench-'));
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      redis: { url: redisUrl, prefix },
-      sources: [
-        {
-          name: 'tq',
-          kind: 'threatq',
-          url: tq.url,
-          pageSize: Number(args['page-size']),
-          auth: { grant: 'client_credentials', clientId: client?.clientId, clientSecret: client?.clientSecret },
-          collections: [{ id: COLLECTION, targets: ['corp'] }],
-        },
-      ],
-      targets: [
-        {
-          name: 'corp',
-          tenantId: DEFAULT_TENANT_ID,
-          clientId: writer?.clientId,
-          clientSecret: writer?.clientSecret,
-          tls: { caFile: graph.caFile },
-          cloud: { graphBaseUrl: graph.graphBaseUrl, authorityHost: graph.authorityHost },
-          rateLimit: { requestsPerSecond: 100 },
-          objectsPerRun: Number(args['objects-per-run']),
-          namedLocation: { name: 'Bench', maxLocations: 195 },
-          policy: { name: 'Bench' },
-        },
-      ],
-      worker: { http: { port: 0 } },
-    }),
-  );
+  const { path: configPath } = writeBenchConfig({
+    redisUrl,
+    prefix,
+    threatqUrl: tq.url,
+    graphUrl: graph.graphBaseUrl,
+    graphCaFile: graph.caFile,
+    pageSize: Number(args['page-size']),
+    objectsPerRun: Number(args['objects-per-run']),
+    requestsPerSecond: 100,
+  });
   const children: ChildProcess[] = [];
   for (let i = 0; i < WORKERS; i += 1) {
     const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
@@ -93,11 +65,11 @@ async function main(): Promise<void> {
   const keys = stateKeys(prefix);
   await new Promise((r) => setTimeout(r, 2500)); // let the workers start
   const start = Date.now();
-  await enqueueCollect(queues, { source: 'tq', collection: COLLECTION, manual: false, trigger: 'cli' });
+  await enqueueCollect(queues, { source: BENCH_SOURCE, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' });
   let meta = null;
   while (!meta) {
     await new Promise((r) => setTimeout(r, 25));
-    meta = await readSnapshotMeta(redis, keys, 'tq', COLLECTION);
+    meta = await readSnapshotMeta(redis, keys, BENCH_SOURCE, BENCH_COLLECTION);
     if (Date.now() - start > 600_000) throw new Error('no commit within 10 minutes');
   }
   const seconds = (Date.now() - start) / 1000;

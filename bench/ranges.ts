@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RangeAccumulator } from '../src/ranges/range-accumulator.ts';
+import { mulberry32 } from '../src/emulators/mulberry32.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -30,24 +31,13 @@ function arg(name: string, fallback: number): number {
 const COUNT = arg('--count', 1_000_000);
 const RUNS = arg('--runs', 5);
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function v4text(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
 export function generate(count: number, seed = 20240501): { all: string[]; v4: string[] } {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const clusters = Array.from({ length: 4000 }, () => (int(2 ** 24) * 256) >>> 0);
   const v6Nets = Array.from({ length: 300 }, () => [0x2400 + int(0x0c00), int(65536)]);

@@ -9,6 +9,9 @@
  * conditional access 429s carry none). `fired` counts the faults given, by status.
  * Emulator-only: never used by the service.
  */
+import { mulberry32 } from './mulberry32.ts';
+
+export { mulberry32 };
 
 export interface RandomFaultConfig {
   p429?: number;
@@ -40,17 +43,6 @@ const STATUSES = [
   ['p504', 504],
 ] as const;
 
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Check a random-fault configuration; throws an Error naming the bad field. */
 export function validateRandomFaults(input: unknown): RandomFaultConfig {

@@ -29,24 +29,16 @@ export function mergeWeighted(items: Iterable<{ cidr: string; weight: number }>)
     addToStore(store, p);
     if (p.family === 4) {
       if (n4 === s4.length) {
-        const s = new Uint32Array(n4 * 2);
-        s.set(s4);
-        s4 = s;
-        const w = new Float64Array(n4 * 2);
-        w.set(ww4);
-        ww4 = w;
+        s4 = grown(s4, n4 * 2);
+        ww4 = grown(ww4, n4 * 2);
       }
       s4[n4] = p.start;
       ww4[n4] = item.weight;
       n4 += 1;
     } else {
       if (n6 === ww6.length) {
-        const s = new Uint32Array(n6 * 8);
-        s.set(a6);
-        a6 = s;
-        const w = new Float64Array(n6 * 2);
-        w.set(ww6);
-        ww6 = w;
+        a6 = grown(a6, n6 * 8);
+        ww6 = grown(ww6, n6 * 2);
       }
       a6.set(p.words.subarray(0, 4), n6 * 4);
       ww6[n6] = item.weight;
@@ -90,6 +82,13 @@ export function mergeWeighted(items: Iterable<{ cidr: string; weight: number }>)
     const text = formatIPv6(w[i * 4] ?? 0, w[i * 4 + 1] ?? 0, w[i * 4 + 2] ?? 0, w[i * 4 + 3] ?? 0);
     out.push({ cidr: `${text}/${v6.prefixes[i] ?? 0}`, weight: w6[i] ?? -Infinity });
   }
+  return out;
+}
+
+/** A copy of `a` with room for `length` entries. */
+function grown<T extends Uint32Array | Float64Array>(a: T, length: number): T {
+  const out = new (a.constructor as new (n: number) => T)(length);
+  out.set(a);
   return out;
 }
 

@@ -22,6 +22,17 @@ describe('mergeWeighted', () => {
     ]);
   });
 
+  it('keeps every weight when its input columns grow past their first allocation', () => {
+    // Non-adjacent hosts never merge, so each output carries exactly its own input's weight.
+    const v4 = Array.from({ length: 3000 }, (_, i) => ({ cidr: `11.0.${i >> 7}.${(i & 127) * 2}/32`, weight: i }));
+    const v6 = Array.from({ length: 700 }, (_, i) => ({ cidr: `2001:4860:0:${(i * 2).toString(16)}::/64`, weight: 10_000 + i }));
+    const out = mergeWeighted([...v6, ...v4]);
+    expect(out).toHaveLength(3700);
+    expect(out.slice(0, 3000)).toEqual(v4);
+    // (IPv6 text comes back in RFC 5952 form, so compare the weights, in address order.)
+    expect(out.slice(3000).map((o) => o.weight)).toEqual(v6.map((v) => v.weight));
+  });
+
   it('never lets NaN win', () => {
     expect(mergeWeighted([{ cidr: '1.1.1.1', weight: Number.NaN }, { cidr: '1.1.1.0', weight: 2 }])).toEqual([{ cidr: '1.1.1.0/31', weight: 2 }]);
     expect(mergeWeighted([{ cidr: '1.1.1.1', weight: Number.NaN }])).toEqual([{ cidr: '1.1.1.1/32', weight: -Infinity }]);
