@@ -4,7 +4,10 @@
  *   POST   /__emulator/seed                  ThreatQSeed; keys given replace, others stay (types or
  *                                            statuses given without indicators clear the indicators)
  *   POST   /__emulator/tokens/expire         every current access token answers 401 from now on
- *   GET|POST|DELETE /__emulator/faults       list / add (one fault or {faults:[…]}; {random: {p429,
+ *   GET|POST|DELETE /__emulator/faults       list / add (one fault or {faults:[…]}: {match, status |
+ *                                            delayMs | page: {kind, fromIndex}, times, retryAfter};
+ *                                            page kinds: emptyArray, nullData, missingCursor,
+ *                                            sameCursor, shrinkingTotal; {random: {p429,
  *                                            p500, p503, p504, seed, retryAfterSeconds, path,
  *                                            method} | null} starts or stops seeded random faults)
  *                                            / clear (random faults too)
@@ -15,7 +18,7 @@
  *   POST   /__emulator/config                change behaviour switches (EmulatorBehaviour)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorBehaviour, EmulatorContext, EmulatorFault } from './emulator-context.ts';
+import { PAGE_FAULT_KINDS, type EmulatorBehaviour, type EmulatorContext, type EmulatorFault } from './emulator-context.ts';
 import { EmulatorHttpError, errorsBody, parseJson, readBody, sendJson } from './emulator-http.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
 import { parseTime } from './cursor-mark.ts';
@@ -66,7 +69,16 @@ export function addFaults(ctx: EmulatorContext, body: unknown): number {
   if (!Array.isArray(list)) throw new EmulatorHttpError(400, errorsBody('Expected a fault or {"faults": [...]}.'));
   for (const f of list as EmulatorFault[]) {
     if (f === null || typeof f !== 'object') throw new EmulatorHttpError(400, errorsBody('A fault must be an object.'));
-    if (f.status === undefined && f.delayMs === undefined) throw new EmulatorHttpError(400, errorsBody('A fault needs a status or a delayMs.'));
+    if (f.page !== undefined) {
+      const page = f.page as { kind?: unknown; fromIndex?: unknown } | null;
+      if (page === null || typeof page !== 'object' || !(PAGE_FAULT_KINDS as readonly unknown[]).includes(page.kind)) {
+        throw new EmulatorHttpError(400, errorsBody(`A page fault needs a kind, one of ${PAGE_FAULT_KINDS.join(', ')}.`));
+      }
+      if (page.fromIndex !== undefined && !(Number.isInteger(page.fromIndex) && (page.fromIndex as number) >= 0)) {
+        throw new EmulatorHttpError(400, errorsBody('A page fault\'s fromIndex must be an integer >= 0.'));
+      }
+      if (f.status !== undefined || f.delayMs !== undefined) throw new EmulatorHttpError(400, errorsBody('A page fault takes no status or delayMs.'));
+    } else if (f.status === undefined && f.delayMs === undefined) throw new EmulatorHttpError(400, errorsBody('A fault needs a status, a delayMs or a page.'));
     ctx.faults.push({ ...f, times: f.times ?? 1 });
   }
   return list.length;

@@ -4,12 +4,13 @@
  * - GET /api/indicators/query/hash/{id}?limit&sort&cursorMark[&offset][&fields]: stateless cursors
  *   (cursor-mark.ts), `{total, limit, nextCursorMark, data}`; exhausted → `data: []` (or `{}`) with the
  *   cursor sent. Unknown or unshared collection → 404 (or the collection's deniedStatus) `Object does
- *   not exist.`; bad limit/cursor/sort → 400.
+ *   not exist.`; bad limit/cursor/sort → 400. Page faults (EmulatorFault.page) damage a page here,
+ *   after it was computed: empty or null `data`, a missing or repeated cursor, a shrunk `total`.
  * - GET /api/indicator/types[/{id}], /api/indicator/statuses[/{id}] with name/limit/offset.
  * - GET /api/indicators/{id}[?with=score,…] → `{data}`; score as an object when `with` has `score`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext } from './emulator-context.ts';
+import type { EmulatorContext, EmulatorFault } from './emulator-context.ts';
 import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
 import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
@@ -58,7 +59,27 @@ export function indicatorJson(ctx: EmulatorContext, r: number, withScoreObject: 
   return out;
 }
 
-function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url: URL, res: ServerResponse): void {
+/**
+ * The first page fault matching this collection request whose `fromIndex` the page reaches, with one
+ * of its `times` used up. `startIndex` (the page's first index in the collection) is computed only when
+ * a fault needs it: it costs a pass over the rows before the cursor.
+ */
+function takePageFault(ctx: EmulatorContext, path: string, startIndex: () => number): EmulatorFault | undefined {
+  const f = ctx.faults.find(
+    (x) =>
+      x.page !== undefined &&
+      (x.times ?? 1) > 0 &&
+      (x.match?.method === undefined || x.match.method.toUpperCase() === 'GET') &&
+      (x.match?.path === undefined || path.startsWith(x.match.path)) &&
+      ((x.page.fromIndex ?? 0) <= 0 || startIndex() >= (x.page.fromIndex ?? 0)),
+  );
+  if (f === undefined) return undefined;
+  f.times = (f.times ?? 1) - 1;
+  if (f.times <= 0) ctx.faults.splice(ctx.faults.indexOf(f), 1);
+  return f;
+}
+
+function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url: URL, res: ServerResponse, onFault: () => void): void {
   const collection = ctx.store.collections.get(id);
   if (!collection) throw notFound();
   if (collection.sharedWith !== undefined && !collection.sharedWith.includes(grant.principal)) {
@@ -78,6 +99,8 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
     if (!key) throw bad('The cursor mark is invalid.');
     pos = store.positionAfter(order, keys, key.values, key.id);
   }
+  const pos0 = pos;
+  const skip0 = skip;
   const data: Record<string, unknown>[] = [];
   let last = -1;
   for (; pos < order.length && data.length < limit; pos++) {
@@ -92,6 +115,31 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
   }
   const total = store.total(id, collection);
   const next = last < 0 ? (cursorMark ?? '*') : encodeCursor(keys, store.keyOf(last, keys), store.rows.id[last] ?? 0);
+  let start: number | undefined;
+  const startIndex = (): number => {
+    if (start === undefined) {
+      start = skip0;
+      for (let p = 0; p < pos0; p++) if (store.inCollection(collection, order[p] ?? 0)) start++;
+    }
+    return start;
+  };
+  const fault = ctx.faults.length === 0 ? undefined : takePageFault(ctx, url.pathname, startIndex);
+  if (fault?.page !== undefined) {
+    onFault();
+    const sent = cursorMark ?? '*';
+    switch (fault.page.kind) {
+      case 'emptyArray':
+        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: [] });
+      case 'nullData':
+        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: null });
+      case 'missingCursor':
+        return sendJson(res, 200, { total, limit, data });
+      case 'sameCursor':
+        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data });
+      case 'shrinkingTotal':
+        return sendJson(res, 200, { total: startIndex(), limit, nextCursorMark: sent, data: [] });
+    }
+  }
   const empty = data.length === 0 && ctx.behaviour.emptyPageDataAsObject;
   sendJson(res, 200, { total, limit, nextCursorMark: next, data: empty ? {} : data });
 }
@@ -117,12 +165,12 @@ function lookup(ctx: EmulatorContext, kind: 'types' | 'statuses', rest: string, 
 }
 
 /** Route a request under /api (other than /api/token). */
-export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, onFault: () => void = () => undefined): void {
   const grant = authenticate(ctx, req);
   const path = url.pathname.replace(/\/+$/, '');
   if (req.method !== 'GET') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
   let m = /^\/api\/indicators\/query\/hash\/([^/]+)$/.exec(path);
-  if (m?.[1] !== undefined) return collectionPage(ctx, grant, decodeURIComponent(m[1]), url, res);
+  if (m?.[1] !== undefined) return collectionPage(ctx, grant, decodeURIComponent(m[1]), url, res, onFault);
   m = /^\/api\/indicator\/(types|statuses)(?:\/([^/]+))?$/.exec(path);
   if (m?.[1] !== undefined) return lookup(ctx, m[1] as 'types' | 'statuses', m[2] ?? '', url, res);
   m = /^\/api\/indicators\/(\d+)$/.exec(path);

@@ -21,11 +21,41 @@ export interface EmulatorBehaviour {
   scoreAsObject: boolean;
 }
 
+/**
+ * How a page fault damages a collection page (always HTTP 200, as the probe of issue 13 saw):
+ * - `emptyArray`      `"data": []`, `total` still counting every indicator, the cursor sent echoed back
+ *                     (exactly what the exhausted page looks like)
+ * - `nullData`        `"data": null`, otherwise as `emptyArray`
+ * - `missingCursor`   the page's data as usual but no `nextCursorMark` key
+ * - `sameCursor`      the page's data as usual but `nextCursorMark` equal to the cursor sent
+ * - `shrinkingTotal`  `"data": []` and `total` lowered to the page's start index, so that everything
+ *                     read so far looks like the whole collection
+ */
+export const PAGE_FAULT_KINDS = ['emptyArray', 'nullData', 'missingCursor', 'sameCursor', 'shrinkingTotal'] as const;
+export type PageFaultKind = (typeof PAGE_FAULT_KINDS)[number];
+
+export interface EmulatorPageFault {
+  kind: PageFaultKind;
+  /**
+   * Damage only pages that start at or after this 0-based index of the collection (in the requested
+   * order). Default 0: every matching page. `{fromIndex: 1400}` with 200-indicator pages leaves pages
+   * 1-7 intact and damages page 8 and every page after it.
+   */
+  fromIndex?: number;
+}
+
 /** An injected fault (POST /__emulator/faults). `path` matches as a prefix of the request path. */
 export interface EmulatorFault {
   match?: { method?: string; path?: string };
   /** Answer with this status (429, 500, 503, …); without it, only the delay applies. */
   status?: number;
+  /**
+   * Instead of a status: answer a collection page (GET /api/indicators/query/hash/{id}) with HTTP 200
+   * and a damaged body. Each damaged answer uses one of `times`, so `times: 2` heals after two damaged
+   * answers (a re-request can then succeed) and a large `times` is persistent. Requests that are not a
+   * matching collection page pass through untouched and use none.
+   */
+  page?: EmulatorPageFault;
   /** How many matching requests it affects. Default 1. */
   times?: number;
   /** Retry-After header value in seconds. */

@@ -11,7 +11,9 @@
  * third indicator) unless the seed names its own.
  * Faults (`/__emulator/faults`) apply to `/api/*` requests only: scripted ones first, then seeded
  * random ones (`setRandomFaults({p429, p500, p503, seed, retryAfterSeconds})`, random-faults.ts), so
- * chaos runs are reproducible. The request log keeps the last
+ * chaos runs are reproducible. Page faults (`{page: {kind, fromIndex}, times}`) answer a collection
+ * page with HTTP 200 and a damaged body (empty or null `data`, no or the same cursor, a shrunk
+ * `total`); see EmulatorPageFault. The request log keeps the last
  * `requestLogLimit` (default 10,000) requests.
  */
 import { readFileSync } from 'node:fs';
@@ -145,6 +147,8 @@ function applySeed(ctx: EmulatorContext, seed: ThreatQSeed, replace: boolean): v
 
 function matches(f: EmulatorFault, method: string, path: string): boolean {
   if ((f.times ?? 1) <= 0) return false;
+  // Page faults answer 200 with a damaged body: the collection route applies them (data-routes.ts).
+  if (f.page !== undefined) return false;
   if (f.match?.method !== undefined && f.match.method.toUpperCase() !== method) return false;
   return f.match?.path === undefined || path.startsWith(f.match.path);
 }
@@ -229,7 +233,7 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
           if (grant !== undefined) entry.grant = grant;
           return;
         }
-        if (path.startsWith('/api/')) return handleData(ctx, req, res, url);
+        if (path.startsWith('/api/')) return handleData(ctx, req, res, url, () => void (entry.fault = true));
         throw new EmulatorHttpError(404, errorsBody('Not found.'));
       } catch (e) {
         if (res.headersSent) return void res.destroy();
