@@ -1,9 +1,10 @@
 /**
  * `tq-entra emulate graph --port P`: run the Microsoft Graph emulator (token side and v1.0 conditional
  * access endpoints over HTTPS) in the foreground until SIGINT/SIGTERM. Prints the Graph base URL, the
- * authority host, the CA file to trust, the app registrations it accepts (tenant, client id, secret,
- * roles) and a ready-to-paste target `cloud`/`tls` entry. Its credentials are fixed, well-known test
- * strings, which is why printing them is fine.
+ * authority host, the CA file to trust (with `--state-dir`, the same key and certificate across
+ * restarts), the app registrations it accepts (tenant, client id, secret, roles) and a ready-to-paste
+ * target `cloud`/`tls` entry. Its credentials are fixed, well-known test strings, which is why printing
+ * them is fine.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
@@ -20,6 +21,7 @@ interface EmulateGraphOptions {
   replicationDelay: string;
   pageSize: string;
   caFile?: string;
+  stateDir?: string;
   strictPublic?: boolean;
   publicHost?: string;
 }
@@ -38,7 +40,7 @@ export function graphEmulatorSummary(emu: GraphEmulator): string {
     `Graph emulator listening on ${emu.graphBaseUrl}`,
     `  Graph base URL:  ${emu.graphBaseUrl}   (endpoints under /v1.0/identity/conditionalAccess/)`,
     `  Authority host:  ${emu.authorityHost}`,
-    `  CA file:         ${emu.caFile}`,
+    `  CA file:         ${emu.caFile}${emu.certificateReused ? '   (key and certificate reused from the state directory)' : ''}`,
     `  Throttle:        ${cfg.throttle.requestsPerSecond > 0 ? `${cfg.throttle.requestsPerSecond} req/s per tenant, burst ${cfg.throttle.burst}` : 'off'}` +
       `${cfg.throttle.retryAfterSeconds === null ? ', 429 without Retry-After' : `, Retry-After ${cfg.throttle.retryAfterSeconds}s`}`,
     `  Replication:     ${cfg.replicationDelayMs} ms`,
@@ -69,7 +71,8 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
     .option('--retry-after <seconds>', 'send Retry-After on throttle 429s (Graph sends none)')
     .option('--replication-delay <ms>', 'delay before writes become visible to reads', '0')
     .option('--page-size <n>', 'server page size of list responses', '100')
-    .option('--ca-file <file>', 'where to write the CA certificate (default: a temporary directory)')
+    .option('--ca-file <file>', 'where to write the CA certificate (default: <state-dir>/ca.pem, else a temporary directory)')
+    .option('--state-dir <dir>', 'keep the TLS key and certificate here and reuse them at the next start (default: a new certificate each start)')
     .option('--strict-public', 'refuse private and reserved ranges (rule NL10)')
     .option('--public-host <name>', 'host name clients use to reach it (added to the certificate; e.g. a compose service name)')
     .action(async (opts: EmulateGraphOptions) => {
@@ -86,6 +89,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
         strictPublic: opts.strictPublic ?? false,
       };
       if (opts.caFile !== undefined) options.caFile = opts.caFile;
+      if (opts.stateDir !== undefined) options.stateDir = opts.stateDir;
       if (opts.publicHost !== undefined) options.publicHost = opts.publicHost;
       let emu: GraphEmulator;
       try {

@@ -97,8 +97,14 @@ export interface GraphEmulatorOptions extends Partial<Omit<GraphEmulatorConfig, 
   /** App registrations; default DEFAULT_APPS (a writer and a read-only app). */
   apps?: EmulatorApp[];
   throttle?: Partial<ThrottleConfig>;
-  /** Where to write the CA certificate (PEM); default a fresh temporary directory. */
+  /** Where to write the CA certificate (PEM); default `<stateDir>/ca.pem`, else a fresh temporary directory. */
   caFile?: string;
+  /**
+   * Directory that keeps the TLS key and certificate across restarts (emulator-certificate.ts): a
+   * stored pair that still fits is reused, so clients that trusted the CA before a restart keep
+   * working. Default: none, a new certificate at every start.
+   */
+  stateDir?: string;
   /**
    * The host name clients use to reach the emulator when it is not 127.0.0.1 (e.g. `graph-emulator`
    * in docker-compose): added to the certificate and used in the OpenID configuration's endpoints.

@@ -1,6 +1,6 @@
 /**
  * A faithful local Microsoft Graph for tests, the demo and benchmarks (graph-api.md §9): one HTTPS
- * server (self-signed certificate made at start, written out as a CA file) that serves both the token
+ * server (self-signed certificate made at start or kept in `stateDir`, written out as a CA file) that serves both the token
  * side for @azure/identity and the v1.0 conditional access endpoints.
  *
  *   const emu = await startGraphEmulator({ throttle: { requestsPerSecond: 20 } });
@@ -34,6 +34,8 @@ export interface GraphEmulator {
   port: number;
   caFile: string;
   caPem: string;
+  /** True when the TLS key and certificate were reused from `stateDir` (not made at this start). */
+  certificateReused: boolean;
   tenants: () => string[];
   apps: () => EmulatorApp[];
   requests: (filter?: { tenantId?: string; kind?: 'graph' | 'token' }) => RequestLogEntry[];
@@ -52,7 +54,11 @@ export interface GraphEmulator {
 }
 
 export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
-  const cert = await createEmulatorCertificate(options.caFile, options.publicHost ? [options.publicHost] : []);
+  const cert = await createEmulatorCertificate({
+    ...(options.caFile !== undefined ? { caFile: options.caFile } : {}),
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+    extraNames: options.publicHost ? [options.publicHost] : [],
+  });
   const core = new GraphEmulatorCore(options, DEFAULT_APPS);
   const server: Server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
     core.handle(req, res).catch((e: unknown) => {
@@ -78,6 +84,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     port,
     caFile: cert.caFile,
     caPem: cert.certPem,
+    certificateReused: cert.reused,
     tenants: () => [...core.tenants],
     apps: () => core.apps.map((a) => ({ ...a })),
     requests: (filter = {}) =>
