@@ -11,7 +11,7 @@
  *
  * Recording never carries secrets: only source, collection, target, location and queue names,
  * reason codes and numbers. Invalid input (negative or fractional counts, empty names, a malformed
- * "METHOD status" key) throws MetricsInputError naming the field; callers that must not fail a job
+ * "METHOD status" key; `METHOD ERR` is well-formed: a request that got no response) throws MetricsInputError naming the field; callers that must not fail a job
  * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
  */
 import type { Redis } from 'ioredis';
@@ -32,7 +32,11 @@ export interface IndicatorCounts {
 
 export interface GraphRequestCounts {
   target: string;
-  /** "GET 200", "PATCH 204", "POST 429", … → number of requests. */
+  /**
+   * "GET 200", "PATCH 204", "POST 429", … → number of requests. The status class `ERR` ("GET ERR")
+   * counts requests that got no HTTP response at all (connection refused or reset, TLS failure,
+   * timeout), as graph-request.ts records them; it is exported as `status="ERR"`.
+   */
   byMethodStatus: Record<string, number>;
   /** Responses with status 429. */
   throttled: number;
@@ -68,7 +72,8 @@ export interface QueuePause {
 
 const RUN_KINDS: readonly string[] = ['collect', 'reconcile'];
 const RUN_OUTCOMES: readonly string[] = ['succeeded', 'failed', 'refused'];
-const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|[a-z_]{1,20})$/;
+/** "METHOD status": an HTTP status, `ERR` (no response: a network error), or a lower-case class word. */
+const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|ERR|[a-z_]{1,20})$/;
 
 /**
  * KEYS: [onceKey?] + hashes. ARGV[1]: once TTL ('0' = no once key); then triples of
@@ -148,7 +153,7 @@ export async function recordGraphRequests(redis: Redis, prefix: string, input: G
   for (const [key, n] of Object.entries(input.byMethodStatus)) {
     const m = METHOD_STATUS.exec(key);
     if (!m || m[1] === undefined || m[2] === undefined) {
-      throw new MetricsInputError(`byMethodStatus: expected keys like "GET 200" or "PATCH 429", got ${JSON.stringify(key)}`, { field: 'byMethodStatus' });
+      throw new MetricsInputError(`byMethodStatus: expected keys like "GET 200", "PATCH 429" or "GET ERR" (no response), got ${JSON.stringify(key)}`, { field: 'byMethodStatus' });
     }
     incs.push([0, encodeField([target, m[1], m[2]]), count(n, `byMethodStatus.${key}`)]);
   }
