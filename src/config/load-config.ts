@@ -12,6 +12,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
 import { registerSecret, redactDeep } from '../ops/secrets.ts';
+import { checkConfigFiles } from './check-files.ts';
+import { formatPath } from './format-path.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export interface LoadOptions {
@@ -63,20 +65,14 @@ export function loadConfigText(text: string, options: LoadOptions & { source?: s
 
   const result = configSchema.safeParse(withEnv, { reportInput: true });
   if (!result.success) throw new ConfigError('ERR_CONFIG_INVALID', formatIssues(result.error.issues), src);
+  const fileProblems = checkConfigFiles(result.data);
+  if (fileProblems.length > 0) throw new ConfigError('ERR_CONFIG_INVALID', fileProblems, src);
   const config = deepFreeze(result.data) as Config;
   registerConfigSecrets(config);
   return config;
 }
 
-/** Text form of a path: `targets[0].policy.state`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(root)';
-}
+export { formatPath };
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   const out: string[] = [];
@@ -89,9 +85,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
       case 'invalid_value':
         out.push(`${path}: expected one of ${issue.values.map(String).join(', ')}`);
         break;
-      case 'invalid_type':
-        out.push(`${path}: ${issue.input === undefined ? 'required, ' : ''}expected ${issue.expected}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
+      case 'invalid_type': {
+        const expected = issue.expected === 'int' ? 'a whole number' : issue.expected;
+        out.push(`${path}: ${issue.input === undefined ? 'required, ' : ''}expected ${expected}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
         break;
+      }
       case 'invalid_union': {
         const discriminator = (issue as { note?: string }).note;
         if (issue.errors.length === 0 || discriminator) {
@@ -104,7 +102,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         break;
       }
       case 'too_small':
-        out.push(`${path}: ${issue.origin === 'array' ? `expected at least ${String(issue.minimum)} item(s)` : issue.message.replace(/^Too small:\s*/i, 'expected ')}`);
+      case 'too_big':
+        out.push(`${path}: ${boundText(issue)}`);
         break;
       default:
         out.push(`${path}: ${issue.message.replace(/^Invalid input:?\s*/i, '')}`);
@@ -113,9 +112,33 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return [...new Set(out)];
 }
 
+/** A size or value bound in plain words: "expected a number of at least 1", "expected at most 2000 item(s)". */
+function boundText(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = String(small ? issue.minimum : issue.maximum);
+  const exclusive = issue.inclusive === false;
+  const word = small ? (exclusive ? 'greater than' : 'at least') : exclusive ? 'less than' : 'at most';
+  switch (issue.origin) {
+    case 'array':
+    case 'set':
+      return `expected ${word} ${limit} item(s)`;
+    case 'string':
+      return small && limit === '1' && !exclusive ? 'expected a non-empty string' : `expected ${word} ${limit} character(s)`;
+    case 'number':
+    case 'int':
+    case 'bigint':
+      return `expected a number ${exclusive ? '' : 'of '}${word} ${limit}`;
+    default:
+      return issue.message.replace(/^Too (small|big):\s*/i, '');
+  }
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN (.nan is not a number)';
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'an infinite number';
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(v);
   return typeof v;
 }
 

@@ -6,6 +6,14 @@
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
 import { normalizeCidr } from '../ranges/normalize-cidr.ts';
+import {
+  DEFAULT_MIN_PREFIX_V4,
+  DEFAULT_MIN_PREFIX_V6,
+  DEFAULT_WARN_BROADER_THAN_V4,
+  DEFAULT_WARN_BROADER_THAN_V6,
+  GRAPH_MIN_PREFIX,
+} from '../ranges/range-options.ts';
+import { ownershipCollisions } from './target-collisions.ts';
 
 export const INDICATOR_TYPES = ['IP Address', 'IPv6 Address', 'CIDR Block'] as const;
 export const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'] as const;
@@ -26,44 +34,110 @@ const bool = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? fa
 
 const name = z.string().trim().min(1, 'expected a non-empty string');
 const url = z.url({ message: 'expected an absolute URL' });
-const guid = z
-  .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a GUID');
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export function isGuid(v: string): boolean {
+  return GUID.test(v);
+}
+/** A value quoted for a message, cut when long. */
+function quote(v: string): string {
+  return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+}
+const guid = z.string().superRefine((v, ctx) => {
+  if (!isGuid(v)) ctx.addIssue({ code: 'custom', message: `expected a GUID such as 00000000-0000-0000-0000-000000000000, got ${quote(v)}` });
+});
+
+/**
+ * Sign-in aliases of the Microsoft identity platform: they name no tenant (a client-credentials token
+ * for them fails, or lands in whichever tenant the app lives in), so they are refused as tenantId.
+ */
+export const TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
+/** A DNS name with at least two labels, e.g. contoso.onmicrosoft.com or contoso.com. */
+const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+/** tenantId: the tenant's GUID or one of its verified domain names; never a multi-tenant alias. */
+const tenantId = z.string().superRefine((v, ctx) => {
+  const t = v.trim();
+  if ((TENANT_ALIASES as readonly string[]).includes(t.toLowerCase())) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${t}" is a multi-tenant sign-in alias, not a tenant: expected the tenant's GUID (Directory (tenant) ID) or a verified domain name such as contoso.onmicrosoft.com`,
+    });
+  } else if (!isGuid(t) && !DOMAIN.test(t)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected the tenant's GUID (Directory (tenant) ID) or a verified domain name such as contoso.onmicrosoft.com, got ${quote(v)}`,
+    });
+  }
+});
+
+/** users.include: object ids, or Graph's keywords (exact spelling, as Graph documents them). */
+export const USER_INCLUDE_KEYWORDS = ['All', 'None', 'GuestsOrExternalUsers'] as const;
+/** users.exclude: object ids, or this keyword. */
+export const USER_EXCLUDE_KEYWORDS = ['GuestsOrExternalUsers'] as const;
+function idOrKeyword(what: string, keywords: readonly string[]) {
+  return z.string().superRefine((v, ctx) => {
+    if (isGuid(v) || keywords.includes(v)) return;
+    const alternatives = keywords.length === 0 ? '' : ` or one of ${keywords.join(', ')}`;
+    ctx.addIssue({ code: 'custom', message: `expected a ${what} id (a GUID)${alternatives}, got ${quote(v)}` });
+  });
+}
 
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parse "90s", "15m", "1h", "2d", "500ms" into milliseconds; undefined when malformed. */
+/**
+ * Parse "90s", "15m", "1h", "2d", "500ms" into milliseconds. Undefined when malformed, zero (no
+ * command or schedule means "wait 0s": `sync --timeout 0s` is refused) or too large to be exact
+ * (beyond 2^53 ms, some 285,000 years: `every: 99999999999999999999d` is refused, not stored as 8.64e27).
+ */
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text.trim());
   if (!m || m[1] === undefined || m[2] === undefined) return undefined;
   const unit = UNIT_MS[m[2]];
-  return unit === undefined ? undefined : Number(m[1]) * unit;
+  if (unit === undefined) return undefined;
+  const ms = Number(m[1]) * unit;
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
 }
 
-const duration = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === undefined || ms < 1000) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 1s such as "90s", "15m", "1h" or "1d"' });
+/**
+ * Bounds of a schedule: `every` at least 1 minute (a collection run pages the whole collection; more
+ * often only loads ThreatQ and the Graph pace of 1 request/s per tenant) and at most 366 days (a longer
+ * interval is a typo; BullMQ would hold it anyway). A cron may fire at most once a minute.
+ */
+export const MIN_EVERY_MS = 60_000;
+export const MAX_EVERY_MS = 366 * 86_400_000;
+
+const every = z.union([z.string(), z.number()]).transform((raw, ctx) => {
+  const text = String(raw);
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got ${quote(text)}` });
+    return z.NEVER;
+  }
+  if (ms < MIN_EVERY_MS || ms > MAX_EVERY_MS) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration between 1m and 366d, got ${quote(text)}` });
     return z.NEVER;
   }
   return ms;
 });
 
-const cron = z.string().refine(
-  (s) => {
-    try {
-      CronExpressionParser.parse(s);
-      return s.trim().split(/\s+/).length >= 5;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a cron expression such as "0 */6 * * *"' },
-);
+const cron = z.string().superRefine((s, ctx) => {
+  const fields = s.trim().split(/\s+/).length;
+  let seconds: readonly unknown[] | undefined;
+  try {
+    const parsed = CronExpressionParser.parse(s);
+    seconds = (parsed.fields.second as unknown as { values: readonly unknown[] }).values;
+  } catch {
+    seconds = undefined;
+  }
+  if (seconds === undefined || fields < 5 || fields > 6) {
+    ctx.addIssue({ code: 'custom', message: `expected a cron expression of 5 fields (minute hour day-of-month month day-of-week) such as "0 */6 * * *", got ${quote(s)}` });
+  } else if (seconds.length > 1) {
+    ctx.addIssue({ code: 'custom', message: `the cron expression ${quote(s)} fires more than once a minute: use 5 fields (minute first), or one fixed second` });
+  }
+});
 
 export const scheduleSchema = z.union([
-  z.strictObject({ every: duration }).transform((s) => ({ kind: 'every' as const, everyMs: s.every })),
+  z.strictObject({ every }).transform((s) => ({ kind: 'every' as const, everyMs: s.every })),
   z.strictObject({ cron }).transform((s) => ({ kind: 'cron' as const, cron: s.cron })),
 ]);
 
@@ -72,7 +146,7 @@ const tlsSchema = z
     /** Verify the server certificate (guide: Enable SSL Verification). */
     verify: bool().default(true),
     /** PEM file with extra CA certificates to trust (private CAs, the Graph emulator). */
-    caFile: z.string().min(1).optional(),
+    caFile: z.string().min(1, 'expected a file path').optional(),
   })
   .default({ verify: true });
 
@@ -137,33 +211,58 @@ const policySchema = z.strictObject({
   excludeLocation: bool().default(false),
   users: z
     .strictObject({
-      include: z.array(name).default([]),
-      exclude: z.array(name).default([]),
-      includeGroups: z.array(name).default([]),
-      excludeGroups: z.array(name).default([]),
-      excludeRoles: z.array(name).default([]),
+      /** User object ids, or All / None / GuestsOrExternalUsers. */
+      include: z.array(idOrKeyword('user', USER_INCLUDE_KEYWORDS)).default([]),
+      /** User object ids, or GuestsOrExternalUsers. */
+      exclude: z.array(idOrKeyword('user', USER_EXCLUDE_KEYWORDS)).default([]),
+      includeGroups: z.array(idOrKeyword('group', [])).default([]),
+      excludeGroups: z.array(idOrKeyword('group', [])).default([]),
+      /** Directory role template ids. */
+      excludeRoles: z.array(idOrKeyword('directory role template', [])).default([]),
     })
     .optional(),
 });
 
+/**
+ * Floors and "very broad" thresholds (the reasoning and sources are in src/ranges/range-options.ts):
+ * - minPrefixV4/V6: the broadest prefix accepted; a broader indicator is refused (PREFIX_TOO_BROAD) and
+ *   merged blocks broader than it are cut back. Defaults /9 and /24; never below Microsoft's /8.
+ * - warnBroaderThanV4/V6: an accepted range broader than this is named in a warning of `plan` and of the
+ *   reconcile run (defaults /12 and /29, the broadest entries of Spamhaus DROP and DROPv6). A value at
+ *   or below the floor never warns.
+ */
 const safetySchema = z
   .strictObject({
-    minPrefixV4: numeric(z.number().int().min(8).max(32)).default(8),
-    minPrefixV6: numeric(z.number().int().min(8).max(128)).default(8),
+    minPrefixV4: numeric(z.number().int().min(GRAPH_MIN_PREFIX).max(32)).default(DEFAULT_MIN_PREFIX_V4),
+    minPrefixV6: numeric(z.number().int().min(GRAPH_MIN_PREFIX).max(128)).default(DEFAULT_MIN_PREFIX_V6),
+    warnBroaderThanV4: numeric(z.number().int().min(GRAPH_MIN_PREFIX).max(32)).default(DEFAULT_WARN_BROADER_THAN_V4),
+    warnBroaderThanV6: numeric(z.number().int().min(GRAPH_MIN_PREFIX).max(128)).default(DEFAULT_WARN_BROADER_THAN_V6),
     allowReserved: bool().default(false),
     neverBlock: cidrList.default([]),
     maxRemovalFraction: numeric(z.number().min(0).max(1)).default(0.5),
     refuseEmpty: bool().default(true),
   })
-  .default({ minPrefixV4: 8, minPrefixV6: 8, allowReserved: false, neverBlock: [], maxRemovalFraction: 0.5, refuseEmpty: true });
+  .default({
+    minPrefixV4: DEFAULT_MIN_PREFIX_V4,
+    minPrefixV6: DEFAULT_MIN_PREFIX_V6,
+    warnBroaderThanV4: DEFAULT_WARN_BROADER_THAN_V4,
+    warnBroaderThanV6: DEFAULT_WARN_BROADER_THAN_V6,
+    allowReserved: false,
+    neverBlock: [],
+    maxRemovalFraction: 0.5,
+    refuseEmpty: true,
+  });
 
 export const targetSchema = z
   .strictObject({
     name,
-    tenantId: z.string().min(1),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1).optional(),
-    certificatePath: z.string().min(1).optional(),
+    /** The tenant's GUID or a verified domain name (checked again against the token's tenant at run time). */
+    tenantId,
+    /** The app registration's Application (client) ID. */
+    clientId: guid,
+    clientSecret: z.string().min(1, 'expected a non-empty string').optional(),
+    /** PEM with the certificate and its private key; must exist and be readable at start-up (load-config.ts). */
+    certificatePath: z.string().min(1, 'expected a file path').optional(),
     disableProxies: bool().default(false),
     tls: tlsSchema,
     cloud: z
@@ -189,10 +288,10 @@ export const targetSchema = z
     safety: safetySchema,
   })
   .superRefine((t, ctx) => {
-    if (!t.clientSecret && !t.certificatePath) {
+    if (t.clientSecret === undefined && t.certificatePath === undefined) {
       ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'expected clientSecret or certificatePath' });
     }
-    if (t.clientSecret && t.certificatePath) {
+    if (t.clientSecret !== undefined && t.certificatePath !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['certificatePath'], message: 'expected only one of clientSecret and certificatePath' });
     }
   });
@@ -270,6 +369,7 @@ export const configSchema = z
         });
       }
     });
+    for (const problem of ownershipCollisions(c.targets)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.dashboard.host);
     if (!loopback && (!c.dashboard.username || !c.dashboard.password)) {
       ctx.addIssue({

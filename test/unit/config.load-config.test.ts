@@ -29,8 +29,8 @@ function minimal(): Record<string, unknown> {
     targets: [
       {
         name: 't1',
-        tenantId: 'tenant',
-        clientId: 'client',
+        tenantId: '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d',
+        clientId: '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b',
         clientSecret: 's3cr3t-graph',
         namedLocation: { name: 'Blocked' },
         policy: { name: 'Block' },
@@ -86,7 +86,16 @@ describe('loadConfig', () => {
     expect(t.policy.platforms).toEqual({ include: [], exclude: [] });
     expect(t.policy.excludeLocation).toBe(false);
     expect(t.policy.users).toBeUndefined();
-    expect(t.safety).toEqual({ minPrefixV4: 8, minPrefixV6: 8, allowReserved: false, neverBlock: [], maxRemovalFraction: 0.5, refuseEmpty: true });
+    expect(t.safety).toEqual({
+      minPrefixV4: 9,
+      minPrefixV6: 24,
+      warnBroaderThanV4: 12,
+      warnBroaderThanV6: 29,
+      allowReserved: false,
+      neverBlock: [],
+      maxRemovalFraction: 0.5,
+      refuseEmpty: true,
+    });
     expect(cfg.dashboard).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 2 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
     expect(Object.isFrozen(cfg)).toBe(true);
@@ -159,7 +168,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects duplicate names and collection ids', () => {
-    expect(problems(edit((d) => d.targets.push({ ...d.targets[0] })))).toEqual(['targets[1].name: duplicate target name "t1"']);
+    expect(problems(edit((d) => d.targets.push({ ...d.targets[0], namedLocation: { name: 'Other' }, policy: { name: 'Other' } })))).toEqual([
+      'targets[1].name: duplicate target name "t1"',
+    ]);
     expect(problems(edit((d) => d.sources.push({ ...d.sources[0] })))).toEqual(['sources[1].name: duplicate source name "tq"']);
     expect(problems(edit((d) => d.sources[0].collections.push({ id: 'abc', targets: ['t1'] })))).toEqual([
       'sources[0].collections[1].id: duplicate collection id "abc"',
@@ -168,7 +179,7 @@ describe('loadConfig', () => {
 
   it('requires exactly one Graph credential', () => {
     expect(problems(edit((d) => delete d.targets[0].clientSecret))).toEqual(['targets[0].clientSecret: expected clientSecret or certificatePath']);
-    expect(problems(edit((d) => (d.targets[0].certificatePath = '/x.pem')))).toEqual([
+    expect(problems(edit((d) => (d.targets[0].certificatePath = 'config/example.yaml')))).toEqual([
       'targets[0].certificatePath: expected only one of clientSecret and certificatePath',
     ]);
   });

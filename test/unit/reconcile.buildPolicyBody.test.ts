@@ -42,8 +42,8 @@ describe('buildPolicyBody', () => {
     const create = buildPolicyBody(makeTarget().policy, ['a'], undefined);
     const live = livePolicy(create);
     expect(buildPolicyBody(makeTarget().policy, ['a'], live).conditions.users).toBeUndefined();
-    const managed = buildPolicyBody(makeTarget({ policy: { users: { exclude: ['u1'] } } }).policy, ['a'], live);
-    expect(managed.conditions.users).toEqual({ includeUsers: ['None'], excludeUsers: ['u1'], includeGroups: [], excludeGroups: [], excludeRoles: [] });
+    const managed = buildPolicyBody(makeTarget({ policy: { users: { exclude: ['9f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f'] } } }).policy, ['a'], live);
+    expect(managed.conditions.users).toEqual({ includeUsers: ['None'], excludeUsers: ['9f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f'], includeGroups: [], excludeGroups: [], excludeRoles: [] });
   });
 
   it('clears live platforms with an explicit null on update', () => {

@@ -1,0 +1,229 @@
+/**
+ * Start-up validation of values that used to be accepted and fail only at run time (issue 13,
+ * findings 3, 6 and 9): tenant and object ids, files named in the configuration, schedule bounds,
+ * plain-words messages, the sane prefix floors and the "very broad" thresholds.
+ */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfigText } from '../../src/config/load-config.ts';
+import { parseDuration } from '../../src/config/schema.ts';
+import { ConfigError } from '../../src/errors/config-error.ts';
+import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
+
+const TENANT = '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d';
+const CLIENT = '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b';
+const USER = '9f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f';
+
+function doc(): any {
+  return {
+    sources: [{ name: 'list', kind: 'file', path: '/nonexistent/created-later.txt', targets: ['t1'] }],
+    targets: [{ name: 't1', tenantId: TENANT, clientId: CLIENT, clientSecret: 's3cr3t', namedLocation: { name: 'Blocked' }, policy: { name: 'Block' } }],
+  };
+}
+
+function load(d: unknown) {
+  return loadConfigText(stringify(d), { env: {} });
+}
+
+function problems(fn: (d: any) => void): string[] {
+  const d = doc();
+  fn(d);
+  try {
+    load(d);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).code).toBe('ERR_CONFIG_INVALID');
+    return [...(e as ConfigError).problems];
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'tqe-cfgv-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+
+describe('tenant and object ids', () => {
+  it('accepts a tenant GUID or a verified domain name', () => {
+    expect(load(doc()).targets[0]?.tenantId).toBe(TENANT);
+    const d = doc();
+    d.targets[0].tenantId = 'contoso.onmicrosoft.com';
+    expect(load(d).targets[0]?.tenantId).toBe('contoso.onmicrosoft.com');
+  });
+
+  it('refuses a tenantId that is neither a GUID nor a domain name', () => {
+    expect(problems((d) => (d.targets[0].tenantId = 'not-a-guid'))).toEqual([
+      `targets[0].tenantId: expected the tenant's GUID (Directory (tenant) ID) or a verified domain name such as contoso.onmicrosoft.com, got "not-a-guid"`,
+    ]);
+  });
+
+  it.each(['common', 'organizations', 'consumers', 'Common'])('refuses the multi-tenant alias %s as tenantId', (alias) => {
+    const [p] = problems((d) => (d.targets[0].tenantId = alias));
+    expect(p).toMatch(/^targets\[0\]\.tenantId: ".+" is a multi-tenant sign-in alias, not a tenant/);
+  });
+
+  it('refuses a clientId that is not a GUID', () => {
+    expect(problems((d) => (d.targets[0].clientId = 'abc'))).toEqual([
+      'targets[0].clientId: expected a GUID such as 00000000-0000-0000-0000-000000000000, got "abc"',
+    ]);
+  });
+
+  it('accepts user, group and role GUIDs and the documented keywords', () => {
+    const d = doc();
+    d.targets[0].policy.users = {
+      include: ['All', 'None', 'GuestsOrExternalUsers', USER],
+      exclude: ['GuestsOrExternalUsers', USER],
+      includeGroups: [USER],
+      excludeGroups: [USER],
+      excludeRoles: ['62e90394-69f5-4237-9190-012177145e10'],
+    };
+    expect(load(d).targets[0]?.policy.users?.include).toHaveLength(4);
+  });
+
+  it('refuses users/groups/roles values that are neither GUIDs nor keywords, by path', () => {
+    expect(problems((d) => (d.targets[0].policy.users = { exclude: ['not-a-guid'] }))).toEqual([
+      'targets[0].policy.users.exclude[0]: expected a user id (a GUID) or one of GuestsOrExternalUsers, got "not-a-guid"',
+    ]);
+    expect(problems((d) => (d.targets[0].policy.users = { include: ['all'] }))).toEqual([
+      'targets[0].policy.users.include[0]: expected a user id (a GUID) or one of All, None, GuestsOrExternalUsers, got "all"',
+    ]);
+    expect(problems((d) => (d.targets[0].policy.users = { exclude: ['All'] }))[0]).toMatch(/^targets\[0\]\.policy\.users\.exclude\[0\]: /);
+    expect(problems((d) => (d.targets[0].policy.users = { includeGroups: ['Admins'] }))).toEqual([
+      'targets[0].policy.users.includeGroups[0]: expected a group id (a GUID), got "Admins"',
+    ]);
+    expect(problems((d) => (d.targets[0].policy.users = { excludeGroups: ['x'] }))[0]).toMatch(/^targets\[0\]\.policy\.users\.excludeGroups\[0\]: expected a group id/);
+    expect(problems((d) => (d.targets[0].policy.users = { excludeRoles: ['Global Administrator'] }))[0]).toMatch(
+      /^targets\[0\]\.policy\.users\.excludeRoles\[0\]: expected a directory role template id \(a GUID\)/,
+    );
+  });
+});
+
+describe('files named in the configuration', () => {
+  it('refuses a certificatePath that does not exist', () => {
+    expect(
+      problems((d) => {
+        delete d.targets[0].clientSecret;
+        d.targets[0].certificatePath = '/nonexistent/app.pem';
+      }),
+    ).toEqual(['targets[0].certificatePath: "/nonexistent/app.pem": no such file']);
+  });
+
+  it('refuses a certificatePath without a private key, and accepts certificate + key', () => {
+    const certOnly = tempFile('cert.pem', CERT);
+    expect(
+      problems((d) => {
+        delete d.targets[0].clientSecret;
+        d.targets[0].certificatePath = certOnly;
+      }),
+    ).toEqual([`targets[0].certificatePath: ${JSON.stringify(certOnly)} holds no PEM private key (expected the certificate and its private key in one file)`]);
+    const both = tempFile('app.pem', CERT + KEY);
+    const d = doc();
+    delete d.targets[0].clientSecret;
+    d.targets[0].certificatePath = both;
+    expect(load(d).targets[0]?.certificatePath).toBe(both);
+  });
+
+  it('refuses a target or source tls.caFile that is missing, a directory, unreadable or not PEM', () => {
+    expect(problems((d) => (d.targets[0].tls = { caFile: '/nonexistent/ca.pem' }))).toEqual(['targets[0].tls.caFile: "/nonexistent/ca.pem": no such file']);
+    const dir = mkdtempSync(join(tmpdir(), 'tqe-cfgv-dir-'));
+    expect(problems((d) => (d.targets[0].tls = { caFile: dir }))).toEqual([`targets[0].tls.caFile: ${JSON.stringify(dir)} is a directory, expected a PEM file`]);
+    const junk = tempFile('junk.pem', 'hello\n');
+    expect(problems((d) => (d.targets[0].tls = { caFile: junk }))[0]).toMatch(/^targets\[0\]\.tls\.caFile: .* holds no PEM certificate/);
+    const tq = { name: 'tq', kind: 'threatq', url: 'https://tq.example.com', auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' }, tls: { caFile: '/nonexistent/tq-ca.pem' }, collections: [{ id: 'abc', targets: ['t1'] }] };
+    expect(problems((d) => d.sources.push(tq))).toEqual(['sources[1].tls.caFile: "/nonexistent/tq-ca.pem": no such file']);
+    if (process.getuid?.() !== 0) {
+      const locked = tempFile('locked.pem', CERT);
+      chmodSync(locked, 0o000);
+      expect(problems((d) => (d.targets[0].tls = { caFile: locked }))).toEqual([`targets[0].tls.caFile: ${JSON.stringify(locked)}: not readable (permission denied)`]);
+    }
+    const ok = doc();
+    ok.targets[0].tls = { caFile: tempFile('ca.pem', CERT) };
+    expect(load(ok).targets[0]?.tls.caFile).toBe(ok.targets[0].tls.caFile);
+  });
+
+  it('does not require a file source path to exist yet (it may be written after start-up)', () => {
+    expect(load(doc()).sources[0]).toMatchObject({ kind: 'file', path: '/nonexistent/created-later.txt' });
+  });
+});
+
+describe('schedules and durations', () => {
+  const every = (v: unknown) => problems((d) => (d.sources[0].schedule = { every: v }));
+  const cron = (v: string) => problems((d) => (d.sources[0].schedule = { cron: v }));
+
+  it('accepts every from 1m to 366d', () => {
+    for (const [text, ms] of [['1m', 60_000], ['60s', 60_000], ['366d', 366 * 86_400_000]] as const) {
+      const d = doc();
+      d.sources[0].schedule = { every: text };
+      expect(load(d).sources[0]).toMatchObject({ schedule: { kind: 'every', everyMs: ms } });
+    }
+  });
+
+  it('refuses every below 1 minute or above 366 days, and an absurd number', () => {
+    expect(every('30s')).toEqual(['sources[0].schedule.every: expected a duration between 1m and 366d, got "30s"']);
+    expect(every('367d')).toEqual(['sources[0].schedule.every: expected a duration between 1m and 366d, got "367d"']);
+    expect(every('99999999999999999999d')).toEqual([
+      'sources[0].schedule.every: expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got "99999999999999999999d"',
+    ]);
+    expect(every('0m')[0]).toMatch(/^sources\[0\]\.schedule\.every: expected a duration such as/);
+    expect(every(15)[0]).toMatch(/got "15"$/);
+  });
+
+  it('refuses a cron firing more often than once a minute; accepts one fixed second', () => {
+    expect(cron('* * * * * *')).toEqual([
+      'sources[0].schedule.cron: the cron expression "* * * * * *" fires more than once a minute: use 5 fields (minute first), or one fixed second',
+    ]);
+    expect(cron('*/30 * * * * *')[0]).toMatch(/fires more than once a minute/);
+    const d = doc();
+    d.sources[0].schedule = { cron: '15 */5 * * * *' };
+    expect(load(d).sources[0]).toMatchObject({ schedule: { kind: 'cron' } });
+    expect(cron('0 0 31 2 *')[0]).toMatch(/^sources\[0\]\.schedule\.cron: expected a cron expression of 5 fields/);
+  });
+
+  it('parseDuration refuses zero and values too large to be exact (sync --timeout 0s)', () => {
+    expect(parseDuration('0s')).toBeUndefined();
+    expect(parseDuration('0ms')).toBeUndefined();
+    expect(parseDuration('99999999999999999999d')).toBeUndefined();
+    expect(parseDuration('1ms')).toBe(1);
+    expect(parseDuration('30m')).toBe(1_800_000);
+  });
+});
+
+describe('messages in plain words', () => {
+  it('says what a number bound is, once', () => {
+    expect(problems((d) => (d.targets[0].objectsPerRun = 0))).toEqual(['targets[0].objectsPerRun: expected a number of at least 1']);
+    expect(problems((d) => (d.targets[0].namedLocation.maxLocations = 196))).toEqual(['targets[0].namedLocation.maxLocations: expected a number of at most 195']);
+    expect(problems((d) => (d.targets[0].rateLimit = { requestsPerSecond: 0 }))).toEqual(['targets[0].rateLimit.requestsPerSecond: expected a number greater than 0']);
+  });
+
+  it('names NaN and fractions instead of "expected number, got number"', () => {
+    expect(problems((d) => (d.targets[0].objectsPerRun = Number.NaN))).toEqual(['targets[0].objectsPerRun: expected number, got NaN (.nan is not a number)']);
+    expect(problems((d) => (d.targets[0].objectsPerRun = 1.5))).toEqual(['targets[0].objectsPerRun: expected a whole number, got 1.5']);
+  });
+
+  it('an empty string is "expected a non-empty string"', () => {
+    expect(problems((d) => (d.targets[0].clientSecret = ''))).toEqual(['targets[0].clientSecret: expected a non-empty string']);
+  });
+});
+
+describe('prefix floors and "very broad" thresholds', () => {
+  it('defaults to /9 (IPv4) and /24 (IPv6) floors, warnings broader than /12 and /29, from one place', () => {
+    const s = load(doc()).targets[0]!.safety;
+    expect({ v4: s.minPrefixV4, v6: s.minPrefixV6, w4: s.warnBroaderThanV4, w6: s.warnBroaderThanV6 }).toEqual({ v4: 9, v6: 24, w4: 12, w6: 29 });
+    expect(DEFAULT_RANGE_OPTIONS).toEqual({ minPrefixV4: 9, minPrefixV6: 24, allowReserved: false });
+  });
+
+  it('accepts stricter or Microsoft-limit floors and refuses anything broader than /8', () => {
+    const d = doc();
+    d.targets[0].safety = { minPrefixV4: 8, minPrefixV6: 32, warnBroaderThanV4: 16, warnBroaderThanV6: 48 };
+    expect(load(d).targets[0]?.safety).toMatchObject({ minPrefixV4: 8, minPrefixV6: 32, warnBroaderThanV4: 16, warnBroaderThanV6: 48 });
+    expect(problems((x) => (x.targets[0].safety = { minPrefixV6: 7 }))).toEqual(['targets[0].safety.minPrefixV6: expected a number of at least 8']);
+    expect(problems((x) => (x.targets[0].safety = { warnBroaderThanV4: 33 }))).toEqual(['targets[0].safety.warnBroaderThanV4: expected a number of at most 32']);
+  });
+});
