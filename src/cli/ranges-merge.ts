@@ -3,30 +3,42 @@
  * list, with the same rules as the service (src/ranges).
  *
  * - stdout: the merged canonical CIDRs, one per line, IPv4 ascending then IPv6 ascending, nothing else.
- * - stderr: one line per rejected input, `line N: <input>: <REASON>`, then a one-line summary.
- * - Blank lines and lines starting with "#" are skipped (counted in the summary, not rejected).
+ * - stderr: one line per rejected input, `line N: <input>: <REASON>` (the input escaped by
+ *   printableText), then a one-line summary. Written with backpressure: a slow reader of stderr slows
+ *   the merge instead of making it buffer.
+ * - Lines are read by the shared line reader (src/ranges/indicator-lines.ts), the file source's rules:
+ *   blank lines and `#` comments skipped (counted in the summary, not rejected), the first token of a
+ *   line is the value (`8.8.8.8  # resolver` is 8.8.8.8), UTF-16 decoded, CR-only line ends.
+ * - The output is what the service would block: floors from the configuration defaults
+ *   (src/ranges/range-options.ts; --min-prefix-v4/-v6 override), and blocks that merging makes broader
+ *   than the floor cut back to it, as reconcile does (never broader than Graph's /8); --no-split
+ *   prints the exact merge instead.
  * - Exit 0 when it ran (rejections included), 2 on usage errors (bad option value, unreadable FILE or
  *   never-block file, an invalid never-block line), 1 when reading fails midway.
  * - Streams: input is read in 1 MiB chunks (synchronous reads) and parsed from the bytes; memory follows the number of
- *   distinct ranges, not the input size (a line that would need more than 1 MiB + 64 KiB of buffer is
- *   rejected as NOT_AN_ADDRESS without being kept).
- * Defaults match the configuration defaults: --min-prefix-v4 8, --min-prefix-v6 8, reserved refused.
+ *   distinct ranges, not the input size (a line longer than 64 KiB is rejected as NOT_AN_ADDRESS
+ *   without being kept).
  * The engine is imported when the command runs, so other subcommands do not pay for it.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
+import { DEFAULT_RANGE_OPTIONS } from '../ranges/range-options.ts';
+import { printableText } from '../ranges/printable-text.ts';
 import type { CommandContext } from './main.ts';
+
+/** Input is fed to the merge in slices of this size, with a chance to wait for stderr between them. */
+const SLICE_BYTES = 16 * 1024;
 
 export interface RangesMergeOptions {
   allowReserved?: boolean;
   minPrefixV4: string;
   minPrefixV6: string;
   neverBlock?: string;
+  /** false with --no-split: print the exact merge, blocks broader than the floor included. */
+  split?: boolean;
 }
-
-const MAX_LINE_BYTES = 64 * 1024;
 
 export function registerRangesMergeCommand(program: Command, ctx: CommandContext): void {
   const ranges = program.commands.find((c) => c.name() === 'ranges') ?? program.command('ranges').description('work with IP ranges');
@@ -35,9 +47,10 @@ export function registerRangesMergeCommand(program: Command, ctx: CommandContext
     .description('merge indicators (one per line) into the minimal list of CIDRs; rejections go to stderr')
     .argument('[file]', 'input file, one indicator per line (default or "-": stdin)')
     .option('--allow-reserved', 'keep reserved and special-purpose space (refused by default)')
-    .option('--min-prefix-v4 <n>', 'refuse IPv4 CIDRs broader than /n (0-32)', '8')
-    .option('--min-prefix-v6 <n>', 'refuse IPv6 CIDRs broader than /n (0-128)', '8')
+    .option('--min-prefix-v4 <n>', 'refuse IPv4 CIDRs broader than /n (0-32); merged blocks are cut back to it (never broader than /8)', String(DEFAULT_RANGE_OPTIONS.minPrefixV4))
+    .option('--min-prefix-v6 <n>', 'refuse IPv6 CIDRs broader than /n (0-128); merged blocks are cut back to it (never broader than /8)', String(DEFAULT_RANGE_OPTIONS.minPrefixV6))
     .option('--never-block <file>', 'CIDRs (one per line) removed from the result')
+    .option('--no-split', 'print the exact merge: do not cut merged blocks back to the floor')
     .action(async (file: string | undefined, opts: RangesMergeOptions) => {
       ctx.exitCode = await runRangesMerge(file, opts);
     });
@@ -48,13 +61,6 @@ function prefixOption(name: string, text: string, max: number): number {
     throw new UsageError(`${name}: expected an integer from 0 to ${max}, got ${JSON.stringify(text)}`);
   }
   return Number(text);
-}
-
-/** Printable form of an input line for stderr: control characters escaped, cut at 200 characters. */
-function shown(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 
 function readNeverBlock(path: string): Array<{ line: number; text: string }> {
@@ -100,17 +106,20 @@ async function* inputChunks(fd: number): AsyncGenerator<Buffer> {
 export async function runRangesMerge(file: string | undefined, opts: RangesMergeOptions): Promise<number> {
   const minPrefixV4 = prefixOption('--min-prefix-v4', opts.minPrefixV4, 32);
   const minPrefixV6 = prefixOption('--min-prefix-v6', opts.minPrefixV6, 128);
-  const [{ RangeAccumulator }, { parseCidrSyntax }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }] = await Promise.all([
-    import('../ranges/range-accumulator.ts'),
-    import('../ranges/cidr-syntax.ts'),
-    import('../ranges/cidr-line-chunks.ts'),
-    import('../ranges/reason-codes.ts'),
-  ]);
+  const [{ IndicatorMerge }, { parseCidrSyntax }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }, { storeOf }, { serviceSplitFloors }] =
+    await Promise.all([
+      import('../ranges/indicator-merge.ts'),
+      import('../ranges/cidr-syntax.ts'),
+      import('../ranges/cidr-line-chunks.ts'),
+      import('../ranges/reason-codes.ts'),
+      import('../ranges/numeric-cidr.ts'),
+      import('../ranges/split-broader-than.ts'),
+    ]);
 
   const neverBlockLines = opts.neverBlock === undefined ? undefined : readNeverBlock(opts.neverBlock);
   for (const { line, text } of neverBlockLines ?? []) {
     const p = parseCidrSyntax(text);
-    if (!p.ok) throw new UsageError(`--never-block ${opts.neverBlock} line ${line}: ${JSON.stringify(shown(text))} is not a CIDR (${p.reason})`);
+    if (!p.ok) throw new UsageError(`--never-block ${opts.neverBlock} line ${line}: "${printableText(text)}" is not a CIDR (${p.reason})`);
   }
   const neverBlock = neverBlockLines?.map((l) => l.text);
 
@@ -124,68 +133,26 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
     }
   }
 
-  const acc = new RangeAccumulator({ minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true });
+  const err = new StderrWriter();
+  let errText = '';
+  const merge = new IndicatorMerge(
+    { minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true },
+    { rejected: (line, value, code, cut) => (errText += `line ${line}: ${printableText(value)}${cut ? '…' : ''}: ${code}\n`) },
+  );
   // A progress bar only when stderr is a terminal: otherwise stderr carries exactly the rejection
   // lines and the summary (scripts parse it).
   const total = fromStdin ? undefined : fstatSync(fd).size;
   const progress = process.stderr.isTTY ? (await import('../ops/progress.ts')).createProgress({ label: 'merging', unit: 'bytes', ...(total === undefined ? {} : { total }) }) : undefined;
   let bytesRead = 0;
-  const decoder = new TextDecoder('utf-8');
-  let lineNo = 0;
-  let skipped = 0;
-  let errText = '';
-  let carry: Buffer | undefined;
-  let overlong = false;
-
-  const lineText = (buf: Uint8Array, from: number, to: number): string => decoder.decode(buf.subarray(from, to)).trim();
-  // Whole lines only: `to` is just after a newline or the end of input.
-  const addLines = (buf: Uint8Array, from: number, to: number): void => {
-    const base = lineNo + 1;
-    lineNo += acc.addLines(
-      buf,
-      from,
-      to,
-      (f, t, index) => {
-        // Not a plain dotted quad: blank, comment, IPv6, whitespace, a BOM, junk.
-        const text = lineText(buf, f, t);
-        if (text === '' || text.startsWith('#')) {
-          skipped++;
-          return;
-        }
-        const reason = acc.add(text);
-        if (reason !== null) errText += `line ${base + index}: ${shown(text)}: ${reason}\n`;
-      },
-      (reason, f, t, index) => {
-        errText += `line ${base + index}: ${shown(lineText(buf, f, t))}: ${reason}\n`;
-      },
-    );
-  };
-
   for await (const chunk of inputChunks(fd)) {
-    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = undefined;
-    let pos = 0;
-    if (overlong) {
-      // Still inside an over-long line: drop bytes up to its end.
-      const nl = buf.indexOf(10);
-      if (nl < 0) continue;
-      pos = nl + 1;
-      overlong = false;
-    }
-    const last = buf.lastIndexOf(10);
-    if (last >= pos) {
-      addLines(buf, pos, last + 1);
-      pos = last + 1;
-    }
-    if (pos < buf.length) {
-      if (buf.length - pos > MAX_LINE_BYTES) {
-        lineNo++;
-        const head = decoder.decode(buf.subarray(pos, pos + 80));
-        acc.recordRejection('NOT_AN_ADDRESS', head);
-        errText += `line ${lineNo}: ${shown(head)}…: NOT_AN_ADDRESS\n`;
-        overlong = true;
-      } else {
-        carry = Buffer.from(buf.subarray(pos));
+    // In slices, so that the rejection text waiting to be written stays small (each input byte can
+    // make ~16 bytes of it: "x\n" → "line 123456: x: NOT_AN_ADDRESS\n").
+    for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
+      merge.push(chunk.subarray(at, at + SLICE_BYTES));
+      if (!progress && errText.length > 1 << 16) {
+        // Backpressure: a slow reader of stderr slows the merge down instead of growing a buffer.
+        await err.write(errText);
+        errText = '';
       }
     }
     bytesRead += chunk.length;
@@ -193,36 +160,25 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
       if (errText) progress.log(errText.trimEnd());
       errText = '';
       progress.update(bytesRead);
-    } else if (errText.length > 1 << 16) {
-      process.stderr.write(errText);
-      errText = '';
     }
   }
+  merge.end();
   progress?.done();
   if (!fromStdin) closeSync(fd);
-  if (carry && carry.length > 0) addLines(carry, 0, carry.length);
-  if (errText) process.stderr.write(errText);
+  if (errText) await err.write(errText);
+  if (merge.encoding !== 'utf-8') await err.write(`ranges merge: input decoded as ${merge.encoding.toUpperCase()}\n`);
 
-  const store = acc.cidrStore();
-  store.collapse();
-  let v4Out = store.sizeV4;
-  let v6Out = store.sizeV6;
+  const floors = opts.split === false ? { v4: 0, v6: 0 } : serviceSplitFloors(minPrefixV4, minPrefixV6);
+  const store = merge.finalStore(neverBlock && neverBlock.length > 0 ? storeOf(neverBlock) : undefined, floors);
+  const v4Out = store.sizeV4;
+  const v6Out = store.sizeV6;
   const out = process.stdout;
   out.on('error', () => undefined); // a closed pipe (| head) is not our failure
-  if (neverBlock && neverBlock.length > 0) {
-    const [{ storeOf }, { subtractStores }] = await Promise.all([import('../ranges/numeric-cidr.ts'), import('../ranges/subtract-cidrs.ts')]);
-    const cidrs = subtractStores(store, storeOf(neverBlock));
-    v6Out = cidrs.filter((c) => c.includes(':')).length;
-    v4Out = cidrs.length - v6Out;
-    for (let i = 0; i < cidrs.length; i += 10_000) {
-      if (!out.write(`${cidrs.slice(i, i + 10_000).join('\n')}\n`)) await once(out, 'drain');
-    }
-  } else {
-    for (const chunk of cidrLineChunks(store)) {
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
+  for (const chunk of cidrLineChunks(store)) {
+    if (!out.write(chunk)) await once(out, 'drain');
   }
 
+  const acc = merge.acc;
   const rej = acc.rejections();
   const warn = acc.warnings();
   const byCode = (codes: readonly string[], tallies: Record<string, { count: number } | undefined>): string =>
@@ -233,10 +189,26 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   const rejText = byCode(REJECT_CODES, rej);
   const warnCount = Object.values(warn).reduce((n, t) => n + (t?.count ?? 0), 0);
   const warnText = byCode(WARNING_CODE_LIST, warn);
-  process.stderr.write(
-    `ranges merge: ${lineNo} lines, ${acc.accepted} accepted, ${acc.rejected} rejected${rejText ? ` (${rejText})` : ''}, ` +
-      `${skipped} blank or comment, ${warnCount} warnings${warnText ? ` (${warnText})` : ''}; ` +
+  await err.write(
+    `ranges merge: ${merge.lines} lines, ${acc.accepted} accepted, ${acc.rejected} rejected${rejText ? ` (${rejText})` : ''}, ` +
+      `${merge.skipped} blank or comment, ${warnCount} warnings${warnText ? ` (${warnText})` : ''}; ` +
       `${v4Out + v6Out} CIDRs out (IPv4 ${v4Out}, IPv6 ${v6Out})${neverBlock ? `, never-block list of ${neverBlock.length}` : ''}\n`,
   );
+  if (process.env['TQ_ENTRA_DEBUG_STDERR_PEAK'] === '1') await err.write(`ranges merge: stderr buffer peak ${err.peak} bytes\n`);
   return 0;
+}
+
+/**
+ * Writes to stderr with backpressure: each write waits for 'drain' when the stream's buffer is full,
+ * so a slow reader (a pipe into `less`, a log shipper) never makes this process buffer the whole
+ * rejection output. `peak` is the largest stderr buffer seen (TQ_ENTRA_DEBUG_STDERR_PEAK=1 prints it;
+ * the tests read it).
+ */
+class StderrWriter {
+  peak = 0;
+  async write(text: string): Promise<void> {
+    const ok = process.stderr.write(text);
+    this.peak = Math.max(this.peak, process.stderr.writableLength);
+    if (!ok) await once(process.stderr, 'drain');
+  }
 }

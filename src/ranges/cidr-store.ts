@@ -103,6 +103,18 @@ export class CidrStore {
     this.collapseV6();
   }
 
+  /**
+   * Declare the entries already collapsed: the caller added them in ascending order, disjoint and
+   * with no two mergeable (e.g. the output of a set operation on collapsed stores), so collapse() and
+   * the views leave them as they are. Floor-split pieces rely on this: collapsing them would merge them
+   * back.
+   */
+  sealCollapsed(): this {
+    this.sorted4 = true;
+    this.sorted6 = true;
+    return this;
+  }
+
   /** Entry counts (after collapse(): the number of merged CIDRs per family). */
   get sizeV4(): number {
     return this.n4;

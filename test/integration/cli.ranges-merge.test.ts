@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.ts';
+import { spawn } from 'node:child_process';
+import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
+import { formatIPv4Cidr } from '../../src/ranges/ipv4-text.ts';
+import { formatIPv6BigInt } from '../../src/ranges/ipv6-text.ts';
+import { BIN, runCli } from '../helpers/run-cli.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/ranges/${name}`, import.meta.url));
 
@@ -49,7 +53,10 @@ describe('tq-entra ranges merge', () => {
     const strict = await runCli(['ranges', 'merge'], { input });
     expect(strict.stdout).toBe('');
     const open = await runCli(['ranges', 'merge', '--allow-reserved', '--min-prefix-v4', '0', '--min-prefix-v6', '0'], { input });
-    expect(open.stdout).toBe('8.0.0.0/7\n10.0.0.0/23\n2600::/7\n');
+    // Without a floor, merged blocks are still cut back to Graph's /8, as the service does.
+    expect(open.stdout).toBe('8.0.0.0/8\n9.0.0.0/8\n10.0.0.0/23\n2600::/8\n2700::/8\n');
+    const exact = await runCli(['ranges', 'merge', '--allow-reserved', '--min-prefix-v4', '0', '--min-prefix-v6', '0', '--no-split'], { input });
+    expect(exact.stdout).toBe('8.0.0.0/7\n10.0.0.0/23\n2600::/7\n');
     const floor = await runCli(['ranges', 'merge', '--min-prefix-v4', '25'], { input: '8.8.8.0/24\n8.8.8.0/25\n' });
     expect(floor.stdout).toBe('8.8.8.0/25\n');
     expect(floor.stderr).toContain('line 1: 8.8.8.0/24: PREFIX_TOO_BROAD');
@@ -90,4 +97,85 @@ describe('tq-entra ranges merge', () => {
     expect(r.stderr).toMatch(/50002 lines, 50001 accepted, 1 rejected/);
     expect(r.stdout.split('\n')).toContain('8.8.8.8/32');
   });
+
+  it("applies the service's floors by default and cuts merged blocks back to them (no 2.0.0.0/7)", async () => {
+    const { minPrefixV4: f4, minPrefixV6: f6 } = DEFAULT_RANGE_OPTIONS;
+    // Two sibling blocks at the floor merge into one block one bit broader than the floor.
+    const v4a = formatIPv4Cidr(2 * 2 ** 24, f4);
+    const v4b = formatIPv4Cidr(2 * 2 ** 24 + 2 ** (32 - f4), f4);
+    const base6 = 0x2600n << 112n;
+    const v6a = `${formatIPv6BigInt(base6)}/${f6}`;
+    const v6b = `${formatIPv6BigInt(base6 + (1n << BigInt(128 - f6)))}/${f6}`;
+    const tooBroad4 = formatIPv4Cidr(4 * 2 ** 24, f4 - 1);
+    const r = await runCli(['ranges', 'merge'], { input: `${v4a}\n${v4b}\n${v6a}\n${v6b}\n${tooBroad4}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${v4a}\n${v4b}\n${v6a}\n${v6b}\n`);
+    expect(r.stderr).toContain(`line 5: ${tooBroad4}: PREFIX_TOO_BROAD`);
+    // The flags override the floors, and the cut follows them.
+    const wide = await runCli(['ranges', 'merge', '--min-prefix-v4', '8'], { input: '2.0.0.0/8\n3.0.0.0/8\n' });
+    expect(wide.stdout).toBe('2.0.0.0/8\n3.0.0.0/8\n');
+  });
+
+  it('reads lines by the file source rules: trailing comments, CR-only line ends, UTF-16 with or without BOM', async () => {
+    const commented = await runCli(['ranges', 'merge'], { input: '8.8.8.8  # resolver\n1.1.1.1\tcloudflare\n' });
+    expect(commented.stdout).toBe('1.1.1.1/32\n8.8.8.8/32\n');
+    expect(commented.stderr).toMatch(/2 accepted, 0 rejected/);
+
+    const cr = await runCli(['ranges', 'merge'], { input: '# old mac\r1.1.1.1\r9.9.9.9\r2606:4700::1\r' });
+    expect(cr.stdout).toBe('1.1.1.1/32\n9.9.9.9/32\n2606:4700::1/128\n');
+    expect(cr.stderr).toMatch(/^ranges merge: 4 lines, 3 accepted, 0 rejected, 1 blank or comment/m);
+
+    const text = '# feed\r\n1.1.1.1\r\n9.9.9.9 # quad9\r\n2606:4700::1\r\n';
+    const le = tempFile('le.txt', '');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const be = tempFile('be.txt', '');
+    writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+    const noBom = tempFile('nobom.txt', '');
+    writeFileSync(noBom, Buffer.from(text, 'utf16le'));
+    for (const [file, enc] of [[le, 'UTF-16LE'], [be, 'UTF-16BE'], [noBom, 'UTF-16LE']] as const) {
+      const r = await runCli(['ranges', 'merge', file]);
+      expect([file, r.stdout]).toEqual([file, '1.1.1.1/32\n9.9.9.9/32\n2606:4700::1/128\n']);
+      expect(r.stderr).toContain(`input decoded as ${enc}`);
+      expect(r.stderr).toMatch(/4 lines, 3 accepted, 0 rejected, 1 blank or comment/);
+    }
+  });
+
+  it('escapes terminal control characters of rejected input (C0, C1 CSI, bidi overrides)', async () => {
+    const r = await runCli(['ranges', 'merge'], { input: '\u001b]0;owned\u0007\n\u009b31mred\n\u202eevil\n' });
+    expect(r.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(r.stderr).toContain('line 1: \\x1b]0;owned\\x07: NOT_AN_ADDRESS');
+    expect(r.stderr).toContain('line 2: \\x9b31mred: NOT_AN_ADDRESS');
+    expect(r.stderr).toContain('line 3: \\u{202E}evil: NOT_AN_ADDRESS');
+  });
+
+  it('writes rejection lines with backpressure: a slowly read stderr does not make it buffer', async () => {
+    const n = 60_000;
+    const junk = 'x'.repeat(190);
+    const file = tempFile('junk.txt', Array.from({ length: n }, (_, i) => `${junk}${i}`).join('\n'));
+    const child = spawn(process.execPath, [BIN, 'ranges', 'merge', file], {
+      env: { ...process.env, TQ_ENTRA_DEBUG_STDERR_PEAK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    // Read stderr at about 8 MB/s in 16 KiB steps: far slower than the merge produces it (~13 MB).
+    const parts: Buffer[] = [];
+    const reader = setInterval(() => {
+      const chunk = child.stderr.read(16 * 1024) as Buffer | null;
+      if (chunk) parts.push(chunk);
+    }, 2);
+    // 'close' comes once stderr has ended, i.e. once the slow reader has taken every byte.
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(reader);
+    const stderr = Buffer.concat(parts).toString('utf8');
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n').filter((l) => l.startsWith('line ')).length).toBe(n);
+    const peak = Number(/stderr buffer peak (\d+) bytes/.exec(stderr)?.[1] ?? NaN);
+    // Unbounded buffering would hold most of the ~13 MB of rejection lines; with backpressure it is
+    // about one 64 KiB batch.
+    expect(peak).toBeLessThan(1 << 20);
+  }, 60_000);
 });
