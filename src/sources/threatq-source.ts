@@ -10,6 +10,11 @@
  * Duplicates: cursor paging returns each indicator once unless it is updated during the scan (it then
  * moves behind the cursor and comes again); the snapshot downstream is keyed by value, so this is
  * harmless and keeps memory constant.
+ * Completeness: the client re-requests a page that would end the read short of ThreatQ's `total` and
+ * throws ERR_THREATQ_INCOMPLETE when the read still falls short beyond the tolerance
+ * (threatq/collection-completeness.ts). The error ends this iterator after the last good page, so a
+ * consumer that commits only once `pages()` has finished (the collect worker) never commits a
+ * truncated collection. `seen` and `total` per page let a consumer show progress against `total`.
  */
 import type { CollectionConfig, ThreatQSourceConfig } from '../config/schema.ts';
 import { needsLookup, normaliseIndicator } from '../threatq/normalise-indicator.ts';

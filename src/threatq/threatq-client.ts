@@ -7,6 +7,12 @@
  *   nextCursorMark, data: [...]}`. Paging starts at `*` and stops when `data` is empty or not an array
  *   (`{}` on some versions), or `nextCursorMark` is missing or unchanged. Exposed as an async iterator
  *   that holds one page at a time, so memory does not grow with the collection.
+ *   Completeness (collection-completeness.ts): a page that would stop paging while fewer indicators
+ *   than the largest `total` announced have arrived (an empty or `null` page, or no next cursor) is
+ *   requested again with the same cursor, at most `pageRetryPolicy.maxAttempts` times in all, with
+ *   full-jitter backoff (default 4 requests, 1 s base: about 3.5 s of waiting on average). A read that
+ *   still ends short by more than the tolerance (max(5, 1%) of total, at most 10%) throws
+ *   ERR_THREATQ_INCOMPLETE after the last page, so the pipeline never commits a truncated collection.
  * - GET /api/indicator/types, /api/indicator/statuses → `{total, data: [{id, name, …}]}`, paged with
  *   limit/offset; read only when an indicator carries ids without names, cached per client, and read
  *   again (once per unknown id) when an id is missing from the cache (types are added at run time).
@@ -19,13 +25,18 @@
  * vendor SDK).
  */
 import type { ThreatQSourceConfig } from '../config/schema.ts';
-import type { RetryPolicy } from '../http/retry-policy.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { computeRetryDelay, type RetryPolicy } from '../http/retry-policy.ts';
+import { getLogger } from '../ops/logger.ts';
+import { SourceAbortedError } from '../sources/source-aborted-error.ts';
+import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage } from './collection-completeness.ts';
 import type { ProxyEnv } from './resolve-proxy.ts';
 import { serverMessage } from './server-message.ts';
 import { ThreatQAuthError } from './threatq-auth-error.ts';
 import type { ThreatQErrorContext } from './threatq-error-context.ts';
 import { ThreatQForbiddenError } from './threatq-forbidden-error.ts';
 import { ThreatQHttpError } from './threatq-http-error.ts';
+import { ThreatQIncompleteError } from './threatq-incomplete-error.ts';
 import { ThreatQNotFoundError } from './threatq-not-found-error.ts';
 import { ThreatQResponseError } from './threatq-response-error.ts';
 import { ThreatQTokenProvider, type ThreatQAuth } from './threatq-token-provider.ts';
@@ -42,6 +53,12 @@ export interface ThreatQClientOptions {
   /** Indicators per collection page (default 500). */
   pageSize?: number | undefined;
   retryPolicy?: Partial<RetryPolicy> | undefined;
+  /**
+   * Re-requests of a collection page that would end the read early (empty page, no next cursor) while
+   * `total` says more remain: attempts in all, backoff and deadline per page. Merged over
+   * DEFAULT_PAGE_RETRY_POLICY. Each request also gets the transport's retries for 429/5xx.
+   */
+  pageRetryPolicy?: Partial<RetryPolicy> | undefined;
   requestTimeoutMs?: number | undefined;
   /** Environment for proxy variables (default process.env). */
   env?: ProxyEnv | undefined;
@@ -63,11 +80,28 @@ export interface ThreatQRawPage {
 
 const LOOKUP_PAGE = 500;
 
+/**
+ * Re-requests of a page that ends the read early: 4 requests in all, waits of random(0, 1 s), (0, 2 s),
+ * (0, 4 s) (at least 250 ms each). Short on purpose: a truncation that outlasts it fails the run, and
+ * the collect job is retried as a whole with its own backoff (src/pipeline/producer.ts).
+ */
+export const DEFAULT_PAGE_RETRY_POLICY: RetryPolicy = Object.freeze({
+  maxAttempts: 4,
+  baseDelayMs: 1000,
+  minDelayMs: 250,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 0,
+  deadlineMs: 60_000,
+});
+
+const log = getLogger('threatq');
+
 type LookupKind = 'types' | 'statuses';
 
 export class ThreatQClient {
   readonly name: string;
   readonly pageSize: number;
+  readonly pageRetryPolicy: RetryPolicy;
   private readonly transport: ThreatQTransport;
   private readonly tokens: ThreatQTokenProvider;
   private readonly names: { types: Map<number, string> | undefined; statuses: Map<number, string> | undefined } = { types: undefined, statuses: undefined };
@@ -76,6 +110,7 @@ export class ThreatQClient {
   constructor(options: ThreatQClientOptions) {
     this.name = options.name;
     this.pageSize = options.pageSize ?? 500;
+    this.pageRetryPolicy = { ...DEFAULT_PAGE_RETRY_POLICY, ...options.pageRetryPolicy };
     this.transport = new ThreatQTransport({
       instance: options.name,
       url: options.url,
@@ -148,11 +183,15 @@ export class ThreatQClient {
     }
   }
 
-  /** Stream a data collection page by page (raw objects; filtering is the source's job). */
+  /**
+   * Stream a data collection page by page (raw objects; filtering is the source's job). Throws
+   * ERR_THREATQ_INCOMPLETE after the last page when the read fell short of `total` (see the header).
+   */
   async *collectionPages(collectionId: string, options: { signal?: AbortSignal | undefined; pageSize?: number | undefined } = {}): AsyncGenerator<ThreatQRawPage> {
     const limit = options.pageSize ?? this.pageSize;
     const path = `/indicators/query/hash/${encodeURIComponent(collectionId)}`;
     const ctx = { instance: this.name, collection: collectionId };
+    const policy = this.pageRetryPolicy;
     // One page of read-ahead: the request for page N+1 starts as soon as page N has arrived, so the
     // network wait overlaps the consumer's work on page N. At most one request is in flight and two
     // pages are held, so memory stays constant.
@@ -161,17 +200,64 @@ export class ThreatQClient {
       p.catch(() => undefined); // surfaced when awaited; a consumer that stops early must not leave it unhandled
       return p;
     };
+    let received = 0;
+    let maxTotal: number | undefined;
+    let lastTotal: number | undefined;
     let cursorMark = '*';
-    let pending: Promise<ThreatQCollectionPage> | undefined = fetchPage(cursorMark);
-    for (let page = 1; pending !== undefined; page++) {
-      const body: ThreatQCollectionPage = await pending;
-      const data = Array.isArray(body.data) ? (body.data as unknown[]) : [];
-      if (data.length === 0) return;
-      const next: string | undefined =
-        typeof body.nextCursorMark === 'string' && body.nextCursorMark !== '' && body.nextCursorMark !== cursorMark ? body.nextCursorMark : undefined;
-      pending = next === undefined ? undefined : fetchPage(next);
-      yield { page, total: typeof body.total === 'number' ? body.total : undefined, data, cursorMark, nextCursorMark: next };
-      if (next !== undefined) cursorMark = next;
+    let pending: Promise<ThreatQCollectionPage> = fetchPage(cursorMark);
+    for (let page = 1; ; page++) {
+      let view = viewPage(await pending, cursorMark);
+      let problem: string | undefined;
+      const started = Date.now();
+      for (let request = 1; ; request++) {
+        if (view.total !== undefined) {
+          lastTotal = view.total;
+          maxTotal = Math.max(maxTotal ?? 0, view.total);
+        }
+        problem = earlyEnd(view, received, maxTotal);
+        if (problem === undefined) break;
+        const delay = computeRetryDelay(request, undefined, policy);
+        if (request >= policy.maxAttempts || delay === undefined || Date.now() - started + delay > policy.deadlineMs) {
+          if (isCompleteRead(received + view.data.length, maxTotal)) break;
+          throw new ThreatQIncompleteError(
+            { ...ctx, request: `GET /api${path}` },
+            { received: received + view.data.length, total: maxTotal ?? 0, lastTotal, tolerance: shortfallTolerance(maxTotal ?? 0), page, problem, requests: request },
+          );
+        }
+        log.warn('ThreatQ page would end the read early, asking again', {
+          instance: this.name,
+          collection: collectionId,
+          page,
+          problem,
+          received,
+          total: maxTotal,
+          attempt: request,
+          delayMs: delay,
+        });
+        try {
+          await sleep(delay, undefined, { signal: options.signal });
+        } catch {
+          throw new SourceAbortedError(this.name, collectionId, { cause: options.signal?.reason });
+        }
+        view = viewPage(await fetchPage(cursorMark), cursorMark);
+      }
+      if (problem !== undefined) {
+        log.warn('ThreatQ read ends short of total, within the tolerance', { instance: this.name, collection: collectionId, page, problem, received: received + view.data.length, total: maxTotal });
+      }
+      if (view.data.length === 0) break;
+      received += view.data.length;
+      const next = view.next;
+      if (next !== undefined) pending = fetchPage(next);
+      yield { page, total: view.total, data: view.data, cursorMark, nextCursorMark: next };
+      if (next === undefined) break;
+      cursorMark = next;
+    }
+    if (!isCompleteRead(received, maxTotal)) {
+      // Unreachable through earlyEnd (a short read stops only on a page it flags); kept as the invariant.
+      throw new ThreatQIncompleteError(
+        { ...ctx, request: `GET /api${path}` },
+        { received, total: maxTotal ?? 0, lastTotal, tolerance: shortfallTolerance(maxTotal ?? 0), page: 0, problem: 'the end of paging', requests: 1 },
+      );
     }
   }
 
