@@ -1,26 +1,43 @@
 /**
  * A plain-text file as an IndicatorSource (`kind: file`).
  *
- * Format: one indicator per line. Blank lines and lines whose first non-blank character is `#` are
- * ignored; a trailing ` # comment` (a `#` preceded by whitespace) is stripped, so lists annotated like
- * `198.51.100.7  # scanner` work. Surrounding whitespace, a UTF-8 BOM and CRLF line ends are removed.
- * Only the first whitespace-separated token of a line is the value (the rest is taken as a comment).
+ * Lines are read by the range engine's one line reader (src/ranges/indicator-lines.ts), the same as
+ * `tq-entra ranges merge` and `plan --indicators`: one indicator per line; blank lines and `#` comment
+ * lines ignored; the first whitespace-separated token is the value (`198.51.100.7  # scanner` gives
+ * 198.51.100.7); whitespace and a BOM trimmed; LF, CRLF or CR line ends; UTF-16 (with a BOM, or
+ * recognised by its NUL bytes) decoded.
  * Each indicator: id `line:N` (1-based physical line number, stable while the file does not change),
  * collection = the path, status/score/updatedAt unknown (undefined / null), type inferred from the value
  * (`IP Address`, `IPv6 Address`, `CIDR Block` when it has a `/`), undefined when the value is not an
  * address: such lines flow downstream, which rejects them with a reason code.
- * Streaming: read with a line reader and emitted in pages of `pageSize` lines (default 5000), so memory
- * does not grow with the file.
+ *
+ * Not a block list: when at least NOT_A_BLOCKLIST_MIN_VALUES value lines have been read and more than
+ * NOT_A_BLOCKLIST_FRACTION (half) of them are not addresses at all (the range engine's NOT_AN_ADDRESS:
+ * not a mistyped address such as 256.1.1.1, but words, paths, keys), the source fails with
+ * ERR_SOURCE_NOT_A_BLOCKLIST naming the file, before the page that tipped it is emitted: the first page
+ * holds up to `pageSize` (5000) lines, so a file that is wrong from the start contributes nothing, and
+ * nothing of it is kept as rejection examples. The check runs on every page (cumulative counts) and at
+ * the end, so the run fails and the last good snapshot stays.
+ * Streaming: read in chunks and emitted in pages of `pageSize` lines (default 5000), so memory does
+ * not grow with the file.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { createInterface } from 'node:readline';
 import type { FileSourceConfig } from '../config/schema.ts';
-import { FileSourceError } from './file-source-error.ts';
+import { parseCidrSyntax } from '../ranges/cidr-syntax.ts';
+import { forEachIndicatorValue, IndicatorLineSplitter } from '../ranges/indicator-lines.ts';
+import { FileSourceError, SourceNotBlocklistError } from './file-source-error.ts';
 import { SourceAbortedError } from './source-aborted-error.ts';
 import type { IndicatorSource, IndicatorType, SourceIndicator, SourcePage } from './source-types.ts';
 import { combineSignals } from './threatq-source.ts';
+
+export { parseIndicatorLine } from '../ranges/indicator-lines.ts';
+
+/** Fewest value lines read before a file can be refused as not a block list. */
+export const NOT_A_BLOCKLIST_MIN_VALUES = 20;
+/** Refused when more than this fraction of the value lines read are not addresses at all. */
+export const NOT_A_BLOCKLIST_FRACTION = 0.5;
 
 export const DEFAULT_FILE_PAGE_SIZE = 5000;
 
@@ -38,14 +55,6 @@ export function inferIndicatorType(value: string): IndicatorType | undefined {
   }
   const v = isIP(value);
   return v === 4 ? 'IP Address' : v === 6 ? 'IPv6 Address' : undefined;
-}
-
-/** The indicator value on a line, or undefined for blank and comment lines. */
-export function parseIndicatorLine(line: string): string | undefined {
-  const text = line.replace(/^\uFEFF/, '').trim();
-  if (text === '' || text.startsWith('#')) return undefined;
-  const token = text.split(/\s+/, 1)[0];
-  return token === undefined || token === '' ? undefined : token;
 }
 
 export class FileSource implements IndicatorSource {
@@ -71,35 +80,59 @@ export class FileSource implements IndicatorSource {
       if (e instanceof FileSourceError) throw e;
       throw new FileSourceError(this.source, this.collection, (e as NodeJS.ErrnoException).code ?? (e as Error).message, { cause: e });
     }
-    const stream = createReadStream(this.collection, { encoding: 'utf8' });
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    let lineNo = 0;
+    const stream = createReadStream(this.collection);
     let page = 0;
     let batch: SourceIndicator[] = [];
+    let values = 0;
+    let notAddresses = 0;
+    const splitter = new IndicatorLineSplitter({
+      lines: (buf, from, to, first) =>
+        forEachIndicatorValue(buf, from, to, first, (value, line) => {
+          const type = inferIndicatorType(value);
+          values++;
+          if (type === undefined) {
+            const syn = parseCidrSyntax(value);
+            if (!syn.ok && syn.reason === 'NOT_AN_ADDRESS') notAddresses++;
+          }
+          batch.push({ value, type, status: undefined, score: null, updatedAt: null, id: `line:${line}`, source: this.source, collection: this.collection });
+        }),
+      // Downstream rejects it as NOT_AN_ADDRESS; only its start is kept.
+      overlong: (line, head) => {
+        values++;
+        notAddresses++;
+        batch.push({ value: `${head}…`, type: undefined, status: undefined, score: null, updatedAt: null, id: `line:${line}`, source: this.source, collection: this.collection });
+      },
+    });
+    const check = (): void => {
+      if (values >= NOT_A_BLOCKLIST_MIN_VALUES && notAddresses > values * NOT_A_BLOCKLIST_FRACTION) {
+        throw new SourceNotBlocklistError(this.source, this.collection, notAddresses, values);
+      }
+    };
     const emit = (): SourcePage => {
-      const out = { page: ++page, indicators: batch, seen: batch.length, filtered: {}, total: undefined };
-      batch = [];
+      const out = { page: ++page, indicators: batch.slice(0, this.pageSize), seen: 0, filtered: {}, total: undefined };
+      out.seen = out.indicators.length;
+      batch = batch.slice(this.pageSize);
       return out;
     };
     try {
-      for await (const line of lines) {
-        lineNo++;
-        const value = parseIndicatorLine(line);
-        if (value === undefined) continue;
-        batch.push({ value, type: inferIndicatorType(value), status: undefined, score: null, updatedAt: null, id: `line:${lineNo}`, source: this.source, collection: this.collection });
-        if (batch.length >= this.pageSize) {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        splitter.push(chunk);
+        while (batch.length >= this.pageSize) {
+          check();
           if (combined?.aborted) throw new SourceAbortedError(this.source, this.collection, { cause: combined.reason });
           yield emit();
         }
       }
+      splitter.end();
     } catch (e) {
-      if (e instanceof SourceAbortedError) throw e;
+      if (e instanceof SourceAbortedError || e instanceof SourceNotBlocklistError) throw e;
       throw new FileSourceError(this.source, this.collection, (e as NodeJS.ErrnoException).code ?? (e as Error).message, { cause: e });
     } finally {
-      lines.close();
       stream.destroy();
     }
     if (combined?.aborted) throw new SourceAbortedError(this.source, this.collection, { cause: combined.reason });
+    check();
+    while (batch.length >= this.pageSize) yield emit();
     if (batch.length > 0) yield emit();
   }
 }

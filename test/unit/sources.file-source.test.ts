@@ -82,4 +82,47 @@ describe('FileSource', () => {
     ).rejects.toMatchObject({ code: 'ERR_SOURCE_ABORTED' });
     expect(seen).toEqual([1]);
   });
+
+  it('reads lines like ranges merge: UTF-16 decoded, CR-only line ends', async () => {
+    const utf16 = join(dir, 'utf16.txt');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# list\r\n198.51.100.7\r\n2001:db8::1 # v6\r\n', 'utf16le')]));
+    const cr = join(dir, 'cr.txt');
+    writeFileSync(cr, '# list\r198.51.100.7\r2001:db8::1 # v6\r');
+    for (const path of [utf16, cr]) {
+      const all = (await collect(new FileSource(config(path)))).flatMap((p) => p.indicators.map((i) => [i.id, i.value, i.type]));
+      expect([path, all]).toEqual([
+        path,
+        [
+          ['line:2', '198.51.100.7', 'IP Address'],
+          ['line:3', '2001:db8::1', 'IPv6 Address'],
+        ],
+      ]);
+    }
+  });
+
+  it('refuses a file that is mostly not indicators with ERR_SOURCE_NOT_A_BLOCKLIST naming it, before emitting any page', async () => {
+    const path = join(dir, 'not-a-list.txt');
+    const lines = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `198.51.100.${i}` : `user${i}:x:1000:1000::/home/user${i}:/bin/sh`));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const pages: SourcePage[] = [];
+    const run = (async () => {
+      for await (const p of new FileSource(config(path), { pageSize: 25 }).pages()) pages.push(p);
+    })();
+    await expect(run).rejects.toMatchObject({ code: 'ERR_SOURCE_NOT_A_BLOCKLIST', message: expect.stringContaining(path), retryable: false });
+    expect(pages).toEqual([]);
+    const err = await collect(new FileSource(config(path))).catch((e: Error) => e);
+    expect((err as Error).message).not.toContain('/bin/sh');
+  });
+
+  it('keeps a list whose bad lines are few, or mistyped addresses, or too few to judge', async () => {
+    const mostlyGood = join(dir, 'mostly-good.txt');
+    writeFileSync(mostlyGood, Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 'example.com' : `198.51.100.${i}`)).join('\n'));
+    expect((await collect(new FileSource(config(mostlyGood)))).flatMap((p) => p.indicators)).toHaveLength(40);
+    const typos = join(dir, 'typos.txt');
+    writeFileSync(typos, Array.from({ length: 40 }, (_, i) => `256.1.1.${i}`).join('\n'));
+    expect((await collect(new FileSource(config(typos)))).flatMap((p) => p.indicators)).toHaveLength(40);
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, Array.from({ length: 19 }, (_, i) => `word${i}`).join('\n'));
+    expect((await collect(new FileSource(config(small)))).flatMap((p) => p.indicators)).toHaveLength(19);
+  });
 });
