@@ -7,6 +7,10 @@
  * - A location is created only after a fresh lookup by name right before the POST shows it is absent;
  *   when present (a retried run, or a POST whose response was lost) it is reused and PATCHed only if
  *   its content differs (invariant 6). The same holds for the policy.
+ * - Ownership between targets (with `ownership`): before the first write every object the target
+ *   manages is claimed in the per-tenant record, atomically and fenced; an object another target holds
+ *   is refused (ERR_SAFETY_OWNED_BY_OTHER_TARGET) before anything is written. A location or policy a
+ *   lookup finds and reuses is claimed before it is written; created ones are claimed, deleted released.
  * - The owned-ranges record is updated after each successful location write, fenced by the lock
  *   token; stale entries are dropped, and a `clear` run replaces the record, only once every step
  *   succeeded.
@@ -21,10 +25,11 @@ import type { Logger } from 'winston';
 import type { GraphClient, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
 import { sameCidrs } from '../graph/graph-compare.ts';
 import { getLogger } from '../ops/logger.ts';
-import { recordOwnedChange, replaceOwnedRanges } from '../pipeline/owned-ranges-store.ts';
+import { claimObjects, recordOwnedChange, releaseObjects, replaceOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import type { TargetLock } from '../pipeline/target-lock.ts';
 import { LocationNotVisibleError } from './errors/location-not-visible-error.ts';
+import { SafetyOwnedByOtherTargetError } from './errors/safety-owned-error.ts';
 import { byAge } from './select-shards.ts';
 import type { Plan, PlanStep } from './plan-types.ts';
 import { shardRefIndex } from './shard-names.ts';
@@ -40,6 +45,11 @@ export interface ApplyDeps {
   /** First poll delay (default 250 ms; doubles, capped at 5 s). */
   visibilityPollMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Keep the per-tenant ownership record (tenant id of the Graph token): claim plan.ownership before
+   * the first write, claim created or reused objects, release deleted ones. Absent: no record kept.
+   */
+  ownership?: { tenantId: string };
 }
 
 export interface AppliedStep {
@@ -124,6 +134,25 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const lookupLocation = async (displayName: string): Promise<NamedLocation | undefined> =>
     (await graph.findNamedLocationsByName(displayName)).sort(byAge)[0];
 
+  const names = new Map<string, { kind: 'named location' | 'policy'; displayName: string }>();
+  for (const l of plan.locations) if (l.id) names.set(l.id.toLowerCase(), { kind: 'named location', displayName: l.displayName });
+  for (const st of plan.steps) if ('id' in st && st.kind.endsWith('Policy')) names.set(st.id.toLowerCase(), { kind: 'policy', displayName: st.displayName });
+  /** Record ids as this target's; refuse (before writing them) an id another target holds. */
+  const claim = async (ids: readonly string[], takeover: readonly string[] = [], hint?: { kind: 'named location' | 'policy'; displayName: string }) => {
+    if (!deps.ownership) return;
+    const conflict = await claimObjects(redis, keys, lock, deps.ownership.tenantId, ids, takeover);
+    if (conflict) {
+      const obj = names.get(conflict.id) ?? hint ?? { kind: 'named location' as const, displayName: conflict.id };
+      throw new SafetyOwnedByOtherTargetError(lock.target, { ...obj, id: conflict.id }, conflict.owner, true);
+    }
+  };
+  const release = async (id: string) => {
+    if (deps.ownership) await releaseObjects(redis, keys, lock, deps.ownership.tenantId, [id]);
+  };
+
+  await before();
+  await claim(plan.ownership.claim, plan.ownership.takeover);
+
   for (const step of plan.steps) {
     await before();
     switch (step.kind) {
@@ -135,6 +164,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         if (existing) {
           id = existing.id;
           outcome = 'reused';
+          await claim([id], [], { kind: 'named location', displayName: step.displayName });
           if (existing.isTrusted !== step.isTrusted || !sameCidrs(existing.ipRanges, step.ranges)) {
             await before();
             await graph.updateNamedLocation(id, spec);
@@ -144,6 +174,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           visible.add(id);
         } else {
           id = (await graph.createNamedLocation(spec)).id;
+          await claim([id]);
         }
         created.set(step.shard, id);
         await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
@@ -161,12 +192,14 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       case 'deleteLocation': {
         await graph.deleteNamedLocation(step.id, { isTrusted: step.isTrusted });
         await recordOwnedChange(redis, keys, lock, [], step.ownedRemove);
+        await release(step.id);
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', removed: step.removed.length });
         log.info('named location deleted', { displayName: step.displayName, id: step.id });
         break;
       }
       case 'deletePolicy': {
         await graph.deletePolicy(step.id);
+        await release(step.id);
         deletedPolicies.add(step.id);
         if (policyId === step.id) policyId = undefined;
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
@@ -180,11 +213,13 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           .sort(byAge)[0];
         await before();
         if (existing) {
+          await claim([existing.id], [], { kind: 'policy', displayName: step.displayName });
           await graph.updatePolicy(existing.id, body);
           policyId = existing.id;
           steps.push({ kind: step.kind, displayName: step.displayName, id: existing.id, outcome: 'reused' });
         } else {
           policyId = (await graph.createPolicy(body)).id;
+          await claim([policyId]);
           steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
         }
         log.info('policy created', { displayName: step.displayName, id: policyId, state: body.state });

@@ -18,6 +18,7 @@ import { feedersOf } from '../pipeline/producer.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { readSnapshot } from '../pipeline/snapshot-store.ts';
 import { RangeAccumulator, mergeWeighted, splitBroaderThan, subtractCidrs, type CodeTally, type RejectCode } from '../ranges/index.ts';
+import { GRAPH_MIN_PREFIX } from '../ranges/range-options.ts';
 import { FileSource } from '../sources/file-source.ts';
 import type { DesiredRange } from './plan-types.ts';
 
@@ -118,8 +119,8 @@ export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock:
   });
 }
 
-/** Entra refuses prefixes broader than /8. */
-export const GRAPH_MIN_PREFIX = 8;
+/** Entra refuses prefixes broader than /8 (defined with the other floors in src/ranges/range-options.ts). */
+export { GRAPH_MIN_PREFIX };
 
 /**
  * Merging is exact, so adjacent ranges can merge into a block broader than the floor (two /8s make a

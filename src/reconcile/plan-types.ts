@@ -7,6 +7,7 @@
 import type { TargetConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
 import type { SyncError } from '../errors/sync-error.ts';
+import type { ObjectOwners } from './object-owners.ts';
 
 /** One range the target should block: canonical CIDR, priority weight, the sources that contributed it. */
 export interface DesiredRange {
@@ -43,6 +44,8 @@ export interface PlanInput {
   force: boolean;
   /** Tenant id (`tid`) of the Graph token. */
   tokenTenantId: string;
+  /** Objects of the tenant other targets manage (see object-owners.ts); none when absent. */
+  objectOwners?: ObjectOwners;
 }
 
 /** How the new content of the target is computed. */
@@ -183,6 +186,17 @@ export interface Plan {
   ownedCleanup: string[];
   /** With `clear` mode the owned record becomes exactly the final content once every step succeeded. */
   ownedReplace: string[] | undefined;
+  /**
+   * Desired ranges broader than the target's "very broad" thresholds (safety.warnBroaderThanV4/V6):
+   * accepted, but each is named in a warning (the first 20 in `warnings`, all of them here).
+   */
+  broadRanges: string[];
+  /**
+   * Ownership record changes apply makes before its first write (under the lock): `claim` every live
+   * object this target manages (its shards and its policy, touched or not), replacing the recorded
+   * owner only for the ids in `takeover` (stale owners, or unknown ones with --force).
+   */
+  ownership: { claim: string[]; takeover: string[] };
   warnings: string[];
   /** Safety refusals: when non-empty, apply writes nothing and throws the first. */
   refusals: SyncError[];

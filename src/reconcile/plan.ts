@@ -23,12 +23,19 @@
  *   ERR_SAFETY_EMPTY   desired is empty with safety.refuseEmpty (unless force).
  *   ERR_SAFETY_REMOVAL the plan removes more than safety.maxRemovalFraction of the owned ranges present
  *                      in the target, in any mode (unless force).
+ *   ERR_SAFETY_OWNED_BY_OTHER_TARGET  a shard or the policy is recorded as another target's (see
+ *                      object-owners.ts): never forced when that target is in the configuration; with
+ *                      force when it is not (the object is then taken over).
+ *
+ * Warnings (not refusals): every desired range broader than safety.warnBroaderThanV4/V6 ("very broad").
  */
 import type { SyncError } from '../errors/sync-error.ts';
 import type { ConditionalAccessPolicy } from '../graph/graph-types.ts';
 import { SafetyEmptyError } from './errors/safety-empty-error.ts';
+import { SafetyOwnedByOtherTargetError } from './errors/safety-owned-error.ts';
 import { SafetyRemovalError } from './errors/safety-removal-error.ts';
 import { SafetyTenantError } from './errors/safety-tenant-error.ts';
+import { NO_OWNERS } from './object-owners.ts';
 import { planLocations, type LocationPlan } from './plan-locations.ts';
 import { byAge, selectShards } from './select-shards.ts';
 import type { DesiredRange, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
@@ -85,12 +92,69 @@ function refusals(input: PlanInput, loc: LocationPlan, warnings: string[]): Sync
   return out;
 }
 
+/**
+ * Ownership between targets: every live object this target manages (its shards, its policy) that the
+ * record gives to another target is refused (active owner: never; unknown owner: unless force, which
+ * takes it over) or taken over with a warning (stale owner). See object-owners.ts.
+ */
+function ownershipOf(
+  input: PlanInput,
+  managed: readonly { kind: 'named location' | 'policy'; id: string; displayName: string }[],
+  refused: SyncError[],
+  warnings: string[],
+): Plan['ownership'] {
+  const owners = input.objectOwners ?? NO_OWNERS;
+  const takeover: string[] = [];
+  for (const obj of managed) {
+    const id = obj.id.toLowerCase();
+    const active = owners.active.get(id);
+    const unknown = owners.unknown.get(id);
+    const stale = owners.stale.get(id);
+    if (active !== undefined) {
+      refused.push(new SafetyOwnedByOtherTargetError(input.target.name, obj, active, true));
+    } else if (unknown !== undefined && !input.force) {
+      refused.push(new SafetyOwnedByOtherTargetError(input.target.name, obj, unknown, false));
+    } else if (unknown !== undefined || stale !== undefined) {
+      const why = unknown !== undefined ? 'which is not in this configuration (--force)' : 'which no longer manages it';
+      warnings.push(`${obj.kind} "${obj.displayName}" (${obj.id}) was recorded as target "${unknown ?? stale}"'s, ${why}: taken over`);
+      takeover.push(obj.id);
+    }
+  }
+  return { claim: managed.map((m) => m.id), takeover };
+}
+
+/** Warnings naming at most this many very broad ranges; the plan's broadRanges lists them all. */
+const BROAD_WARNINGS = 20;
+
+/**
+ * Desired ranges broader than safety.warnBroaderThanV4/V6 (accepted, but no real feed we know of needs
+ * them: the broadest entries of Spamhaus DROP and DROPv6 are /12 and /29), one warning each.
+ */
+function broadRanges(input: PlanInput, warnings: string[]): string[] {
+  const { warnBroaderThanV4: v4, warnBroaderThanV6: v6 } = input.target.safety;
+  const out: string[] = [];
+  for (const d of input.desired) {
+    const slash = d.cidr.lastIndexOf('/');
+    if (slash < 0) continue;
+    const prefix = Number(d.cidr.slice(slash + 1));
+    if (prefix < (d.cidr.includes(':') ? v6 : v4)) out.push(d.cidr);
+  }
+  for (const cidr of out.slice(0, BROAD_WARNINGS)) {
+    const family = cidr.includes(':') ? 'IPv6' : 'IPv4';
+    const limit = family === 'IPv6' ? v6 : v4;
+    warnings.push(`very broad range ${cidr} is blocked (broader than /${limit}, safety.warnBroaderThan${family === 'IPv6' ? 'V6' : 'V4'}): check the indicator is meant`);
+  }
+  if (out.length > BROAD_WARNINGS) warnings.push(`… and ${out.length - BROAD_WARNINGS} more very broad range(s) (plan --json lists them all)`);
+  return out;
+}
+
 export function planReconcile(input: PlanInput): Plan {
   const { target, owned } = input;
   const nl = target.namedLocation;
   const mode = planMode(input);
   const warnings: string[] = [];
 
+  const broad = broadRanges(input, warnings);
   const { shards, duplicates } = selectShards(nl.name, input.live.locations);
   for (const d of duplicates) {
     warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
@@ -215,6 +279,11 @@ export function planReconcile(input: PlanInput): Plan {
 
   const steps = [...creates, ...gains, ...losses, ...policySteps, ...deletes];
   const refused = refusals(input, loc, warnings);
+  const managed = [
+    ...[...shards.values()].map((l) => ({ kind: 'named location' as const, id: l.id, displayName: l.displayName })),
+    ...(target.policy.deleteExisting ? ours : ours.slice(0, 1)).map((p) => ({ kind: 'policy' as const, id: p.id, displayName: p.displayName })),
+  ];
+  const ownership = ownershipOf(input, managed, refused, warnings);
   const ownedCleanup: string[] = [];
   for (const r of loc.ownedNotFinal) if (!stuck.has(r)) ownedCleanup.push(r);
 
@@ -238,6 +307,8 @@ export function planReconcile(input: PlanInput): Plan {
     overflow: overflowReport(capacity, loc),
     ownedCleanup,
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,
+    broadRanges: broad,
+    ownership,
     warnings,
     refusals: refused,
   };

@@ -2,7 +2,8 @@
  * reconcileTarget: one reconcile of one target, used by the CLI (`plan`, `apply`) and the reconcile
  * worker. Steps: desired set (the `desired` override, e.g. `--indicators`, else the fan-in of the
  * committed snapshots feeding the target) minus `safety.neverBlock` → under the target lock (not for
- * a dry run): token tenant, live state, owned-ranges record → planReconcile → applyPlan (unless
+ * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
+ * (which objects other targets manage, object-owners.ts) → planReconcile → applyPlan (unless
  * dryRun). The lock is released in every case; a refusal throws the typed safety error before any
  * write. The result carries the plan, what apply did, and how long each step took (`timings`, wall
  * milliseconds: desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state
@@ -13,12 +14,13 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../ops/logger.ts';
-import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
+import { readObjectOwners, readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
 import { UnknownTargetError } from './errors/unknown-target-error.ts';
+import { classifyOwners } from './object-owners.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
 import { readLiveState } from './read-live-state.ts';
@@ -105,14 +107,15 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const tokenTenantId = await graph.tokenTenantId();
     const live = await readLiveState(graph);
     const owned = await readOwnedRanges(redis, keys, target.name);
+    const objectOwners = classifyOwners(config, target, tokenTenantId, live, await readObjectOwners(redis, keys, tokenTenantId));
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId });
+    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     if (lock) {
-      applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ...options.apply });
+      applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
     return {

@@ -7,14 +7,20 @@ export function configFrom(doc: Record<string, unknown>): Config {
   return loadConfigText(stringify(doc), { env: {} });
 }
 
+/**
+ * A valid target. Targets other than `t1` get location and policy names of their own (two targets of
+ * one tenant may not share them), e.g. `TQ Blocked t2` / `TQ Block t2`.
+ */
 export function baseTarget(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const name = typeof overrides['name'] === 'string' ? overrides['name'] : 't1';
+  const own = name === 't1' ? '' : ` ${name}`;
   return {
-    name: 't1',
+    name,
     tenantId: '11111111-1111-1111-1111-111111111111',
     clientId: '22222222-2222-2222-2222-222222222222',
     clientSecret: 'test-client-secret-value',
-    namedLocation: { name: 'TQ Blocked' },
-    policy: { name: 'TQ Block' },
+    namedLocation: { name: `TQ Blocked${own}` },
+    policy: { name: `TQ Block${own}` },
     ...overrides,
   };
 }
