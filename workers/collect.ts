@@ -24,6 +24,7 @@ import { INGEST_JOB_OPTIONS, collectionsOf, enqueueReconcile } from '../src/pipe
 import { commitSnapshot, readStagedTexts, stagedRanges } from '../src/pipeline/snapshot-store.ts';
 import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-store.ts';
 import { SyncError } from '../src/errors/sync-error.ts';
+import { ingestJobId, newRunId, stageId } from '../src/pipeline/run-ids.ts';
 import { findSource, findTarget, type WorkerDeps } from './worker-deps.ts';
 import { recordRun } from '../src/ops/metrics-store.ts';
 import { safely } from './record-metrics.ts';
@@ -49,27 +50,19 @@ export class StagingLostError extends SyncError {
   }
 }
 
-/** Run ids name their kind: BullMQ job ids are only unique within a queue. */
-export function collectRunId(jobId: string | undefined): string {
-  return `collect-${jobId ?? ''}`;
-}
-
 /** CollectJobData plus the step boundaries behind `timings` (epoch ms). */
 type TimedCollectData = CollectJobData & { collectStartMs?: number; collectedMs?: number };
 
-export function stageRunId(runId: string, attempt: number): string {
-  return `${runId}~${attempt}`;
-}
-
 export async function processCollect(job: Job<CollectJobData>, token: string | undefined, deps: WorkerDeps): Promise<CollectResult | undefined> {
   const { config, redis, keys, queues, logger } = deps;
-  const runId = collectRunId(job.id);
+  // Made once, kept in the job's data: never derived from the job id (a scheduled job's id holds `:`).
+  const runId = job.data.runId ?? newRunId('collect');
   const source = findSource(config, job.data.source);
   const collection = collectionsOf(source).find((c) => c.id === job.data.collection);
   if (!collection) throw new SyncError('ERR_SOURCE_UNKNOWN_COLLECTION', `source "${source.name}" has no collection "${job.data.collection}"`, { retryable: false });
   const targets = collection.targets.map((t) => findTarget(config, t));
   const log = logger.child({ runId, source: source.name, collection: collection.id });
-  let data: TimedCollectData = job.data;
+  let data: TimedCollectData = { ...job.data, runId };
   const run: RunRecord = {
     id: runId,
     kind: 'collect',
@@ -79,6 +72,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     status: 'running',
     startedAt: data.startedAt ?? new Date().toISOString(),
     counts: {},
+    details: { jobId: job.id },
   };
 
   if ((data.step ?? 'collect') === 'collect') {
@@ -92,7 +86,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
       minPrefixV6: Math.max(...targets.map((t) => t.safety.minPrefixV6)),
       allowReserved: targets.every((t) => t.safety.allowReserved),
     };
-    const stageId = stageRunId(runId, attempt);
+    const stage = stageId(runId, attempt);
     const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
     let chunk = 0;
     let offset = 1;
@@ -102,8 +96,8 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     let pages = 0;
     const filtered: Record<string, number> = {};
     const flush = async () => {
-      const payload: IngestJobData = { runId: stageId, source: source.name, collection: collection.id, chunk, offset, indicators: buffer, options };
-      await queues.ingest.add('ingest', payload, { ...INGEST_JOB_OPTIONS, jobId: `${stageId}-${chunk}`, parent });
+      const payload: IngestJobData = { runId: stage, source: source.name, collection: collection.id, chunk, offset, indicators: buffer, options };
+      await queues.ingest.add('ingest', payload, { ...INGEST_JOB_OPTIONS, jobId: ingestJobId(stage, chunk), parent });
       offset += buffer.length;
       chunk += 1;
       buffer = [];
@@ -136,13 +130,13 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
   // commit
   const commitStartMs = Date.now();
   const attempt = data.attempt ?? 1;
-  const stageId = stageRunId(runId, attempt);
+  const stage = stageId(runId, attempt);
   const chunks = data.chunks ?? 0;
-  const staged = await readStagedTexts(redis, keys, stageId, chunks);
+  const staged = await readStagedTexts(redis, keys, stage, chunks);
   if (staged.missing.length > 0) throw new StagingLostError(runId, staged.missing);
   // Decoded chunk by chunk into the merge: never every staged range as objects at once.
   const merged = mergeWeighted(stagedRanges(staged.texts));
-  const rej = await readRejections(redis, keys, stageId);
+  const rej = await readRejections(redis, keys, stage);
   const committedAt = new Date().toISOString();
   await commitSnapshot(
     redis,
@@ -152,12 +146,12 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     merged,
     { runId, committedAt, seen: data.seen ?? 0, accepted: rej.accepted, rejected: rej.rejected, ranges: merged.length },
     chunks,
-    stageId,
+    stage,
   );
   const commitMs = Date.now() - commitStartMs;
   const reconcileJobIds: string[] = [];
   for (const t of targets) {
-    reconcileJobIds.push(await enqueueReconcile(queues, { target: t.name, manual: data.manual, force: false, trigger: data.trigger, runIds: [runId] }));
+    reconcileJobIds.push(await enqueueReconcile(queues, { target: t.name, manual: data.manual, force: false, trigger: data.trigger, runIds: [runId], configFingerprint: data.configFingerprint }));
   }
   const result: CollectResult = {
     runId,
@@ -182,7 +176,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     status: 'succeeded',
     finishedAt: committedAt,
     counts: { seen: result.seen, kept: result.kept, accepted: result.accepted, rejected: result.rejected, ranges: result.ranges, chunks, durationMs },
-    details: { stageId, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings, timings },
+    details: { jobId: job.id, stageId: stage, filtered: data.filtered ?? {}, rejectedByReason: rej.reasons, warnings: rej.warnings, timings },
   });
   await safely(log, 'run', () => recordRun(redis, config.redis.prefix, { kind: 'collect', outcome: 'succeeded', durationMs, once: runId }));
   await job.updateProgress({ step: 'done', ...result });

@@ -19,16 +19,12 @@ import { writeRun, type RunRecord, type RunStatus } from '../src/pipeline/run-st
 import { reconcileTarget } from '../src/reconcile/reconcile-target.ts';
 import { SyncError, coerceError } from '../src/errors/sync-error.ts';
 import { describeError } from './job-signals.ts';
+import { newRunId } from '../src/pipeline/run-ids.ts';
 import { findTarget, type WorkerDeps } from './worker-deps.ts';
 import { recordGraphRequests, recordRun, recordTargetState } from '../src/ops/metrics-store.ts';
 import { graphStatsDelta, safely, snapshotStats } from './record-metrics.ts';
 
 export const LOCK_BUSY_DELAY_MS = 3000;
-
-/** Run ids name their kind: BullMQ job ids are only unique within a queue. */
-export function reconcileRunId(jobId: string | undefined): string {
-  return `reconcile-${jobId ?? ''}`;
-}
 
 export interface ReconcileSummary {
   target: string;
@@ -57,11 +53,19 @@ function graphFor(target: TargetConfig, deps: WorkerDeps): GraphClient {
   return c;
 }
 
+/** The run id is made once per job and kept in its data, so every attempt writes the same run record. */
+async function ensureRunId(job: Job<ReconcileJobData>): Promise<string> {
+  if (job.data.runId !== undefined) return job.data.runId;
+  const runId = newRunId('reconcile');
+  await job.updateData({ ...job.data, runId });
+  return runId;
+}
+
 export async function processReconcile(job: Job<ReconcileJobData>, token: string | undefined, deps: WorkerDeps): Promise<ReconcileSummary> {
   const { config, redis, keys, logger } = deps;
   const target = findTarget(config, job.data.target);
   const graph = graphFor(target, deps);
-  const runId = reconcileRunId(job.id);
+  const runId = await ensureRunId(job);
   const log = logger.child({ runId, target: target.name });
   const started = Date.now();
   const before = snapshotStats(graph.stats);
@@ -74,7 +78,7 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
     );
     return d;
   };
-  const run: RunRecord = { id: runId, kind: 'reconcile', name: target.name, trigger: job.data.trigger, status: 'running', startedAt: new Date(started).toISOString(), counts: {} };
+  const run: RunRecord = { id: runId, kind: 'reconcile', name: target.name, trigger: job.data.trigger, status: 'running', startedAt: new Date(started).toISOString(), counts: {}, details: { jobId: job.id } };
   await writeRun(redis, keys, run);
   await job.updateProgress({ step: 'reconcile', target: target.name });
   try {
@@ -123,6 +127,7 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
         durationMs: summary.durationMs,
       },
       details: {
+        jobId: job.id,
         locations: summary.locations,
         policy: summary.policy,
         overflowBySource: plan.overflow.bySource,

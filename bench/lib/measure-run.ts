@@ -82,8 +82,9 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
     const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';
-    const [collect, reconcile] = await Promise.all([readRun(ctx.redis, ctx.keys, `collect-${collectId}`), readRun(ctx.redis, ctx.keys, reconcileId)]);
-    if (!collect || !reconcile) throw new Error(`run records missing (collect-${collectId}, ${reconcileId})`);
+    const collectRunId = (outcomes.find((o) => o.queue === 'collect')?.result as { runId?: string } | undefined)?.runId ?? '';
+    const [collect, reconcile] = await Promise.all([readRun(ctx.redis, ctx.keys, collectRunId), readRun(ctx.redis, ctx.keys, reconcileId)]);
+    if (!collect || !reconcile) throw new Error(`run records missing (${collectRunId} of job ${collectId}, ${reconcileId})`);
     // Give the event stream a moment to deliver the last completions.
     await new Promise((r) => setTimeout(r, 300));
     const rss = rssSampler.stop();

@@ -8,11 +8,13 @@
 import type { Command } from 'commander';
 import { Job, QueueEvents } from 'bullmq';
 import { UsageError } from '../errors/sync-error.ts';
-import { bullConnection, createQueues, type Queues } from '../pipeline/queues.ts';
+import { bullConnection, createQueues, quietBullErrors, type Queues } from '../pipeline/queues.ts';
+import { boundedRedis } from '../ops/redis-connection.ts';
 import { collectionsOf, enqueueCollect, enqueueReconcile, feedersOf } from '../pipeline/producer.ts';
 import type { Redis } from 'ioredis';
 import { parseDuration } from '../config/schema.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
+import { configFingerprint } from '../pipeline/config-fingerprint.ts';
 import { lastRunId, readRun } from '../pipeline/run-store.ts';
 import { createProgress } from '../ops/progress.ts';
 import type { Config } from '../config/schema.ts';
@@ -77,7 +79,7 @@ export function registerSyncCommand(program: Command, ctx: CommandContext): void
     .option('--manual', 'a manual run: targets with namedLocation.clearOnManualRun get exactly the desired set')
     .option('--wait', 'follow the run to its end and print its summary')
     .option('--timeout <duration>', 'with --wait: give up after this long', '30m')
-    .action(async (opts: SyncOptions) => {
+    .action(boundedRedis(async (opts: SyncOptions) => {
       const config = loadConfigForCommand(opts.config);
       const work = plan(config, opts);
       const timeoutMs = parseDuration(opts.timeout);
@@ -87,9 +89,12 @@ export function registerSyncCommand(program: Command, ctx: CommandContext): void
       const manual = opts.manual === true;
       try {
         const collectIds: string[] = [];
-        for (const c of work.collects) collectIds.push(await enqueueCollect(queues, { ...c, manual, trigger: 'cli' }));
+        const configFp = configFingerprint(config);
+        for (const c of work.collects) collectIds.push(await enqueueCollect(queues, { ...c, manual, trigger: 'cli', configFingerprint: configFp }));
         const reconcileIds: string[] = [];
-        for (const t of work.reconcileOnly) reconcileIds.push(await enqueueReconcile(queues, { target: t, manual, force: false, trigger: 'cli', runIds: [] }));
+        for (const t of work.reconcileOnly) {
+          reconcileIds.push(await enqueueReconcile(queues, { target: t, manual, force: false, trigger: 'cli', runIds: [], configFingerprint: configFp }));
+        }
         for (let i = 0; i < collectIds.length; i += 1) {
           const c = work.collects[i];
           process.stdout.write(`queued collect ${collectIds[i] ?? ''} (${c?.source ?? ''} / ${c?.collection ?? ''})\n`);
@@ -103,7 +108,7 @@ export function registerSyncCommand(program: Command, ctx: CommandContext): void
         await queues.close();
         connection.disconnect();
       }
-    });
+    }));
 }
 
 /**
@@ -126,6 +131,8 @@ export async function followRuns(
     collect: new QueueEvents('collect', { connection: connections[0], prefix: config.redis.prefix }),
     reconcile: new QueueEvents('reconcile', { connection: connections[1], prefix: config.redis.prefix }),
   };
+  quietBullErrors(events.collect, 'collect');
+  quietBullErrors(events.reconcile, 'reconcile');
   // One progress reporter over every collect of the run (indicators read of the collections' totals),
   // reconcile steps as log lines: a bar on a terminal, throttled plain lines otherwise.
   const progress = options.quiet ? undefined : createProgress({ label: 'collect', unit: 'indicators' });
@@ -186,7 +193,8 @@ async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queues: Que
         return { queue: 'reconcile', jobId: id, ok: true, result: { target, ...run.counts, policy: run.details?.['policy'], locations: run.details?.['locations'] } };
       }
       if (run.status === 'failed' || run.status === 'refused') {
-        const job = await Job.fromId(queues.reconcile, id.replace(/^reconcile-/, ''));
+        const jobId = run.details?.['jobId'];
+        const job = typeof jobId === 'string' ? await Job.fromId(queues.reconcile, jobId) : undefined;
         const state = job ? await job.getState() : 'unknown';
         if (state === 'failed' || state === 'unknown') {
           return { queue: 'reconcile', jobId: id, ok: false, error: run.error ? `${run.error.message}` : `reconcile of ${target} ${run.status}` };

@@ -27,10 +27,14 @@ export const INGEST_JOB_OPTIONS: JobsOptions = {
 };
 export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...KEEP };
 
-/** The (source, collection) pairs a source defines. A file source has one collection: its path. */
-export function collectionsOf(source: SourceConfig): { id: string; targets: readonly string[] }[] {
-  return source.kind === 'file' ? [{ id: source.path, targets: source.targets }] : source.collections.map((c) => ({ id: c.id, targets: c.targets }));
+/** The (source, collection) pairs a source defines, with their schedules. A file source has one collection: its path. */
+export function collectionsOf(source: SourceConfig): { id: string; targets: readonly string[]; schedule: SourceSchedule | undefined }[] {
+  return source.kind === 'file'
+    ? [{ id: source.path, targets: source.targets, schedule: source.schedule }]
+    : source.collections.map((c) => ({ id: c.id, targets: c.targets, schedule: c.schedule }));
 }
+
+type SourceSchedule = Extract<SourceConfig, { kind: 'file' }>['schedule'];
 
 /** Every source collection feeding a target. */
 export function feedersOf(config: Config, target: string): { source: string; collection: string }[] {
@@ -39,15 +43,23 @@ export function feedersOf(config: Config, target: string): { source: string; col
   return out;
 }
 
+/**
+ * Deduplication ids and job scheduler ids are not job ids (BullMQ allows `:` in them); names are
+ * percent-encoded so a source or collection (a file path) can never make two ids collide.
+ */
 export function collectDedupId(source: string, collection: string): string {
   return `collect:${encodeURIComponent(source)}:${encodeURIComponent(collection)}`;
 }
 
+export function reconcileDedupId(target: string): string {
+  return `reconcile:${encodeURIComponent(target)}`;
+}
+
 export async function enqueueCollect(
   queues: Queues,
-  req: { source: string; collection: string; manual: boolean; trigger: Trigger },
+  req: { source: string; collection: string; manual: boolean; trigger: Trigger; configFingerprint?: string },
 ): Promise<string> {
-  const data: CollectJobData = { source: req.source, collection: req.collection, manual: req.manual, trigger: req.trigger };
+  const data: CollectJobData = { source: req.source, collection: req.collection, manual: req.manual, trigger: req.trigger, configFingerprint: req.configFingerprint };
   const job = await queues.collect.add('collect', data, {
     ...COLLECT_JOB_OPTIONS,
     deduplication: { id: collectDedupId(req.source, req.collection), keepLastIfActive: true },
@@ -57,12 +69,12 @@ export async function enqueueCollect(
 
 export async function enqueueReconcile(
   queues: Queues,
-  req: { target: string; manual: boolean; force: boolean; trigger: Trigger; runIds: string[] },
+  req: { target: string; manual: boolean; force: boolean; trigger: Trigger; runIds: string[]; configFingerprint?: string | undefined },
 ): Promise<string> {
   const data: ReconcileJobData = { ...req };
   const job = await queues.reconcile.add('reconcile', data, {
     ...RECONCILE_JOB_OPTIONS,
-    deduplication: { id: `reconcile:${encodeURIComponent(req.target)}`, keepLastIfActive: true },
+    deduplication: { id: reconcileDedupId(req.target), keepLastIfActive: true },
   });
   return job.id ?? '';
 }

@@ -6,7 +6,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { CollectJobData, Queues } from './queues.ts';
-import { COLLECT_JOB_OPTIONS, collectDedupId } from './producer.ts';
+import { COLLECT_JOB_OPTIONS, collectDedupId, collectionsOf } from './producer.ts';
+import { configFingerprint } from './config-fingerprint.ts';
 
 export interface SchedulerSyncResult {
   upserted: string[];
@@ -16,13 +17,13 @@ export interface SchedulerSyncResult {
 export async function syncSchedulers(config: Config, queues: Queues): Promise<SchedulerSyncResult> {
   const wanted = new Set<string>();
   const upserted: string[] = [];
+  const fingerprint = configFingerprint(config);
   for (const source of config.sources) {
-    const schedules = source.kind === 'file' ? [{ id: source.path, schedule: source.schedule }] : source.collections.map((c) => ({ id: c.id, schedule: c.schedule }));
-    for (const { id, schedule } of schedules) {
+    for (const { id, schedule } of collectionsOf(source)) {
       if (!schedule) continue;
       const schedulerId = collectDedupId(source.name, id);
       wanted.add(schedulerId);
-      const data: CollectJobData = { source: source.name, collection: id, manual: false, trigger: 'schedule' };
+      const data: CollectJobData = { source: source.name, collection: id, manual: false, trigger: 'schedule', configFingerprint: fingerprint };
       const repeat = schedule.kind === 'every' ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
       const { attempts, backoff, removeOnComplete, removeOnFail } = COLLECT_JOB_OPTIONS;
       await queues.collect.upsertJobScheduler(schedulerId, repeat, { name: 'collect', data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });

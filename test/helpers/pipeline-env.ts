@@ -14,6 +14,7 @@ import { startGraphEmulator, DEFAULT_APPS, DEFAULT_TENANT_ID, type GraphEmulator
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../../src/emulators/threatq/threatq-emulator.ts';
 import { BIN, runCli, type CliResult } from './run-cli.ts';
 import { testRedis, type TestRedis } from './redis.ts';
+import { stageId } from '../../src/pipeline/run-ids.ts';
 
 export interface EnvOptions {
   threatq?: { name: string; options: ThreatQEmulatorOptions; collections: { id: string }[] }[];
@@ -149,4 +150,14 @@ export async function startWorkerProcess(configPath: string, redisUrl: string, e
       return exited;
     },
   };
+}
+
+/**
+ * The staging id of a collect job's first attempt, once the job has been picked up (run ids are made
+ * by the worker and kept in the job's data: src/pipeline/run-ids.ts); undefined before that.
+ */
+export async function firstStageIdOf(env: PipelineEnv, collectJobId = '1'): Promise<string | undefined> {
+  const data = await env.redis.client.hget(`${env.redis.prefix}:collect:${collectJobId}`, 'data');
+  const runId = data ? (JSON.parse(data) as { runId?: string }).runId : undefined;
+  return runId === undefined ? undefined : stageId(runId, 1);
 }

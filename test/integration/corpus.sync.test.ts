@@ -55,7 +55,7 @@ describe('bad-input corpus through a real sync', () => {
 
     const report = await env.cli(['report', '--target', 'corp']);
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/collect tq \/ 6d4c1f0e2b9a8c7d\s+run collect-\d+\s+succeeded/);
+    expect(report.stdout).toMatch(/collect tq \/ 6d4c1f0e2b9a8c7d\s+run collect-\d{8}T\d{6}Z-[0-9a-f]{8}\s+succeeded/);
     const rejected = [...want.rejects.values()].reduce((a, b) => a + b, 0);
     expect(report.stdout).toContain(`seen=${corpus.length} kept=${corpus.length} accepted=${want.acceptedValues} rejected=${rejected} `);
     expect(want.rejects.get('EMPTY')).toBeGreaterThan(0);

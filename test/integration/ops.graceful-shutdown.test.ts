@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
+import { firstStageIdOf, startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { stateKeys } from '../../src/pipeline/redis-keys.ts';
 
@@ -21,7 +21,7 @@ describe('graceful shutdown', () => {
     const first = await env.startWorker();
     const sync = env.cli(['sync', '--target', 'corp', '--wait', '--timeout', '3m'], { timeoutMs: 200_000 });
     const deadline = Date.now() + 60_000;
-    while ((await env.redis.client.hlen(keys.rejects('collect-1~1'))) < 2) {
+    while ((await env.redis.client.hlen(keys.rejects((await firstStageIdOf(env)) ?? 'none'))) < 2) {
       if (Date.now() > deadline) throw new Error(`the run never started:\n${first.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }

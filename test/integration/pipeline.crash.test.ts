@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
+import { firstStageIdOf, startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { stateKeys } from '../../src/pipeline/redis-keys.ts';
 
@@ -23,13 +23,13 @@ describe('crash safety', () => {
     // Wait until the run is part-way through its chunks, then kill the worker without warning.
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const recorded = await env.redis.client.hlen(keys.rejects('collect-1~1'));
+      const recorded = await env.redis.client.hlen(keys.rejects((await firstStageIdOf(env)) ?? 'none'));
       if (recorded >= 3) break;
       if (Date.now() > deadline) throw new Error(`the run never started:\n${first.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     await first.stop('SIGKILL');
-    const chunksAtKill = await env.redis.client.hlen(keys.rejects('collect-1~1'));
+    const chunksAtKill = await env.redis.client.hlen(keys.rejects((await firstStageIdOf(env)) ?? 'none'));
     await env.startWorker();
     const r = await sync;
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -81,7 +81,7 @@ describe('pipeline under faults', () => {
     expect(env.graph.requests({ kind: 'graph' }).filter((e) => e.method !== 'GET').length).toBe(writesBefore);
     const report = await env.cli(['report', '--target', 'corp']);
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/collect tq \/ 6d4c1f0e2b9a8c7d\s+run collect-\d+\s+failed/);
+    expect(report.stdout).toMatch(/collect tq \/ 6d4c1f0e2b9a8c7d\s+run collect-\d{8}T\d{6}Z-[0-9a-f]{8}\s+failed/);
   });
 
   it('a manual run with clearOnManualRun removes hand-added ranges; a scheduled-style run keeps them', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bullConnection, createQueues, type Queues } from '../../src/pipeline/queues.ts';
 import { syncSchedulers } from '../../src/pipeline/scheduler.ts';
 import { enqueueReconcile } from '../../src/pipeline/producer.ts';
+import { configFingerprint } from '../../src/pipeline/config-fingerprint.ts';
 import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -40,7 +41,7 @@ describe('job schedulers', () => {
     const byKey = Object.fromEntries(listed.map((s) => [s.key, s]));
     expect(byKey['collect:east:c1']?.every).toBe(3_600_000);
     expect(byKey['collect:east:c2']?.pattern).toBe('0 */6 * * *');
-    expect(byKey['collect:east:c1']?.template?.data).toEqual({ source: 'east', collection: 'c1', manual: false, trigger: 'schedule' });
+    expect(byKey['collect:east:c1']?.template?.data).toEqual({ source: 'east', collection: 'c1', manual: false, trigger: 'schedule', configFingerprint: configFingerprint(v1) });
 
     const v2 = configFrom({
       sources: [tqSource('east', [{ id: 'c1', targets: ['t1'], schedule: { every: '30m' } }, { id: 'c3', targets: ['t1'], schedule: { every: '1d' } }])],
