@@ -22,3 +22,6 @@ if (entry === undefined) {
 }
 const { main } = await import(entry);
 process.exitCode = await main(process.argv);
+// Every command has closed what it opened by now; should a stray handle (a keep-alive socket, a timer
+// in a library) still hold the event loop, leave within two seconds rather than hang a `docker stop`.
+setTimeout(() => process.exit(), 2000).unref();

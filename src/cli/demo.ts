@@ -21,7 +21,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
     .option('--once', 'exit after the summary instead of keeping the dashboard up')
     .option('--indicators <n>', 'indicators generated on each ThreatQ emulator', '30000')
     .option('--rps <n>', 'Graph requests per second (a real tenant allows 1; 0 turns throttling off)', '5')
-    .option('--port <port>', 'dashboard port', '3000')
+    .option('--port <port>', 'dashboard port (default: a free one, printed)', '0')
     .action(async (opts: { once?: boolean; indicators: string; rps: string; port: string }) => {
       const n = int('indicators', opts.indicators, 1, 2_000_000);
       const demo = await runDemo({ indicators: [n, n], rps: int('rps', opts.rps, 0, 100), dashboardPort: int('port', opts.port, 0, 65535) });

@@ -6,11 +6,14 @@
  * one full sync of both sources with `config/demo.yaml`; prints what happened; then keeps the
  * dashboard up until Ctrl-C (`once` stops at once).
  *
- * Each start wipes the demo's Redis prefix (`tq-entra-demo`), so a demo always begins empty. Graph
- * is paced at `rps` requests per second (default 5, emulator throttling to match) so the demo is
- * quick; a real tenant allows 1.
+ * Isolation: each demo uses a Redis prefix of its own (`tq-entra-demo-<random>`, deleted when it
+ * closes) and free ports for the emulators, the worker's health server and the dashboard (unless
+ * `dashboardPort`/`workerPort` name one), so two demos, or a demo beside a running worker, never share
+ * state or collide on a port. Graph is paced at `rps` requests per second (default 5, emulator
+ * throttling to match) so the demo is quick; a real tenant allows 1.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { Redis } from 'ioredis';
@@ -34,8 +37,9 @@ export interface DemoOptions {
   indicators?: [number, number];
   /** Graph requests per second (pacing and emulator throttle); 0: no throttling. Default 5. */
   rps?: number;
+  /** Dashboard port; 0 (default): a free one. */
   dashboardPort?: number;
-  /** Worker /metrics port; 0: not served. Default 9464. */
+  /** Worker /metrics port; default: a free one. */
   workerPort?: number;
   timeoutMs?: number;
   write?: (text: string) => void;
@@ -52,6 +56,18 @@ export interface DemoRun {
   graph: GraphEmulator;
   threatq: ThreatQEmulator[];
   close(): Promise<void>;
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function wipePrefix(url: string, prefix: string): Promise<void> {
@@ -73,7 +89,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
   const west = await startThreatQEmulator({ idOffset: 4000, generate: { count: westCount, seed: 2 } });
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: rps, burst: 1, retryAfterSeconds: null } });
   const password = randomBytes(9).toString('base64url');
-  const config = loadConfigFile(DEMO_CONFIG, {
+  const loaded = loadConfigFile(DEMO_CONFIG, {
     env: {
       ...process.env,
       DEMO_TQ_EAST_URL: east.url,
@@ -82,11 +98,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       DEMO_GRAPH_CA_FILE: graph.caFile,
       DEMO_GRAPH_RPS: String(rps === 0 ? 50 : rps),
       DEMO_BIND_HOST: '127.0.0.1',
-      DEMO_WORKER_PORT: String(options.workerPort ?? 9464),
-      DEMO_DASHBOARD_PORT: String(options.dashboardPort ?? 3000),
+      DEMO_WORKER_PORT: String(options.workerPort ?? (await freePort())),
+      DEMO_DASHBOARD_PORT: String(options.dashboardPort ?? 0),
       DEMO_DASHBOARD_PASSWORD: password,
     },
   });
+  const config: Config = Object.freeze({ ...loaded, redis: Object.freeze({ ...loaded.redis, prefix: `${loaded.redis.prefix}-${randomBytes(3).toString('hex')}` }) });
   let workers: WorkerHandle | undefined;
   let dashboard: DashboardHandle | undefined;
   const connection = bullConnection(config.redis.url);
@@ -97,6 +114,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     await queues.close();
     connection.disconnect();
     await Promise.all([east.close(), west.close(), graph.close()]);
+    await wipePrefix(config.redis.url, config.redis.prefix).catch(() => undefined);
   };
   try {
     await wipePrefix(config.redis.url, config.redis.prefix);
