@@ -6,20 +6,35 @@
  * usage/configuration errors.
  *
  * `runReconcileCommand` is shared with `apply` (src/cli/apply.ts). Desired ranges: with
- * `--indicators FILE` the file (one indicator per line, `#` comments) parsed under the target's
- * safety options is the only source; otherwise the committed snapshots in Redis. Redis from
- * `config.redis`; Graph via the target's credential, waiting through throttling.
+ * `--indicators FILE` the file is the only source; otherwise the committed snapshots in Redis. Redis
+ * from `config.redis`; Graph via the target's credential, waiting through throttling.
+ *
+ * `--indicators FILE` in bounded memory: the file is streamed and merged as `ranges merge` does
+ * (readIndicatorsFile: the shared line reader, the target's floors, never-block subtracted, floor
+ * split, all on typed arrays), so a 15M-line file needs a few hundred MB, not one object per range.
+ * Every range of the file has the same weight (0), so the planner keeps, of the ranges that do not fit,
+ * exactly those already live in Entra first and then the first in address order. Only these can be
+ * selected, so when the file has more ranges than the target holds (capacity = maxLocations ×
+ * maxRangesPerLocation) the planner is given the first `capacity + 20` ranges (20: the overflow
+ * examples) plus every further range already in one of the tenant's named locations (one extra
+ * listing of the locations, only in that case); the plan is the same as with the whole list, and its
+ * counts (summary.desired, overflow.total and bySource, the overflow warning, desiredBeforeNeverBlock)
+ * are corrected for the ranges not handed over. The reconcile's own log line counts only those handed over.
+ * Rejected examples are printed escaped (printableText), as `ranges merge` and `report` do.
  */
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { createGraphClient } from '../graph/graph-client.ts';
+import type { GraphClient } from '../graph/graph-types.ts';
 import { stateKeys } from '../pipeline/redis-keys.ts';
-import { desiredFromIndicatorsFile } from '../reconcile/desired-ranges.ts';
+import { cidrLineChunks } from '../ranges/cidr-line-chunks.ts';
+import { normalizeCidr } from '../ranges/normalize-cidr.ts';
+import { printableText } from '../ranges/printable-text.ts';
 import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import type { DesiredRange } from '../reconcile/plan-types.ts';
-import { reconcileTarget } from '../reconcile/reconcile-target.ts';
-import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
+import { reconcileTarget, type ReconcileResult } from '../reconcile/reconcile-target.ts';
+import { loadConfigForCommand, readIndicatorsFile, requireTarget, type IndicatorsFile } from './load-for-command.ts';
 import { EXIT_FAILURE, type CommandContext } from './main.ts';
 
 export interface ReconcileCommandOptions {
@@ -31,36 +46,86 @@ export interface ReconcileCommandOptions {
   json?: boolean;
 }
 
-async function indicatorsDesired(path: string, target: TargetConfig): Promise<DesiredRange[]> {
-  const r = await desiredFromIndicatorsFile(path, target);
-  const reasons = Object.entries(r.rejections)
-    .map(([code, t]) => `${code} ${t?.count ?? 0} (e.g. ${(t?.examples ?? []).slice(0, 3).join(', ')})`)
+/** Overflow examples the plan shows (plan.ts's overflowReport keeps 20). */
+const OVERFLOW_EXAMPLES = 20;
+
+function describeIndicatorsFile(f: IndicatorsFile): string {
+  const reasons = Object.entries(f.rejections)
+    .map(([code, t]) => `${code} ${t?.count ?? 0} (e.g. ${(t?.examples ?? []).slice(0, 3).map((e) => printableText(e, 80)).join(', ')})`)
     .join('; ');
-  process.stderr.write(
-    `${path}: ${r.accepted} indicator(s) accepted, ${r.rejected} rejected${reasons ? `: ${reasons}` : ''} -> ${r.desired.length} range(s)\n`,
-  );
-  return r.desired;
+  const decoded = f.encoding === 'utf-8' ? '' : ` (decoded as ${f.encoding.toUpperCase()})`;
+  const ranges = f.store.sizeV4 + f.store.sizeV6;
+  return `${printableText(f.path)}${decoded}: ${f.accepted} indicator(s) accepted, ${f.rejected} rejected${reasons ? `: ${reasons}` : ''} -> ${ranges} range(s)\n`;
+}
+
+/**
+ * The desired list handed to the planner (see the header): every range when they fit, else the first
+ * `capacity + 20` and every further one already live in the tenant. `omitted` = ranges not handed over.
+ */
+async function boundedDesired(f: IndicatorsFile, target: TargetConfig, graph: GraphClient): Promise<{ desired: DesiredRange[]; omitted: number }> {
+  const total = f.store.sizeV4 + f.store.sizeV6;
+  const limit = target.namedLocation.maxLocations * target.namedLocation.maxRangesPerLocation + OVERFLOW_EXAMPLES;
+  let live: Set<string> | undefined;
+  if (total > limit) {
+    live = new Set();
+    for (const loc of await graph.listNamedLocations()) for (const r of loc.ipRanges) live.add(normalizeCidr(r) ?? r);
+  }
+  const sources = [f.path];
+  const desired: DesiredRange[] = [];
+  let index = 0;
+  const latin1 = new TextDecoder('latin1');
+  for (const chunk of cidrLineChunks(f.store)) {
+    const lines = latin1.decode(chunk).split('\n');
+    lines.pop();
+    for (const cidr of lines) {
+      if (index++ < limit || live?.has(cidr)) desired.push({ cidr, weight: 0, sources });
+    }
+  }
+  return { desired, omitted: total - desired.length };
+}
+
+/** Count the ranges not handed to the planner as left out (they would have been: see the header). */
+function countOmitted(result: ReconcileResult, f: IndicatorsFile, omitted: number): void {
+  result.desiredBeforeNeverBlock = f.mergedBeforeNeverBlock;
+  if (omitted === 0) return;
+  const { plan } = result;
+  plan.summary.desired += omitted;
+  plan.overflow.total += omitted;
+  plan.overflow.bySource[f.path] = (plan.overflow.bySource[f.path] ?? 0) + omitted;
+  const at = plan.warnings.findIndex((w) => /^\d+ desired range\(s\) do not fit/.test(w));
+  if (at >= 0) {
+    const w = plan.warnings[at] as string;
+    plan.warnings[at] = w.replace(/^\d+/, (n) => String(Number(n) + omitted));
+  } else {
+    plan.warnings.push(`${omitted} desired range(s) do not fit in the target's capacity`);
+  }
 }
 
 export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: CommandContext, apply: boolean): Promise<void> {
   const config: Config = loadConfigForCommand(opts.config);
   const target = requireTarget(config, opts.target);
-  const desired = opts.indicators !== undefined ? await indicatorsDesired(opts.indicators, target) : undefined;
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  let file: IndicatorsFile | undefined;
+  if (opts.indicators !== undefined) {
+    file = await readIndicatorsFile(opts.indicators, target);
+    process.stderr.write(describeIndicatorsFile(file));
+  }
+  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
   try {
     await redis.connect();
     const graph = createGraphClient(target, { redis, prefix: config.redis.prefix, onThrottle: 'wait' });
+    const bounded = file ? await boundedDesired(file, target, graph) : undefined;
     const result = await reconcileTarget({
       config,
       targetName: target.name,
       redis,
       keys: stateKeys(config.redis.prefix),
       graph,
-      ...(desired ? { desired } : {}),
+      ...(bounded ? { desired: bounded.desired } : {}),
       manual: opts.manual === true,
       force: opts.force === true,
       dryRun: !apply,
     });
+    if (file && bounded) countOmitted(result, file, bounded.omitted);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, snapshots: result.snapshots }, null, 2)}\n`);
     } else if (result.applied) {
@@ -83,5 +148,5 @@ export function registerPlanCommand(program: Command, ctx: CommandContext): void
     .option('-i, --indicators <file>', 'use this file (one indicator per line) as the only source for this run')
     .option('--manual', 'plan a manual run (honours namedLocation.clearOnManualRun)')
     .option('--json', 'print the plan as JSON')
-    .action((opts: ReconcileCommandOptions) => runReconcileCommand(opts, ctx, false));
+    .action(boundedRedis((opts: ReconcileCommandOptions) => runReconcileCommand(opts, ctx, false)));
 }

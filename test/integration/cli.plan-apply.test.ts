@@ -140,4 +140,65 @@ describe('tq-entra plan / apply', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--target/);
   });
+
+  it('--indicators prints rejected examples escaped, never raw terminal control sequences', async () => {
+    const config = writeConfig();
+    const file = writeIndicators(['11.22.33.44', '\u001b]0;pwned\u0007', '\u009b2J', 'evil\u202etxt']);
+    const plan = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(plan.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(plan.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(plan.stderr).toContain('\\x1b]0;pwned\\x07');
+    expect(plan.stderr).toContain('\\x9b2J');
+    expect(plan.stderr).toContain('evil\\u{202E}txt');
+    expect(plan.stderr).toMatch(/1 indicator\(s\) accepted, 3 rejected/);
+  });
+
+  it('--indicators reads lines like ranges merge (trailing comments, CR-only ends, UTF-16) and applies the floors and never-block', async () => {
+    const config = writeConfig({ safety: { neverBlock: ['11.22.33.44'] } });
+    const path = join(dir, 'utf16.txt');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# list\r11.22.33.44\r11.22.33.46 # scanner\r2a00:1450::1\r', 'utf16le')]));
+    const r = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', path, '--json'], { env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/decoded as UTF-16LE\): 3 indicator\(s\) accepted, 0 rejected -> 2 range\(s\)/);
+    const out = JSON.parse(r.stdout) as { desiredBeforeNeverBlock: number; plan: { summary: { desired: number }; locations: { added: string[] }[] } };
+    expect(out.plan.locations.flatMap((l) => l.added).sort()).toEqual(['11.22.33.46/32', '2a00:1450::1/128']);
+    expect(out.desiredBeforeNeverBlock).toBe(3);
+  });
+
+  it('--indicators beyond capacity: same plan as the whole list (live ranges kept first), counts cover every range', async () => {
+    const config = writeConfig({ namedLocation: { maxLocations: 1, maxRangesPerLocation: 5 } });
+    // 200 distinct ranges; the target holds 5. Two of the last ones are already blocked.
+    const all = Array.from({ length: 200 }, (_, i) => `11.0.${i}.1`);
+    const first = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', writeIndicators([all[150]!, all[199]!])], { env: ENV });
+    expect(first.code).toBe(0);
+    const r = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', writeIndicators(all), '--json'], { env: ENV });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      plan: { summary: { desired: number; removed: number; finalRanges: number }; overflow: { total: number; capacity: number; bySource: Record<string, number>; examples: string[] }; warnings: string[]; locations: { added: string[] }[] };
+    };
+    expect(out.plan.summary).toMatchObject({ desired: 200, removed: 0, finalRanges: 5 });
+    expect(out.plan.locations.flatMap((l) => l.added)).toEqual(['11.0.0.1/32', '11.0.1.1/32', '11.0.2.1/32']);
+    expect(out.plan.overflow).toMatchObject({ total: 195, capacity: 5 });
+    expect(Object.values(out.plan.overflow.bySource)).toEqual([195]);
+    expect(out.plan.overflow.examples).toHaveLength(20);
+    expect(out.plan.warnings.join('\n')).toMatch(/^195 desired range\(s\) do not fit/m);
+  });
+
+  it('--indicators with 2,000,000 distinct addresses plans within a 128 MB heap (streamed and merged, not one object per range)', async () => {
+    const config = writeConfig();
+    const path = join(dir, 'big.txt');
+    const lines: string[] = [];
+    for (let i = 0; i < 2_000_000; i += 1) lines.push(`${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.${(i % 250) + 1}`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const r = await runCli(['plan', '--config', config, '--target', TARGET, '--indicators', path, '--json'], {
+      env: { ...ENV, NODE_OPTIONS: '--max-old-space-size=128' },
+      timeoutMs: 120_000,
+    });
+    expect(r.stderr).toMatch(/2000000 indicator\(s\) accepted, 0 rejected -> 2000000 range\(s\)/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { plan: { summary: { desired: number }; overflow: { total: number } } };
+    expect(out.plan.summary.desired).toBe(2_000_000);
+    expect(out.plan.overflow.total).toBe(2_000_000 - 20_000);
+  }, 180_000);
 });
