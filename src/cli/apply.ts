@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './main.ts';
 import { runReconcileCommand, type ReconcileCommandOptions } from './plan.ts';
+import { boundedRedis } from '../ops/redis-connection.ts';
 
 export function registerApplyCommand(program: Command, ctx: CommandContext): void {
   program
@@ -19,5 +20,5 @@ export function registerApplyCommand(program: Command, ctx: CommandContext): voi
     .option('--manual', 'a manual run (honours namedLocation.clearOnManualRun)')
     .option('--force', 'override the empty-feed and removal-fraction safety guards')
     .option('--json', 'print the plan and the result as JSON')
-    .action((opts: ReconcileCommandOptions) => runReconcileCommand(opts, ctx, true));
+    .action(boundedRedis((opts: ReconcileCommandOptions) => runReconcileCommand(opts, ctx, true)));
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { Redis as RedisClient } from 'ioredis';
+import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
@@ -60,10 +60,10 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
     .option('--run <id>', 'one run')
     .option('-t, --target <name>', 'the last reconcile of this target and the last run of each collection feeding it')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { config?: string; run?: string; target?: string; json?: boolean }) => {
+    .action(boundedRedis(async (opts: { config?: string; run?: string; target?: string; json?: boolean }) => {
       if (opts.run !== undefined && opts.target !== undefined) throw new UsageError('give at most one of --run and --target');
       const config = loadConfigForCommand(opts.config);
-      const redis = new RedisClient(config.redis.url, { maxRetriesPerRequest: 2 });
+      const redis = createRedisConnection(config.redis.url);
       const keys = stateKeys(config.redis.prefix);
       try {
         const reports: RunReport[] = [];
@@ -90,5 +90,5 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
       } finally {
         redis.disconnect();
       }
-    });
+    }));
 }

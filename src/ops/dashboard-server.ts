@@ -13,15 +13,17 @@
  * refused (the config schema checks the configured host; this re-checks a host given on the command
  * line). Credentials are compared in constant time (basic-auth.ts) and never logged.
  *
- * One Redis connection (fail fast: one retry per command) serves the queues, the metric reads and
- * the probe, so a Redis outage shows as 503s rather than hung requests.
+ * One Redis connection (fail fast: one retry per command; made by src/ops/redis-connection.ts, which
+ * logs one line per outage) serves the queues, the metric reads and the probe. While Redis is
+ * unreachable the board's JSON API (/queues/api/…) and /metrics answer 503 at once (BullMQ would
+ * otherwise wait for the connection to come back); when the connection says ready, an API request
+ * first needs a PING answered within 1 s.
  */
 import { createServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { UsageError, coerceError } from '../errors/sync-error.ts';
 import { createQueues } from '../pipeline/queues.ts';
@@ -31,6 +33,7 @@ import { getLogger } from './logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prom-text.ts';
 import { checkRedisReady } from './redis-readiness.ts';
+import { createRedisConnection, displayRedisUrl } from './redis-connection.ts';
 import { redactString } from './secrets.ts';
 
 export const DASHBOARD_BASE_PATH = '/queues';
@@ -82,16 +85,15 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   const credentials = dashboardCredentials(config, host);
   const prefix = config.redis.prefix;
 
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-  let lastRedisError = 0;
-  redis.on('error', (e: Error) => {
-    if (Date.now() - lastRedisError < 30_000) return;
-    lastRedisError = Date.now();
-    log.warn('Redis connection error', { error: redactString(e.message) });
-  });
+  const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
   const queues = createQueues(redis, prefix);
   const all = [queues.collect, queues.ingest, queues.reconcile];
-  for (const q of all) q.on('error', () => undefined); // reported once above, from the connection
+  /** Undefined when Redis can serve a request now, else why not (no URL credentials). */
+  const redisUnavailable = async (): Promise<string | undefined> => {
+    if (redis.status !== 'ready') return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
+    const r = await checkRedisReady(redis);
+    return r.ok ? undefined : r.reason;
+  };
 
   const board = new ExpressAdapter();
   board.setBasePath(DASHBOARD_BASE_PATH);
@@ -119,6 +121,10 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   }
   app.get('/', (_req, res) => res.redirect(302, DASHBOARD_BASE_PATH));
   app.get('/metrics', async (_req, res) => {
+    if (redis.status !== 'ready') {
+      res.status(503).type('text/plain').send(`metrics unavailable: Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})\n`);
+      return;
+    }
     try {
       const text = await withTimeout(renderServiceMetrics(redis, prefix, all), METRICS_TIMEOUT_MS, 'reading metrics from Redis');
       res.type(PROMETHEUS_CONTENT_TYPE).send(text);
@@ -127,6 +133,12 @@ export async function startDashboard(config: Config, options: DashboardOptions =
       log.warn('metrics unavailable', { reason });
       res.status(503).type('text/plain').send(`metrics unavailable: ${reason}\n`);
     }
+  });
+  app.use(`${DASHBOARD_BASE_PATH}/api`, (_req: Request, res: Response, next: NextFunction) => {
+    void redisUnavailable().then((reason) => {
+      if (reason === undefined) next();
+      else res.status(503).json({ error: 'Redis unavailable', reason });
+    }, next);
   });
   app.use(DASHBOARD_BASE_PATH, board.getRouter() as express.Router);
 

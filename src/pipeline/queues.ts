@@ -10,7 +10,9 @@
  * Job data never holds secrets: only names, ids, indicator values and counts.
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { getLogger } from '../ops/logger.ts';
+import { createRedisConnection, isRedisConnectionError } from '../ops/redis-connection.ts';
 import type { IndicatorType } from '../sources/source-types.ts';
 
 export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile' } as const);
@@ -24,6 +26,10 @@ export interface CollectJobData {
   /** Manual runs (sync --manual) reconcile with clearOnManualRun semantics. */
   manual: boolean;
   trigger: Trigger;
+  /** Fingerprint of the configuration that produced the job (config-fingerprint.ts). */
+  configFingerprint?: string;
+  /** The run's id (run-ids.ts), made when the job is first picked up; scheduled jobs start without. */
+  runId?: string;
   /** Progress of a run through its steps; rewritten with job.updateData as it goes. */
   step?: 'collect' | 'wait' | 'commit';
   /** Bumped each time the collect step starts again (after a crash), so chunk ids never mix attempts. */
@@ -56,6 +62,9 @@ export interface ReconcileJobData {
   manual: boolean;
   force: boolean;
   trigger: Trigger;
+  configFingerprint?: string;
+  /** The run's id (run-ids.ts), made when the job is first picked up. */
+  runId?: string;
   /** The runs whose commits asked for this reconcile (for reports). */
   runIds: string[];
 }
@@ -79,15 +88,32 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** A connection suitable for BullMQ workers and queue events (never gives up on a command). */
+/**
+ * A connection suitable for BullMQ workers and queue events (never gives up on a command), made by
+ * src/ops/redis-connection.ts: error listener attached, backoff, one log line per state change.
+ */
 export function bullConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  return createRedisConnection(url, { maxRetriesPerRequest: null });
+}
+
+/**
+ * Every BullMQ object needs an `error` listener (without one BullMQ prints each error with its stack
+ * on the console). Connection errors are already reported once per state change by the connection.
+ */
+export function quietBullErrors(emitter: { on(event: 'error', listener: (e: Error) => void): unknown }, what: string): void {
+  const log = getLogger('queue');
+  emitter.on('error', (e: Error) => {
+    if (!isRedisConnectionError(e)) log.warn('BullMQ error', { queue: what, error: e.message });
+  });
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const collect = new Queue<CollectJobData>(QUEUE.collect, { connection, prefix });
   const ingest = new Queue<IngestJobData>(QUEUE.ingest, { connection, prefix });
   const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, { connection, prefix });
+  quietBullErrors(collect, QUEUE.collect);
+  quietBullErrors(ingest, QUEUE.ingest);
+  quietBullErrors(reconcile, QUEUE.reconcile);
   return {
     collect,
     ingest,
