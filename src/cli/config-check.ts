@@ -1,10 +1,12 @@
 /**
  * `tq-entra config check [--config FILE]`: validate the configuration and print a summary (secrets
- * redacted; `--print` shows the whole resolved configuration with defaults filled in).
+ * redacted; `--print` shows the whole resolved configuration with defaults filled in, credentials in
+ * URLs redacted too).
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfigFile, redactConfig, resolveConfigPath } from '../config/load-config.ts';
+import { redactUrlCredentials } from '../ops/secrets.ts';
 import type { CommandContext } from './main.ts';
 
 export function registerConfigCommand(program: Command, _ctx: CommandContext): void {
@@ -18,7 +20,9 @@ export function registerConfigCommand(program: Command, _ctx: CommandContext): v
       const path = resolveConfigPath(opts.config);
       const cfg = loadConfigFile(path);
       if (opts.print) {
-        process.stdout.write(stringify(redactConfig(cfg)));
+        // redactConfig scrubs secret keys and values; URL credentials (a ThreatQ `url` with
+        // user:password@) are scrubbed from the printed text as well, whatever key holds them.
+        process.stdout.write(redactUrlCredentials(stringify(redactConfig(cfg))));
         return;
       }
       const collections = cfg.sources.reduce((n, s) => n + (s.kind === 'threatq' ? s.collections.length : 1), 0);

@@ -4,7 +4,10 @@
  * Two layers: values registered at start-up (every secret read from the configuration) are scrubbed
  * from any string, wherever they appear; and object keys that look secret (`clientSecret`,
  * `password`, `access_token`, `authorization`, …) have their values replaced whatever they hold.
- * Bearer and Basic credentials in free text are scrubbed too.
+ * Bearer and Basic credentials in free text are scrubbed too, and so are credentials in URLs
+ * (`https://user:password@host` → `https://user:[REDACTED]@host`, `https://token@host` →
+ * `https://[REDACTED]@host`): redactUrlCredentials, applied by redactString, so wherever a URL is
+ * printed or logged (config check --print, errors, log lines) its credentials are not.
  */
 export const REDACTED = '[REDACTED]';
 
@@ -13,7 +16,20 @@ const SECRET_KEY = /(secret|password|passwd|token|authorization|cookie|api[-_]?k
 const NOT_SECRET_KEYS = new Set(['tokenType', 'token_type', 'expires_in', 'expiresOnTimestamp', 'fencingToken']);
 const AUTH_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g;
 
+// scheme://userinfo@ — userinfo without "/", "?", "#", "@" or whitespace.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]+)@/gi;
+
 const registered = new Set<string>();
+
+/** Credentials in URLs redacted: the password (the user name is kept), or a user name alone (a token). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, (_m, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    if (colon < 0) return `${scheme}${REDACTED}@`;
+    if (colon === userinfo.length - 1) return `${scheme}${userinfo}@`; // "user:@": no password
+    return `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`;
+  });
+}
 
 /** Remember a secret value so that it is scrubbed from every log line and error from now on. */
 export function registerSecret(value: string | undefined | null): void {
@@ -30,7 +46,7 @@ export function isSecretKey(key: string): boolean {
 }
 
 export function redactString(text: string): string {
-  let out = text.replace(AUTH_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  let out = redactUrlCredentials(text.replace(AUTH_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`));
   for (const secret of registered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }

@@ -64,6 +64,15 @@ describe('tq-entra CLI', () => {
     for (const secret of ['east-secret-value', 'west-password-value', 'entra-secret-value']) expect(r.stdout).not.toContain(secret);
   });
 
+  it('--print redacts credentials in URLs (a ThreatQ url with user:password@)', async () => {
+    const text = (await import('node:fs')).readFileSync('config/example.yaml', 'utf8').replace('url: https://threatq-east.example.com', 'url: https://tq-admin:Hunter2-url-pass@threatq-east.example.com');
+    const r = await runCli(['config', 'check', '--config', tempConfig(text), '--print'], { env: EXAMPLE_ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('Hunter2-url-pass');
+    expect(r.stdout).toContain('https://tq-admin:[REDACTED]@threatq-east.example.com');
+  });
+
   it('exits 2 naming the missing env var', async () => {
     const r = await runCli(['config', 'check', '--config', tempConfig(BROKEN)]);
     expect(r.code).toBe(2);
