@@ -3,11 +3,14 @@
  *   --run ID     one run: counts, rejections per reason with examples, error if it failed
  *   --target T   the last reconcile of T and the last run of every source collection feeding it
  *   (neither)    the last run of every source collection and every target
+ * Values taken from input (rejection examples, error messages) are escaped with printableText, the one
+ * escape `ranges merge` and `plan --indicators` use too.
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
+import { printableText } from '../ranges/printable-text.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
 import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
@@ -27,19 +30,29 @@ export async function runReport(redis: Redis, keys: StateKeys, id: string): Prom
   return { run, rejections: await readRejections(redis, keys, stageId ?? `${id}~1`) };
 }
 
+/**
+ * `CODE: message`, once: the workers store the message already prefixed with its code
+ * (`ERR_SAFETY_EMPTY: refusing …`), older records and other writers without it. Escaped: a message may
+ * quote input.
+ */
+function errorText(error: { code: string; message: string }): string {
+  const message = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+  return printableText(`${error.code}: ${message}`, 2000);
+}
+
 export function formatRunReport(r: RunReport): string {
   const { run } = r;
   const what = run.kind === 'collect' ? `collect ${run.name} / ${run.collection ?? ''}` : `reconcile ${run.name}`;
   const lines = [`${what}  run ${run.id}  ${run.status}  started ${run.startedAt}${run.finishedAt ? `  finished ${run.finishedAt}` : ''}`];
   const counts = Object.entries(run.counts).map(([k, v]) => `${k}=${v}`).join(' ');
   if (counts) lines.push(`  ${counts}`);
-  if (run.error) lines.push(`  error: ${run.error.code}: ${run.error.message}`);
+  if (run.error) lines.push(`  error: ${errorText(run.error)}`);
   const rej = r.rejections;
   if (rej) {
     const reasons = Object.entries(rej.reasons).sort((a, b) => b[1] - a[1]);
     if (reasons.length > 0) lines.push('  rejected by reason:');
     for (const [reason, n] of reasons) {
-      const ex = (rej.examples[reason] ?? []).map((e) => `#${e.line} ${JSON.stringify(e.value)}`).join(', ');
+      const ex = (rej.examples[reason] ?? []).map((e) => `#${e.line} "${printableText(e.value, 80)}"`).join(', ');
       lines.push(`    ${reason.padEnd(22)} ${String(n).padStart(8)}${ex ? `  e.g. ${ex}` : ''}`);
     }
     const warnings = Object.entries(rej.warnings);
