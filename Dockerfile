@@ -3,9 +3,14 @@
 # `npm ci --omit=dev` installs everything it needs. Runs as the unprivileged `node` user.
 #
 #   docker build -t threatq-entra-sync .
-#   docker run --rm -v "$PWD/config/config.yaml:/etc/tq-entra/config.yaml:ro" \
+#   docker run --rm -v "$PWD/config:/etc/tq-entra:ro" \
 #     -e TQ_ENTRA_CONFIG=/etc/tq-entra/config.yaml -e REDIS_URL=redis://redis:6379 threatq-entra-sync worker
-FROM node:20-bookworm-slim
+#
+# BASE_IMAGE: any Debian-like image with Node.js >= 20.19 and npm on PATH and a `node` user (the
+# default is the official one); `--build-arg BASE_IMAGE=…` names a locally built one where no
+# registry is reachable (test/compose/build-base-images.sh).
+ARG BASE_IMAGE=node:20-bookworm-slim
+FROM ${BASE_IMAGE}
 
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -30,8 +35,10 @@ COPY config/example.yaml config/demo.yaml ./config/
 # image's files stay read-only for the `node` user.
 RUN node bin/tq-entra.js --version
 
-# Where the demo's Graph emulator writes its CA certificate (a named volume in docker-compose.yml).
-RUN mkdir -p /var/lib/tq-entra/graph-ca && chown -R node:node /var/lib/tq-entra
+# The demo's Graph emulator keeps its TLS key and certificate in graph-state and writes its CA
+# certificate to graph-ca (named volumes in docker-compose.yml, which take this ownership).
+RUN mkdir -p /var/lib/tq-entra/graph-ca /var/lib/tq-entra/graph-state \
+ && chown -R node:node /var/lib/tq-entra && chmod 700 /var/lib/tq-entra/graph-state
 
 USER node
 
