@@ -20,6 +20,7 @@
  * first needs a PING answered within 1 s.
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -28,7 +29,7 @@ import type { Config } from '../config/schema.ts';
 import { UsageError, coerceError } from '../errors/sync-error.ts';
 import { createQueues } from '../pipeline/queues.ts';
 import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './basic-auth.ts';
-import { closeHttp, listenHttp } from './http-listen.ts';
+import { closeHttp, listenHttp, listenText } from './http-listen.ts';
 import { getLogger } from './logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prom-text.ts';
@@ -50,6 +51,8 @@ export interface DashboardOptions {
 export interface DashboardHandle {
   /** Base URL, e.g. http://127.0.0.1:3000 (the board is at `${url}/queues`). */
   url: string;
+  /** Where it listens, as bound: e.g. `http://0.0.0.0:3000 (all interfaces)` (for banners and logs). */
+  listening: string;
   close(): Promise<void>;
 }
 
@@ -151,10 +154,14 @@ export async function startDashboard(config: Config, options: DashboardOptions =
     redis.disconnect();
     throw e;
   }
-  log.info('dashboard listening', { url: `${url}${DASHBOARD_BASE_PATH}`, auth: credentials !== undefined });
+  // The bound address as it is (0.0.0.0 is all interfaces, not loopback); `url` stays an address this
+  // host can open.
+  const listening = listenText(host, (server.address() as AddressInfo).port);
+  log.info('dashboard listening', { listening, url: `${url}${DASHBOARD_BASE_PATH}`, auth: credentials !== undefined });
   let closing: Promise<void> | undefined;
   return {
     url,
+    listening,
     close() {
       closing ??= (async () => {
         await closeHttp(server);

@@ -1,8 +1,10 @@
 /**
  * Start and stop the ops HTTP servers. `listenHttp` resolves with the base URL once bound (port 0
- * picks a free port; a wildcard bind address is shown as loopback so the URL can be opened) or
- * rejects with ListenError naming the address and the reason. `closeHttp` stops accepting, ends idle
- * keep-alive connections at once and open ones after a grace period.
+ * picks a free port; a wildcard bind address is given as loopback so the URL can be opened from this
+ * host) or rejects with ListenError naming the address and the reason. `listeningText` says honestly
+ * where a server listens, for logs and banners: `http://0.0.0.0:3000 (all interfaces)` for a wildcard
+ * bind, the URL otherwise. `closeHttp` stops accepting, ends idle keep-alive connections at once and
+ * open ones after a grace period.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,12 @@ const WILDCARD = new Map([
 export function httpUrl(host: string, port: number): string {
   const shown = WILDCARD.get(host) ?? host;
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/** Where a server bound to `host`:`port` listens, as it should be logged (wildcards named as such). */
+export function listenText(host: string, port: number): string {
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return WILDCARD.has(host) ? `${url} (all interfaces)` : url;
 }
 
 export function listenHttp(server: Server, host: string, port: number): Promise<string> {
