@@ -2,12 +2,13 @@
  * What a target should hold, computed from the emulators' ground truth (not from anything the
  * pipeline stored): qualifying indicators (type and status filter) parsed and merged.
  */
-import { mergeCidrs, parseIndicator } from '../../src/ranges/index.ts';
+import { DEFAULT_RANGE_OPTIONS, mergeCidrs, parseIndicator, splitBroaderThan } from '../../src/ranges/index.ts';
 import type { ThreatQEmulator } from '../../src/emulators/threatq/threatq-emulator.ts';
 import type { GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 
 const IP_TYPES = new Set(['IP Address', 'IPv6 Address', 'CIDR Block']);
-const OPTIONS = { minPrefixV4: 8, minPrefixV6: 8, allowReserved: false };
+/** The configuration's defaults (safety.minPrefixV4/V6, allowReserved), as the targets under test use them. */
+const OPTIONS = DEFAULT_RANGE_OPTIONS;
 
 export function qualifyingValues(emu: ThreatQEmulator, collection: string, statuses: readonly string[] = ['Active']): string[] {
   const out: string[] = [];
@@ -21,7 +22,8 @@ export function expectedRanges(values: Iterable<string>, neverBlock: readonly st
     const r = parseIndicator(v, undefined, OPTIONS);
     if (r.ok) cidrs.push(...r.cidrs);
   }
-  const merged = mergeCidrs(cidrs);
+  // Merged blocks broader than the floor are cut back to it, as reconcile does.
+  const merged = splitBroaderThan(mergeCidrs(cidrs), OPTIONS.minPrefixV4, OPTIONS.minPrefixV6);
   if (neverBlock.length === 0) return merged;
   const block = new Set(neverBlock);
   return merged.filter((c) => !block.has(c));
