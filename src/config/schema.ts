@@ -99,11 +99,13 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /**
- * Bounds of a schedule: `every` at least 1 minute (a collection run pages the whole collection; more
- * often only loads ThreatQ and the Graph pace of 1 request/s per tenant) and at most 366 days (a longer
- * interval is a typo; BullMQ would hold it anyway). A cron may fire at most once a minute.
+ * Bounds of a schedule: `every` at least `scheduler.minInterval` (default 1 minute: a collection run
+ * pages the whole collection; more often only loads ThreatQ and the Graph pace of 1 request/s per
+ * tenant; tests and demos may lower it to 1 s) and at most 366 days (a longer interval is a typo;
+ * BullMQ would hold it anyway). A cron may fire at most once a minute.
  */
 export const MIN_EVERY_MS = 60_000;
+export const MIN_EVERY_FLOOR_MS = 1000;
 export const MAX_EVERY_MS = 366 * 86_400_000;
 
 const every = z.union([z.string(), z.number()]).transform((raw, ctx) => {
@@ -113,8 +115,23 @@ const every = z.union([z.string(), z.number()]).transform((raw, ctx) => {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got ${quote(text)}` });
     return z.NEVER;
   }
-  if (ms < MIN_EVERY_MS || ms > MAX_EVERY_MS) {
+  if (ms < MIN_EVERY_FLOOR_MS || ms > MAX_EVERY_MS) {
     ctx.addIssue({ code: 'custom', message: `expected a duration between 1m and 366d, got ${quote(text)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** 90000 → "90s", 60000 → "1m": the largest unit that divides the duration exactly. */
+function shortDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+const minInterval = z.union([z.string(), z.number()]).transform((raw, ctx) => {
+  const ms = parseDuration(String(raw));
+  if (ms === undefined || ms < MIN_EVERY_FLOOR_MS || ms > 3_600_000) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration between 1s and 1h, got ${quote(String(raw))}` });
     return z.NEVER;
   }
   return ms;
@@ -342,6 +359,12 @@ export const configSchema = z
         password: z.string().min(1).optional(),
       })
       .default({ host: '127.0.0.1', port: 3000 }),
+    scheduler: z
+      .strictObject({
+        /** The shortest `every` a schedule may have (default 1m; tests and demos may lower it, down to 1s). */
+        minInterval: minInterval.default(MIN_EVERY_MS),
+      })
+      .default({ minInterval: MIN_EVERY_MS }),
   })
   .superRefine((c, ctx) => {
     const targetNames = new Set<string>();
@@ -359,13 +382,25 @@ export const configSchema = z
             ctx.addIssue({ code: 'custom', path: [...path, k], message: `no target named "${t}" (known: ${[...targetNames].join(', ') || 'none'})` });
           }
         });
-      if (s.kind === 'file') check(s.targets, ['sources', i, 'targets']);
-      else {
+      const tooOften = (schedule: { kind: string; everyMs?: number } | undefined, path: (string | number)[]) => {
+        if (schedule?.kind === 'every' && (schedule.everyMs ?? 0) < c.scheduler.minInterval) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'schedule', 'every'],
+            message: `expected a duration between ${shortDuration(c.scheduler.minInterval)} (scheduler.minInterval) and 366d, got "${shortDuration(schedule.everyMs ?? 0)}"`,
+          });
+        }
+      };
+      if (s.kind === 'file') {
+        check(s.targets, ['sources', i, 'targets']);
+        tooOften(s.schedule, ['sources', i]);
+      } else {
         const ids = new Set<string>();
         s.collections.forEach((col, j) => {
           if (ids.has(col.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'collections', j, 'id'], message: `duplicate collection id "${col.id}"` });
           ids.add(col.id);
           check(col.targets, ['sources', i, 'collections', j, 'targets']);
+          tooOften(col.schedule, ['sources', i, 'collections', j]);
         });
       }
     });

@@ -166,13 +166,24 @@ describe('schedules and durations', () => {
   });
 
   it('refuses every below 1 minute or above 366 days, and an absurd number', () => {
-    expect(every('30s')).toEqual(['sources[0].schedule.every: expected a duration between 1m and 366d, got "30s"']);
+    expect(every('30s')).toEqual(['sources[0].schedule.every: expected a duration between 1m (scheduler.minInterval) and 366d, got "30s"']);
     expect(every('367d')).toEqual(['sources[0].schedule.every: expected a duration between 1m and 366d, got "367d"']);
     expect(every('99999999999999999999d')).toEqual([
       'sources[0].schedule.every: expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got "99999999999999999999d"',
     ]);
     expect(every('0m')[0]).toMatch(/^sources\[0\]\.schedule\.every: expected a duration such as/);
     expect(every(15)[0]).toMatch(/got "15"$/);
+  });
+
+  it('scheduler.minInterval lowers the bound for tests and demos, never below 1s', () => {
+    const d = doc();
+    d.scheduler = { minInterval: '2s' };
+    d.sources[0].schedule = { every: '3s' };
+    expect(load(d).sources[0]).toMatchObject({ schedule: { kind: 'every', everyMs: 3000 } });
+    expect(problems((x) => ((x.scheduler = { minInterval: '5s' }), (x.sources[0].schedule = { every: '3s' })))).toEqual([
+      'sources[0].schedule.every: expected a duration between 5s (scheduler.minInterval) and 366d, got "3s"',
+    ]);
+    expect(problems((x) => (x.scheduler = { minInterval: '500ms' }))).toEqual(['scheduler.minInterval: expected a duration between 1s and 1h, got "500ms"']);
   });
 
   it('refuses a cron firing more often than once a minute; accepts one fixed second', () => {
