@@ -14,7 +14,9 @@ import { QUEUE, bullConnection, createQueues, type QueueName } from '../src/pipe
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readRun, writeRun } from '../src/pipeline/run-store.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
-import { collectRunId, processCollect } from './collect.ts';
+import { processCollect } from './collect.ts';
+import { configFingerprint } from '../src/pipeline/config-fingerprint.ts';
+import type { Logger } from '../src/ops/logger.ts';
 import { processIngest } from './ingest.ts';
 import { processReconcile } from './reconcile.ts';
 import { describeError, throwJobSignal } from './job-signals.ts';
@@ -23,6 +25,7 @@ import { createWorkerMetrics, type WorkerMetrics } from '../src/ops/worker-metri
 import { startHealthServer, type HealthServerHandle } from '../src/ops/health-server.ts';
 import { recordQueuePause } from '../src/ops/metrics-store.ts';
 import { safely } from './record-metrics.ts';
+import { isRedisConnectionError, redisHealth } from '../src/ops/redis-connection.ts';
 
 export interface WorkerOptions {
   /** Queues to serve (default all three). */
@@ -68,6 +71,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
   const deps: WorkerDeps = { config, redis, keys: stateKeys(prefix), queues, logger };
   const serve = new Set(options.queues ?? [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile]);
   const metrics = createWorkerMetrics();
+  const drift = driftWarning(config, logger);
   const onPause = (queue: string) => (ms: number) => safely(logger, 'pause', () => recordQueuePause(redis, prefix, { queue, ms }));
   const common = {
     prefix,
@@ -76,6 +80,23 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: 3,
   };
+  let closing = false;
+  // The health server binds first: a port in use fails the start before any Worker or connection
+  // exists, so nothing is left running (the caller exits 1 with ERR_OPS_LISTEN).
+  const http =
+    options.http === false || config.worker.http.port === 0
+      ? undefined
+      : await startHealthServer({
+          host: config.worker.http.host,
+          port: config.worker.http.port,
+          registry: metrics.registry,
+          redis,
+          ready: () => (closing ? 'shutting down' : undefined),
+        }).catch(async (e: unknown) => {
+          await queues.close();
+          redis.disconnect();
+          throw e;
+        });
   const workers: Worker[] = [];
   // BullMQ never closes a connection it was handed: keep every one to disconnect on close.
   const connections = [redis];
@@ -86,7 +107,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
   };
   if (serve.has(QUEUE.collect)) {
     workers.push(
-      new Worker(QUEUE.collect, metrics.wrap(QUEUE.collect, runProcessor(queues.collect, (job, token) => processCollect(job, token, deps))), {
+      new Worker(QUEUE.collect, metrics.wrap(QUEUE.collect, runProcessor(queues.collect, (job, token) => (drift(job), processCollect(job, token, deps)))), {
         ...common,
         connection: connection(),
         concurrency: config.worker.concurrency.collect,
@@ -104,7 +125,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
   }
   if (serve.has(QUEUE.reconcile)) {
     workers.push(
-      new Worker(QUEUE.reconcile, metrics.wrap(QUEUE.reconcile, runProcessor(queues.reconcile, (job, token) => processReconcile(job, token, deps), onPause(QUEUE.reconcile))), {
+      new Worker(QUEUE.reconcile, metrics.wrap(QUEUE.reconcile, runProcessor(queues.reconcile, (job, token) => (drift(job), processReconcile(job, token, deps)), onPause(QUEUE.reconcile))), {
         ...common,
         connection: connection(),
         concurrency: config.worker.concurrency.reconcile,
@@ -122,22 +143,23 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
         attemptsMade: job.attemptsMade,
         error: describeError(coerceError(error)),
       });
-      if (final && w.name === QUEUE.collect && job.id) void markRunFailed(deps, collectRunId(job.id), error);
+      const runId = (job.data as { runId?: unknown }).runId;
+      if (final && w.name === QUEUE.collect && typeof runId === 'string') void markRunFailed(deps, runId, error);
     });
-    w.on('error', (error) => logger.error('worker error', { queue: w.name, error: describeError(error) }));
+    // Lost connections are logged once per state change by src/ops/redis-connection.ts.
+    w.on('error', (error) => {
+      if (!isRedisConnectionError(error)) logger.error('worker error', { queue: w.name, error: describeError(error) });
+    });
   }
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  let closing = false;
-  const http =
-    options.http === false || config.worker.http.port === 0
-      ? undefined
-      : await startHealthServer({
-          host: config.worker.http.host,
-          port: config.worker.http.port,
-          registry: metrics.registry,
-          redis,
-          ready: () => (closing ? 'shutting down' : undefined),
-        });
+  try {
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.close(true)));
+    await http?.close();
+    await queues.close();
+    for (const c of connections) c.disconnect();
+    throw e;
+  }
   logger.info('workers started', { queues: [...serve], concurrency: config.worker.concurrency, http: http?.url });
   return {
     workers,
@@ -146,11 +168,36 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
     http,
     async close(force = false) {
       closing = true;
-      await Promise.all(workers.map((w) => w.close(force)));
+      // With Redis down no active job can finish (a graceful BullMQ close would wait for Redis
+      // forever): hand them back at once; another worker takes them when their lock expires.
+      const now = force || redisHealth.state !== 'up';
+      await Promise.all(workers.map((w) => w.close(now)));
       await http?.close();
       await queues.close();
       for (const c of connections) c.disconnect();
     },
+  };
+}
+
+/**
+ * Configuration drift: a job carries the fingerprint of the configuration that produced it. A worker
+ * whose own configuration differs warns once per distinct fingerprint (it goes on with its own
+ * configuration; a job naming a source, collection or target it does not know fails with
+ * ERR_UNKNOWN_SOURCE, ERR_SOURCE_UNKNOWN_COLLECTION or ERR_UNKNOWN_TARGET).
+ */
+function driftWarning(config: Config, logger: Logger): (job: Job<{ configFingerprint?: string | undefined }>) => void {
+  const mine = configFingerprint(config);
+  const warned = new Set<string>();
+  return (job) => {
+    const theirs = job.data.configFingerprint;
+    if (theirs === undefined || theirs === mine || warned.has(theirs)) return;
+    warned.add(theirs);
+    logger.warn('configuration drift: this job was produced from a different configuration; restart the workers after changing the configuration', {
+      jobId: job.id,
+      queue: job.queueName,
+      jobConfig: theirs,
+      workerConfig: mine,
+    });
   };
 }
 
