@@ -16,8 +16,8 @@
  * One Redis connection (fail fast: one retry per command; made by src/ops/redis-connection.ts, which
  * logs one line per outage) serves the queues, the metric reads and the probe. While Redis is
  * unreachable the board's JSON API (/queues/api/…) and /metrics answer 503 at once (BullMQ would
- * otherwise wait for the connection to come back); when the connection says ready, an API request
- * first needs a PING answered within 1 s.
+ * otherwise wait for the connection to come back); otherwise they first need a PING answered within
+ * 1 s.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +40,8 @@ import { redactString } from './secrets.ts';
 export const DASHBOARD_BASE_PATH = '/queues';
 export const METRICS_TIMEOUT_MS = 5000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** ioredis states of a connection that was lost (BullMQ calls would wait for it to come back). */
+const LOST = new Set(['reconnecting', 'close', 'end']);
 
 export interface DashboardOptions {
   /** Overrides dashboard.port (0 picks a free port). */
@@ -93,7 +95,8 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   const all = [queues.collect, queues.ingest, queues.reconcile];
   /** Undefined when Redis can serve a request now, else why not (no URL credentials). */
   const redisUnavailable = async (): Promise<string | undefined> => {
-    if (redis.status !== 'ready') return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
+    // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
+    if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
     const r = await checkRedisReady(redis);
     return r.ok ? undefined : r.reason;
   };
@@ -124,8 +127,9 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   }
   app.get('/', (_req, res) => res.redirect(302, DASHBOARD_BASE_PATH));
   app.get('/metrics', async (_req, res) => {
-    if (redis.status !== 'ready') {
-      res.status(503).type('text/plain').send(`metrics unavailable: Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})\n`);
+    const down = await redisUnavailable();
+    if (down !== undefined) {
+      res.status(503).type('text/plain').send(`metrics unavailable: ${down}\n`);
       return;
     }
     try {
