@@ -11,12 +11,10 @@ import type { IngestJobData, IngestResult } from '../src/pipeline/queues.ts';
 import { priorityWeight } from '../src/pipeline/priority.ts';
 import type { WeightedRange } from '../src/pipeline/snapshot-codec.ts';
 import { stageChunk } from '../src/pipeline/snapshot-store.ts';
-import { EXAMPLES_PER_REASON, recordChunk, type RejectExample } from '../src/pipeline/run-store.ts';
+import { EXAMPLES_PER_REASON, EXAMPLE_MAX_CHARS, recordChunk, type RejectExample } from '../src/pipeline/run-store.ts';
 import type { WorkerDeps } from './worker-deps.ts';
 import { recordIndicators } from '../src/ops/metrics-store.ts';
 import { safely } from './record-metrics.ts';
-
-const EXAMPLE_MAX_CHARS = 120;
 
 export interface ChunkOutcome {
   entries: WeightedRange[];
@@ -55,7 +53,10 @@ export async function processIngest(job: Job<IngestJobData>, deps: WorkerDeps): 
   const { runId, chunk } = job.data;
   const o = ingestChunk(job.data);
   await stageChunk(deps.redis, deps.keys, runId, chunk, o.entries);
-  await recordChunk(deps.redis, deps.keys, runId, chunk, { accepted: o.accepted, rejected: o.rejected, reasons: o.reasons, warnings: o.warnings }, o.examples);
+  await recordChunk(deps.redis, deps.keys, runId, chunk, { accepted: o.accepted, rejected: o.rejected, reasons: o.reasons, warnings: o.warnings }, o.examples, {
+    source: job.data.source,
+    collection: job.data.collection,
+  });
   await safely(deps.logger, 'indicators', () =>
     recordIndicators(deps.redis, deps.config.redis.prefix, {
       source: job.data.source,

@@ -27,7 +27,7 @@ export async function runReport(redis: Redis, keys: StateKeys, id: string): Prom
   if (!run) return null;
   if (run.kind !== 'collect') return { run };
   const stageId = typeof run.details?.['stageId'] === 'string' ? run.details['stageId'] : undefined;
-  return { run, rejections: await readRejections(redis, keys, stageId ?? `${id}~1`) };
+  return { run, rejections: await readRejections(redis, keys, stageId ?? `${id}~1`, { source: run.name, collection: run.collection ?? '' }) };
 }
 
 /**

@@ -14,7 +14,8 @@
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
  *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
- *   <prefix>:metrics:once:<id>        idempotency marker of one recorded event (expires)
+ *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
+ *                                     graph_requests, runs, queue_paused), scored by time, capped
  */
 export interface MetricKeys {
   indicators: string;
@@ -25,7 +26,8 @@ export interface MetricKeys {
   runDuration: string;
   targets: string;
   lastSuccess: string;
-  once(id: string): string;
+  /** The dedup set of one kind of event (metrics-store.ts trims it). */
+  once(kind: string): string;
 }
 
 export function metricKeys(prefix: string): MetricKeys {
@@ -39,7 +41,7 @@ export function metricKeys(prefix: string): MetricKeys {
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,
     lastSuccess: `${base}:last_success`,
-    once: (id: string) => `${base}:once:${encodeURIComponent(id)}`,
+    once: (kind: string) => `${base}:once:${kind}`,
   });
 }
 

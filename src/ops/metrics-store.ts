@@ -6,8 +6,10 @@
  *
  * Counters are at-least-once like the jobs that feed them. Pass `once` (a stable id of the event,
  * e.g. `${runId}:${chunk}` or `${jobId}:${attempt}`) to make a call idempotent: a repeated call with
- * the same id within ONCE_TTL_SECONDS records nothing and resolves false. Without it a retried job
- * counts again.
+ * the same id records nothing and resolves false. Without it a retried job counts again. The ids are
+ * remembered in one sorted set per kind (`metrics:once:<kind>`, scored by time), trimmed on every
+ * call to the last ONCE_WINDOW_MS and at most ONCE_MAX_IDS ids: a retry comes within minutes, and
+ * the state stays the same size however many runs go by (at most ~0.5 MB per kind).
  *
  * Recording never carries secrets: only source, collection, target, location and queue names,
  * reason codes and numbers. Invalid input (negative or fractional counts, empty names, a malformed
@@ -18,8 +20,13 @@ import type { Redis } from 'ioredis';
 import { MetricsInputError } from './metrics-input-error.ts';
 import { durationBucket, encodeField, metricKeys, type TargetState } from './metrics-keys.ts';
 
-/** How long an idempotency id (`once`) is remembered. */
-export const ONCE_TTL_SECONDS = 7 * 24 * 3600;
+/** How long an idempotency id (`once`) is remembered at most. */
+export const ONCE_WINDOW_MS = 24 * 3600 * 1000;
+/** How many idempotency ids are remembered per kind at most (the oldest go first). */
+export const ONCE_MAX_IDS = 5000;
+
+/** The clock of the `once` window (tests simulate hours passing). */
+export const metricsClock = { now: (): number => Date.now() };
 
 export interface IndicatorCounts {
   source: string;
@@ -76,16 +83,22 @@ const RUN_OUTCOMES: readonly string[] = ['succeeded', 'failed', 'refused'];
 const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|ERR|[a-z_]{1,20})$/;
 
 /**
- * KEYS: [onceKey?] + hashes. ARGV[1]: once TTL ('0' = no once key); then triples of
- * (hash index, 1-based among the hashes; field; integer increment).
+ * KEYS: [onceSet?] + hashes. ARGV[1]: '1' with a once id, else '0'; ARGV[2..5]: once id, now (ms),
+ * window (ms), max ids; then triples of (hash index, 1-based among the hashes; field; increment).
  */
 const INCREMENT_SCRIPT = `
 local offset = 0
-if ARGV[1] ~= '0' then
-  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+if ARGV[1] == '1' then
+  if redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
+  local now = tonumber(ARGV[3])
+  redis.call('ZADD', KEYS[1], now, ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[4])))
+  local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[5])
+  if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
   offset = 1
 end
-for i = 2, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   redis.call('HINCRBY', KEYS[tonumber(ARGV[i]) + offset], ARGV[i + 1], ARGV[i + 2])
 end
 return 1
@@ -100,10 +113,12 @@ return 1
 
 type Increment = [hashIndex: number, field: string, by: number];
 
-async function increment(redis: Redis, hashes: readonly string[], incs: readonly Increment[], onceKey: string | undefined): Promise<boolean> {
+/** `once`: the kind's dedup set and the event id. */
+async function increment(redis: Redis, hashes: readonly string[], incs: readonly Increment[], once: { key: string; id: string } | undefined): Promise<boolean> {
   if (incs.length === 0) return false;
-  const keys = onceKey === undefined ? [...hashes] : [onceKey, ...hashes];
-  const args: (string | number)[] = [onceKey === undefined ? '0' : String(ONCE_TTL_SECONDS)];
+  const keys = once === undefined ? [...hashes] : [once.key, ...hashes];
+  const args: (string | number)[] =
+    once === undefined ? ['0', '', 0, 0, 0] : ['1', once.id, Math.round(metricsClock.now()), ONCE_WINDOW_MS, ONCE_MAX_IDS];
   for (const [i, field, by] of incs) args.push(i + 1, field, by);
   const done = await redis.eval(INCREMENT_SCRIPT, keys.length, ...keys, ...args);
   return done === 1;
@@ -130,8 +145,10 @@ function millis(value: unknown, field: string): number {
   return Math.round(value);
 }
 
-function onceKey(prefix: string, once: string | undefined): string | undefined {
-  return once === undefined ? undefined : metricKeys(prefix).once(name(once, 'once'));
+type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'queue_paused';
+
+function onceKey(prefix: string, once: string | undefined, kind: OnceKind): { key: string; id: string } | undefined {
+  return once === undefined ? undefined : { key: metricKeys(prefix).once(kind), id: name(once, 'once') };
 }
 
 /** Indicators of one chunk or run: accepted, and rejected by reason code. */
@@ -142,7 +159,7 @@ export async function recordIndicators(redis: Redis, prefix: string, input: Indi
   for (const [reason, n] of Object.entries(input.rejectedByReason)) {
     incs.push([0, encodeField([source, collection, 'rejected', name(reason, 'rejectedByReason key')]), count(n, `rejectedByReason.${reason}`)]);
   }
-  return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once));
+  return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once, 'indicators'));
 }
 
 /** Graph requests made for a target, by method and status, and the 429s met with their waits. */
@@ -160,7 +177,7 @@ export async function recordGraphRequests(redis: Redis, prefix: string, input: G
   const throttled = count(input.throttled, 'throttled');
   const throttledMs = millis(input.throttledMs, 'throttledMs');
   incs.push([1, encodeField([target, 'count']), throttled], [1, encodeField([target, 'ms']), throttledMs]);
-  return increment(redis, [keys.graphRequests, keys.graphThrottled], incs, onceKey(prefix, input.once));
+  return increment(redis, [keys.graphRequests, keys.graphThrottled], incs, onceKey(prefix, input.once, 'graph_requests'));
 }
 
 /** One finished run: counted by kind and outcome, its duration observed in the histogram. */
@@ -177,13 +194,13 @@ export async function recordRun(redis: Redis, prefix: string, input: RunObservat
     [1, encodeField([input.kind, 'sum_ms']), ms],
     [1, encodeField([input.kind, 'count']), 1],
   ];
-  return increment(redis, [keys.runs, keys.runDuration], incs, onceKey(prefix, input.once));
+  return increment(redis, [keys.runs, keys.runDuration], incs, onceKey(prefix, input.once, 'runs'));
 }
 
 /** Total time a queue was paused (Graph 429s pause the reconcile queue cluster-wide). */
 export async function recordQueuePause(redis: Redis, prefix: string, input: QueuePause): Promise<boolean> {
   const queue = name(input.queue, 'queue');
-  return increment(redis, [metricKeys(prefix).queuePaused], [[0, encodeField([queue]), millis(input.ms, 'ms')]], onceKey(prefix, input.once));
+  return increment(redis, [metricKeys(prefix).queuePaused], [[0, encodeField([queue]), millis(input.ms, 'ms')]], onceKey(prefix, input.once, 'queue_paused'));
 }
 
 /**

@@ -7,7 +7,9 @@
  *   <prefix>:state:snapmeta:<source>:<collection>    hash: runId, committedAt, counts (JSON fields)
  *   <prefix>:state:stage:<runId>:<chunk>             staged ranges of one ingest chunk (expires)
  *   <prefix>:state:run:<runId>                       hash: run record (source, collection, status, counts)
- *   <prefix>:state:rejects:<runId>                   hash: reason -> count; examples in rejects-ex
+ *   <prefix>:state:rejects:<runId>                   hash: chunk -> counts of one run (staging id)
+ *   <prefix>:state:rejects-ex:<source>:<collection>  hash: reason -> latest run's first examples
+ *   <prefix>:state:runs:<kind>:<name>                sorted set: the last runs kept (run-store.ts)
  *   <prefix>:state:owned:<target>                    set: ranges this service wrote to the target
  *   <prefix>:state:lock:<target>                     reconcile lock (value = fencing token)
  *   <prefix>:state:fence:<target>                    fencing counter
@@ -21,7 +23,8 @@ export interface StateKeys {
   stagePattern(runId: string): string;
   run(runId: string): string;
   rejects(runId: string): string;
-  rejectExamples(runId: string): string;
+  rejectExamples(source: string, collection: string): string;
+  runIndex(kind: 'source' | 'target', name: string): string;
   owned(target: string): string;
   lock(target: string): string;
   fence(target: string): string;
@@ -43,7 +46,8 @@ export function stateKeys(prefix: string): StateKeys {
     stagePattern: (runId: string) => `${base}:stage:${part(runId)}:*`,
     run: (runId: string) => `${base}:run:${part(runId)}`,
     rejects: (runId: string) => `${base}:rejects:${part(runId)}`,
-    rejectExamples: (runId: string) => `${base}:rejects-ex:${part(runId)}`,
+    rejectExamples: (source: string, collection: string) => `${base}:rejects-ex:${part(source)}:${part(collection)}`,
+    runIndex: (kind: 'source' | 'target', name: string) => `${base}:runs:${kind}:${part(name)}`,
     owned: (target: string) => `${base}:owned:${part(target)}`,
     lock: (target: string) => `${base}:lock:${part(target)}`,
     fence: (target: string) => `${base}:fence:${part(target)}`,

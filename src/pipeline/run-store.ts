@@ -1,21 +1,33 @@
 /**
- * Run records in Redis, for `tq-entra report`, the demo summary and metrics.
+ * Run records in Redis, for `tq-entra report`, the demo summary and metrics. The state is bounded:
+ * however many runs go by, only the last RUNS_KEPT runs of each source collection and target are
+ * kept (older ones are deleted as new ones are written), and rejection examples live in one hash per
+ * source collection, never in a key per run.
  *
  * A run is one collect job (source collection → snapshot) or one reconcile (target → Entra). Each
  * ingest chunk records its own counts under its chunk number, so a retried chunk overwrites rather
- * than double-counts. Records expire after RUN_TTL_SECONDS.
+ * than double-counts. Records also expire after RUN_TTL_SECONDS (a backstop).
  *
- *   run:<id>          hash  kind, source, collection|target, trigger, status, startedAt, finishedAt,
- *                           counts (JSON), error
- *   rejects:<id>      hash  "<chunk>" → JSON { accepted, rejected, reasons: {code: n}, warnings: {code: n} }
- *   rejects-ex:<id>   hash  "<reason>" → JSON [{ line, value }] (first few examples)
- *   last:<kind>:<n>   string  id of the last run of a source collection or target
+ *   run:<id>                     hash  kind, source, collection|target, trigger, status, startedAt,
+ *                                      finishedAt, counts (JSON), error
+ *   runs:<kind>:<name>           zset  the kept run ids of a source collection or target, by start time
+ *   rejects:<stageId>            hash  "<chunk>" → JSON { accepted, rejected, reasons: {code: n}, warnings: {code: n} }
+ *   rejects-ex:<source>:<coll>   hash  "<reason>" → JSON { run: stageId, examples: [{ line, value }] }:
+ *                                      the EXAMPLES_PER_REASON lowest-numbered lines of the latest run
+ *                                      that had the reason, each at most EXAMPLE_MAX_CHARS long
+ *   last:<kind>:<n>              string  id of the last run of a source collection or target
  */
 import type { Redis } from 'ioredis';
 import type { StateKeys } from './redis-keys.ts';
 
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;
+/** Runs kept per source collection and per target (with their chunk counts). */
+export const RUNS_KEPT = 10;
 export const EXAMPLES_PER_REASON = 5;
+/** A rejected value longer than this is cut (and ends with "…") in the examples. */
+export const EXAMPLE_MAX_CHARS = 120;
+/** Attempts whose chunk counts are deleted with a run that has no stageId recorded. */
+const STAGE_ATTEMPTS_SWEPT = 5;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'refused';
 
@@ -63,11 +75,40 @@ export async function writeRun(redis: Redis, keys: StateKeys, run: RunRecord): P
   if (run.error !== undefined) fields['error'] = JSON.stringify(run.error);
   if (run.details !== undefined) fields['details'] = JSON.stringify(run.details);
   const lastName = run.kind === 'collect' ? `${run.name}/${run.collection ?? ''}` : run.name;
+  const kind = run.kind === 'collect' ? 'source' : 'target';
+  const index = keys.runIndex(kind, lastName);
+  const started = Date.parse(run.startedAt);
   await redis
     .multi()
     .hset(key, fields)
     .expire(key, RUN_TTL_SECONDS)
-    .set(keys.last(run.kind === 'collect' ? 'source' : 'target', lastName), run.id, 'EX', RUN_TTL_SECONDS)
+    .set(keys.last(kind, lastName), run.id, 'EX', RUN_TTL_SECONDS)
+    .zadd(index, 'NX', Number.isNaN(started) ? Date.now() : started, run.id)
+    .expire(index, RUN_TTL_SECONDS)
+    .exec();
+  await trimRuns(redis, keys, index);
+}
+
+/** Delete the runs of one index beyond the newest RUNS_KEPT, with their chunk counts. */
+async function trimRuns(redis: Redis, keys: StateKeys, index: string): Promise<void> {
+  const old = await redis.zrange(index, 0, String(-(RUNS_KEPT + 1)));
+  if (old.length === 0) return;
+  const stageIds = await Promise.all(old.map((id) => redis.hget(keys.run(id), 'details')));
+  const doomed: string[] = [];
+  old.forEach((id, i) => {
+    doomed.push(keys.run(id), keys.rejects(id));
+    for (let a = 1; a <= STAGE_ATTEMPTS_SWEPT; a += 1) doomed.push(keys.rejects(`${id}~${a}`));
+    try {
+      const stageId = (JSON.parse(stageIds[i] ?? '{}') as { stageId?: unknown }).stageId;
+      if (typeof stageId === 'string') doomed.push(keys.rejects(stageId));
+    } catch {
+      // unreadable details: the swept attempts above cover the usual stage ids
+    }
+  });
+  await redis
+    .multi()
+    .unlink(...new Set(doomed))
+    .zrem(index, ...old)
     .exec();
 }
 
@@ -94,7 +135,42 @@ export async function lastRunId(redis: Redis, keys: StateKeys, kind: 'source' | 
   return redis.get(keys.last(kind, name));
 }
 
-/** Record one ingest chunk's counts and a few examples per rejection reason (idempotent per chunk). */
+/**
+ * KEYS[1]: the collection's examples hash. ARGV: run (staging id), max examples, then pairs of
+ * reason and JSON [{line, value}]. Per reason: merged with what this run already stored (another
+ * run's are replaced), deduplicated by line, the lowest lines kept: chunks may come in any order and
+ * be retried, the result is the same.
+ */
+const MERGE_EXAMPLES_SCRIPT = `
+local max = tonumber(ARGV[2])
+for i = 3, #ARGV, 2 do
+  local merged, seen = {}, {}
+  local function add(list)
+    for _, e in ipairs(list) do
+      if not seen[e.line] then seen[e.line] = true; merged[#merged + 1] = e end
+    end
+  end
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if cur then
+    local d = cjson.decode(cur)
+    if d.run == ARGV[1] then add(d.examples) end
+  end
+  add(cjson.decode(ARGV[i + 1]))
+  table.sort(merged, function(a, b) return a.line < b.line end)
+  while #merged > max do table.remove(merged) end
+  redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({ run = ARGV[1], examples = merged }))
+end
+return 1
+`;
+
+function truncateExample(value: string): string {
+  return value.length > EXAMPLE_MAX_CHARS ? `${value.slice(0, EXAMPLE_MAX_CHARS)}…` : value;
+}
+
+/**
+ * Record one ingest chunk's counts (idempotent per chunk) and, given the source collection, a few
+ * truncated examples per rejection reason into the collection's bounded examples hash.
+ */
 export async function recordChunk(
   redis: Redis,
   keys: StateKeys,
@@ -102,15 +178,21 @@ export async function recordChunk(
   chunk: number,
   counts: ChunkCounts,
   examples: Record<string, RejectExample[]>,
+  from?: { source: string; collection: string },
 ): Promise<void> {
   const tx = redis.multi().hset(keys.rejects(runId), String(chunk), JSON.stringify(counts)).expire(keys.rejects(runId), RUN_TTL_SECONDS);
-  const exKey = keys.rejectExamples(runId);
+  const pairs: string[] = [];
   for (const [reason, list] of Object.entries(examples)) {
-    // Keep the examples of the lowest chunk numbers, so reruns give the same report.
-    tx.hsetnx(exKey, `${reason}:${String(chunk).padStart(9, '0')}`, JSON.stringify(list.slice(0, EXAMPLES_PER_REASON)));
+    if (list.length === 0) continue;
+    pairs.push(reason, JSON.stringify(list.slice(0, EXAMPLES_PER_REASON).map((e) => ({ line: e.line, value: truncateExample(e.value) }))));
   }
-  tx.expire(exKey, RUN_TTL_SECONDS);
-  await tx.exec();
+  if (from && pairs.length > 0) {
+    const exKey = keys.rejectExamples(from.source, from.collection);
+    tx.eval(MERGE_EXAMPLES_SCRIPT, 1, exKey, runId, EXAMPLES_PER_REASON, ...pairs).expire(exKey, RUN_TTL_SECONDS);
+  }
+  const results = await tx.exec();
+  const failed = results?.find(([err]) => err !== null);
+  if (failed?.[0]) throw failed[0];
 }
 
 export interface RejectionSummary {
@@ -121,9 +203,15 @@ export interface RejectionSummary {
   examples: Record<string, RejectExample[]>;
 }
 
-/** Sum every chunk of a run; examples are the first few per reason in chunk order. */
-export async function readRejections(redis: Redis, keys: StateKeys, runId: string): Promise<RejectionSummary> {
-  const [chunks, ex] = await Promise.all([redis.hgetall(keys.rejects(runId)), redis.hgetall(keys.rejectExamples(runId))]);
+/**
+ * Sum every chunk of a run (its staging id); with the source collection, the run's examples per
+ * reason (the lowest-numbered lines; none when a later run of the collection has replaced them).
+ */
+export async function readRejections(redis: Redis, keys: StateKeys, runId: string, from?: { source: string; collection: string }): Promise<RejectionSummary> {
+  const [chunks, ex] = await Promise.all([
+    redis.hgetall(keys.rejects(runId)),
+    from ? redis.hgetall(keys.rejectExamples(from.source, from.collection)) : Promise.resolve({} as Record<string, string>),
+  ]);
   const out: RejectionSummary = { accepted: 0, rejected: 0, reasons: {}, warnings: {}, examples: {} };
   for (const text of Object.values(chunks)) {
     const c = JSON.parse(text) as ChunkCounts;
@@ -132,10 +220,13 @@ export async function readRejections(redis: Redis, keys: StateKeys, runId: strin
     for (const [k, n] of Object.entries(c.reasons)) out.reasons[k] = (out.reasons[k] ?? 0) + n;
     for (const [k, n] of Object.entries(c.warnings)) out.warnings[k] = (out.warnings[k] ?? 0) + n;
   }
-  for (const field of Object.keys(ex).sort()) {
-    const reason = field.slice(0, field.lastIndexOf(':'));
-    const list = (out.examples[reason] ??= []);
-    for (const e of JSON.parse(ex[field] ?? '[]') as RejectExample[]) if (list.length < EXAMPLES_PER_REASON) list.push(e);
+  for (const [reason, text] of Object.entries(ex)) {
+    try {
+      const d = JSON.parse(text) as { run?: unknown; examples?: unknown };
+      if (d.run === runId && Array.isArray(d.examples)) out.examples[reason] = (d.examples as RejectExample[]).slice(0, EXAMPLES_PER_REASON);
+    } catch {
+      // a field from an older layout: no examples for it
+    }
   }
   return out;
 }
