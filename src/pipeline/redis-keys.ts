@@ -14,6 +14,8 @@
  *   <prefix>:state:lock:<target>                     reconcile lock (value = fencing token)
  *   <prefix>:state:fence:<target>                    fencing counter
  *   <prefix>:state:last:<kind>:<name>                hash: last run of a source collection or target
+ *   <prefix>:state:owners:<tenant id>                hash: Graph object id -> target managing it
+ *                                                    (owned-ranges-store.ts, objectOwnersKey)
  */
 export interface StateKeys {
   readonly prefix: string;
