@@ -64,13 +64,13 @@ describe('long-running commands and SIGTERM', () => {
     ['dashboard', (cfg: string) => ['dashboard', '--config', cfg, '--port', '0'], 'dashboard: http'],
     ['emulate threatq', () => ['emulate', 'threatq', '--port', '0', '--generate', '50'], 'ThreatQ emulator listening'],
     ['emulate graph', () => ['emulate', 'graph', '--port', '0'], 'listening'],
-  ])('%s exits 0 within 2 s of SIGTERM when idle', async (name, args, ready) => {
+  ])('%s exits 0 within a second or two of SIGTERM when idle (3 s allowed on a loaded CI machine)', async (name, args, ready) => {
     const cfg = writeConfig(name.replace(/\W+/g, '-'), { worker: { http: { port: 0 } } });
     const p = startCliProcess(name, args(cfg), { REDIS_URL: r.url });
     await p.waitFor(ready, 30_000);
     const stop = await p.stop('SIGTERM');
     expect(stop.code, p.output()).toBe(0);
-    expect(stop.ms).toBeLessThan(2000);
+    expect(stop.ms).toBeLessThan(3000);
   });
 
   it('a port in use is one clear error and exit status 1, at once (worker health port, dashboard)', async () => {
