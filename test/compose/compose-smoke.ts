@@ -149,11 +149,16 @@ function statusIn(container: string, url: string): number {
   return Number(res.out.trim().split('\n').pop());
 }
 
-/** The Graph emulator's state or a control call, from a worker (over HTTPS, trusting the CA file). */
+/** A worker container that is running now (one may have been stopped on purpose). */
+function runningWorker(): string {
+  return ps().find((r) => r.Service === 'worker' && r.State === 'running' && !r.Name.includes('-run-'))?.Name ?? containerOf('worker');
+}
+
+/** The Graph emulator's state or a control call, made in its container over HTTPS, trusting the CA file. */
 function emulatorCall(method: 'GET' | 'POST', path: string): Run {
   return nodeIn(
-    containerOf('worker'),
-    `const req = require('node:https').request({ host: 'graph-emulator', port: 8444, path: ${JSON.stringify(path)}, method: ${JSON.stringify(method)}, ca: require('node:fs').readFileSync('/var/lib/tq-entra/graph-ca/ca.pem') }, (r) => { let b = ''; r.setEncoding('utf8'); r.on('data', (d) => (b += d)); r.on('end', () => console.log(b)); }); req.on('error', (e) => { console.log('ERR ' + e.message); process.exit(1); }); req.end();`,
+    containerOf('graph-emulator'),
+    `const req = require('node:https').request({ host: '127.0.0.1', port: 8444, path: ${JSON.stringify(path)}, method: ${JSON.stringify(method)}, ca: require('node:fs').readFileSync('/var/lib/tq-entra/graph-ca/ca.pem') }, (r) => { let b = ''; r.setEncoding('utf8'); r.on('data', (d) => (b += d)); r.on('end', () => console.log(b)); }); req.on('error', (e) => { console.log('ERR ' + e.message); process.exit(1); }); req.end();`,
   );
 }
 
@@ -259,7 +264,7 @@ async function main(): Promise<void> {
   }
 
   // --- Graph emulator restart: same certificate, workers keep working --------------------------------
-  const caHash = (): string => createHash('sha256').update(docker('exec', containerOf('worker'), 'cat', '/var/lib/tq-entra/graph-ca/ca.pem').out).digest('hex').slice(0, 16);
+  const caHash = (): string => createHash('sha256').update(docker('exec', runningWorker(), 'cat', '/var/lib/tq-entra/graph-ca/ca.pem').out).digest('hex').slice(0, 16);
   const caBefore = caHash();
   t = Date.now();
   compose('restart', 'graph-emulator');

@@ -154,8 +154,8 @@ describe('docker-compose.yml', () => {
   it('the Graph emulator keeps its key in its own volume, shares only the CA, and is probed on its port', () => {
     const graph = services['graph-emulator'] as Service;
     const cmd = graph.command ?? [];
-    const stateDir = cmd[cmd.indexOf('--state-dir') + 1];
-    const caFile = cmd[cmd.indexOf('--ca-file') + 1];
+    const stateDir = cmd[cmd.indexOf('--state-dir') + 1] ?? '';
+    const caFile = cmd[cmd.indexOf('--ca-file') + 1] ?? '';
     expect(stateDir).toBe('/var/lib/tq-entra/graph-state');
     expect(caFile).toBe('/var/lib/tq-entra/graph-ca/ca.pem');
     const mine = volumeTargets(graph);
