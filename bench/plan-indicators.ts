@@ -24,7 +24,7 @@ import { stringify } from 'yaml';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/emulator-options.ts';
 import { startGraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
 import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
-import { peakRssMb } from './lib/proc-memory.ts';
+import { peakRssMb, rssMb } from './lib/proc-memory.ts';
 
 const TARGET_MB = 400;
 const { values: args } = parseArgs({
@@ -96,15 +96,26 @@ async function main(): Promise<void> {
     let stderr = '';
     let stdoutBytes = 0;
     let stdoutHead = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    let readDoneAt: number | undefined; // the summary line comes once the file is read and merged
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (readDoneAt === undefined && /range\(s\)/.test(stderr)) readDoneAt = (performance.now() - t0) / 1000;
+    });
     child.stdout.on('data', (b: Buffer) => {
       if (stdoutHead.length < 4096) stdoutHead += b.toString('utf8');
       stdoutBytes += b.length;
     });
     let peak = 0;
+    let sampledPeak = 0;
+    let sampledPeakAt = 0;
     const poll = setInterval(() => {
       const hwm = peakRssMb(child.pid);
       if (Number.isFinite(hwm)) peak = Math.max(peak, hwm);
+      const rss = rssMb(child.pid);
+      if (rss > sampledPeak) {
+        sampledPeak = rss;
+        sampledPeakAt = (performance.now() - t0) / 1000;
+      }
     }, 20);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(poll);
@@ -114,6 +125,7 @@ async function main(): Promise<void> {
     console.log(`plan --indicators: exit ${code}, ${seconds.toFixed(1)} s, plan JSON ${(stdoutBytes / 2 ** 20).toFixed(1)} MiB, summary.desired ${desired ?? '?'}`);
     console.log(`  ${summary.slice(0, 300)}`);
     console.log(`  peak RSS ${peak.toFixed(0)} MB (target <= ${TARGET_MB} MB): ${peak <= TARGET_MB ? 'met' : 'NOT met'}`);
+    console.log(`  largest sampled RSS ${sampledPeak.toFixed(0)} MB at ${sampledPeakAt.toFixed(1)} s; file read and merged at ${readDoneAt?.toFixed(1) ?? '?'} s`);
     console.log(`  machine: ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`);
     if (code !== 0) console.log(stderr.slice(-2000));
   } finally {

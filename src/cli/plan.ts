@@ -22,6 +22,7 @@
  * are corrected for the ranges not handed over. The reconcile's own log line counts only those handed over.
  * Rejected examples are printed escaped (printableText), as `ranges merge` and `report` do.
  */
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
@@ -85,7 +86,7 @@ async function boundedDesired(f: IndicatorsFile, target: TargetConfig, graph: Gr
 }
 
 /** Count the ranges not handed to the planner as left out (they would have been: see the header). */
-function countOmitted(result: ReconcileResult, f: IndicatorsFile, omitted: number): void {
+function countOmitted(result: ReconcileResult, f: Pick<IndicatorsFile, 'path' | 'mergedBeforeNeverBlock'>, omitted: number): void {
   result.desiredBeforeNeverBlock = f.mergedBeforeNeverBlock;
   if (omitted === 0) return;
   const { plan } = result;
@@ -101,6 +102,67 @@ function countOmitted(result: ReconcileResult, f: IndicatorsFile, omitted: numbe
   }
 }
 
+type Json = unknown;
+
+/**
+ * `JSON.stringify(value, null, 2)` and a newline, written in pieces of about 64 KiB with backpressure
+ * instead of as one string: the plan of a full target (390,000 ranges) is ~32 MB of JSON, which as one
+ * string plus its encoded copy was the largest allocation of `plan --indicators --json`. Same text
+ * (toJSON honoured, undefined and functions left out of objects and written as null in arrays).
+ */
+export async function writeJson(out: NodeJS.WritableStream, value: Json): Promise<void> {
+  let buf = '';
+  const flush = async (): Promise<void> => {
+    const ok = out.write(buf);
+    buf = '';
+    if (!ok) await once(out, 'drain');
+  };
+  const skipped = (x: unknown): boolean => x === undefined || typeof x === 'function' || typeof x === 'symbol';
+  const walk = async (input: Json, pad: string): Promise<void> => {
+    let v = input;
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(): Json }).toJSON();
+    if (v === null || typeof v !== 'object') {
+      buf += JSON.stringify(v) ?? 'null';
+      return;
+    }
+    const inner = `${pad}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        buf += '[]';
+        return;
+      }
+      buf += '[';
+      for (let i = 0; i < v.length; i += 1) {
+        buf += `${i > 0 ? ',' : ''}\n${inner}`;
+        const x: Json = v[i];
+        if (skipped(x)) buf += 'null';
+        else if (x === null || typeof x !== 'object') buf += JSON.stringify(x);
+        else await walk(x, inner);
+        if (buf.length >= 1 << 16) await flush();
+      }
+      buf += `\n${pad}]`;
+      return;
+    }
+    const entries = Object.entries(v).filter(([, x]) => !skipped(x));
+    if (entries.length === 0) {
+      buf += '{}';
+      return;
+    }
+    buf += '{';
+    let first = true;
+    for (const [k, x] of entries) {
+      buf += `${first ? '' : ','}\n${inner}${JSON.stringify(k)}: `;
+      first = false;
+      await walk(x, inner);
+      if (buf.length >= 1 << 16) await flush();
+    }
+    buf += `\n${pad}}`;
+  };
+  await walk(value, '');
+  buf += '\n';
+  await flush();
+}
+
 export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: CommandContext, apply: boolean): Promise<void> {
   const config: Config = loadConfigForCommand(opts.config);
   const target = requireTarget(config, opts.target);
@@ -114,6 +176,10 @@ export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: Co
     await redis.connect();
     const graph = createGraphClient(target, { redis, prefix: config.redis.prefix, onThrottle: 'wait' });
     const bounded = file ? await boundedDesired(file, target, graph) : undefined;
+    // Only the counts are needed from here on: let the merged store (5 bytes a range, 65 MB at 13M)
+    // be collected before the planner and the output need their memory.
+    const counted = file && { path: file.path, mergedBeforeNeverBlock: file.mergedBeforeNeverBlock };
+    file = undefined;
     const result = await reconcileTarget({
       config,
       targetName: target.name,
@@ -125,9 +191,9 @@ export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: Co
       force: opts.force === true,
       dryRun: !apply,
     });
-    if (file && bounded) countOmitted(result, file, bounded.omitted);
+    if (counted && bounded) countOmitted(result, counted, bounded.omitted);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ...result, snapshots: result.snapshots }, null, 2)}\n`);
+      await writeJson(process.stdout, { ...result, snapshots: result.snapshots });
     } else if (result.applied) {
       process.stdout.write(formatApplyText(result.plan, result.applied));
     } else {
