@@ -277,6 +277,10 @@ async function main(): Promise<void> {
   const workerLogs = [1, 2].map((i) => docker('logs', '--since', sync2At, containerOf('worker', i)).out).join('\n');
   check(!/DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT/.test(workerLogs), 'no certificate errors in the workers since the restart');
   check(!/ERR_METRICS_INPUT/.test(workerLogs), 'no metrics recording errors (ERR_METRICS_INPUT) in the workers');
+  const metrics2 = await get('/metrics', true);
+  const errSeries = metrics2.body.split('\n').filter((l) => l.startsWith('tq_entra_graph_requests_total{') && l.includes('status="ERR"'));
+  const errCount = errSeries.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  check(metrics2.status === 200, `/metrics after the restart: ${errCount} Graph requests without a response recorded as status="ERR"`);
   const entra2 = entraRanges();
   check(entra2.ranges === entra1.ranges, `Entra holds the same ${entra2.ranges} ranges again`);
 
