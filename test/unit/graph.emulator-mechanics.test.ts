@@ -28,17 +28,34 @@ describe('tenant throttle', () => {
 });
 
 describe('replication store', () => {
+  const delay100 = () => 100;
   it('new, changed and deleted objects become visible after their time', () => {
     const s = new TenantStore();
-    s.put('namedLocations', 'x', { id: 'x', v: 1 }, 100);
-    expect(s.visible('namedLocations', 'x', 50)).toBeUndefined();
+    s.put('namedLocations', 'x', { id: 'x', v: 1 }, 0);
+    expect(s.settled('namedLocations', 'x', 50, delay100)).toBeUndefined();
     expect(s.current('namedLocations', 'x')).toEqual({ id: 'x', v: 1 });
-    s.put('namedLocations', 'x', { id: 'x', v: 2 }, 200);
-    expect(s.visible('namedLocations', 'x', 150)).toEqual({ id: 'x', v: 1 });
-    s.remove('namedLocations', 'x', 300);
-    expect(s.visible('namedLocations', 'x', 250)).toEqual({ id: 'x', v: 2 });
+    s.put('namedLocations', 'x', { id: 'x', v: 2 }, 100);
+    expect(s.settled('namedLocations', 'x', 150, delay100)).toEqual({ id: 'x', v: 1 });
+    expect(s.versions('namedLocations', 'x').map((v) => v.op)).toEqual(['create', 'update']);
+    s.remove('namedLocations', 'x', 200, { id: 'x', v: 2 });
+    expect(s.settled('namedLocations', 'x', 250, delay100)).toEqual({ id: 'x', v: 2 });
     expect(s.current('namedLocations', 'x')).toBeUndefined();
-    expect(s.listVisible('namedLocations', 350)).toEqual([]);
+    expect(s.settled('namedLocations', 'x', 300, delay100)).toBeUndefined();
+    expect(s.deletedItem('namedLocations', 'x')).toEqual({ value: { id: 'x', v: 2 }, deletedAt: 200 });
+  });
+  it('reads mix old and new only in the last part of the delay, deterministically per seed', () => {
+    const seq = (seed: number, fraction: number) => {
+      const s = new TenantStore();
+      s.put('policies', 'p', { v: 1 }, Number.NEGATIVE_INFINITY);
+      s.put('policies', 'p', { v: 2 }, 0);
+      return Array.from({ length: 40 }, (_, i) => (s.read('policies', 'p', 10 + i, delay100, { fraction, seed }) as { v: number }).v);
+    };
+    // fraction 0.5: reads before 50 ms are all old
+    expect(new Set(seq(1, 0.5))).toEqual(new Set([1]));
+    const mixed = seq(1, 1);
+    expect(new Set(mixed)).toEqual(new Set([1, 2]));
+    expect(seq(1, 1)).toEqual(mixed); // same seed, same sequence
+    expect(seq(2, 1)).not.toEqual(mixed);
   });
 });
 

@@ -49,10 +49,49 @@ export interface ThrottleConfig {
   retryAfterSeconds: number | null;
 }
 
+/**
+ * Replication rules (graph-api.md §5, §9.5; DESIGN.md invariant 9). Each names a precondition or read
+ * that Graph evaluates on replicated state, and its delay defaults to `replicationDelayMs`:
+ *
+ * - `readAfterCreate`: GET of a new object is 404 and lists leave it out.
+ * - `readAfterUpdate`: GET and lists show the previous version of a changed object.
+ * - `readAfterDelete`: GET and lists still show a deleted object.
+ * - `writeAfterCreate`: PATCH and DELETE of a new object are 404 (EMULATOR: Microsoft's answer is
+ *   unknown; 404 is the stricter reading, a client cannot tell it from "gone").
+ * - `referenceAfterCreate`: a policy naming a new location gets the 1040 error.
+ * - `trustedDelete`: DELETE of a location whose un-trust has not replicated is refused as trusted (NL8).
+ * - `referencedDelete`: DELETE of a location whose last reference was dropped (policy PATCH or DELETE)
+ *   less than this ago is refused as referenced (NL9).
+ *
+ * During the last `replicationMixedFraction` of a read rule's delay, each read sees the new or the old
+ * state at random (seeded by `replicationSeed`, per object and read): Terraform's azuread maintainers saw
+ * Graph "return both the old and new versions for a while" and, after a delete, "a mixture of 404 and
+ * 200". Preconditions never mix: they hold only once the change has fully replicated, and they also
+ * hold against the latest write (whichever of the two refuses, refuses).
+ */
+export const REPLICATION_RULES = [
+  'readAfterCreate',
+  'readAfterUpdate',
+  'readAfterDelete',
+  'writeAfterCreate',
+  'referenceAfterCreate',
+  'trustedDelete',
+  'referencedDelete',
+] as const;
+export type ReplicationRule = (typeof REPLICATION_RULES)[number];
+
 export interface GraphEmulatorConfig {
   throttle: ThrottleConfig;
-  /** New, changed and deleted objects become visible to reads this long after the write. */
+  /** The default delay of every replication rule: writes become visible to reads this long after. */
   replicationDelayMs: number;
+  /** Per-rule delays (ms) overriding `replicationDelayMs`. */
+  replicationRules: Partial<Record<ReplicationRule, number>>;
+  /** Fraction (0–1) at the end of each read rule's delay during which reads mix old and new. */
+  replicationMixedFraction: number;
+  /** Seed of the mixed reads (deterministic per seed, object and read count). */
+  replicationSeed: number;
+  /** A POST/PATCH body with a property the v1.0 schema does not know is refused with 400. */
+  rejectUnknownProperties: boolean;
   /** Server page size of list responses (Graph's real default is undocumented). */
   pageSize: number;
   /** NL5: the broadest prefix accepted, for both families. */
@@ -75,6 +114,10 @@ export interface GraphEmulatorConfig {
 export const DEFAULT_CONFIG: GraphEmulatorConfig = Object.freeze({
   throttle: { requestsPerSecond: 1, burst: 1, retryAfterSeconds: null },
   replicationDelayMs: 0,
+  replicationRules: {},
+  replicationMixedFraction: 0.5,
+  replicationSeed: 1,
+  rejectUnknownProperties: true,
   pageSize: 100,
   minPrefix: 8,
   strictPublic: false,
@@ -110,14 +153,51 @@ export interface GraphEmulatorOptions extends Partial<Omit<GraphEmulatorConfig, 
    * in docker-compose): added to the certificate and used in the OpenID configuration's endpoints.
    */
   publicHost?: string;
+  /** The emulator's clock (epoch ms) for replication and timestamps; default Date.now. Tests may drive it. */
+  clock?: () => number;
 }
 
-/** Merge a partial configuration onto a full one (throttle and platformMatrix merged one level deep). */
+/** The delay of one replication rule: its override, else `replicationDelayMs`. */
+export function replicationDelay(cfg: GraphEmulatorConfig, rule: ReplicationRule): number {
+  return cfg.replicationRules[rule] ?? cfg.replicationDelayMs;
+}
+
+/** Check the replication settings of a configuration patch; throws with a message naming the problem. */
+export function validateReplication(patch: Record<string, unknown>): void {
+  const ms = (name: string, v: unknown): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number of milliseconds >= 0 (got ${JSON.stringify(v)})`);
+  };
+  if (patch['replicationDelayMs'] !== undefined) ms('replicationDelayMs', patch['replicationDelayMs']);
+  const rules = patch['replicationRules'];
+  if (rules !== undefined) {
+    if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) throw new Error('replicationRules must be an object {rule: ms}');
+    for (const [k, v] of Object.entries(rules)) {
+      if (!(REPLICATION_RULES as readonly string[]).includes(k)) throw new Error(`unknown replication rule "${k}" (known: ${REPLICATION_RULES.join(', ')})`);
+      if (v !== null) ms(`replicationRules.${k}`, v);
+    }
+  }
+  const f = patch['replicationMixedFraction'];
+  if (f !== undefined && (typeof f !== 'number' || !(f >= 0 && f <= 1))) throw new Error(`replicationMixedFraction must be a number from 0 to 1 (got ${JSON.stringify(f)})`);
+  const seed = patch['replicationSeed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) throw new Error(`replicationSeed must be an integer (got ${JSON.stringify(seed)})`);
+}
+
+/**
+ * Merge a partial configuration onto a full one (throttle, platformMatrix and replicationRules merged
+ * one level deep; a rule set to null loses its override).
+ */
 export function mergeConfig(base: GraphEmulatorConfig, patch: Partial<Omit<GraphEmulatorConfig, 'throttle'>> & { throttle?: Partial<ThrottleConfig> }): GraphEmulatorConfig {
-  const out: GraphEmulatorConfig = { ...base, throttle: { ...base.throttle }, platformMatrix: { ...base.platformMatrix } };
+  validateReplication(patch as Record<string, unknown>);
+  const out: GraphEmulatorConfig = { ...base, throttle: { ...base.throttle }, platformMatrix: { ...base.platformMatrix }, replicationRules: { ...base.replicationRules } };
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;
     if (k === 'throttle') out.throttle = { ...out.throttle, ...(v as Partial<ThrottleConfig>) };
+    else if (k === 'replicationRules') {
+      for (const [rule, ms] of Object.entries(v as Record<string, number | null>)) {
+        if (ms === null) delete out.replicationRules[rule as ReplicationRule];
+        else out.replicationRules[rule as ReplicationRule] = ms;
+      }
+    }
     else if (k in DEFAULT_CONFIG) (out as unknown as Record<string, unknown>)[k] = v;
   }
   return out;

@@ -14,7 +14,7 @@ import { badRequest, graphError, graphTimestamp, readBody, writeResponse, type E
 import { DEFAULT_CONFIG, mergeConfig, type EmulatorApp, type GraphEmulatorConfig, type GraphEmulatorOptions } from './emulator-options.ts';
 import { FaultInjector, type FaultRule } from './fault-injector.ts';
 import { authenticate, authorize } from './graph-auth.ts';
-import { handleResource } from './resource-routes.ts';
+import { handleDeletedItems, handleResource } from './resource-routes.ts';
 import { TenantStore, type Json, type Kind } from './tenant-store.ts';
 import { TenantThrottle } from './tenant-throttle.ts';
 import { issueToken, openIdConfiguration } from './token-endpoints.ts';
@@ -43,6 +43,8 @@ export interface SeedInput {
 }
 
 const GRAPH_PATH = /^\/v1\.0\/identity\/conditionalAccess\/(namedLocations|policies)(?:\/([^/]+))?\/?$/;
+/** Soft-deleted objects (v1.0 `conditionalAccessRoot.deletedItems`); `restore` is a bound action. */
+const DELETED_PATH = /^\/v1\.0\/identity\/conditionalAccess\/deletedItems\/(namedLocations|policies)(?:\/([^/]+)(?:\/(?:microsoft\.graph\.)?(restore))?)?\/?$/;
 
 export class GraphEmulatorCore {
   cfg: GraphEmulatorConfig;
@@ -55,9 +57,12 @@ export class GraphEmulatorCore {
   private log: RequestLogEntry[] = [];
   private seq = 0;
   origin = '';
+  /** The emulator's clock (epoch ms): replication, timestamps, throttle. */
+  readonly now: () => number;
 
   constructor(options: GraphEmulatorOptions, defaultApps: readonly EmulatorApp[]) {
-    const { throttle, ...rest } = options;
+    const { throttle, clock, ...rest } = options;
+    this.now = clock ?? Date.now;
     this.cfg = mergeConfig(DEFAULT_CONFIG, { ...rest, ...(throttle ? { throttle } : {}) });
     this.apps = (options.apps ?? defaultApps).map((a) => ({ ...a, roles: [...a.roles] }));
     this.tenants = new Set(options.tenants ?? this.apps.map((a) => a.tenantId));
@@ -116,12 +121,12 @@ export class GraphEmulatorCore {
     const store = this.store(tenant);
     const put = (kind: Kind, obj: Json): string => {
       const id = String(obj['id'] ?? randomUUID()).toLowerCase();
-      const t = graphTimestamp();
+      const t = graphTimestamp(this.now());
       const full =
         kind === 'policies'
           ? { ...fillPolicyDefaults(obj, id, String(obj['createdDateTime'] ?? t)), modifiedDateTime: obj['modifiedDateTime'] ?? null }
           : { '@odata.type': IP_TYPE, isTrusted: false, createdDateTime: t, modifiedDateTime: t, ...obj, id };
-      store.put(kind, id, full, 0);
+      store.put(kind, id, full, Number.NEGATIVE_INFINITY, 'create');
       return id;
     };
     return {
@@ -141,7 +146,7 @@ export class GraphEmulatorCore {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = this.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', req.headers.host ? `https://${req.headers.host}` : this.origin);
     const path = `${url.pathname}${url.search}`;
@@ -166,6 +171,11 @@ export class GraphEmulatorCore {
     const graph = GRAPH_PATH.exec(url.pathname);
     if (graph) {
       await this.handleGraph(req, res, { at, method, url, path, text, kind: graph[1] as Kind, id: graph[2] });
+      return;
+    }
+    const deleted = DELETED_PATH.exec(url.pathname);
+    if (deleted) {
+      await this.handleGraph(req, res, { at, method, url, path, text, kind: deleted[1] as Kind, id: deleted[2], deleted: { action: deleted[3] } });
       return;
     }
     this.handleToken(req, res, { at, method, url, path, text });
@@ -211,7 +221,7 @@ export class GraphEmulatorCore {
   private async handleGraph(
     req: IncomingMessage,
     res: ServerResponse,
-    r: { at: number; method: string; url: URL; path: string; text: string; kind: Kind; id: string | undefined },
+    r: { at: number; method: string; url: URL; path: string; text: string; kind: Kind; id: string | undefined; deleted?: { action: string | undefined } },
   ): Promise<void> {
     let logBody: unknown;
     try {
@@ -251,7 +261,14 @@ export class GraphEmulatorCore {
     writeResponse(req, res, out);
   }
 
-  private route(req: IncomingMessage, r: { method: string; url: URL; text: string; kind: Kind; id: string | undefined }, tenantId: string): EmulatorResponse {
+  private route(
+    req: IncomingMessage,
+    r: { method: string; url: URL; text: string; kind: Kind; id: string | undefined; deleted?: { action: string | undefined } },
+    tenantId: string,
+  ): EmulatorResponse {
+    const evolvable = /include-unknown-enum-members/i.test(String(req.headers['prefer'] ?? ''));
+    const ctx = { store: this.store(tenantId), cfg: this.cfg, now: this.now(), url: r.url, evolvable };
+    if (r.deleted) return handleDeletedItems(r.kind, r.method, r.id, r.deleted.action, ctx);
     let body: unknown;
     if (r.method === 'POST' || r.method === 'PATCH' || r.method === 'PUT') {
       if (!/application\/json/i.test(req.headers['content-type'] ?? '')) {
@@ -263,8 +280,7 @@ export class GraphEmulatorCore {
         return badRequest('EMULATOR: the request body is not valid JSON');
       }
     }
-    const evolvable = /include-unknown-enum-members/i.test(String(req.headers['prefer'] ?? ''));
-    return handleResource(r.kind, r.method, r.id, body, { store: this.store(tenantId), cfg: this.cfg, now: Date.now(), url: r.url, evolvable });
+    return handleResource(r.kind, r.method, r.id, body, ctx);
   }
 }
 

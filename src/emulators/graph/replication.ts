@@ -1,0 +1,107 @@
+/**
+ * The Graph emulator's replicated view of one tenant at one moment: what reads return and what every
+ * precondition is evaluated on, rule by rule (the rules and their delays: emulator-options.ts,
+ * `REPLICATION_RULES`). Reads may mix old and new while a change replicates; preconditions never do:
+ * a precondition is met only when both the latest write and the fully replicated state meet it, so
+ * the emulator is never kinder than a Graph replica that has not caught up.
+ */
+import { replicationDelay, type GraphEmulatorConfig, type ReplicationRule } from './emulator-options.ts';
+import type { DelayOf, Json, Kind, TenantStore, Version } from './tenant-store.ts';
+
+const READ_RULE: Record<Version['op'], ReplicationRule> = { create: 'readAfterCreate', update: 'readAfterUpdate', delete: 'readAfterDelete' };
+
+function locationIds(policy: Json): string[] {
+  const loc = (policy['conditions'] as Json | undefined)?.['locations'] as Json | null | undefined;
+  return [...((loc?.['includeLocations'] as unknown[]) ?? []), ...((loc?.['excludeLocations'] as unknown[]) ?? [])]
+    .filter((x): x is string => typeof x === 'string')
+    .map((x) => x.toLowerCase());
+}
+
+export class ReplicatedView {
+  constructor(
+    private readonly store: TenantStore,
+    private readonly cfg: GraphEmulatorConfig,
+    readonly now: number,
+  ) {}
+
+  private delay(rule: ReplicationRule): number {
+    return replicationDelay(this.cfg, rule);
+  }
+
+  private readDelay: DelayOf = (v) => this.delay(READ_RULE[v.op]);
+
+  /** For a precondition: a create replicates under `writeAfterCreate`, later writes under `rule`. */
+  private preconditionDelay(rule: ReplicationRule): DelayOf {
+    return (v) => this.delay(v.op === 'create' ? 'writeAfterCreate' : rule);
+  }
+
+  private mix() {
+    return { fraction: this.cfg.replicationMixedFraction, seed: this.cfg.replicationSeed };
+  }
+
+  /** GET one: 404 (undefined) for a new object, old content after a change, still there after a delete; mixed near the end. */
+  read(kind: Kind, id: string): Json | undefined {
+    return this.store.read(kind, id, this.now, this.readDelay, this.mix());
+  }
+
+  /** A list: every object as one read sees it. */
+  list(kind: Kind): Json[] {
+    return this.store.ids(kind).map((id) => this.read(kind, id)).filter((v): v is Json => v !== undefined);
+  }
+
+  /**
+   * PATCH/DELETE target: the latest state, or undefined (404) when the object is absent, deleted, or
+   * its creation has not replicated under `writeAfterCreate`.
+   */
+  writable(kind: Kind, id: string): Json | undefined {
+    const current = this.store.current(kind, id);
+    if (!current) return undefined;
+    const versions = this.store.versions(kind, id);
+    const created = [...versions].reverse().find((v) => v.op === 'create');
+    if (created && created.writtenAt + this.delay('writeAfterCreate') > this.now) return undefined;
+    return current;
+  }
+
+  /** May a policy name this location? It must exist and its creation have replicated (`referenceAfterCreate`). */
+  locationReferencable(id: string): boolean {
+    const lid = id.toLowerCase();
+    if (!this.store.current('namedLocations', lid)) return false;
+    return this.store.settled('namedLocations', lid, this.now, () => this.delay('referenceAfterCreate')) !== undefined;
+  }
+
+  /** NL8 on replicated state: trusted in the latest write or in the state replicated under `trustedDelete`. */
+  trusted(id: string): boolean {
+    const lid = id.toLowerCase();
+    const latest = this.store.current('namedLocations', lid);
+    const replicated = this.store.settled('namedLocations', lid, this.now, this.preconditionDelay('trustedDelete'));
+    return latest?.['isTrusted'] === true || replicated?.['isTrusted'] === true;
+  }
+
+  /**
+   * NL9 on replicated state: a policy that references the location in its latest write or in the state
+   * replicated under `referencedDelete` (a policy changed or deleted less than that ago still counts).
+   */
+  referencingPolicy(locationId: string): Json | undefined {
+    const lid = locationId.toLowerCase();
+    for (const pid of this.store.ids('policies')) {
+      const latest = this.store.current('policies', pid);
+      if (latest && locationIds(latest).includes(lid)) return latest;
+      const replicated = this.store.settled('policies', pid, this.now, this.preconditionDelay('referencedDelete'));
+      if (replicated && locationIds(replicated).includes(lid)) return replicated;
+    }
+    return undefined;
+  }
+
+  /** Deleted items whose delete has replicated (`readAfterDelete`), for the deleted-items list. */
+  deletedItems(kind: Kind): Json[] {
+    return this.store
+      .deletedItems(kind)
+      .filter((d) => d.deletedAt + this.delay('readAfterDelete') <= this.now)
+      .map((d) => d.value);
+  }
+
+  deletedItem(kind: Kind, id: string): Json | undefined {
+    const d = this.store.deletedItem(kind, id.toLowerCase());
+    return d && d.deletedAt + this.delay('readAfterDelete') <= this.now ? d.value : undefined;
+  }
+}
