@@ -8,8 +8,10 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
+import { REPLICATION_RULES, type ReplicationRule } from '../emulators/graph/emulator-options.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
 import type { CommandContext } from './main.ts';
+import { emulatorStartError } from './emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 interface EmulateGraphOptions {
@@ -18,7 +20,13 @@ interface EmulateGraphOptions {
   rps: string;
   burst: string;
   retryAfter?: string;
-  replicationDelay: string;
+  replicationDelayMs?: string;
+  /** Deprecated alias of --replication-delay-ms. */
+  replicationDelay?: string;
+  replicationRule: string[];
+  replicationMixedFraction: string;
+  replicationSeed: string;
+  allowUnknownProperties?: boolean;
   pageSize: string;
   caFile?: string;
   stateDir?: string;
@@ -34,6 +42,35 @@ function numberOption(name: string, text: string, min: number, max: number, inte
   return n;
 }
 
+/** `--replication-rule trustedDelete=5000` (repeatable; several comma-separated also work) or a JSON object. */
+export function parseReplicationRules(texts: readonly string[]): Partial<Record<ReplicationRule, number>> {
+  const out: Partial<Record<ReplicationRule, number>> = {};
+  const set = (rule: string, ms: unknown): void => {
+    if (!(REPLICATION_RULES as readonly string[]).includes(rule)) {
+      throw new UsageError(`--replication-rule: unknown rule "${rule}" (known: ${REPLICATION_RULES.join(', ')})`);
+    }
+    out[rule as ReplicationRule] = numberOption(`replication-rule ${rule}`, String(ms), 0, 600_000);
+  };
+  for (const text of texts) {
+    if (text.trim().startsWith('{')) {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch {
+        throw new UsageError(`--replication-rule: not valid JSON: ${text}`);
+      }
+      for (const [k, v] of Object.entries(obj as Record<string, unknown>)) set(k, v);
+      continue;
+    }
+    for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+      const m = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+      if (!m) throw new UsageError(`--replication-rule must be RULE=MS (e.g. trustedDelete=5000), got "${part}"`);
+      set(m[1] ?? '', m[2]);
+    }
+  }
+  return out;
+}
+
 export function graphEmulatorSummary(emu: GraphEmulator): string {
   const cfg = emu.config();
   const lines = [
@@ -43,7 +80,10 @@ export function graphEmulatorSummary(emu: GraphEmulator): string {
     `  CA file:         ${emu.caFile}${emu.certificateReused ? '   (key and certificate reused from the state directory)' : ''}`,
     `  Throttle:        ${cfg.throttle.requestsPerSecond > 0 ? `${cfg.throttle.requestsPerSecond} req/s per tenant, burst ${cfg.throttle.burst}` : 'off'}` +
       `${cfg.throttle.retryAfterSeconds === null ? ', 429 without Retry-After' : `, Retry-After ${cfg.throttle.retryAfterSeconds}s`}`,
-    `  Replication:     ${cfg.replicationDelayMs} ms`,
+    `  Replication:     ${cfg.replicationDelayMs} ms` +
+      `${Object.keys(cfg.replicationRules).length > 0 ? `; ${Object.entries(cfg.replicationRules).map(([k, v]) => `${k} ${v} ms`).join(', ')}` : ''}` +
+      `${cfg.replicationDelayMs > 0 || Object.keys(cfg.replicationRules).length > 0 ? ` (reads mixed in the last ${Math.round(cfg.replicationMixedFraction * 100)}%, seed ${cfg.replicationSeed})` : ''}`,
+    `  Unknown properties: ${cfg.rejectUnknownProperties ? 'refused (400)' : 'accepted'}`,
     '',
     'App registrations (tenant / client id / client secret / roles):',
   ];
@@ -69,7 +109,17 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
     .option('--rps <n>', 'throttle: requests per second per tenant (0 disables)', '1')
     .option('--burst <n>', 'throttle: burst size', '1')
     .option('--retry-after <seconds>', 'send Retry-After on throttle 429s (Graph sends none)')
-    .option('--replication-delay <ms>', 'delay before writes become visible to reads', '0')
+    .option('--replication-delay-ms <ms>', 'default replication delay of every rule: writes reach reads and preconditions this long after (default 0)')
+    .option('--replication-delay <ms>', 'deprecated alias of --replication-delay-ms')
+    .option(
+      '--replication-rule <rule=ms>',
+      `per-rule delay, repeatable or comma-separated, or a JSON object; rules: ${REPLICATION_RULES.join(', ')}`,
+      (value: string, prev: string[]) => [...prev, value],
+      [] as string[],
+    )
+    .option('--replication-mixed-fraction <f>', 'last fraction (0-1) of a read delay in which reads mix old and new', '0.5')
+    .option('--replication-seed <n>', 'seed of the mixed reads', '1')
+    .option('--allow-unknown-properties', 'accept properties the v1.0 schema does not declare (Graph refuses them)')
     .option('--page-size <n>', 'server page size of list responses', '100')
     .option('--ca-file <file>', 'where to write the CA certificate (default: <state-dir>/ca.pem, else a temporary directory)')
     .option('--state-dir <dir>', 'keep the TLS key and certificate here and reuse them at the next start (default: a new certificate each start)')
@@ -84,7 +134,16 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
           burst: numberOption('burst', opts.burst, 1, 10_000),
           retryAfterSeconds: opts.retryAfter === undefined ? null : numberOption('retry-after', opts.retryAfter, 0, 3600),
         },
-        replicationDelayMs: numberOption('replication-delay', opts.replicationDelay, 0, 600_000),
+        replicationDelayMs: numberOption(
+          opts.replicationDelayMs !== undefined ? 'replication-delay-ms' : 'replication-delay',
+          opts.replicationDelayMs ?? opts.replicationDelay ?? '0',
+          0,
+          600_000,
+        ),
+        replicationRules: parseReplicationRules(opts.replicationRule),
+        replicationMixedFraction: numberOption('replication-mixed-fraction', opts.replicationMixedFraction, 0, 1, false),
+        replicationSeed: numberOption('replication-seed', opts.replicationSeed, -(2 ** 31), 2 ** 31),
+        rejectUnknownProperties: !(opts.allowUnknownProperties ?? false),
         pageSize: numberOption('page-size', opts.pageSize, 1, 999),
         strictPublic: opts.strictPublic ?? false,
       };
@@ -95,7 +154,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
       try {
         emu = await startGraphEmulator(options);
       } catch (e) {
-        throw new UsageError(`cannot start the Graph emulator: ${(e as Error).message}`);
+        throw emulatorStartError('Graph', opts.host, opts.port, e);
       }
       process.stdout.write(graphEmulatorSummary(emu));
       await untilStopSignal();
