@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../emulators/threatq/threatq-emulator.ts';
 import type { CommandContext } from './main.ts';
+import { emulatorStartError } from './emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 interface EmulateThreatQOptions {
@@ -82,7 +83,7 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
       try {
         emu = await startThreatQEmulator(options);
       } catch (e) {
-        throw new UsageError(`cannot start the ThreatQ emulator: ${(e as Error).message}`);
+        throw emulatorStartError('ThreatQ', opts.host, opts.port, e);
       }
       process.stdout.write(emulatorSummary(emu));
       await untilStopSignal();

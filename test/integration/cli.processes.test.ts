@@ -73,7 +73,7 @@ describe('long-running commands and SIGTERM', () => {
     expect(stop.ms).toBeLessThan(3000);
   });
 
-  it('a port in use is one clear error and exit status 1, at once (worker health port, dashboard)', async () => {
+  it('a port in use is one clear error and exit status 1, at once (worker health port, dashboard, emulators)', async () => {
     const held = await listenOn(0);
     const port = (held?.address() as { port: number }).port;
     try {
@@ -87,7 +87,12 @@ describe('long-running commands and SIGTERM', () => {
       const d = await runCli(['dashboard', '--config', cfg, '--port', String(port)], { env: { REDIS_URL: r.url }, timeoutMs: 20_000 });
       expect(d.code, d.stdout + d.stderr).toBe(1);
       expect(d.stderr).toContain('ERR_OPS_LISTEN');
-      expect(Date.now() - started).toBeLessThan(15_000);
+      for (const kind of ['threatq', 'graph']) {
+        const e = await runCli(['emulate', kind, '--port', String(port)], { timeoutMs: 20_000 });
+        expect(e.code, e.stdout + e.stderr).toBe(1);
+        expect(e.stderr).toContain(`ERR_OPS_LISTEN: cannot start the ${kind === 'graph' ? 'Graph' : 'ThreatQ'} emulator: cannot listen on 127.0.0.1:${port}`);
+      }
+      expect(Date.now() - started).toBeLessThan(25_000);
     } finally {
       held?.close();
     }
