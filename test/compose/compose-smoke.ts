@@ -387,7 +387,10 @@ try {
   failed++;
   print(`FAIL ${(e as Error).message}`);
   const logs = compose('logs', '--no-color', '--tail', '30');
-  appendFileSync(join(logDir, 'failure-logs.txt'), redact(logs.out));
+  const health = ps()
+    .map((r) => `${r.Name} ${r.State} ${r.Health}: ${docker('inspect', '--format', '{{json .State.Health}}', r.Name).out.trim()}`)
+    .join('\n');
+  writeFileSync(join(logDir, 'failure-logs.txt'), redact(`${health}\n\n${logs.out}`));
   print(`container logs: ${join(logDir, 'failure-logs.txt')}`);
 } finally {
   await teardown();
