@@ -5,7 +5,11 @@
  *   GET    /__emulator/requests[?tenant=&kind=graph|token]  request log: method, path, status, time, body
  *   DELETE /__emulator/requests                             clear the log
  *   POST   /__emulator/reset                                state, log, faults, throttle and config back to start
- *   GET    /__emulator/config     PATCH /__emulator/config  read / change configuration (also `apps`)
+ *   GET    /__emulator/config     PATCH /__emulator/config  read / change configuration (also `apps`), e.g.
+ *                                                           `{replicationDelayMs, replicationRules: {trustedDelete: 5000,
+ *                                                           referencedDelete: null}, replicationMixedFraction,
+ *                                                           replicationSeed, rejectUnknownProperties}` (a rule set
+ *                                                           to null falls back to replicationDelayMs; a bad value is 400)
  *   GET    /__emulator/faults     POST  /__emulator/faults  pending faults (and `random` state) / add
  *                                                           `{faults?: FaultRule[], random?: {p429, p500,
  *                                                           p503, p504, seed, retryAfterSeconds, path,
