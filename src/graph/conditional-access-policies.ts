@@ -18,6 +18,7 @@ import { GraphResponseError } from './errors/graph-response-error.ts';
 import type { GraphRequester } from './graph-request.ts';
 import type { ConditionalAccessPolicy, PolicyBody, PolicyState, PolicyUsers } from './graph-types.ts';
 import type { CollectionJson } from './named-locations.ts';
+import { waitUntilConsistent, type WaitOptions } from './consistency.ts';
 
 const PATH = '/identity/conditionalAccess/policies';
 
@@ -133,14 +134,40 @@ export async function getPolicy(req: GraphRequester, id: string): Promise<Condit
   }
 }
 
-export async function createPolicy(req: GraphRequester, body: PolicyBody): Promise<ConditionalAccessPolicy> {
-  const recover = async (): Promise<ConditionalAccessPolicy | undefined> => {
-    const same = (await listPolicies(req)).filter((p) => p.displayName === body.displayName);
-    return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
-  };
+/**
+ * Create. After an ambiguous failure the policies are listed by name several times over ~30 s before
+ * the POST is sent again (graph-request.ts `lookupAfterAmbiguousCreate`); a policy of that name other
+ * than `ignoreIds` (those that existed before, e.g. the one a deleteExisting run replaces) is ours.
+ */
+export async function createPolicy(req: GraphRequester, body: PolicyBody, options: { ignoreIds?: readonly string[] } = {}): Promise<ConditionalAccessPolicy> {
+  const ignore = new Set((options.ignoreIds ?? []).map((x) => x.toLowerCase()));
+  const recover = () =>
+    req.lookupAfterAmbiguousCreate(async () => {
+      const same = (await listPolicies(req)).filter((p) => p.displayName === body.displayName && !ignore.has(p.id.toLowerCase()));
+      return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
+    });
   const res = await req.request('POST', PATH, { body: toPolicyJson(body), recover });
   if (res.recovered !== undefined) return res.recovered as ConditionalAccessPolicy;
   return toConditionalAccessPolicy(asPolicyJson('POST', PATH, res.body));
+}
+
+/**
+ * Consistent before destructive: read the policy until several reads in a row show it references
+ * none of `locationIds` (or is gone: 404), so the locations can be deleted. Bounded; reported.
+ */
+export async function waitPolicyReleases(req: GraphRequester, policyId: string, locationIds: readonly string[], wait?: WaitOptions): Promise<void> {
+  const ids = new Set(locationIds.map((x) => x.toLowerCase()));
+  await waitUntilConsistent(
+    `policy ${policyId} to no longer reference ${locationIds.length === 1 ? `named location ${locationIds[0]}` : `${locationIds.length} named locations`} (or to be gone)`,
+    async () => {
+      const p = await getPolicy(req, policyId);
+      if (!p) return true;
+      const l = p.conditions.locations;
+      const still = [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])].filter((x) => ids.has(x.toLowerCase()));
+      return still.length === 0 ? true : `still references ${still.join(', ')}`;
+    },
+    wait,
+  );
 }
 
 export async function updatePolicy(req: GraphRequester, id: string, body: PolicyBody): Promise<void> {

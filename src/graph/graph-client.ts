@@ -5,7 +5,8 @@
  * target's `rateLimit.requestsPerSecond`), the requester with its retry policy (graph-request.ts)
  * and the two resource modules. `onThrottle`: 'wait' (CLI; sleep through 429s and tenant-wide
  * pauses) or 'throw' (workers; GraphThrottledError carrying `retryAfterMs` so the queue is paused
- * instead). The target's client secret and every token are registered as secrets for redaction.
+ * instead). Pacing is keyed on the token's tenant id (`tid`); a pace above 1 request/s against a
+ * Microsoft cloud needs the explicit opt-in (checkPace). The target's client secret and every token are registered as secrets for redaction.
  * TLS: `tls.caFile` is trusted in addition to the system roots; `tls.verify: false` turns off
  * certificate checks for Graph requests (not for the authority, see graph-credential.ts).
  * Proxies: Graph requests do not go through HTTP(S)_PROXY (got has no proxy support built in);
@@ -20,8 +21,10 @@ import { registerSecret } from '../ops/secrets.ts';
 import * as policies from './conditional-access-policies.ts';
 import { GraphAuthError } from './errors/graph-auth-error.ts';
 import { createGraphCredential, graphScope, readTokenClaims, trustedCas, type TokenCredential } from './graph-credential.ts';
-import { createGraphPacer } from './graph-pacer.ts';
+import { createGraphPacer, createLazyPacer, paceIntervalMs } from './graph-pacer.ts';
 import { GraphRequester, emptyStats } from './graph-request.ts';
+import { GraphPaceError } from './errors/graph-pace-error.ts';
+import type { ConsistencyPolicy, WaitOptions } from './consistency.ts';
 import type { GraphClient } from './graph-types.ts';
 import * as locations from './named-locations.ts';
 
@@ -36,6 +39,10 @@ export interface GraphClientDeps {
   replicationPolicy?: Partial<RetryPolicy>;
   /** Per-attempt request timeout (default 30 s). */
   timeoutMs?: number;
+  /** Lookups by name after an ambiguous create failure before creating again (default 4 over 30 s). */
+  createLookup?: { reads: number; spanMs: number };
+  /** Consistency waits before destructive steps (default DEFAULT_CONSISTENCY_POLICY). */
+  consistency?: Partial<ConsistencyPolicy>;
   logger?: Logger;
 }
 
@@ -49,7 +56,32 @@ export const DEFAULT_REPLICATION_POLICY: RetryPolicy = Object.freeze({
   deadlineMs: 120_000,
 });
 
+/** Microsoft's Graph hosts (global and national clouds): 1 request per second per tenant for CA. */
+const MICROSOFT_GRAPH_HOSTS = /^(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn|graph\.microsoft\.de)$/i;
+
+/**
+ * The explicit opt-in for a pace above 1 request/s against a Microsoft cloud. There is no
+ * configuration key for it yet (the schema would need `rateLimit.allowAboveMicrosoftLimit`), so it is
+ * this environment variable set to `1`.
+ */
+export const FAST_PACE_OPT_IN = 'TQ_ENTRA_GRAPH_ALLOW_FAST_PACE';
+
+/** Throws GraphPaceError for a pace above 1/s against a Microsoft cloud without the opt-in. */
+export function checkPace(target: Pick<TargetConfig, 'name' | 'cloud' | 'rateLimit'>, env: NodeJS.ProcessEnv = process.env): void {
+  let host: string;
+  try {
+    host = new URL(target.cloud.graphBaseUrl).hostname;
+  } catch {
+    return;
+  }
+  const rps = target.rateLimit.requestsPerSecond;
+  if (rps > 1 && MICROSOFT_GRAPH_HOSTS.test(host) && env[FAST_PACE_OPT_IN] !== '1') {
+    throw new GraphPaceError(target.name, host, rps, `${FAST_PACE_OPT_IN}=1`);
+  }
+}
+
 export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): GraphClient {
+  checkPace(target);
   registerSecret(target.clientSecret);
   const logger = deps.logger ?? getLogger('graph');
   const credential = deps.credential ?? createGraphCredential(target);
@@ -69,10 +101,27 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     return token;
   };
   const stats = emptyStats();
+  const tokenTid = async (): Promise<string> => {
+    const tid = readTokenClaims(await getToken()).tid;
+    if (typeof tid !== 'string' || tid === '') throw new GraphAuthError('the access token carries no tenant id (tid claim)');
+    return tid;
+  };
+  const rps = target.rateLimit.requestsPerSecond;
+  // Keyed on the token's tenant id: a configured domain name and the GUID of one tenant share one pace.
+  const pacer = createLazyPacer(paceIntervalMs(rps), async () => createGraphPacer(deps.redis, deps.prefix, await tokenTid(), rps));
+  const waitWith = (w?: WaitOptions): WaitOptions => ({
+    ...w,
+    policy: { ...deps.consistency, ...w?.policy },
+    onWait: (r) => {
+      stats.consistencyWaits = (stats.consistencyWaits ?? 0) + 1;
+      stats.consistencyWaitMs = (stats.consistencyWaitMs ?? 0) + r.waitedMs;
+      w?.onWait?.(r);
+    },
+  });
   const req = new GraphRequester({
     graphBaseUrl: target.cloud.graphBaseUrl,
     getToken,
-    pacer: createGraphPacer(deps.redis, deps.prefix, target.tenantId, target.rateLimit.requestsPerSecond),
+    pacer,
     onThrottle: deps.onThrottle ?? 'wait',
     retryPolicy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
     replicationPolicy: { ...DEFAULT_REPLICATION_POLICY, ...deps.replicationPolicy },
@@ -81,24 +130,22 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     timeoutMs: deps.timeoutMs ?? 30_000,
     stats,
     logger,
+    ...(deps.createLookup ? { createLookup: deps.createLookup } : {}),
   });
 
   return {
     stats,
-    async tokenTenantId() {
-      const tid = readTokenClaims(await getToken()).tid;
-      if (typeof tid !== 'string' || tid === '') throw new GraphAuthError('the access token carries no tenant id (tid claim)');
-      return tid;
-    },
+    tokenTenantId: tokenTid,
     listNamedLocations: () => locations.listNamedLocations(req),
     findNamedLocationsByName: (name) => locations.findNamedLocationsByName(req, name),
     getNamedLocation: (id) => locations.getNamedLocation(req, id),
-    createNamedLocation: (spec) => locations.createNamedLocation(req, spec),
+    createNamedLocation: (spec, options) => locations.createNamedLocation(req, spec, options),
     updateNamedLocation: (id, spec) => locations.updateNamedLocation(req, id, spec),
-    deleteNamedLocation: (id, known) => locations.deleteNamedLocation(req, id, known),
+    deleteNamedLocation: (id, known, wait) => locations.deleteNamedLocation(req, id, { isTrusted: known?.isTrusted, wait: waitWith(wait) }),
     listPolicies: () => policies.listPolicies(req),
     getPolicy: (id) => policies.getPolicy(req, id),
-    createPolicy: (body) => policies.createPolicy(req, body),
+    createPolicy: (body, options) => policies.createPolicy(req, body, options),
+    waitPolicyReleases: (id, locationIds, wait) => policies.waitPolicyReleases(req, id, locationIds, waitWith(wait)),
     updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
     deletePolicy: (id) => policies.deletePolicy(req, id),
   };

@@ -15,6 +15,13 @@
  *   taking a slot to the request reaching Graph varies (a cold TLS connection costs ~100 ms more than
  *   a warm one), and without the margin two requests from different processes can land closer than
  *   the limit. A 429 that still slips through is handled as below.
+ * - `<prefix>:graph:throttle-streak:<tenantId>` counts the tenant's 429s in a row, across processes
+ *   (Microsoft: conditional access 429s carry no Retry-After, back off exponentially). Each 429 makes
+ *   the block `min(cap, 1 s × 2^(streak-1))` with equal jitter (half fixed, half random), never less
+ *   than 1 s, cap 60 s (THROTTLE_BACKOFF), and at least a Retry-After when Graph sends one. Any
+ *   success resets the streak. `throttleStreak()` reads it (the metric).
+ * - The key's tenant is the token's tenant id (`tid`), not the configured `tenantId` (which may be a
+ *   domain name): two targets of one tenant share one pace (graph-client.ts resolves it).
  * - Times come from Redis `TIME`, so process clocks do not matter. Keys expire by themselves.
  */
 import type { Redis } from 'ioredis';
@@ -51,6 +58,27 @@ if blocked > now then return blocked - now end
 return 0
 `;
 
+const THROTTLE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local streak = redis.call('INCR', KEYS[2])
+local cap = tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[2], cap * 4 + 60000)
+local expo = math.min(cap, tonumber(ARGV[1]) * math.pow(2, math.min(streak - 1, 30)))
+local pause = math.max(tonumber(ARGV[1]), math.floor(expo / 2 + expo / 2 * tonumber(ARGV[3])))
+pause = math.max(pause, tonumber(ARGV[4]))
+local untilMs = now + pause
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current then
+  redis.call('SET', KEYS[1], tostring(untilMs), 'PX', pause + 1000)
+  return {streak, pause}
+end
+return {streak, current - now}
+`;
+
+/** Backoff of the shared 429 streak: from 1 s, doubling, at most 60 s. */
+export const THROTTLE_BACKOFF = Object.freeze({ minMs: 1000, capMs: 60_000 });
+
 export type PaceResult = { granted: true; waitMs: number } | { granted: false; blockedForMs: number };
 
 export interface GraphPacer {
@@ -61,10 +89,17 @@ export interface GraphPacer {
   blockFor(ms: number): Promise<number>;
   /** Remaining tenant-wide block in ms (0 when none). */
   blockedForMs(): Promise<number>;
+  /** Count a 429 in the tenant's shared streak and block the tenant for the grown pause (≥ retryAfterMs). */
+  recordThrottle(retryAfterMs?: number): Promise<{ streak: number; pauseMs: number }>;
+  /** A request succeeded: the streak starts again. */
+  resetThrottleStreak(): Promise<void>;
+  /** 429s in a row for the tenant now (0 when none). */
+  throttleStreak(): Promise<number>;
 }
 
-export function paceKeys(prefix: string, tenantId: string): { pace: string; blocked: string } {
-  return { pace: `${prefix}:graph:pace:${tenantId}`, blocked: `${prefix}:graph:blocked:${tenantId}` };
+export function paceKeys(prefix: string, tenantId: string): { pace: string; blocked: string; streak: string } {
+  const t = tenantId.toLowerCase();
+  return { pace: `${prefix}:graph:pace:${t}`, blocked: `${prefix}:graph:blocked:${t}`, streak: `${prefix}:graph:throttle-streak:${t}` };
 }
 
 export function paceIntervalMs(requestsPerSecond: number): number {
@@ -88,5 +123,45 @@ export function createGraphPacer(redis: Redis, prefix: string, tenantId: string,
     async blockedForMs() {
       return Number(await redis.eval(REMAINING, 1, keys.blocked));
     },
+    async recordThrottle(retryAfterMs) {
+      const [streak, pause] = (await redis.eval(
+        THROTTLE,
+        2,
+        keys.blocked,
+        keys.streak,
+        String(THROTTLE_BACKOFF.minMs),
+        String(THROTTLE_BACKOFF.capMs),
+        String(Math.random()),
+        String(Math.max(0, Math.ceil(retryAfterMs ?? 0))),
+      )) as [number, number];
+      return { streak: Number(streak), pauseMs: Number(pause) };
+    },
+    async resetThrottleStreak() {
+      await redis.del(keys.streak);
+    },
+    async throttleStreak() {
+      return Number((await redis.get(keys.streak)) ?? 0);
+    },
+  };
+}
+
+/**
+ * A pacer whose tenant is found on first use (the token's `tid`), so every target of one tenant
+ * shares one pace and one 429 streak whatever its configured `tenantId` says.
+ */
+export function createLazyPacer(intervalMs: number, resolve: () => Promise<GraphPacer>): GraphPacer {
+  let inner: Promise<GraphPacer> | undefined;
+  const get = () => (inner ??= resolve().catch((e: unknown) => {
+    inner = undefined;
+    throw e;
+  }));
+  return {
+    intervalMs,
+    tryAcquire: async () => (await get()).tryAcquire(),
+    blockFor: async (ms) => (await get()).blockFor(ms),
+    blockedForMs: async () => (await get()).blockedForMs(),
+    recordThrottle: async (ms) => (await get()).recordThrottle(ms),
+    resetThrottleStreak: async () => (await get()).resetThrottleStreak(),
+    throttleStreak: async () => (await get()).throttleStreak(),
   };
 }

@@ -63,7 +63,12 @@ export interface GraphRequesterDeps {
   stats: GraphRequestStats;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** After an ambiguous create failure: lookups by name before the POST is sent again (default 4 over 30 s). */
+  createLookup?: { reads: number; spanMs: number };
 }
+
+/** Default lookups after an ambiguous create: 4 reads spread over 30 s (replication takes seconds). */
+export const DEFAULT_CREATE_LOOKUP = Object.freeze({ reads: 4, spanMs: 30_000 });
 
 export function emptyStats(): GraphRequestStats {
   return { reads: 0, writes: 0, byMethodStatus: {}, throttled: 0, throttledMs: 0 };
@@ -77,11 +82,30 @@ export class GraphRequester {
    * milliseconds of CPU each) are reused across the paced requests instead of made per request.
    */
   private readonly agent: HttpsAgent;
+  /** This client saw a 429 since its last success (the shared streak is reset on the next success). */
+  private throttleStreak = false;
 
   constructor(private readonly deps: GraphRequesterDeps) {
     this.base = `${deps.graphBaseUrl.replace(/\/+$/, '')}/v1.0`;
     this.sleep = deps.sleep ?? ((ms) => sleepMs(ms));
     this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: deps.verifyTls, ...(deps.ca ? { ca: deps.ca } : {}) });
+  }
+
+  /**
+   * After an ambiguous create failure (timeout, 5xx, reset): call `find` up to `createLookup.reads`
+   * times spread over `createLookup.spanMs`, returning the first object found; undefined when every
+   * read missed (then, and only then, the POST is sent again). A create that has not replicated yet is
+   * invisible to the first reads, so one lookup is not enough to rule it out.
+   */
+  async lookupAfterAmbiguousCreate<T>(find: () => Promise<T | undefined>): Promise<T | undefined> {
+    const { reads, spanMs } = this.deps.createLookup ?? DEFAULT_CREATE_LOOKUP;
+    const gap = reads > 1 ? Math.ceil(spanMs / (reads - 1)) : 0;
+    for (let i = 0; i < reads; i++) {
+      if (i > 0) await this.sleep(gap);
+      const found = await find();
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Path shown in errors and logs: below the base URL, query kept. */
@@ -108,6 +132,10 @@ export class GraphRequester {
       else this.deps.stats.writes++;
 
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
+        if (this.throttleStreak) {
+          this.throttleStreak = false;
+          await this.deps.pacer.resetThrottleStreak();
+        }
         return { status: outcome.status, body: parseBody(method, path, outcome.text) };
       }
       const errBody = outcome.kind === 'response' ? parseGraphErrorBody(outcome.text) : {};
@@ -144,10 +172,13 @@ export class GraphRequester {
 
       if (outcome.kind === 'response' && outcome.status === 429) {
         this.deps.stats.throttled++;
-        const wait = delay ?? retryAfterMs ?? retryPolicy.maxDelayMs;
-        const blocked = await this.deps.pacer.blockFor(wait);
-        this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: blocked });
-        if (this.deps.onThrottle === 'throw' || exhausted) throw new GraphThrottledError(info, blocked);
+        // The pause comes from the tenant's 429 streak, shared by every process in Redis: at least 1 s,
+        // doubling per 429 in a row to about a minute, with jitter; Retry-After, when Graph sends one,
+        // is a floor. The tenant-wide block makes every process hold off for it.
+        this.throttleStreak = true;
+        const { pauseMs, streak } = await this.deps.pacer.recordThrottle(retryAfterMs);
+        this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: pauseMs, streak });
+        if (this.deps.onThrottle === 'throw' || exhausted) throw new GraphThrottledError(info, pauseMs);
       } else {
         if (exhausted) throw new GraphUnavailableError(info, outcome.kind === 'network' ? outcome.code : undefined);
         this.deps.logger.warn('Graph request failed; retrying', {

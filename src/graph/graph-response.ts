@@ -39,11 +39,15 @@ export function parseGraphErrorBody(text: string): GraphErrorBody {
   };
 }
 
-/** `400 … 1040: NamedLocation with id … does not exist` (replication delay), in either message. */
-const NOT_REPLICATED = /1040: NamedLocation with id \S* ?does not exist/i;
+/**
+ * Graph's validation code 1040 (a referenced named location does not exist in the directory yet: a
+ * replication delay), wherever it appears: as the error code, or leading either message (`1040: …`).
+ * Matched on the code, not on Microsoft's wording, which may change.
+ */
+const CODE_1040 = /^\s*1040\s*(:|$)/;
 
 export function isReplicationDelay(body: GraphErrorBody): boolean {
-  return [body.graphMessage, body.innerMessage].some((m) => m !== undefined && NOT_REPLICATED.test(m));
+  return [body.graphCode, body.graphMessage, body.innerMessage].some((m) => m !== undefined && CODE_1040.test(m));
 }
 
 /** The typed error for a status the client does not retry. */

@@ -7,6 +7,7 @@
  * target owns (`<name>`, `<name> (2)`, …); the *policy* is the blocking conditional access policy.
  */
 import type { CLIENT_APP_TYPES, POLICY_STATES } from '../config/schema.ts';
+import type { WaitOptions } from './consistency.ts';
 
 export type PolicyState = (typeof POLICY_STATES)[number];
 export type ClientAppType = (typeof CLIENT_APP_TYPES)[number];
@@ -82,6 +83,9 @@ export interface GraphRequestStats {
   byMethodStatus: Record<string, number>;
   throttled: number;
   throttledMs: number;
+  /** Consistency waits before destructive steps (src/graph/consistency.ts) and their total wall time. */
+  consistencyWaits?: number;
+  consistencyWaitMs?: number;
 }
 
 /**
@@ -97,16 +101,21 @@ export interface GraphClient {
   findNamedLocationsByName(displayName: string): Promise<NamedLocation[]>;
   /** null when Graph answers 404. */
   getNamedLocation(id: string): Promise<NamedLocation | null>;
-  createNamedLocation(spec: NamedLocationSpec): Promise<NamedLocation>;
+  /** `ignoreIds`: same-named locations that existed before (never taken as the created one on recovery). */
+  createNamedLocation(spec: NamedLocationSpec, options?: { ignoreIds?: readonly string[] }): Promise<NamedLocation>;
   updateNamedLocation(id: string, spec: NamedLocationSpec): Promise<void>;
   /**
    * Sets isTrusted false first when the location is trusted (pass `known` to skip the GET that finds
-   * out). A location already gone counts as deleted.
+   * out) and reads until the directory agrees; a DELETE refused (400) is retried, bounded
+   * (src/graph/consistency.ts, GraphNotConsistentError). A location already gone counts as deleted.
    */
-  deleteNamedLocation(id: string, known?: { isTrusted: boolean }): Promise<void>;
+  deleteNamedLocation(id: string, known?: { isTrusted: boolean }, wait?: WaitOptions): Promise<void>;
   listPolicies(): Promise<ConditionalAccessPolicy[]>;
   getPolicy(id: string): Promise<ConditionalAccessPolicy | null>;
-  createPolicy(body: PolicyBody): Promise<ConditionalAccessPolicy>;
+  /** `ignoreIds`: same-named policies that existed before (never taken as the created one on recovery). */
+  createPolicy(body: PolicyBody, options?: { ignoreIds?: readonly string[] }): Promise<ConditionalAccessPolicy>;
+  /** Read the policy until several reads in a row show none of `locationIds` in it, or a 404 (bounded). */
+  waitPolicyReleases(policyId: string, locationIds: readonly string[], wait?: WaitOptions): Promise<void>;
   updatePolicy(id: string, body: PolicyBody): Promise<void>;
   deletePolicy(id: string): Promise<void>;
   readonly stats: GraphRequestStats;

@@ -11,15 +11,18 @@
  * - update is a PATCH with `@odata.type` (Graph answers 1042 without it) and the FULL `ipRanges`:
  *   Graph replaces the list wholesale.
  * - delete first sets `isTrusted: false` when the location is trusted (Graph refuses to delete a
- *   trusted location); deleting a location that is already gone (404) counts as done, so a retried
- *   or repeated delete is harmless.
- * - create after an ambiguous failure: the caller only creates when no location of that name exists
- *   (reconcile's fresh lookup), so a location of that name found afterwards is the one we created.
+ *   trusted location) and reads until the directory agrees (consistency.ts); a DELETE refused with 400
+ *   is retried with bounded backoff; deleting a location that is already gone (404) counts as done.
+ * - create after an ambiguous failure (timeout, 5xx): the name is looked up several times over ~30 s
+ *   (a create that has not replicated is invisible at first) before the POST is sent again; a location
+ *   of that name found then (other than `ignoreIds`) is the one we created.
  */
 import { parseCidr } from './cidr-text.ts';
 import { GraphInputError } from './errors/graph-input-error.ts';
 import { GraphNotFoundError } from './errors/graph-not-found-error.ts';
 import { GraphResponseError } from './errors/graph-response-error.ts';
+import { GraphValidationError } from './errors/graph-validation-error.ts';
+import { retryWhileRefused, waitUntilConsistent, type WaitOptions } from './consistency.ts';
 import type { GraphRequester } from './graph-request.ts';
 import type { NamedLocation, NamedLocationSpec } from './graph-types.ts';
 
@@ -113,13 +116,17 @@ export async function listNamedLocations(req: GraphRequester): Promise<NamedLoca
   return out;
 }
 
-/** `$select` of a header listing: everything but the (up to 2000) ranges. */
-const HEADER_SELECT = 'id,displayName,isTrusted,createdDateTime,modifiedDateTime';
+/**
+ * `$select` of a header listing: `id` and `displayName` only. `isTrusted`, `ipRanges` and the dates are
+ * properties of the derived type (ipNamedLocation), not of the `namedLocation` collection's type.
+ */
+const HEADER_SELECT = 'id,displayName';
 
 /**
  * The IP named locations called `displayName` (names are not unique in Entra), read cheaply: one
- * paged listing of headers only (`$select`, no ranges), then a GET of each match. A lookup before a
- * POST therefore costs the same whether the tenant holds 2 locations or 195 full ones.
+ * paged listing of headers only (`$select=id,displayName`, no ranges), then a GET of each match (which
+ * also tells IP locations from country ones). Used only after an ambiguous create failure: reconcile
+ * plans from its one listing under the target lock.
  */
 export async function findNamedLocationsByName(req: GraphRequester, displayName: string): Promise<NamedLocation[]> {
   const ids: string[] = [];
@@ -128,7 +135,7 @@ export async function findNamedLocationsByName(req: GraphRequester, displayName:
     const { body } = await req.request('GET', next);
     const page = body as Partial<CollectionJson<NamedLocationJson>> | undefined;
     if (!page || !Array.isArray(page.value)) throw new GraphResponseError('GET', PATH, 'expected a collection with "value"');
-    for (const item of page.value) if (isIp(item) && item.displayName === displayName) ids.push(item.id);
+    for (const item of page.value) if (item.displayName === displayName && (item['@odata.type'] === undefined || isIp(item))) ids.push(item.id);
     next = page['@odata.nextLink'];
   }
   const out: NamedLocation[] = [];
@@ -152,12 +159,19 @@ export async function getNamedLocation(req: GraphRequester, id: string): Promise
   }
 }
 
-export async function createNamedLocation(req: GraphRequester, spec: NamedLocationSpec): Promise<NamedLocation> {
+export interface CreateOptions {
+  /** Ids of objects of the same name that existed before the POST (never taken for the created one). */
+  ignoreIds?: readonly string[];
+}
+
+export async function createNamedLocation(req: GraphRequester, spec: NamedLocationSpec, options: CreateOptions = {}): Promise<NamedLocation> {
   const body = toNamedLocationJson(spec);
-  const recover = async (): Promise<NamedLocation | undefined> => {
-    const same = await findNamedLocationsByName(req, spec.displayName);
-    return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
-  };
+  const ignore = new Set((options.ignoreIds ?? []).map((x) => x.toLowerCase()));
+  const recover = () =>
+    req.lookupAfterAmbiguousCreate(async () => {
+      const same = (await findNamedLocationsByName(req, spec.displayName)).filter((l) => !ignore.has(l.id.toLowerCase()));
+      return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
+    });
   const res = await req.request('POST', PATH, { body, recover });
   if (res.recovered !== undefined) return res.recovered as NamedLocation;
   return toNamedLocation(asLocationJson('POST', PATH, res.body));
@@ -167,10 +181,22 @@ export async function updateNamedLocation(req: GraphRequester, id: string, spec:
   await req.request('PATCH', `${PATH}/${encodeURIComponent(id)}`, { body: toNamedLocationJson(spec) });
 }
 
-/** Delete; sets isTrusted false first when trusted. Pass `known` to skip the GET. Gone already = done. */
-export async function deleteNamedLocation(req: GraphRequester, id: string, known?: { isTrusted: boolean }): Promise<void> {
+export interface DeleteLocationOptions {
+  /** The live isTrusted; undefined: read it first. */
+  isTrusted?: boolean | undefined;
+  /** Consistency waits (policy, observer, heartbeat, sleep). */
+  wait?: WaitOptions | undefined;
+}
+
+/**
+ * Delete, consistent before destructive: a trusted location is PATCHed `isTrusted: false`, then read
+ * until several reads in a row agree it is untrusted (consistency.ts), then deleted. A DELETE Graph
+ * refuses with 400 (still trusted or still referenced on the replica that evaluates it) is retried
+ * with bounded backoff; GraphNotConsistentError when it never clears. Gone already (404) = done.
+ */
+export async function deleteNamedLocation(req: GraphRequester, id: string, options: DeleteLocationOptions = {}): Promise<void> {
   const path = `${PATH}/${encodeURIComponent(id)}`;
-  let trusted = known?.isTrusted;
+  let trusted = options.isTrusted;
   if (trusted === undefined) {
     const current = await getNamedLocation(req, id);
     if (!current) return;
@@ -179,11 +205,26 @@ export async function deleteNamedLocation(req: GraphRequester, id: string, known
   if (trusted) {
     const body: NamedLocationWriteJson = { '@odata.type': IP_NAMED_LOCATION_TYPE, isTrusted: false };
     await req.request('PATCH', path, { body });
+    await waitUntilConsistent(
+      `named location ${id} to read isTrusted: false`,
+      async () => {
+        const l = await getNamedLocation(req, id);
+        return !l || !l.isTrusted ? true : 'isTrusted: true';
+      },
+      options.wait,
+    );
   }
-  try {
-    await req.request('DELETE', path);
-  } catch (e) {
-    if (e instanceof GraphNotFoundError) return;
-    throw e;
-  }
+  await retryWhileRefused(
+    `Graph to accept deleting named location ${id} (refused while trusted or referenced)`,
+    async () => {
+      try {
+        await req.request('DELETE', path);
+      } catch (e) {
+        if (e instanceof GraphNotFoundError) return;
+        throw e;
+      }
+    },
+    (e) => e instanceof GraphValidationError,
+    options.wait,
+  );
 }

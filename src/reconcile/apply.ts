@@ -4,9 +4,14 @@
  * - Refuses (throws the first refusal, before any request) when the plan carries a safety refusal.
  * - Before each write: `lock.assertHeld()`; after it: `lock.extend()`, so a holder that lost the lock
  *   stops writing (invariant 2).
- * - A location is created only after a fresh lookup by name right before the POST shows it is absent;
- *   when present (a retried run, or a POST whose response was lost) it is reused and PATCHed only if
- *   its content differs (invariant 6). The same holds for the policy.
+ * - Creates rely on the one listing reconcile made under the target lock (no lookup before each POST:
+ *   at 1 request/s every request is a second). After an ambiguous create failure (timeout, 5xx) the
+ *   Graph client looks the name up several times over ~30 s before it creates again (invariant 6).
+ * - Consistent before destructive (invariant 9): before deleting emptied locations, every policy this
+ *   run rewrote or deleted is read until several reads in a row show it no longer references them (or
+ *   404); a trusted location is untrusted and read until untrusted; a DELETE refused with 400 is
+ *   retried. Every wait is bounded (`consistency`, src/graph/consistency.ts) and reported in
+ *   `ApplyResult.consistency`; GraphNotConsistentError when a bound is reached.
  * - Ownership between targets (with `ownership`): before the first write every object the target
  *   manages is claimed in the per-tenant record, atomically and fenced; an object another target holds
  *   is refused (ERR_SAFETY_OWNED_BY_OTHER_TARGET) before anything is written. A location or policy a
@@ -14,23 +19,23 @@
  * - The owned-ranges record is updated after each successful location write, fenced by the lock
  *   token; stale entries are dropped, and a `clear` run replaces the record, only once every step
  *   succeeded.
- * - A created location is referenced by the policy only once `getNamedLocation` returns it: polled
- *   with backoff (250 ms doubling, capped at 5 s), bounded by `visibilityTimeoutMs` (default 2 min).
- *   The Graph client also retries the `1040 … does not exist` answer on its own.
+ * - A created location is referenced by the policy right away: when Graph answers `1040 … does not
+ *   exist` (not replicated yet) the Graph client retries with bounded backoff, so no read is spent per
+ *   created location.
  * A failure between writes leaves Entra consistent enough for the next run to converge: every write
  * is a full desired state for its object, and the next plan starts from what Graph then holds.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import type { GraphClient, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
+import type { GraphClient, PolicyBody } from '../graph/graph-types.ts';
 import { sameCidrs } from '../graph/graph-compare.ts';
 import { getLogger } from '../ops/logger.ts';
 import { claimObjects, recordOwnedChange, releaseObjects, replaceOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import type { TargetLock } from '../pipeline/target-lock.ts';
-import { LocationNotVisibleError } from './errors/location-not-visible-error.ts';
+import type { ConsistencyPolicy, WaitOptions } from '../graph/consistency.ts';
+import type { ConsistencyWaitReport } from '../graph/errors/graph-not-consistent-error.ts';
 import { SafetyOwnedByOtherTargetError } from './errors/safety-owned-error.ts';
-import { byAge } from './select-shards.ts';
 import type { Plan, PlanStep } from './plan-types.ts';
 import { shardRefIndex } from './shard-names.ts';
 
@@ -40,10 +45,8 @@ export interface ApplyDeps {
   keys: StateKeys;
   lock: TargetLock;
   logger?: Logger;
-  /** Longest wait for a created location to become readable (default 120 000 ms). */
-  visibilityTimeoutMs?: number;
-  /** First poll delay (default 250 ms; doubles, capped at 5 s). */
-  visibilityPollMs?: number;
+  /** Consistency waits before destructive steps (default DEFAULT_CONSISTENCY_POLICY: 3 reads in a row, ≤ 180 s). */
+  consistency?: Partial<ConsistencyPolicy>;
   sleep?: (ms: number) => Promise<void>;
   /**
    * Keep the per-tenant ownership record (tenant id of the Graph token): claim plan.ownership before
@@ -70,6 +73,8 @@ export interface ApplyResult {
   /** Ids of the locations this run created, by shard index. */
   created: Record<number, string>;
   policyId: string | undefined;
+  /** Consistency waits before destructive steps: how many, their total wall time, and each one. */
+  consistency: { waits: number; waitedMs: number; details: ConsistencyWaitReport[] };
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -82,9 +87,6 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const sleep = deps.sleep ?? realSleep;
   const writesBefore = graph.stats.writes;
   const created = new Map<number, string>();
-  const visible = new Set<string>();
-  /** Policies deleted by this run: a lookup may still list them until Graph replicates the delete. */
-  const deletedPolicies = new Set<string>();
   const steps: AppliedStep[] = [];
   let policyId = plan.policy.id;
 
@@ -95,24 +97,35 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     await lock.extend();
   };
 
-  const waitVisible = async (id: string, displayName: string) => {
-    if (visible.has(id)) return;
-    const limit = deps.visibilityTimeoutMs ?? 120_000;
-    let delay = deps.visibilityPollMs ?? 250;
-    const started = Date.now();
-    for (;;) {
-      if (await graph.getNamedLocation(id)) break;
-      const waited = Date.now() - started;
-      if (waited + delay > limit) throw new LocationNotVisibleError(displayName, id, waited);
-      log.info('waiting for a new named location to replicate', { displayName, id, delayMs: delay });
-      await sleep(delay);
+  const consistency: ApplyResult['consistency'] = { waits: 0, waitedMs: 0, details: [] };
+  const waitOptions: WaitOptions = {
+    policy: deps.consistency,
+    sleep,
+    heartbeat: async () => {
       await lock.extend();
-      delay = Math.min(delay * 2, 5000);
+    },
+    onWait: (r) => {
+      consistency.waits += 1;
+      consistency.waitedMs += r.waitedMs;
+      consistency.details.push(r);
+      if (r.reads > 1) log.info('waited for Graph to agree before a destructive step', { ...r });
+    },
+  };
+  /** Policies this run rewrote or deleted: read until they release the locations about to be deleted. */
+  const rewrittenPolicies = new Set<string>();
+  let released = false;
+  const deletedLocationIds = plan.steps.filter((st) => st.kind === 'deleteLocation').map((st) => (st as { id: string }).id);
+  const ensureReleased = async () => {
+    if (released) return;
+    released = true;
+    if (deletedLocationIds.length === 0) return;
+    for (const pid of rewrittenPolicies) {
+      await graph.waitPolicyReleases(pid, deletedLocationIds, waitOptions);
+      await lock.extend();
     }
-    visible.add(id);
   };
 
-  const resolveBody = async (body: PolicyBody): Promise<PolicyBody> => {
+  const resolveBody = (body: PolicyBody): PolicyBody => {
     const resolve = (ids: readonly string[]) =>
       ids.map((v) => {
         const shard = shardRefIndex(v);
@@ -123,16 +136,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       });
     const loc = body.conditions.locations;
     const locations = { includeLocations: resolve(loc.includeLocations), excludeLocations: resolve(loc.excludeLocations) };
-    for (const [shard, id] of created) {
-      if (locations.includeLocations.includes(id) || locations.excludeLocations.includes(id)) {
-        await waitVisible(id, `shard ${shard}`);
-      }
-    }
     return { ...body, conditions: { ...body.conditions, locations } };
   };
-
-  const lookupLocation = async (displayName: string): Promise<NamedLocation | undefined> =>
-    (await graph.findNamedLocationsByName(displayName)).sort(byAge)[0];
 
   const names = new Map<string, { kind: 'named location' | 'policy'; displayName: string }>();
   for (const l of plan.locations) if (l.id) names.set(l.id.toLowerCase(), { kind: 'named location', displayName: l.displayName });
@@ -158,28 +163,19 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     switch (step.kind) {
       case 'createLocation': {
         const spec = { displayName: step.displayName, ipRanges: step.ranges, isTrusted: step.isTrusted };
-        const existing = await lookupLocation(step.displayName);
-        let id: string;
-        let outcome: AppliedStep['outcome'] = 'done';
-        if (existing) {
-          id = existing.id;
-          outcome = 'reused';
-          await claim([id], [], { kind: 'named location', displayName: step.displayName });
-          if (existing.isTrusted !== step.isTrusted || !sameCidrs(existing.ipRanges, step.ranges)) {
-            await before();
-            await graph.updateNamedLocation(id, spec);
-          } else {
-            outcome = 'unchanged';
-          }
-          visible.add(id);
-        } else {
-          id = (await graph.createNamedLocation(spec)).id;
-          await claim([id]);
+        const made = await graph.createNamedLocation(spec);
+        await claim([made.id], [], { kind: 'named location', displayName: step.displayName });
+        // A location found by the lookup after an ambiguous POST may hold other content: bring it in line.
+        const differs = !sameCidrs(made.ipRanges, step.ranges) || made.isTrusted !== step.isTrusted;
+        const outcome: AppliedStep['outcome'] = differs ? 'reused' : 'done';
+        if (differs) {
+          await before();
+          await graph.updateNamedLocation(made.id, spec);
         }
-        created.set(step.shard, id);
+        created.set(step.shard, made.id);
         await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
-        steps.push({ kind: step.kind, displayName: step.displayName, id, outcome, added: step.ranges.length, removed: 0 });
-        log.info('named location created', { displayName: step.displayName, id, ranges: step.ranges.length, outcome });
+        steps.push({ kind: step.kind, displayName: step.displayName, id: made.id, outcome, added: step.ranges.length, removed: 0 });
+        log.info('named location created', { displayName: step.displayName, id: made.id, ranges: step.ranges.length, outcome });
         break;
       }
       case 'updateLocation': {
@@ -190,7 +186,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         break;
       }
       case 'deleteLocation': {
-        await graph.deleteNamedLocation(step.id, { isTrusted: step.isTrusted });
+        await ensureReleased();
+        await before();
+        await graph.deleteNamedLocation(step.id, { isTrusted: step.isTrusted }, waitOptions);
         await recordOwnedChange(redis, keys, lock, [], step.ownedRemove);
         await release(step.id);
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', removed: step.removed.length });
@@ -200,36 +198,31 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       case 'deletePolicy': {
         await graph.deletePolicy(step.id);
         await release(step.id);
-        deletedPolicies.add(step.id);
+        rewrittenPolicies.add(step.id);
         if (policyId === step.id) policyId = undefined;
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
         log.info('policy deleted', { displayName: step.displayName, id: step.id, reason: step.reason });
         break;
       }
       case 'createPolicy': {
-        const body = await resolveBody(step.body);
-        const existing = (await graph.listPolicies())
-          .filter((p) => p.displayName === step.displayName && !deletedPolicies.has(p.id))
-          .sort(byAge)[0];
-        await before();
-        if (existing) {
-          await claim([existing.id], [], { kind: 'policy', displayName: step.displayName });
-          await graph.updatePolicy(existing.id, body);
-          policyId = existing.id;
-          steps.push({ kind: step.kind, displayName: step.displayName, id: existing.id, outcome: 'reused' });
-        } else {
-          policyId = (await graph.createPolicy(body)).id;
-          await claim([policyId]);
-          steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
-        }
+        const body = resolveBody(step.body);
+        // Same-named policies that existed before (the one a deleteExisting run replaces) are never
+        // taken for the new one when an ambiguous POST is recovered by a lookup.
+        const ignoreIds = [plan.policy.id, ...plan.steps.filter((st) => st.kind === 'deletePolicy').map((st) => (st as { id: string }).id)].filter(
+          (x): x is string => x !== undefined,
+        );
+        policyId = (await graph.createPolicy(body, { ignoreIds })).id;
+        await claim([policyId], [], { kind: 'policy', displayName: step.displayName });
+        steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
         log.info('policy created', { displayName: step.displayName, id: policyId, state: body.state });
         break;
       }
       case 'updatePolicy':
       case 'removeLocationFromPolicy': {
-        const body = await resolveBody(step.body);
+        const body = resolveBody(step.body);
         await before();
         await graph.updatePolicy(step.id, body);
+        rewrittenPolicies.add(step.id);
         policyId = step.id;
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
         log.info('policy updated', { displayName: step.displayName, id: step.id, fields: step.changes.map((c) => c.field) });
@@ -247,5 +240,6 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     graphWrites: graph.stats.writes - writesBefore,
     created: Object.fromEntries(created),
     policyId,
+    consistency,
   };
 }

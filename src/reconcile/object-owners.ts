@@ -23,6 +23,8 @@ export interface ObjectOwners {
   active: ReadonlyMap<string, string>;
   unknown: ReadonlyMap<string, string>;
   stale: ReadonlyMap<string, string>;
+  /** Ids (lower case) recorded as this target's own. */
+  self?: ReadonlySet<string>;
 }
 
 export const NO_OWNERS: ObjectOwners = Object.freeze({ active: new Map(), unknown: new Map(), stale: new Map() });
@@ -37,10 +39,14 @@ export function classifyOwners(
   const active = new Map<string, string>();
   const unknown = new Map<string, string>();
   const stale = new Map<string, string>();
+  const self = new Set<string>();
   const locations = new Map(live.locations.map((l) => [l.id.toLowerCase(), l.displayName]));
   const policies = new Map(live.policies.map((p) => [p.id.toLowerCase(), p.displayName]));
   for (const [rawId, owner] of record) {
-    if (owner === target.name) continue;
+    if (owner === target.name) {
+      self.add(rawId.toLowerCase());
+      continue;
+    }
     const id = rawId.toLowerCase();
     const locName = locations.get(id);
     const polName = policies.get(id);
@@ -54,5 +60,5 @@ export function classifyOwners(
     const matches = locName !== undefined ? shardIndexOf(o.namedLocation.name, locName) !== undefined : polName === o.policy.name;
     (sameTenant && matches ? active : stale).set(id, owner);
   }
-  return { active, unknown, stale };
+  return { active, unknown, stale, self };
 }

@@ -88,6 +88,8 @@ export interface DeleteLocationStep {
   isTrusted: boolean;
   removed: string[];
   ownedRemove: string[];
+  /** A duplicate of a shard (same name, younger, ours, referenced by no policy), not the shard itself. */
+  duplicate?: boolean;
 }
 
 export interface CreatePolicyStep {
@@ -191,6 +193,12 @@ export interface Plan {
    * accepted, but each is named in a warning (the first 20 in `warnings`, all of them here).
    */
   broadRanges: string[];
+  /**
+   * Locations named like a shard but younger than it (an ambiguous create that happened twice):
+   * `delete` when ours (recorded as this target's, or holding only ranges this service wrote) and
+   * referenced by no policy; `left` otherwise. Each is also named in `warnings`.
+   */
+  duplicates: { id: string; displayName: string; action: 'delete' | 'left' }[];
   /**
    * Ownership record changes apply makes before its first write (under the lock): `claim` every live
    * object this target manages (its shards and its policy, touched or not), replacing the recorded

@@ -11,8 +11,9 @@
  *   referenced location).
  *
  * Policy choices: the policy is the oldest with the configured display name (several → a warning;
- * with deleteExisting the others are deleted too). `deleteExisting` deletes and re-creates the policy
- * when its managed body differs (or duplicates exist); an unchanged policy is left alone so a run
+ * with deleteExisting the others are deleted too). `deleteExisting` creates the new policy and then
+ * deletes the old one(s) when its managed body differs (or duplicates exist), so there is never a
+ * moment without a blocking policy; an unchanged policy is left alone so a run
  * with no change makes zero writes. When the target ends with no range at all the policy is deleted
  * (a location condition with no location would block everyone). A shard to delete that another
  * policy still references is left as it is, with a warning.
@@ -40,7 +41,7 @@ import { planLocations, type LocationPlan } from './plan-locations.ts';
 import { byAge, selectShards } from './select-shards.ts';
 import type { DesiredRange, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
 import { buildPolicyBody, diffPolicy, onlyRemovesLocations } from './policy-body.ts';
-import { shardName, shardRef } from './shard-names.ts';
+import { shardIndexOf, shardName, shardRef } from './shard-names.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -156,9 +157,6 @@ export function planReconcile(input: PlanInput): Plan {
 
   const broad = broadRanges(input, warnings);
   const { shards, duplicates } = selectShards(nl.name, input.live.locations);
-  for (const d of duplicates) {
-    warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
-  }
   const loc = planLocations({
     shards,
     desired: input.desired,
@@ -205,12 +203,13 @@ export function planReconcile(input: PlanInput): Plan {
     const body = buildPolicyBody(target.policy, finalIds, chosen);
     policyChanges = diffPolicy(body, chosen);
     if (target.policy.deleteExisting && (policyChanges.length > 0 || ours.length > 1)) {
+      // The new policy first, then the old ones: there is never a moment without a blocking policy.
+      const fresh = buildPolicyBody(target.policy, finalIds, undefined);
+      policySteps.push({ kind: 'createPolicy', displayName: fresh.displayName, body: fresh });
       for (const p of ours) {
         policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'deleteExisting' });
         touchedPolicies.add(p.id);
       }
-      const fresh = buildPolicyBody(target.policy, finalIds, undefined);
-      policySteps.push({ kind: 'createPolicy', displayName: fresh.displayName, body: fresh });
       policyAction = 'recreate';
     } else if (policyChanges.length > 0) {
       const kind = onlyRemovesLocations(policyChanges) ? 'removeLocationFromPolicy' : 'updatePolicy';
@@ -277,6 +276,29 @@ export function planReconcile(input: PlanInput): Plan {
     });
   }
 
+  // Duplicates of a shard (an ambiguous create that happened twice): ours (recorded as this target's,
+  // or holding only ranges this service wrote) and referenced by no policy are deleted; others stay.
+  const owners = input.objectOwners ?? NO_OWNERS;
+  const referencedAny = new Set<string>();
+  for (const p of input.live.policies) {
+    const l = p.conditions.locations;
+    for (const id of [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])]) referencedAny.add(id.toLowerCase());
+  }
+  const duplicatesRemoved: Plan['duplicates'] = [];
+  for (const d of duplicates) {
+    const id = d.id.toLowerCase();
+    const otherOwner = owners.active.has(id) || owners.unknown.has(id) || owners.stale.has(id);
+    const isOurs = !otherOwner && ((owners.self?.has(id) ?? false) || (d.ranges.length > 0 && d.ranges.every((r) => owned.has(r))));
+    if (isOurs && !referencedAny.has(id)) {
+      deletes.push({ kind: 'deleteLocation', shard: shardIndexOf(nl.name, d.displayName) ?? 0, id: d.id, displayName: d.displayName, isTrusted: d.isTrusted, removed: [], ownedRemove: [], duplicate: true });
+      duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'delete' });
+      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is deleted (ours, referenced by no policy)`);
+    } else {
+      duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'left' });
+      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
+    }
+  }
+
   const steps = [...creates, ...gains, ...losses, ...policySteps, ...deletes];
   const refused = refusals(input, loc, warnings);
   const managed = [
@@ -308,6 +330,7 @@ export function planReconcile(input: PlanInput): Plan {
     ownedCleanup,
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,
     broadRanges: broad,
+    duplicates: duplicatesRemoved,
     ownership,
     warnings,
     refusals: refused,

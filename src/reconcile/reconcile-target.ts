@@ -40,7 +40,7 @@ export interface ReconcileTargetOptions {
   lockTtlMs?: number;
   lockWaitMs?: number;
   logger?: Logger;
-  apply?: Pick<ApplyDeps, 'visibilityTimeoutMs' | 'visibilityPollMs' | 'sleep'>;
+  apply?: Pick<ApplyDeps, 'consistency' | 'sleep'>;
 }
 
 export interface ReconcileResult {

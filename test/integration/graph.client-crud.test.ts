@@ -76,7 +76,8 @@ describe('named locations', () => {
     emu.clearRequests();
     await client.deleteNamedLocation(loc.id);
     const log = graphLog(emu).map((e) => `${e.method} ${e.status}`);
-    expect(log).toEqual(['GET 200', 'PATCH 204', 'DELETE 204']);
+    // Consistent before destructive: three reads in a row agree the trust is gone before the DELETE.
+    expect(log).toEqual(['GET 200', 'PATCH 204', 'GET 200', 'GET 200', 'GET 200', 'DELETE 204']);
     expect(graphLog(emu)[1]?.body).toEqual({ '@odata.type': '#microsoft.graph.ipNamedLocation', isTrusted: false });
   });
 

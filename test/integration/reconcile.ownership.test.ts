@@ -43,7 +43,7 @@ function run(config: Config, targetName: string, opts: { force?: boolean; dryRun
     manual: false,
     force: opts.force ?? false,
     dryRun: opts.dryRun ?? false,
-    apply: { visibilityPollMs: 50, visibilityTimeoutMs: 20_000 },
+    apply: { consistency: { pollMs: 50, maxPollMs: 200, timeoutMs: 20_000 } },
     logger: quietLogger,
   });
 }

@@ -101,7 +101,7 @@ describe('reconcile: guide parameters', () => {
     check(await runWith(over));
   });
 
-  it('Delete Existing Policy: a changed policy is deleted and re-created instead of patched', async () => {
+  it('Delete Existing Policy: a changed policy is re-created instead of patched: the new one first, then the old one is deleted (never a moment without one)', async () => {
     const h = harness(emu, r.client, r.prefix);
     await h.reconcile({ desired: hostRanges(3) });
     const before = policiesIn(emu)[0] as EmuPolicy;
@@ -115,7 +115,7 @@ describe('reconcile: guide parameters', () => {
     const recreate = harness(emu, r.client, r.prefix, { policy: { state: 'enabled', deleteExisting: true } });
     emu.clearRequests();
     await recreate.reconcile({ desired: hostRanges(3) });
-    expect(writes(emu).map((w) => `${w.method} ${/(policies|namedLocations)/.exec(w.path)?.[1]}`)).toEqual(['DELETE policies', 'POST policies']);
+    expect(writes(emu).map((w) => `${w.method} ${/(policies|namedLocations)/.exec(w.path)?.[1]}`)).toEqual(['POST policies', 'DELETE policies']);
     const after = policiesIn(emu);
     expect(after).toHaveLength(1);
     expect(after[0]?.id).not.toBe(before.id);

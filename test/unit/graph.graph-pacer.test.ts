@@ -14,7 +14,7 @@ describe('pacing arithmetic', () => {
     expect(() => paceIntervalMs(0)).toThrow(RangeError);
   });
   it('keys are per tenant under the prefix', () => {
-    expect(paceKeys('tq-entra', 't1')).toEqual({ pace: 'tq-entra:graph:pace:t1', blocked: 'tq-entra:graph:blocked:t1' });
+    expect(paceKeys('tq-entra', 'T1')).toEqual({ pace: 'tq-entra:graph:pace:t1', blocked: 'tq-entra:graph:blocked:t1', streak: 'tq-entra:graph:throttle-streak:t1' });
   });
   it('replication backoff grows, stays within half..all of the ceiling and is capped', () => {
     const p = DEFAULT_REPLICATION_POLICY;
