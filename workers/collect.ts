@@ -20,7 +20,7 @@ import { WaitingChildrenError, type Job } from 'bullmq';
 import { mergeWeighted } from '../src/ranges/index.ts';
 import { createSource } from '../src/sources/create-source.ts';
 import type { CollectJobData, CompactIndicator, IngestJobData } from '../src/pipeline/queues.ts';
-import { INGEST_JOB_OPTIONS, collectionsOf, enqueueReconcile } from '../src/pipeline/producer.ts';
+import { ingestJobOptions, collectionsOf, enqueueReconcile } from '../src/pipeline/producer.ts';
 import { commitSnapshot, readStagedTexts, stagedRanges } from '../src/pipeline/snapshot-store.ts';
 import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-store.ts';
 import { SyncError } from '../src/errors/sync-error.ts';
@@ -97,7 +97,7 @@ export async function processCollect(job: Job<CollectJobData>, token: string | u
     const filtered: Record<string, number> = {};
     const flush = async () => {
       const payload: IngestJobData = { runId: stage, source: source.name, collection: collection.id, chunk, offset, indicators: buffer, options };
-      await queues.ingest.add('ingest', payload, { ...INGEST_JOB_OPTIONS, jobId: ingestJobId(stage, chunk), parent });
+      await queues.ingest.add('ingest', payload, { ...ingestJobOptions(queues.retention), jobId: ingestJobId(stage, chunk), parent });
       offset += buffer.length;
       chunk += 1;
       buffer = [];

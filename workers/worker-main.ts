@@ -10,7 +10,7 @@
 import { DelayedError, MetricsTime, RateLimitError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import type { Config } from '../src/config/schema.ts';
 import { getLogger } from '../src/ops/logger.ts';
-import { QUEUE, bullConnection, createQueues, type QueueName } from '../src/pipeline/queues.ts';
+import { QUEUE, bullConnection, createQueues, jobRetentionOf, type QueueName } from '../src/pipeline/queues.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readRun, writeRun } from '../src/pipeline/run-store.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
@@ -67,7 +67,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
   const logger = getLogger('worker');
   const redis = bullConnection(config.redis.url);
   const prefix = config.redis.prefix;
-  const queues = createQueues(redis, prefix);
+  const queues = createQueues(redis, prefix, jobRetentionOf(config));
   const deps: WorkerDeps = { config, redis, keys: stateKeys(prefix), queues, logger };
   const serve = new Set(options.queues ?? [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile]);
   const metrics = createWorkerMetrics();

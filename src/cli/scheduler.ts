@@ -9,7 +9,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Command } from 'commander';
 import { getLogger } from '../ops/logger.ts';
-import { bullConnection, createQueues, type Queues } from '../pipeline/queues.ts';
+import { bullConnection, createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
 import { boundedRedis } from '../ops/redis-connection.ts';
 import { syncSchedulers } from '../pipeline/scheduler.ts';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
@@ -80,7 +80,7 @@ export function registerSchedulerCommand(program: Command, _ctx: CommandContext)
       const path = resolveConfigPath(opts.config);
       const config = loadConfigFile(path);
       const connection = bullConnection(config.redis.url);
-      const queues = createQueues(connection, config.redis.prefix);
+      const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
       // Listen before the first sync, so a SIGTERM during it is a clean stop too.
       const stop = opts.watch ? untilStopSignal() : undefined;
       try {

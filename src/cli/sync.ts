@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { Job, QueueEvents } from 'bullmq';
 import { UsageError } from '../errors/sync-error.ts';
-import { bullConnection, createQueues, quietBullErrors, type Queues } from '../pipeline/queues.ts';
+import { bullConnection, createQueues, jobRetentionOf, quietBullErrors, type Queues } from '../pipeline/queues.ts';
 import { boundedRedis } from '../ops/redis-connection.ts';
 import { collectionsOf, enqueueCollect, enqueueReconcile, feedersOf } from '../pipeline/producer.ts';
 import type { Redis } from 'ioredis';
@@ -85,7 +85,7 @@ export function registerSyncCommand(program: Command, ctx: CommandContext): void
       const timeoutMs = parseDuration(opts.timeout);
       if (timeoutMs === undefined) throw new UsageError(`--timeout: expected a duration such as 90s or 30m, got "${opts.timeout}"`);
       const connection = bullConnection(config.redis.url);
-      const queues = createQueues(connection, config.redis.prefix);
+      const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
       const manual = opts.manual === true;
       try {
         const collectIds: string[] = [];

@@ -359,6 +359,26 @@ export const configSchema = z
         password: z.string().min(1).optional(),
       })
       .default({ host: '127.0.0.1', port: 3000 }),
+    jobs: z
+      .strictObject({
+        /** Finished jobs each queue keeps for the dashboard and reports; the count caps Redis whatever the schedule. */
+        keepCompleted: numeric(z.number().int().min(1).max(100_000)).default(1000),
+        keepFailed: numeric(z.number().int().min(1).max(100_000)).default(5000),
+        /** ...and for at most this long. */
+        keepFor: z
+          .union([z.string(), z.number()])
+          .transform((raw, ctx) => {
+            const ms = parseDuration(String(raw));
+            if (ms === undefined || ms < 60_000 || ms > 366 * 86_400_000) {
+              ctx.addIssue({ code: 'custom', message: `expected a duration between 1m and 366d, got ${quote(String(raw))}` });
+              return z.NEVER;
+            }
+            return ms;
+          })
+          .default(7 * 86_400_000),
+      })
+      .default({ keepCompleted: 1000, keepFailed: 5000, keepFor: 7 * 86_400_000 })
+      .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepForMs: j.keepFor })),
     scheduler: z
       .strictObject({
         /** The shortest `every` a schedule may have (default 1m; tests and demos may lower it, down to 1s). */

@@ -22,7 +22,7 @@ import type { Config } from '../config/schema.ts';
 import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { startThreatQEmulator, type ThreatQEmulator } from '../emulators/threatq/threatq-emulator.ts';
 import { startDashboard, type DashboardHandle } from '../ops/dashboard-server.ts';
-import { bullConnection, createQueues } from '../pipeline/queues.ts';
+import { bullConnection, createQueues, jobRetentionOf } from '../pipeline/queues.ts';
 import { collectionsOf, enqueueCollect } from '../pipeline/producer.ts';
 import { stateKeys } from '../pipeline/redis-keys.ts';
 import { followRuns, type Outcome } from '../cli/sync.ts';
@@ -107,7 +107,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
   let workers: WorkerHandle | undefined;
   let dashboard: DashboardHandle | undefined;
   const connection = bullConnection(config.redis.url);
-  const queues = createQueues(connection, config.redis.prefix);
+  const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
   const close = async () => {
     await dashboard?.close();
     await workers?.close();

@@ -9,23 +9,25 @@
  * - reconcile: deduplicated per target (`keepLastIfActive`): bursts from many sources collapse into at
  *   most one waiting and one active run per target; 8 attempts, backoff from 15 s. Graph 429s do not
  *   use attempts (the queue is rate-limited instead).
- * Finished jobs are kept for a week (1000 completed, 5000 failed per queue) for the dashboard.
+ * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
+ * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
 import type { JobsOptions } from 'bullmq';
 import type { Config, SourceConfig } from '../config/schema.ts';
-import type { CollectJobData, Queues, ReconcileJobData, Trigger } from './queues.ts';
+import { DEFAULT_JOB_RETENTION, type CollectJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
 
-const KEEP = { removeOnComplete: { count: 1000, age: 7 * 24 * 3600 }, removeOnFail: { count: 5000, age: 7 * 24 * 3600 } };
+/** removeOnComplete / removeOnFail for a retention. */
+export function keepOptions(r: JobRetention): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  const age = Math.ceil(r.keepForMs / 1000);
+  return { removeOnComplete: { count: r.keepCompleted, age }, removeOnFail: { count: r.keepFailed, age } };
+}
 
-export const COLLECT_JOB_OPTIONS: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP };
-export const INGEST_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2000 },
-  failParentOnFailure: true,
-  removeOnComplete: true,
-  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
-};
-export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...KEEP };
+export const COLLECT_JOB_OPTIONS: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
+export function ingestJobOptions(r: JobRetention): JobsOptions {
+  return { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, failParentOnFailure: true, removeOnComplete: true, removeOnFail: keepOptions(r).removeOnFail };
+}
+export const INGEST_JOB_OPTIONS: JobsOptions = ingestJobOptions(DEFAULT_JOB_RETENTION);
+export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
 
 /** The (source, collection) pairs a source defines, with their schedules. A file source has one collection: its path. */
 export function collectionsOf(source: SourceConfig): { id: string; targets: readonly string[]; schedule: SourceSchedule | undefined }[] {
@@ -62,6 +64,7 @@ export async function enqueueCollect(
   const data: CollectJobData = { source: req.source, collection: req.collection, manual: req.manual, trigger: req.trigger, configFingerprint: req.configFingerprint };
   const job = await queues.collect.add('collect', data, {
     ...COLLECT_JOB_OPTIONS,
+    ...keepOptions(queues.retention),
     deduplication: { id: collectDedupId(req.source, req.collection), keepLastIfActive: true },
   });
   return job.id ?? '';
@@ -74,6 +77,7 @@ export async function enqueueReconcile(
   const data: ReconcileJobData = { ...req };
   const job = await queues.reconcile.add('reconcile', data, {
     ...RECONCILE_JOB_OPTIONS,
+    ...keepOptions(queues.retention),
     deduplication: { id: reconcileDedupId(req.target), keepLastIfActive: true },
   });
   return job.id ?? '';

@@ -85,6 +85,8 @@ export interface Queues {
   collect: Queue<CollectJobData>;
   ingest: Queue<IngestJobData>;
   reconcile: Queue<ReconcileJobData>;
+  /** Finished-job retention every job added through these queues gets (producer.ts). */
+  retention: JobRetention;
   close(): Promise<void>;
 }
 
@@ -107,7 +109,25 @@ export function quietBullErrors(emitter: { on(event: 'error', listener: (e: Erro
   });
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+/**
+ * How many finished jobs each queue keeps for the dashboard and `sync --wait`, and for how long
+ * (configuration `jobs:`). The count caps Redis whatever the schedule: a run every few seconds keeps
+ * Redis flat once the cap is reached.
+ */
+export interface JobRetention {
+  keepCompleted: number;
+  keepFailed: number;
+  keepForMs: number;
+}
+
+export const DEFAULT_JOB_RETENTION: JobRetention = Object.freeze({ keepCompleted: 1000, keepFailed: 5000, keepForMs: 7 * 86_400_000 });
+
+/** The retention a configuration asks for. */
+export function jobRetentionOf(config: { jobs: { keepCompleted: number; keepFailed: number; keepForMs: number } }): JobRetention {
+  return { keepCompleted: config.jobs.keepCompleted, keepFailed: config.jobs.keepFailed, keepForMs: config.jobs.keepForMs };
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string, retention: JobRetention = DEFAULT_JOB_RETENTION): Queues {
   const collect = new Queue<CollectJobData>(QUEUE.collect, { connection, prefix });
   const ingest = new Queue<IngestJobData>(QUEUE.ingest, { connection, prefix });
   const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, { connection, prefix });
@@ -118,6 +138,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     collect,
     ingest,
     reconcile,
+    retention,
     async close() {
       await Promise.all([collect.close(), ingest.close(), reconcile.close()]);
     },

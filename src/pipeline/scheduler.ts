@@ -6,7 +6,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { CollectJobData, Queues } from './queues.ts';
-import { COLLECT_JOB_OPTIONS, collectDedupId, collectionsOf } from './producer.ts';
+import { COLLECT_JOB_OPTIONS, collectDedupId, collectionsOf, keepOptions } from './producer.ts';
+import { jobRetentionOf } from './queues.ts';
 import { configFingerprint } from './config-fingerprint.ts';
 
 export interface SchedulerSyncResult {
@@ -25,7 +26,8 @@ export async function syncSchedulers(config: Config, queues: Queues): Promise<Sc
       wanted.add(schedulerId);
       const data: CollectJobData = { source: source.name, collection: id, manual: false, trigger: 'schedule', configFingerprint: fingerprint };
       const repeat = schedule.kind === 'every' ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
-      const { attempts, backoff, removeOnComplete, removeOnFail } = COLLECT_JOB_OPTIONS;
+      const { attempts, backoff } = COLLECT_JOB_OPTIONS;
+      const { removeOnComplete, removeOnFail } = keepOptions(jobRetentionOf(config));
       await queues.collect.upsertJobScheduler(schedulerId, repeat, { name: 'collect', data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });
       upserted.push(schedulerId);
     }

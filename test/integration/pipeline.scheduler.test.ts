@@ -41,6 +41,7 @@ describe('job schedulers', () => {
     const byKey = Object.fromEntries(listed.map((s) => [s.key, s]));
     expect(byKey['collect:east:c1']?.every).toBe(3_600_000);
     expect(byKey['collect:east:c2']?.pattern).toBe('0 */6 * * *');
+    expect(byKey['collect:east:c1']?.template?.opts).toMatchObject({ attempts: 3, removeOnComplete: { count: 1000, age: 604_800 }, removeOnFail: { count: 5000, age: 604_800 } });
     expect(byKey['collect:east:c1']?.template?.data).toEqual({ source: 'east', collection: 'c1', manual: false, trigger: 'schedule', configFingerprint: configFingerprint(v1) });
 
     const v2 = configFrom({
