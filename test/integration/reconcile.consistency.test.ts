@@ -1,0 +1,137 @@
+/**
+ * Consistent before destructive (invariant 9), idempotent creates (invariant 6) and request economy
+ * (invariant 4) against the Graph emulator over HTTPS with replication delays per rule: shrinking a
+ * sharded target converges in one run (no emptied location left, no unrecoverable 400), a trusted
+ * target is un-trusted and deleted, an ambiguous create leaves no duplicate, a duplicate of ours is
+ * removed, and the request counts stay within the targets.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
+import { createGraphClient } from '../../src/graph/graph-client.ts';
+import { reconcileTarget } from '../../src/reconcile/reconcile-target.ts';
+import { harness, hostRanges, LOCATION, locationsIn, policiesIn, quietLogger, TARGET } from '../fixtures/reconcile/emulator-target.ts';
+import { testRedis, type TestRedis } from '../helpers/redis.ts';
+
+let emu: GraphEmulator;
+let r: TestRedis;
+
+beforeAll(async () => {
+  emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  emu.reset();
+  emu.configure({ throttle: { requestsPerSecond: 0 } });
+  r = testRedis('reconcile-consistency');
+  return async () => {
+    emu.configure({ replicationDelayMs: 0, replicationRules: {} });
+    await r.cleanup();
+  };
+});
+
+const graphRequests = () => emu.requests({ kind: 'graph' });
+
+describe('reconcile: consistent before destructive', () => {
+  it('shrinking a sharded target with replication delays converges in one run: no emptied location left, no 400 surfaced', async () => {
+    const h = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100 } });
+    await h.reconcile({ desired: hostRanges(450) });
+    expect(locationsIn(emu)).toHaveLength(5);
+
+    // Un-reference and policy changes replicate 1.5 s after the write; reads lag 1 s.
+    emu.configure({ replicationRules: { referencedDelete: 1500, readAfterUpdate: 1000, readAfterDelete: 1000 } });
+    const shrunk = await h.reconcile({ desired: hostRanges(150), force: true });
+    const left = locationsIn(emu);
+    expect(left.map((l) => l.displayName)).toEqual([LOCATION, `${LOCATION} (2)`]);
+    const policy = policiesIn(emu)[0];
+    expect(policy?.conditions.locations?.includeLocations.sort()).toEqual(left.map((l) => l.id).sort());
+    expect(shrunk.applied?.consistency.waits).toBeGreaterThan(0);
+    expect(shrunk.applied?.consistency.waitedMs).toBeGreaterThan(0);
+    expect(shrunk.plan.steps.filter((s) => s.kind === 'deleteLocation')).toHaveLength(3);
+  });
+
+  it('a trusted target: shards are un-trusted, read back untrusted, then deleted, all in one run', async () => {
+    const h = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100, isTrusted: true } });
+    await h.reconcile({ desired: hostRanges(250) });
+    expect(locationsIn(emu).every((l) => l.isTrusted)).toBe(true);
+
+    emu.configure({ replicationRules: { trustedDelete: 1500, referencedDelete: 1000, readAfterUpdate: 800 } });
+    emu.clearRequests();
+    const shrunk = await h.reconcile({ desired: hostRanges(80), force: true });
+    expect(locationsIn(emu).map((l) => l.displayName)).toEqual([LOCATION]);
+    const deletes = graphRequests().filter((e) => e.method === 'DELETE' && e.path.includes('namedLocations'));
+    expect(deletes.filter((e) => e.status === 204)).toHaveLength(2);
+    expect(shrunk.applied?.consistency.details.some((d) => d.what.includes('isTrusted: false'))).toBe(true);
+  });
+});
+
+describe('reconcile: idempotent creates', () => {
+  it('a create whose response is lost and which replicates late leaves no duplicate location or policy', async () => {
+    const h = harness(emu, r.client, r.prefix);
+    const graph = createGraphClient(h.target, {
+      redis: r.client,
+      prefix: r.prefix,
+      onThrottle: 'wait',
+      timeoutMs: 400,
+      retryPolicy: { baseDelayMs: 50, minDelayMs: 20, maxDelayMs: 100, maxAttempts: 6 },
+      replicationPolicy: { baseDelayMs: 100, minDelayMs: 50, maxDelayMs: 500, maxAttempts: 40, deadlineMs: 20_000 },
+      createLookup: { reads: 4, spanMs: 3000 },
+      logger: quietLogger,
+    });
+    // The POST is processed after 700 ms, when the client has given up (timeout 400 ms); the new
+    // location and policy stay invisible to reads for 1.5 s more.
+    emu.configure({ replicationRules: { readAfterCreate: 1500, writeAfterCreate: 1500, referenceAfterCreate: 1500 } });
+    emu.addFaults([
+      { method: 'POST', path: '/namedLocations', delayMs: 700 },
+      { method: 'POST', path: '/policies', delayMs: 700 },
+    ]);
+    await reconcileTarget({
+      config: h.config,
+      targetName: TARGET,
+      redis: r.client,
+      keys: h.keys,
+      graph,
+      desired: hostRanges(5),
+      manual: false,
+      force: false,
+      dryRun: false,
+      logger: quietLogger,
+    });
+    expect(locationsIn(emu)).toHaveLength(1);
+    expect(policiesIn(emu)).toHaveLength(1);
+  });
+
+  it('a duplicate of a shard holding only our ranges and referenced by no policy is deleted by the plan (reported)', async () => {
+    const h = harness(emu, r.client, r.prefix);
+    await h.reconcile({ desired: hostRanges(10) });
+    const dup = await h.graph.createNamedLocation({ displayName: LOCATION, ipRanges: hostRanges(10).map((d) => d.cidr), isTrusted: false });
+    const run = await h.reconcile({ desired: hostRanges(10) });
+    expect(run.plan.duplicates).toEqual([{ id: dup.id, displayName: LOCATION, action: 'delete' }]);
+    expect(locationsIn(emu).map((l) => l.id)).not.toContain(dup.id);
+    expect(locationsIn(emu)).toHaveLength(1);
+  });
+});
+
+describe('reconcile: request economy', () => {
+  it('first sync ≤ 1.1 × writes + 5 requests; no change ≤ 3; one added range ≤ 4', async () => {
+    const h = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100, maxLocations: 20 } });
+    emu.configure({ replicationRules: { referenceAfterCreate: 300 } });
+    const desired = hostRanges(1950);
+    emu.clearRequests();
+    await h.reconcile({ desired });
+    const first = graphRequests();
+    const firstWrites = first.filter((e) => e.method !== 'GET' && e.status < 300).length;
+    expect(firstWrites).toBe(21);
+    expect(first.length).toBeLessThanOrEqual(Math.floor(1.1 * firstWrites) + 5);
+
+    emu.configure({ replicationRules: {} });
+    emu.clearRequests();
+    await h.reconcile({ desired });
+    expect(graphRequests().length).toBeLessThanOrEqual(3);
+
+    emu.clearRequests();
+    await h.reconcile({ desired: [...desired, ...hostRanges(1, 5000)] });
+    expect(graphRequests().length).toBeLessThanOrEqual(4);
+  });
+});
