@@ -38,6 +38,11 @@ export interface ReconcileSummary {
   overflow: number;
   graphReads: number;
   graphWrites: number;
+  /** Consistency waits before destructive steps (src/graph/consistency.ts): how many, total wall ms. */
+  consistencyWaits: number;
+  consistencyWaitMs: number;
+  /** Duplicates of a shard the plan deleted (ours, referenced by no policy). */
+  duplicatesDeleted: number;
   durationMs: number;
 }
 
@@ -110,6 +115,9 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
       overflow: plan.overflow.total,
       graphReads: delta.reads,
       graphWrites: delta.writes,
+      consistencyWaits: result.applied?.consistency.waits ?? 0,
+      consistencyWaitMs: result.applied?.consistency.waitedMs ?? 0,
+      duplicatesDeleted: plan.duplicates.filter((d) => d.action === 'delete').length,
       durationMs: Date.now() - started,
     };
     await writeRun(redis, keys, {
@@ -124,9 +132,13 @@ export async function processReconcile(job: Job<ReconcileJobData>, token: string
         overflow: summary.overflow,
         graphReads: summary.graphReads,
         graphWrites: summary.graphWrites,
+        consistencyWaits: summary.consistencyWaits,
+        consistencyWaitMs: summary.consistencyWaitMs,
+        duplicatesDeleted: summary.duplicatesDeleted,
         durationMs: summary.durationMs,
       },
       details: {
+        consistency: result.applied?.consistency.details ?? [],
         jobId: job.id,
         locations: summary.locations,
         policy: summary.policy,

@@ -57,11 +57,11 @@ describe('429 streak', () => {
     const tid = await client.tokenTenantId();
     const keys = paceKeys(r.prefix, tid);
     emu.addFaults([{ method: 'GET', status: 429, times: 2 }]);
-    const e1 = await client.listPolicies().catch((e: unknown) => e as { code: string; retryAfterMs: number });
+    const e1 = (await client.listPolicies().catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
     expect(e1.code).toBe('ERR_GRAPH_THROTTLED');
     expect(e1.retryAfterMs).toBeGreaterThanOrEqual(1000);
     await r.client.del(keys.blocked);
-    const e2 = await client.listPolicies().catch((e: unknown) => e as { code: string; retryAfterMs: number });
+    const e2 = (await client.listPolicies().catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
     expect(e2.retryAfterMs).toBeGreaterThanOrEqual(1000);
     expect(Number(await r.client.get(keys.streak))).toBe(2);
     await r.client.del(keys.blocked);
