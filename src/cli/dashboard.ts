@@ -31,7 +31,8 @@ export function registerDashboardCommand(program: Command, _ctx: CommandContext)
       if (opts.host !== undefined) options.host = opts.host;
       const log = getLogger('dashboard');
       const dashboard = await startDashboard(config, options);
-      process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}\nmetrics:   ${dashboard.url}/metrics\n`);
+      const bound = dashboard.listening === dashboard.url ? '' : `  (listening on ${dashboard.listening})`;
+      process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}${bound}\nmetrics:   ${dashboard.url}/metrics\n`);
       log.info('stopping dashboard', { signal: await untilStopSignal() });
       await dashboard.close();
       log.info('dashboard stopped');
