@@ -6,7 +6,8 @@
  *                        [--change-percent P] [--page-size S] [--objects-per-run K] [--generator-seed G]
  *
  * Prints wall time per stage (collect, ingest, commit, plan, apply), indicators per second, peak RSS of
- * every process (VmHWM), Redis memory, Graph requests by method and status, named locations written
+ * every process (VmHWM), Redis memory, Graph requests by method and status and by kind (list, get,
+ * headers lookup, POST/PATCH/DELETE per resource) with their ratio to writes, named locations written
  * and overflow. The target uses maxLocations 195 (390,000 ranges at most); what does not fit is the
  * overflow.
  *   --pacing off   Graph emulator throttle off, target rateLimit 100 requests/s: measures the service.
@@ -166,6 +167,9 @@ async function main(): Promise<number> {
       const writes = graphCounts(same.graphLog).writes;
       out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
       if (writes !== 0) failures += 1;
+      const sameRequests = same.graphLog.length;
+      out(`  check: no change → at most 3 Graph requests: ${sameRequests} ${sameRequests <= 3 ? 'OK' : 'FAILED'}`);
+      if (sameRequests > 3) failures += 1;
 
       const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100);
       const t = Date.now();

@@ -46,6 +46,35 @@ export function graphCounts(log: RunFigures['graphLog']): { byMethodStatus: Map<
   return { byMethodStatus, reads, writes, throttled };
 }
 
+/** What a Graph request was for: `list namedLocations`, `get policies`, `POST namedLocations`, `list namedLocations (headers)`, … */
+export function requestKind(r: Pick<RunFigures['graphLog'][number], 'method' | 'path'>): string {
+  const [path = '', query = ''] = r.path.split('?');
+  const m = /\/(namedLocations|policies)(\/[^/?]+)?$/.exec(path);
+  const what = m ? m[1] : path.replace(/^.*\/v1\.0/, '');
+  const item = m?.[2] !== undefined;
+  if (r.method === 'GET') return `${item ? 'get' : 'list'} ${what}${/\$select=/.test(decodeURIComponent(query)) ? ' (headers)' : ''}`;
+  return `${r.method} ${what}`;
+}
+
+/** Requests by kind, their total, the successful writes, and the issue-15 budget `1.1 × writes + 5`. */
+export function requestEconomy(log: RunFigures['graphLog']): { byKind: Map<string, number>; total: number; writes: number; budget: number } {
+  const byKind = new Map<string, number>();
+  let writes = 0;
+  for (const r of log) {
+    const k = requestKind(r);
+    byKind.set(k, (byKind.get(k) ?? 0) + 1);
+    if (r.method !== 'GET' && r.status >= 200 && r.status < 300) writes += 1;
+  }
+  return { byKind, total: log.length, writes, budget: Math.floor(1.1 * writes) + 5 };
+}
+
+export function formatEconomy(log: RunFigures['graphLog']): string {
+  const e = requestEconomy(log);
+  const kinds = [...e.byKind].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none';
+  const ratio = e.writes > 0 ? (e.total / e.writes).toFixed(2) : '–';
+  return `  Graph requests by kind: ${kinds}; ${e.total} requests for ${e.writes} writes (ratio ${ratio}; first-sync budget 1.1 × writes + 5 = ${e.budget}: ${e.total <= e.budget ? 'within' : 'OVER'})`;
+}
+
 export function formatRun(f: RunFigures, indicators: number): string[] {
   const a = f.at;
   const c = f.collect.counts;
@@ -73,6 +102,7 @@ export function formatRun(f: RunFigures, indicators: number): string[] {
     ...f.rss.filter((p) => p.name.startsWith('worker')).map((p) => `    ${p.name} RSS by stage (MB): ${rssByStage(f, p.samples)}`),
     `  Redis used_memory: ${mb(f.redisMemory.baseline)} at the start, highest ${mb(f.redisMemory.sampledMax)} (+${mb(f.redisMemory.delta)}); server used_memory_peak ${mb(f.redisMemory.peakBefore)} before, ${mb(f.redisMemory.peakAfter)} after`,
     `  Graph requests: ${[...g.byMethodStatus].sort().map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'} (reads ${g.reads}, writes ${g.writes}, 429s ${g.throttled}; reconcile counted reads ${n(r['graphReads'] ?? NaN)}, writes ${n(r['graphWrites'] ?? NaN)})`,
+    formatEconomy(f.graphLog),
     `  named locations: ${byAction.get('create') ?? 0} created, ${byAction.get('update') ?? 0} updated, ${byAction.get('delete') ?? 0} deleted, ${byAction.get('unchanged') ?? 0} unchanged; ` +
       `${n(r['finalRanges'] ?? NaN)} ranges in ${locs.filter((l) => l.action !== 'delete').length} locations (desired ${n(r['desired'] ?? NaN)}, added ${n(r['added'] ?? NaN)}, removed ${n(r['removed'] ?? NaN)}); policy ${String(f.reconcile.details?.['policy'] ?? '?')}`,
     `  overflow: ${n(r['overflow'] ?? NaN)} ranges did not fit${(r['overflow'] ?? 0) > 0 ? ` (by source: ${JSON.stringify(f.reconcile.details?.['overflowBySource'] ?? {})})` : ''}`,
