@@ -174,7 +174,7 @@ export async function followRuns(
     }
     const redis = connections[0];
     const keys = stateKeys(config.redis.prefix);
-    progress?.done();
+    progress?.done(undefined, { failed: collectOutcomes.some((o) => !o.ok) });
     for (const [target, runIds] of runsByTarget) outcomes.push(await waitForTargetReconcile(redis, keys, queues, target, runIds, deadline));
     return outcomes;
   } finally {

@@ -39,7 +39,8 @@ export interface ProgressReporter {
   /** Print a message line without garbling the bar. */
   log(line: string): void;
   /** Final line (and an optional summary line after it). Later calls do nothing. */
-  done(summary?: string): void;
+  /** The final line; `failed` says "failed" instead of "done" (a run that did not succeed). */
+  done(summary?: string, outcome?: { failed: boolean }): void;
   readonly current: number;
 }
 
@@ -138,7 +139,7 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
         if (drawn && !finished) draw(now());
       } else stream.write(`${line}\n`);
     },
-    done(summary) {
+    done(summary, outcome) {
       if (finished) return;
       finished = true;
       const t = now();
@@ -146,7 +147,7 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
       else {
         const secs = (t - started) / 1000;
         const r = secs > 0 ? ` (${formatCount(count / secs)}/s)` : '';
-        stream.write(`${options.label}: done: ${formatCount(count)} ${unit} in ${formatDuration(t - started)}${r}\n`);
+        stream.write(`${options.label}: ${outcome?.failed ? 'failed' : 'done'}: ${formatCount(count)} ${unit} in ${formatDuration(t - started)}${r}\n`);
       }
       if (summary !== undefined) stream.write(`${summary}\n`);
     },

@@ -99,6 +99,16 @@ describe('long-running commands and SIGTERM', () => {
   });
 });
 
+describe('usage errors before anything is queued', () => {
+  it('sync --timeout 0s is refused (exit 2) and queues nothing', async () => {
+    const cfg = writeConfig('timeout-zero');
+    const x = await runCli(['sync', '--target', 'corp', '--wait', '--timeout', '0s', '--config', cfg], { env: { REDIS_URL: r.url } });
+    expect(x.code, x.stdout + x.stderr).toBe(2);
+    expect(x.stderr).toContain('--timeout: expected a duration such as 90s or 30m, got "0s"');
+    expect(await r.client.exists(`${r.prefix}:collect:id`)).toBe(0);
+  });
+});
+
 describe('demo isolation', () => {
   it('two demos at once, beside servers holding the old fixed ports 9464 and 3000, both succeed', async () => {
     const holders = await Promise.all([listenOn(9464), listenOn(3000)]);

@@ -97,6 +97,16 @@ describe('createProgress on a pipe', () => {
     expect(s.text()).not.toContain('\x1b');
   });
 
+  it('a run that did not succeed ends with "failed", not "done"', () => {
+    const s = fakeStream(false);
+    const c = clock();
+    const p = createProgress({ label: 'collect', total: 2000, unit: 'indicators', stream: s, now: c.now });
+    c.advance(2000);
+    p.update(1400);
+    p.done(undefined, { failed: true });
+    expect(s.chunks.at(-1)).toBe('collect: failed: 1,400 indicators in 2.0s (700/s)\n');
+  });
+
   it('without a total shows the count and rate only', () => {
     const s = fakeStream(false);
     const c = clock();
