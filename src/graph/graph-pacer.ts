@@ -19,12 +19,14 @@
  *   (Microsoft: conditional access 429s carry no Retry-After, back off exponentially). Each 429 makes
  *   the block `min(cap, 1 s × 2^(streak-1))` with equal jitter (half fixed, half random), never less
  *   than 1 s, cap 60 s (THROTTLE_BACKOFF), and at least a Retry-After when Graph sends one. Any
- *   success resets the streak. `throttleStreak()` reads it (the metric).
+ *   success resets the streak. The streak is mirrored in the metrics hash `<prefix>:metrics:throttle_streak`
+ *   (exported as the gauge tq_entra_graph_throttle_streak{tenant}).
  * - The key's tenant is the token's tenant id (`tid`), not the configured `tenantId` (which may be a
  *   domain name): two targets of one tenant share one pace (graph-client.ts resolves it).
  * - Times come from Redis `TIME`, so process clocks do not matter. Keys expire by themselves.
  */
 import type { Redis } from 'ioredis';
+import { metricKeys } from '../ops/metrics-keys.ts';
 
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -62,6 +64,7 @@ const THROTTLE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local streak = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[3], ARGV[5], streak)
 local cap = tonumber(ARGV[2])
 redis.call('PEXPIRE', KEYS[2], cap * 4 + 60000)
 local expo = math.min(cap, tonumber(ARGV[1]) * math.pow(2, math.min(streak - 1, 30)))
@@ -74,6 +77,11 @@ if untilMs > current then
   return {streak, pause}
 end
 return {streak, current - now}
+`;
+
+const RESET_STREAK = `
+if redis.call('DEL', KEYS[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], 0) end
+return 0
 `;
 
 /** Backoff of the shared 429 streak: from 1 s, doubling, at most 60 s. */
@@ -110,6 +118,7 @@ export function paceIntervalMs(requestsPerSecond: number): number {
 
 export function createGraphPacer(redis: Redis, prefix: string, tenantId: string, requestsPerSecond: number): GraphPacer {
   const keys = paceKeys(prefix, tenantId);
+  const tenant = tenantId.toLowerCase();
   const intervalMs = paceIntervalMs(requestsPerSecond);
   return {
     intervalMs,
@@ -126,18 +135,20 @@ export function createGraphPacer(redis: Redis, prefix: string, tenantId: string,
     async recordThrottle(retryAfterMs) {
       const [streak, pause] = (await redis.eval(
         THROTTLE,
-        2,
+        3,
         keys.blocked,
         keys.streak,
+        metricKeys(prefix).throttleStreak,
         String(THROTTLE_BACKOFF.minMs),
         String(THROTTLE_BACKOFF.capMs),
         String(Math.random()),
         String(Math.max(0, Math.ceil(retryAfterMs ?? 0))),
+        tenant,
       )) as [number, number];
       return { streak: Number(streak), pauseMs: Number(pause) };
     },
     async resetThrottleStreak() {
-      await redis.del(keys.streak);
+      await redis.eval(RESET_STREAK, 2, keys.streak, metricKeys(prefix).throttleStreak, tenant);
     },
     async throttleStreak() {
       return Number((await redis.get(keys.streak)) ?? 0);

@@ -82,8 +82,6 @@ export class GraphRequester {
    * milliseconds of CPU each) are reused across the paced requests instead of made per request.
    */
   private readonly agent: HttpsAgent;
-  /** This client saw a 429 since its last success (the shared streak is reset on the next success). */
-  private throttleStreak = false;
 
   constructor(private readonly deps: GraphRequesterDeps) {
     this.base = `${deps.graphBaseUrl.replace(/\/+$/, '')}/v1.0`;
@@ -132,10 +130,8 @@ export class GraphRequester {
       else this.deps.stats.writes++;
 
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
-        if (this.throttleStreak) {
-          this.throttleStreak = false;
-          await this.deps.pacer.resetThrottleStreak();
-        }
+        // Any success resets the tenant's shared streak (one small Redis call; the 429s may have been another process's).
+        await this.deps.pacer.resetThrottleStreak();
         return { status: outcome.status, body: parseBody(method, path, outcome.text) };
       }
       const errBody = outcome.kind === 'response' ? parseGraphErrorBody(outcome.text) : {};
@@ -175,7 +171,6 @@ export class GraphRequester {
         // The pause comes from the tenant's 429 streak, shared by every process in Redis: at least 1 s,
         // doubling per 429 in a row to about a minute, with jitter; Retry-After, when Graph sends one,
         // is a floor. The tenant-wide block makes every process hold off for it.
-        this.throttleStreak = true;
         const { pauseMs, streak } = await this.deps.pacer.recordThrottle(retryAfterMs);
         this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: pauseMs, streak });
         if (this.deps.onThrottle === 'throw' || exhausted) throw new GraphThrottledError(info, pauseMs);

@@ -23,6 +23,7 @@
  * | tq_entra_graph_requests_total                                  | counter   | target, method, status               |
  * | tq_entra_graph_throttled_total                                 | counter   | target                               |
  * | tq_entra_graph_throttled_seconds_total                         | counter   | target (time waited after 429s)      |
+ * | tq_entra_graph_throttle_streak                                 | gauge     | tenant (429s in a row now)           |
  * | tq_entra_queue_paused_seconds_total                            | counter   | queue                                |
  * | tq_entra_runs_total                                            | counter   | kind, outcome                        |
  * | tq_entra_run_duration_seconds                                  | histogram | kind                                 |
@@ -78,11 +79,12 @@ export interface MetricsSnapshot {
   runDuration: Hash;
   targets: Hash;
   lastSuccess: Hash;
+  throttleStreak: Hash;
 }
 
 export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
-  const order = ['indicators', 'graphRequests', 'graphThrottled', 'queuePaused', 'runs', 'runDuration', 'targets', 'lastSuccess'] as const;
+  const order = ['indicators', 'graphRequests', 'graphThrottled', 'queuePaused', 'runs', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
   for (const name of order) tx.hgetall(k[name]);
   const results = (await tx.exec()) ?? [];
@@ -195,6 +197,14 @@ export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
       type: 'counter',
       help: 'Time waited because of Graph 429s.',
       samples: throttled.filter(([p]) => p[1] === 'ms').map(([[target = ''], value]) => ({ labels: { target }, value: value / 1000 })),
+    },
+    {
+      name: 'tq_entra_graph_throttle_streak',
+      type: 'gauge',
+      help: "Graph 429s in a row for the tenant now (the shared streak that sets the pause; 0 after a success).",
+      samples: Object.keys(snap.throttleStreak ?? {})
+        .sort()
+        .map((tenant) => ({ labels: { tenant }, value: num(snap.throttleStreak[tenant]) })),
     },
     {
       name: 'tq_entra_queue_paused_seconds_total',

@@ -14,6 +14,7 @@
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
  *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
+ *   <prefix>:metrics:throttle_streak  "tenant id" → 429s in a row now (a gauge; written by graph-pacer.ts)
  *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
  *                                     graph_requests, runs, queue_paused), scored by time, capped
  */
@@ -26,6 +27,7 @@ export interface MetricKeys {
   runDuration: string;
   targets: string;
   lastSuccess: string;
+  throttleStreak: string;
   /** The dedup set of one kind of event (metrics-store.ts trims it). */
   once(kind: string): string;
 }
@@ -41,6 +43,7 @@ export function metricKeys(prefix: string): MetricKeys {
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,
     lastSuccess: `${base}:last_success`,
+    throttleStreak: `${base}:throttle_streak`,
     once: (kind: string) => `${base}:once:${kind}`,
   });
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { checkPace, createGraphClient } from '../../src/graph/graph-client.ts';
 import { createGraphPacer, paceKeys, THROTTLE_BACKOFF } from '../../src/graph/graph-pacer.ts';
+import { metricKeys } from '../../src/ops/metrics-keys.ts';
 import { harness, quietLogger } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -64,9 +65,11 @@ describe('429 streak', () => {
     const e2 = (await client.listPolicies().catch((e: unknown) => e)) as { code: string; retryAfterMs: number };
     expect(e2.retryAfterMs).toBeGreaterThanOrEqual(1000);
     expect(Number(await r.client.get(keys.streak))).toBe(2);
+    expect(await r.client.hget(metricKeys(r.prefix).throttleStreak, tid.toLowerCase())).toBe('2');
     await r.client.del(keys.blocked);
     await client.listPolicies();
     expect(await r.client.exists(keys.streak)).toBe(0);
+    expect(await r.client.hget(metricKeys(r.prefix).throttleStreak, tid.toLowerCase())).toBe('0');
   });
 
   it('above 1 request/s against a Microsoft cloud only with the explicit opt-in', () => {

@@ -1,0 +1,70 @@
+/**
+ * consistency.ts: reads until several in a row agree (a disagreeing read starts the count again), a
+ * bounded wait that ends in ERR_GRAPH_NOT_CONSISTENT naming what was waited for, and refused
+ * destructive requests retried until they pass or the bound is reached.
+ */
+import { describe, expect, it } from 'vitest';
+import { retryWhileRefused, waitUntilConsistent } from '../../src/graph/consistency.ts';
+import { GraphNotConsistentError } from '../../src/graph/errors/graph-not-consistent-error.ts';
+
+const noSleep = async () => undefined;
+
+describe('waitUntilConsistent', () => {
+  it('needs `confirmations` agreeing reads in a row: a stale read in between starts the count again', async () => {
+    const answers: (true | string)[] = [true, 'isTrusted: true', true, true, true];
+    const reports: unknown[] = [];
+    const report = await waitUntilConsistent('x to read untrusted', async () => answers.shift() ?? 'exhausted', {
+      policy: { confirmations: 3 },
+      sleep: noSleep,
+      onWait: (r) => reports.push(r),
+    });
+    expect(report.reads).toBe(5);
+    expect(reports).toHaveLength(1);
+  });
+
+  it('is bounded: ERR_GRAPH_NOT_CONSISTENT says what was waited for and what was seen last', async () => {
+    let reads = 0;
+    const err = await waitUntilConsistent(
+      'policy p to no longer reference named location l',
+      async () => {
+        reads += 1;
+        return 'still references l';
+      },
+      { policy: { confirmations: 3, pollMs: 5, maxPollMs: 5, timeoutMs: 60 } },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GraphNotConsistentError);
+    expect((err as GraphNotConsistentError).code).toBe('ERR_GRAPH_NOT_CONSISTENT');
+    expect((err as Error).message).toContain('policy p to no longer reference named location l');
+    expect((err as Error).message).toContain('still references l');
+    expect((err as GraphNotConsistentError).retryable).toBe(true);
+    expect(reads).toBeGreaterThan(1);
+  });
+});
+
+describe('retryWhileRefused', () => {
+  it('retries a refused request until Graph accepts it and reports the wait', async () => {
+    let calls = 0;
+    const reports: { reads: number }[] = [];
+    const out = await retryWhileRefused(
+      'delete l',
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('400 trusted');
+        return 'done';
+      },
+      () => true,
+      { sleep: noSleep, onWait: (r) => reports.push(r) },
+    );
+    expect(out).toBe('done');
+    expect(reports[0]?.reads).toBe(2);
+  });
+
+  it('rethrows other errors at once and gives up at the bound', async () => {
+    const other = await retryWhileRefused('d', async () => Promise.reject(new Error('boom')), () => false, { sleep: noSleep }).catch((e: unknown) => e);
+    expect((other as Error).message).toBe('boom');
+    const bounded = await retryWhileRefused('d', async () => Promise.reject(new Error('400')), () => true, { policy: { pollMs: 5, maxPollMs: 5, timeoutMs: 30 } }).catch(
+      (e: unknown) => e,
+    );
+    expect(bounded).toBeInstanceOf(GraphNotConsistentError);
+  });
+});
