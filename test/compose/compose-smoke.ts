@@ -224,11 +224,15 @@ async function main(): Promise<void> {
   // --- build: one image --------------------------------------------------------------------------
   if (!args['skip-build']) {
     const t = Date.now();
+    const imageId = (): string => docker('image', 'inspect', '--format', '{{.Id}}', 'threatq-entra-sync:local').stdout.trim();
+    const previous = imageId();
     const res = compose('build');
     check(res.code === 0, `\`docker compose build\` exited ${res.code} in ${since(t)}`);
     if (res.code !== 0) throw new Error(`build failed:\n${res.out.slice(-3000)}`);
     const built = [...res.out.matchAll(/naming to (\S+)/g)].map((m) => m[1]);
     check(built.length === 1 && /threatq-entra-sync:local/.test(built[0] ?? ''), `one image built (${built.join(', ') || 'none named'})`);
+    // A rebuild after a source change leaves the previous image untagged: remove it (if unused).
+    if (previous && previous !== imageId()) docker('rmi', previous);
   }
 
   // --- up, healthy -----------------------------------------------------------------------------
