@@ -224,7 +224,8 @@ describe('planReconcile: policy', () => {
 
     const recreate = makeTarget({ policy: { state: 'enabled', deleteExisting: true } });
     const r = planReconcile(planInput({ target: recreate, desired: desired(hosts(1, 2)), live: first.live, owned: first.owned }));
-    expect(kinds(r)).toEqual(['deletePolicy', 'createPolicy']);
+    // The new policy first, then the old one goes: never a moment without a blocking policy.
+    expect(kinds(r)).toEqual(['createPolicy', 'deletePolicy']);
     expect(r.policy.action).toBe('recreate');
     const unchanged = planReconcile(planInput({ target: makeTarget({ policy: { deleteExisting: true } }), desired: desired(hosts(1, 2)), live: first.live, owned: first.owned }));
     expect(unchanged.steps).toEqual([]);
@@ -240,7 +241,7 @@ describe('planReconcile: policy', () => {
     expect(plan.steps.map((s) => s.kind === 'updatePolicy' && s.id)).toEqual([ours.id]);
     expect(plan.warnings.join()).toMatch(/2 policies are named "TQ Policy"/);
     const del = planReconcile(planInput({ target: makeTarget({ policy: { deleteExisting: true } }), desired: desired(hosts(1, 2)), live: { ...first.live, policies }, owned: first.owned }));
-    expect(del.steps.map((s) => s.kind + (s.kind === 'deletePolicy' ? `:${s.id}` : ''))).toEqual([`deletePolicy:${ours.id}`, 'deletePolicy:pol-young', 'createPolicy']);
+    expect(del.steps.map((s) => s.kind + (s.kind === 'deletePolicy' ? `:${s.id}` : ''))).toEqual(['createPolicy', `deletePolicy:${ours.id}`, 'deletePolicy:pol-young']);
   });
 
   it('a new shard is referenced by the policy after it is created', () => {
