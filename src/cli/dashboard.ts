@@ -30,10 +30,11 @@ export function registerDashboardCommand(program: Command, _ctx: CommandContext)
       if (opts.port !== undefined) options.port = parsePort(opts.port);
       if (opts.host !== undefined) options.host = opts.host;
       const log = getLogger('dashboard');
+      const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       const dashboard = await startDashboard(config, options);
       const bound = dashboard.listening === dashboard.url ? '' : `  (listening on ${dashboard.listening})`;
       process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}${bound}\nmetrics:   ${dashboard.url}/metrics\n`);
-      log.info('stopping dashboard', { signal: await untilStopSignal() });
+      log.info('stopping dashboard', { signal: await stop });
       await dashboard.close();
       log.info('dashboard stopped');
     });

@@ -150,6 +150,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
       if (opts.caFile !== undefined) options.caFile = opts.caFile;
       if (opts.stateDir !== undefined) options.stateDir = opts.stateDir;
       if (opts.publicHost !== undefined) options.publicHost = opts.publicHost;
+      const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       let emu: GraphEmulator;
       try {
         emu = await startGraphEmulator(options);
@@ -157,7 +158,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
         throw emulatorStartError('Graph', opts.host, opts.port, e);
       }
       process.stdout.write(graphEmulatorSummary(emu));
-      await untilStopSignal();
+      await stop;
       await emu.close();
       ctx.exitCode = 0;
     });

@@ -79,6 +79,7 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
       if (opts.seed !== undefined) options.seedFile = opts.seed;
       if (opts.generate !== undefined) options.generate = { count: intOption('generate', opts.generate, 0, 5_000_000), seed: generatorSeed };
       else if (opts.seed === undefined) options.generate = { count: 1000, seed: generatorSeed };
+      const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       let emu: ThreatQEmulator;
       try {
         emu = await startThreatQEmulator(options);
@@ -86,7 +87,7 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
         throw emulatorStartError('ThreatQ', opts.host, opts.port, e);
       }
       process.stdout.write(emulatorSummary(emu));
-      await untilStopSignal();
+      await stop;
       await emu.close();
       ctx.exitCode = 0;
     });

@@ -41,12 +41,14 @@ export function registerWorkerCommand(program: Command, _ctx: CommandContext): v
       const graceMs = parseDuration(opts.shutdownGrace);
       if (graceMs === undefined) throw new UsageError(`--shutdown-grace: expected a duration such as 8s, got "${opts.shutdownGrace}"`);
       const log = getLogger('worker');
-      const handle = await startWorkers(config, queues ? { queues } : {});
-      const signal = await untilStopSignal((second) => {
+      // Listen before starting: a SIGTERM during start-up or right after "workers started" is a clean stop.
+      const stop = untilStopSignal((second) => {
         // Exiting hands the active jobs back: another worker takes them once their lock expires.
         log.warn('second signal: exiting now; active jobs go to another worker when their lock expires', { signal: second });
         process.exit(130);
       });
+      const handle = await startWorkers(config, queues ? { queues } : {});
+      const signal = await stop;
       log.info('stopping: no new jobs; waiting for active jobs to finish', { signal, graceMs });
       const drained = await Promise.race([handle.close(false).then(() => true), delay(graceMs).then(() => false)]);
       if (!drained) {

@@ -101,11 +101,16 @@ describe('long-running commands and SIGTERM', () => {
 
 describe('usage errors before anything is queued', () => {
   it('sync --timeout 0s is refused (exit 2) and queues nothing', async () => {
-    const cfg = writeConfig('timeout-zero');
-    const x = await runCli(['sync', '--target', 'corp', '--wait', '--timeout', '0s', '--config', cfg], { env: { REDIS_URL: r.url } });
-    expect(x.code, x.stdout + x.stderr).toBe(2);
-    expect(x.stderr).toContain('--timeout: expected a duration such as 90s or 30m, got "0s"');
-    expect(await r.client.exists(`${r.prefix}:collect:id`)).toBe(0);
+    const own = testRedis('timeout0');
+    try {
+      const cfg = writeConfig('timeout-zero', { redis: { url: own.url, prefix: own.prefix } });
+      const x = await runCli(['sync', '--target', 'corp', '--wait', '--timeout', '0s', '--config', cfg], { env: { REDIS_URL: own.url } });
+      expect(x.code, x.stdout + x.stderr).toBe(2);
+      expect(x.stderr).toContain('--timeout: expected a duration such as 90s or 30m, got "0s"');
+      expect(await own.client.exists(`${own.prefix}:collect:id`)).toBe(0);
+    } finally {
+      await own.cleanup();
+    }
   });
 });
 
