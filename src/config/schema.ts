@@ -364,6 +364,8 @@ export const configSchema = z
         /** Finished jobs each queue keeps for the dashboard and reports; the count caps Redis whatever the schedule. */
         keepCompleted: numeric(z.number().int().min(1).max(100_000)).default(1000),
         keepFailed: numeric(z.number().int().min(1).max(100_000)).default(5000),
+        /** Entries kept in each queue's event stream (BullMQ's default 10,000). */
+        keepEvents: numeric(z.number().int().min(100).max(1_000_000)).default(10_000),
         /** ...and for at most this long. */
         keepFor: z
           .union([z.string(), z.number()])
@@ -377,8 +379,8 @@ export const configSchema = z
           })
           .default(7 * 86_400_000),
       })
-      .default({ keepCompleted: 1000, keepFailed: 5000, keepFor: 7 * 86_400_000 })
-      .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepForMs: j.keepFor })),
+      .default({ keepCompleted: 1000, keepFailed: 5000, keepEvents: 10_000, keepFor: 7 * 86_400_000 })
+      .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepEvents: j.keepEvents, keepForMs: j.keepFor })),
     scheduler: z
       .strictObject({
         /** The shortest `every` a schedule may have (default 1m; tests and demos may lower it, down to 1s). */

@@ -27,7 +27,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Config } from '../config/schema.ts';
 import { UsageError, coerceError } from '../errors/sync-error.ts';
-import { createQueues } from '../pipeline/queues.ts';
+import { createQueues, jobRetentionOf } from '../pipeline/queues.ts';
 import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './basic-auth.ts';
 import { closeHttp, listenHttp, listenText } from './http-listen.ts';
 import { getLogger } from './logger.ts';
@@ -91,7 +91,7 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   const prefix = config.redis.prefix;
 
   const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
-  const queues = createQueues(redis, prefix);
+  const queues = createQueues(redis, prefix, jobRetentionOf(config));
   const all = [queues.collect, queues.ingest, queues.reconcile];
   /** Undefined when Redis can serve a request now, else why not (no URL credentials). */
   const redisUnavailable = async (): Promise<string | undefined> => {

@@ -118,19 +118,24 @@ export interface JobRetention {
   keepCompleted: number;
   keepFailed: number;
   keepForMs: number;
+  /** Entries of each queue's event stream (BullMQ trims it to about this many; its default 10,000). */
+  keepEvents: number;
 }
 
-export const DEFAULT_JOB_RETENTION: JobRetention = Object.freeze({ keepCompleted: 1000, keepFailed: 5000, keepForMs: 7 * 86_400_000 });
+export const DEFAULT_JOB_RETENTION: JobRetention = Object.freeze({ keepCompleted: 1000, keepFailed: 5000, keepForMs: 7 * 86_400_000, keepEvents: 10_000 });
 
 /** The retention a configuration asks for. */
-export function jobRetentionOf(config: { jobs: { keepCompleted: number; keepFailed: number; keepForMs: number } }): JobRetention {
-  return { keepCompleted: config.jobs.keepCompleted, keepFailed: config.jobs.keepFailed, keepForMs: config.jobs.keepForMs };
+export function jobRetentionOf(config: { jobs: JobRetention }): JobRetention {
+  const { keepCompleted, keepFailed, keepForMs, keepEvents } = config.jobs;
+  return { keepCompleted, keepFailed, keepForMs, keepEvents };
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string, retention: JobRetention = DEFAULT_JOB_RETENTION): Queues {
-  const collect = new Queue<CollectJobData>(QUEUE.collect, { connection, prefix });
-  const ingest = new Queue<IngestJobData>(QUEUE.ingest, { connection, prefix });
-  const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, { connection, prefix });
+  // Every Queue writes the event-stream cap into the queue's meta when it starts: all must agree.
+  const opts = { connection, prefix, streams: { events: { maxLen: retention.keepEvents } } };
+  const collect = new Queue<CollectJobData>(QUEUE.collect, opts);
+  const ingest = new Queue<IngestJobData>(QUEUE.ingest, opts);
+  const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, opts);
   quietBullErrors(collect, QUEUE.collect);
   quietBullErrors(ingest, QUEUE.ingest);
   quietBullErrors(reconcile, QUEUE.reconcile);

@@ -55,6 +55,16 @@ describe('job schedulers', () => {
     expect(after.find((s) => s.key === 'collect:east:c1')?.every).toBe(1_800_000);
   });
 
+  it('queues carry the configured retention: finished-job caps on produced jobs, the event-stream cap in the queue meta', async () => {
+    r = testRedis('retention');
+    queues = createQueues(bullConnection(r.url), r.prefix, { keepCompleted: 7, keepFailed: 9, keepForMs: 3_600_000, keepEvents: 500 });
+    const id = await enqueueReconcile(queues, { target: 't1', manual: false, force: false, trigger: 'cli', runIds: [] });
+    const job = await queues.reconcile.getJob(id);
+    expect(job?.opts.removeOnComplete).toEqual({ count: 7, age: 3600 });
+    expect(job?.opts.removeOnFail).toEqual({ count: 9, age: 3600 });
+    expect((await queues.reconcile.getMeta()).maxLenEvents).toBe(500);
+  });
+
   it('deduplicates reconcile requests per target', async () => {
     r = testRedis('dedup');
     queues = createQueues(bullConnection(r.url), r.prefix);

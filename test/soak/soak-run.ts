@@ -123,7 +123,7 @@ async function soak(env: PipelineEnv, minutes: number, log: (line: string) => vo
     (doc) => {
       doc['scheduler'] = { minInterval: '1s' };
       // A run every few seconds: keep few finished jobs, so Redis reaches its plateau in the first minutes.
-      doc['jobs'] = { keepCompleted: 50, keepFailed: 50 };
+      doc['jobs'] = { keepCompleted: 50, keepFailed: 50, keepEvents: 1000 };
       doc['sources'][0].pageSize = 100;
       doc['sources'][0].collections[0].schedule = { every: '4s' };
       doc['sources'][1].schedule = { every: '3s' };

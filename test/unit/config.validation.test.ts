@@ -176,10 +176,10 @@ describe('schedules and durations', () => {
   });
 
   it('jobs: retention counts and age, with defaults', () => {
-    expect(load(doc()).jobs).toEqual({ keepCompleted: 1000, keepFailed: 5000, keepForMs: 7 * 86_400_000 });
+    expect(load(doc()).jobs).toEqual({ keepCompleted: 1000, keepFailed: 5000, keepEvents: 10_000, keepForMs: 7 * 86_400_000 });
     const d = doc();
     d.jobs = { keepCompleted: 50, keepFor: '2d' };
-    expect(load(d).jobs).toEqual({ keepCompleted: 50, keepFailed: 5000, keepForMs: 2 * 86_400_000 });
+    expect(load(d).jobs).toEqual({ keepCompleted: 50, keepFailed: 5000, keepEvents: 10_000, keepForMs: 2 * 86_400_000 });
     expect(problems((x) => (x.jobs = { keepFor: '10s' }))).toEqual(['jobs.keepFor: expected a duration between 1m and 366d, got "10s"']);
     expect(problems((x) => (x.jobs = { keepCompleted: 0 }))[0]).toMatch(/^jobs\.keepCompleted: /);
   });
