@@ -151,6 +151,16 @@ export async function createPolicy(req: GraphRequester, body: PolicyBody, option
   return toConditionalAccessPolicy(asPolicyJson('POST', PATH, res.body));
 }
 
+/** Read a new policy until several reads in a row return it, so the next run's listing cannot miss it and create another. */
+export async function waitPolicyVisible(req: GraphRequester, policyId: string, wait?: WaitOptions): Promise<void> {
+  await waitUntilConsistent(`new policy ${policyId} to be readable`, async () => ((await getPolicy(req, policyId)) ? true : 'not found (404)'), wait);
+}
+
+/** Read a deleted policy until several reads in a row answer 404 (bounded), so no later listing plans on it. */
+export async function waitPolicyGone(req: GraphRequester, policyId: string, wait?: WaitOptions): Promise<void> {
+  await waitUntilConsistent(`policy ${policyId} to read as deleted (404)`, async () => ((await getPolicy(req, policyId)) ? 'still there' : true), wait);
+}
+
 /**
  * Consistent before destructive: read the policy until several reads in a row show it references
  * none of `locationIds` (or is gone: 404), so the locations can be deleted. Bounded; reported.

@@ -146,6 +146,8 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     getPolicy: (id) => policies.getPolicy(req, id),
     createPolicy: (body, options) => policies.createPolicy(req, body, options),
     waitPolicyReleases: (id, locationIds, wait) => policies.waitPolicyReleases(req, id, locationIds, waitWith(wait)),
+    waitPolicyVisible: (id, wait) => policies.waitPolicyVisible(req, id, waitWith(wait)),
+    waitPolicyGone: (id, wait) => policies.waitPolicyGone(req, id, waitWith(wait)),
     updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
     deletePolicy: (id) => policies.deletePolicy(req, id),
   };

@@ -12,7 +12,8 @@
  *   the 429 (or a block recorded by another process) surfaces at once as GraphThrottledError.
  * - 408/500/502/503/504 and network errors (reset, timeout, refused): same backoff, not tenant-wide.
  * - GET, PATCH and DELETE are retried as such. A POST is retried only after its `recover` callback
- *   (a listing by name) shows it did not happen; if it did, the found object is the result.
+ *   (lookups by name spread over the replication window, `lookupAfterAmbiguousCreate`) shows it did
+ *   not happen; if it did, the found object is the result. A POST answered 429 is simply sent again.
  * - 400 whose message is `1040: NamedLocation with id … does not exist` (replication delay) is retried
  *   with its own, bounded backoff (GraphNotReplicatedError when it never clears).
  * - Any other 400/401/403/404/4xx fails at once with a typed error (graph-response.ts).
@@ -187,7 +188,9 @@ export class GraphRequester {
         await this.sleep(delay);
       }
 
-      if (method === 'POST' && options.recover) {
+      // A 429 is not ambiguous: Graph refused the request before doing anything, so no lookup is due.
+      const throttled = outcome.kind === 'response' && outcome.status === 429;
+      if (method === 'POST' && options.recover && !throttled) {
         const found = await options.recover();
         if (found !== undefined) {
           this.deps.logger.info('POST had succeeded before its response was lost; using the existing object', { path });

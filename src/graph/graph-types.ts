@@ -116,6 +116,10 @@ export interface GraphClient {
   createPolicy(body: PolicyBody, options?: { ignoreIds?: readonly string[] }): Promise<ConditionalAccessPolicy>;
   /** Read the policy until several reads in a row show none of `locationIds` in it, or a 404 (bounded). */
   waitPolicyReleases(policyId: string, locationIds: readonly string[], wait?: WaitOptions): Promise<void>;
+  /** Read a new policy until several reads in a row return it (bounded). */
+  waitPolicyVisible(policyId: string, wait?: WaitOptions): Promise<void>;
+  /** Read a deleted policy until several reads in a row answer 404 (bounded). */
+  waitPolicyGone(policyId: string, wait?: WaitOptions): Promise<void>;
   updatePolicy(id: string, body: PolicyBody): Promise<void>;
   deletePolicy(id: string): Promise<void>;
   readonly stats: GraphRequestStats;

@@ -202,9 +202,12 @@ export async function deleteNamedLocation(req: GraphRequester, id: string, optio
     if (!current) return;
     trusted = current.isTrusted;
   }
-  if (trusted) {
+  let untrusted = false;
+  let deleted = false;
+  const untrust = async () => {
     const body: NamedLocationWriteJson = { '@odata.type': IP_NAMED_LOCATION_TYPE, isTrusted: false };
     await req.request('PATCH', path, { body });
+    untrusted = true;
     await waitUntilConsistent(
       `named location ${id} to read isTrusted: false`,
       async () => {
@@ -213,18 +216,30 @@ export async function deleteNamedLocation(req: GraphRequester, id: string, optio
       },
       options.wait,
     );
-  }
+  };
+  if (trusted) await untrust();
   await retryWhileRefused(
     `Graph to accept deleting named location ${id} (refused while trusted or referenced)`,
     async () => {
       try {
         await req.request('DELETE', path);
       } catch (e) {
-        if (e instanceof GraphNotFoundError) return;
+        if (e instanceof GraphNotFoundError) {
+          deleted = true;
+          return;
+        }
+        // The isTrusted we were given may come from a stale read (a trust set moments ago): Graph's
+        // refusal does not say which precondition failed, so un-trust once (harmless on a location
+        // about to go) before trying again.
+        if (e instanceof GraphValidationError && !untrusted) await untrust();
         throw e;
       }
     },
     (e) => e instanceof GraphValidationError,
     options.wait,
   );
+  if (deleted) return;
+  // After a delete Graph answers a mixture of 200 and 404 until it has replicated: read until the
+  // location is gone in several reads in a row, so the next run's listing does not plan on a ghost.
+  await waitUntilConsistent(`named location ${id} to read as deleted (404)`, async () => ((await getNamedLocation(req, id)) ? 'still there' : true), options.wait);
 }

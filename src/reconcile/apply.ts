@@ -8,8 +8,8 @@
  *   at 1 request/s every request is a second). After an ambiguous create failure (timeout, 5xx) the
  *   Graph client looks the name up several times over ~30 s before it creates again (invariant 6).
  * - Consistent before destructive (invariant 9): before deleting emptied locations, every policy this
- *   run rewrote or deleted is read until several reads in a row show it no longer references them (or
- *   404); a trusted location is untrusted and read until untrusted; a DELETE refused with 400 is
+ *   run rewrote is read until several reads in a row show it no longer references them; a deleted
+ *   policy or location is read until several reads in a row answer 404; a trusted location is untrusted and read until untrusted; a DELETE refused with 400 is
  *   retried. Every wait is bounded (`consistency`, src/graph/consistency.ts) and reported in
  *   `ApplyResult.consistency`; GraphNotConsistentError when a bound is reached.
  * - Ownership between targets (with `ownership`): before the first write every object the target
@@ -198,7 +198,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       case 'deletePolicy': {
         await graph.deletePolicy(step.id);
         await release(step.id);
-        rewrittenPolicies.add(step.id);
+        // Read until gone (several 404s in a row): it then references nothing, and no later listing sees it.
+        await graph.waitPolicyGone(step.id, waitOptions);
         if (policyId === step.id) policyId = undefined;
         steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
         log.info('policy deleted', { displayName: step.displayName, id: step.id, reason: step.reason });
@@ -213,6 +214,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         );
         policyId = (await graph.createPolicy(body, { ignoreIds })).id;
         await claim([policyId], [], { kind: 'policy', displayName: step.displayName });
+        // Read it back until several reads agree: a run that starts right after this one must list it,
+        // or it would create a second policy (names are not unique). Also before deleting the old one.
+        await graph.waitPolicyVisible(policyId, waitOptions);
         steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
         log.info('policy created', { displayName: step.displayName, id: policyId, state: body.state });
         break;

@@ -66,6 +66,37 @@ describe('reconcile: consistent before destructive', () => {
   });
 });
 
+describe('reconcile: every rule replicating late, with 429s', () => {
+  it('growing, shrinking and re-trusting a sharded target converge in one run each with 1.5 s on every rule and 30 % 429s', async () => {
+    emu.configure({ replicationDelayMs: 1500 });
+    emu.setRandomFaults({ p429: 0.3, seed: 15 });
+    try {
+      // Agreeing reads spaced like production's (a 3-read agreement spans more than the emulator's mixed-read window).
+      const apply = { consistency: { pollMs: 500, maxPollMs: 2000, timeoutMs: 90_000 } };
+      const base = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100 } });
+      const h = { reconcile: (o: Parameters<typeof base.reconcile>[0] = {}) => base.reconcile({ apply, ...o }) };
+      await h.reconcile({ desired: hostRanges(250) });
+      expect(locationsIn(emu)).toHaveLength(3);
+      await h.reconcile({ desired: hostRanges(420) });
+      expect(locationsIn(emu)).toHaveLength(5);
+      await h.reconcile({ desired: hostRanges(120), force: true });
+      expect(locationsIn(emu).map((l) => l.displayName)).toEqual([LOCATION, `${LOCATION} (2)`]);
+      const trustedBase = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100, isTrusted: true } });
+      const trusted = { reconcile: (o: Parameters<typeof trustedBase.reconcile>[0] = {}) => trustedBase.reconcile({ apply, ...o }) };
+      await trusted.reconcile({ desired: hostRanges(120) });
+      expect(locationsIn(emu).every((l) => l.isTrusted)).toBe(true);
+      await trusted.reconcile({ desired: hostRanges(60), force: true });
+      const left = locationsIn(emu);
+      expect(left.map((l) => l.displayName)).toEqual([LOCATION]);
+      expect(policiesIn(emu)).toHaveLength(1);
+      expect(policiesIn(emu)[0]?.conditions.locations?.includeLocations).toEqual([left[0]?.id]);
+      expect(graphRequests().some((e) => e.status === 429)).toBe(true);
+    } finally {
+      emu.setRandomFaults(undefined);
+    }
+  }, 300_000);
+});
+
 describe('reconcile: idempotent creates', () => {
   it('a create whose response is lost and which replicates late leaves no duplicate location or policy', async () => {
     const h = harness(emu, r.client, r.prefix);
