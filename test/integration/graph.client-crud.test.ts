@@ -77,7 +77,8 @@ describe('named locations', () => {
     await client.deleteNamedLocation(loc.id);
     const log = graphLog(emu).map((e) => `${e.method} ${e.status}`);
     // Consistent before destructive: three reads in a row agree the trust is gone before the DELETE.
-    expect(log).toEqual(['GET 200', 'PATCH 204', 'GET 200', 'GET 200', 'GET 200', 'DELETE 204']);
+    // … and after the DELETE, three reads in a row answer 404 before the delete counts as done.
+    expect(log).toEqual(['GET 200', 'PATCH 204', 'GET 200', 'GET 200', 'GET 200', 'DELETE 204', 'GET 404', 'GET 404', 'GET 404']);
     expect(graphLog(emu)[1]?.body).toEqual({ '@odata.type': '#microsoft.graph.ipNamedLocation', isTrusted: false });
   });
 

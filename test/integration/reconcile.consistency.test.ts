@@ -146,14 +146,15 @@ describe('reconcile: idempotent creates', () => {
 
 describe('reconcile: request economy', () => {
   it('first sync ≤ 1.1 × writes + 5 requests; no change ≤ 3; one added range ≤ 4', async () => {
-    const h = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100, maxLocations: 20 } });
+    // A full target: 60 locations of 100 (59 full, one with 50), one policy.
+    const h = harness(emu, r.client, r.prefix, { namedLocation: { maxRangesPerLocation: 100, maxLocations: 60 } });
     emu.configure({ replicationRules: { referenceAfterCreate: 300 } });
-    const desired = hostRanges(1950);
+    const desired = hostRanges(5950);
     emu.clearRequests();
     await h.reconcile({ desired });
     const first = graphRequests();
     const firstWrites = first.filter((e) => e.method !== 'GET' && e.status < 300).length;
-    expect(firstWrites).toBe(21);
+    expect(firstWrites).toBe(61);
     expect(first.length).toBeLessThanOrEqual(Math.floor(1.1 * firstWrites) + 5);
 
     emu.configure({ replicationRules: {} });
