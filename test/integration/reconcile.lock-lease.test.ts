@@ -19,8 +19,9 @@ describe('reconcile lock lease', () => {
     const r = testRedis('lease');
     try {
       const h = harness(emu, r.client, r.prefix);
-      // Every named-location request takes 400 ms: the reconcile lasts well beyond the 600 ms lease.
-      emu.addFaults([{ path: '/namedLocations', delayMs: 400, times: 20 }]);
+      // Every named-location request takes 700 ms (a first sync of one location makes two: the listing
+      // and the POST): the reconcile lasts well beyond the 600 ms lease.
+      emu.addFaults([{ path: '/namedLocations', delayMs: 700, times: 20 }]);
       const lockKey = h.keys.lock(TARGET);
       let missing = 0;
       let seen = 0;
