@@ -23,7 +23,7 @@ import { UnknownTargetError } from './errors/unknown-target-error.ts';
 import { classifyOwners } from './object-owners.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
-import { readLiveState } from './read-live-state.ts';
+import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
 
 export interface ReconcileTargetOptions {
   config: Config;
@@ -105,7 +105,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   }
   try {
     const tokenTenantId = await graph.tokenTenantId();
-    const live = await readLiveState(graph);
+    const live = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, await readObjectOwners(redis, keys, tokenTenantId));
     const t2 = performance.now();

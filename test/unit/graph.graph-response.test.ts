@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphHttpError } from '../../src/graph/errors/graph-http-error.ts';
 import { GraphNotFoundError } from '../../src/graph/errors/graph-not-found-error.ts';
+import { isRetryable } from '../../workers/job-signals.ts';
 import { GraphPermissionError } from '../../src/graph/errors/graph-permission-error.ts';
 import { GraphUnauthorizedError } from '../../src/graph/errors/graph-unauthorized-error.ts';
 import { GraphValidationError } from '../../src/graph/errors/graph-validation-error.ts';
@@ -35,6 +36,10 @@ describe('errorForStatus', () => {
     expect(errorForStatus({ ...info, status: 403 }).code).toBe('ERR_GRAPH_FORBIDDEN');
     expect(errorForStatus({ ...info, status: 404 })).toBeInstanceOf(GraphNotFoundError);
     expect(errorForStatus({ ...info, status: 409 }).code).toBe('ERR_GRAPH_HTTP');
+  });
+  it('a 404 on an object the run just listed is retried as a job (re-listed), a 400 is not', () => {
+    expect(isRetryable(errorForStatus({ ...info, method: 'PATCH', status: 404 }))).toBe(true);
+    expect(isRetryable(errorForStatus({ ...info, status: 400 }))).toBe(false);
   });
   it('messages carry Graph’s code, both messages and the request; 403 names the permissions', () => {
     const e = errorForStatus({ ...info, status: 400 });
