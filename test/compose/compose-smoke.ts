@@ -246,6 +246,26 @@ async function main(): Promise<void> {
   const perService = docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${project}-*`).out.trim();
   check(perService === '', `no per-service images (${perService || 'none'})`);
 
+  // --- the scheduler's own run, before any manual step ---------------------------------------------
+  // tq-east is scheduled `every: 1h`, which BullMQ starts at once: its first run and the reconcile it
+  // triggers must reach Entra with nobody running `sync`.
+  t = Date.now();
+  const redisC = containerOf('redis');
+  const hget = (key: string, field: string) => docker('exec', redisC, 'redis-cli', 'HGET', key, field).out.trim();
+  const scheduled = await until('a scheduled tq-east run and its reconcile', 420_000, () => {
+    const runId = docker('exec', redisC, 'redis-cli', 'GET', 'tq-entra-demo:state:last:source:tq-east%2F6d4c1f0e2b9a8c7d').out.trim();
+    if (!runId || hget(`tq-entra-demo:state:run:${runId}`, 'status') !== 'succeeded') return undefined;
+    const rec = docker('exec', redisC, 'redis-cli', 'GET', 'tq-entra-demo:state:last:target:demo-tenant').out.trim();
+    if (!rec || hget(`tq-entra-demo:state:run:${rec}`, 'status') !== 'succeeded') return undefined;
+    if (!hget(`tq-entra-demo:state:run:${rec}`, 'details').includes(runId)) return undefined;
+    return { runId, trigger: hget(`tq-entra-demo:state:run:${runId}`, 'trigger'), reconcile: rec };
+  });
+  const entra0 = entraRanges();
+  check(
+    scheduled.trigger === 'schedule' && entra0.ranges > 0,
+    `scheduled run ${scheduled.runId} (trigger ${scheduled.trigger}) and reconcile ${scheduled.reconcile} reached Entra with no manual step in ${since(t)}: ${entra0.ranges} ranges`,
+  );
+
   // --- a sync ------------------------------------------------------------------------------------
   await sync('sync 1');
   const entra1 = entraRanges();
