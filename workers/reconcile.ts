@@ -1,9 +1,13 @@
 /**
  * The reconcile processor: one reconcile of one target (deduplicated per target by the producer,
  * serialised across processes by the target lock). Desired = fan-in of the committed snapshots of
- * every collection feeding the target; then plan and apply through the Graph client in 'throw' mode,
- * so a Graph 429 surfaces as GraphThrottledError and job-signals pauses the whole reconcile queue for
- * the wait instead of sleeping here.
+ * every collection feeding the target; then plan and apply through the Graph client in 'wait' mode:
+ * a Graph 429 records the tenant's pause in Redis (shared by every process, growing over a streak of
+ * 429s) and this reconcile waits it out and goes on with the same request, where it was. It does not
+ * start again from a fresh listing (at 30 % 429s a reconcile of tens of requests restarted on every
+ * 429 would almost never finish), and it delays only this tenant's work: other targets' reconciles in
+ * other slots go on. Only when one request stays throttled through all its attempts does the
+ * GraphThrottledError reach job-signals, which then pauses the reconcile queue for the pause.
  *
  * A busy target lock (another process is reconciling the same target) delays the job by a few
  * seconds without using an attempt. Every reconcile ends with one summary log line and a run record
@@ -52,7 +56,7 @@ const clients = new WeakMap<TargetConfig, GraphClient>();
 function graphFor(target: TargetConfig, deps: WorkerDeps): GraphClient {
   let c = clients.get(target);
   if (!c) {
-    c = createGraphClient(target, { redis: deps.redis, prefix: deps.config.redis.prefix, onThrottle: 'throw' });
+    c = createGraphClient(target, { redis: deps.redis, prefix: deps.config.redis.prefix, onThrottle: 'wait' });
     clients.set(target, c);
   }
   return c;
