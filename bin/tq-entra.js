@@ -23,5 +23,10 @@ if (entry === undefined) {
 const { main } = await import(entry);
 process.exitCode = await main(process.argv);
 // Every command has closed what it opened by now; should a stray handle (a keep-alive socket, a timer
-// in a library) still hold the event loop, leave within two seconds rather than hang a `docker stop`.
-setTimeout(() => process.exit(), 2000).unref();
+// in a library) still hold the event loop, leave within two seconds rather than hang a `docker stop`,
+// but never while output is still on its way to a slow reader (it would be cut short).
+const leave = () => {
+  if (process.stdout.writableLength + process.stderr.writableLength === 0) process.exit();
+  else setTimeout(leave, 100).unref();
+};
+setTimeout(leave, 2000).unref();

@@ -51,7 +51,18 @@ interface PolicyJson {
   conditions?: { locations?: { includeLocations?: string[]; excludeLocations?: string[] } | null };
 }
 
-export async function buildDemoSummary(redis: Redis, keys: StateKeys, config: Config, graph: GraphEmulator, totalMs: number): Promise<DemoSummary> {
+/**
+ * `reconcileRunId`: the reconcile that covered the sync (followRuns' outcome). Without it the target's
+ * latest run is read, which may already be a later reconcile that has only just started.
+ */
+export async function buildDemoSummary(
+  redis: Redis,
+  keys: StateKeys,
+  config: Config,
+  graph: GraphEmulator,
+  totalMs: number,
+  reconcileRunId?: string,
+): Promise<DemoSummary> {
   const target = config.targets[0];
   if (!target) throw new Error('the demo configuration has no target');
   const sources: DemoSourceSummary[] = [];
@@ -76,7 +87,7 @@ export async function buildDemoSummary(redis: Redis, keys: StateKeys, config: Co
       });
     }
   }
-  const rid = await lastRunId(redis, keys, 'target', target.name);
+  const rid = reconcileRunId ?? (await lastRunId(redis, keys, 'target', target.name));
   const rrun = rid === null ? null : await readRun(redis, keys, rid);
   const state = graph.state();
   const name = target.namedLocation.name;

@@ -123,7 +123,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     const collectIds: string[] = [];
     for (const s of config.sources) for (const c of collectionsOf(s)) collectIds.push(await enqueueCollect(queues, { source: s.name, collection: c.id, manual: false, trigger: 'cli' }));
     const outcomes = await followRuns(config, queues, collectIds, [], options.timeoutMs ?? 10 * 60_000, { quiet: true });
-    const summary = await buildDemoSummary(connection, stateKeys(config.redis.prefix), config, graph, Date.now() - started);
+    const covered = outcomes.find((o) => o.queue === 'reconcile' && o.ok)?.jobId;
+    const summary = await buildDemoSummary(connection, stateKeys(config.redis.prefix), config, graph, Date.now() - started, covered);
     dashboard = await startDashboard(config);
     const failures = outcomes.filter((o) => !o.ok).map((o) => `  FAILED ${o.queue} ${o.jobId}: ${o.error ?? ''}`);
     const text = [

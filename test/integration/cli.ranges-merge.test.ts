@@ -169,6 +169,8 @@ describe('tq-entra ranges merge', () => {
     // 'close' comes once stderr has ended, i.e. once the slow reader has taken every byte.
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(reader);
+    // What the pipe delivered but the 16 KiB reads did not take yet (read(n) waits for n bytes).
+    for (let rest = child.stderr.read() as Buffer | null; rest !== null; rest = child.stderr.read() as Buffer | null) parts.push(rest);
     const stderr = Buffer.concat(parts).toString('utf8');
     expect(code).toBe(0);
     expect(stdout).toBe('');
