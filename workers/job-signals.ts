@@ -1,7 +1,9 @@
 /**
  * The one place where errors become BullMQ signals (style principle 4).
  *
- *   GraphThrottledError (Graph 429)  → queue.rateLimit(wait) + RateLimitError: the whole queue pauses
+ *   GraphThrottledError (a request still throttled after all its attempts; single 429s are waited out
+ *                                      in the reconcile, workers/reconcile.ts)
+ *                                    → queue.rateLimit(wait) + RateLimitError: the whole queue pauses
  *                                      cluster-wide, the job runs again after the wait and keeps its
  *                                      attempts
  *   not retryable                    → UnrecoverableError: the job fails at once with the error's code

@@ -8,7 +8,7 @@
  *   run, so the last good snapshot stays); 5 attempts, backoff from 2 s.
  * - reconcile: deduplicated per target (`keepLastIfActive`): bursts from many sources collapse into at
  *   most one waiting and one active run per target; 8 attempts, backoff from 15 s. Graph 429s do not
- *   use attempts (the queue is rate-limited instead).
+ *   use attempts (the reconcile waits out the tenant's pause; workers/reconcile.ts).
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
