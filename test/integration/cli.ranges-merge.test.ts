@@ -160,17 +160,15 @@ describe('tq-entra ranges merge', () => {
     });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    // Read stderr at about 8 MB/s in 16 KiB steps: far slower than the merge produces it (~13 MB).
+    // A slow reader: after every chunk, stop reading for 10 ms (about 6 MB/s at most, far slower than the
+    // merge produces its ~13 MB). Flowing mode with pause/resume delivers every byte, the last ones too.
     const parts: Buffer[] = [];
-    const reader = setInterval(() => {
-      const chunk = child.stderr.read(16 * 1024) as Buffer | null;
-      if (chunk) parts.push(chunk);
-    }, 2);
-    // 'close' comes once stderr has ended, i.e. once the slow reader has taken every byte.
+    child.stderr.on('data', (chunk: Buffer) => {
+      parts.push(chunk);
+      child.stderr.pause();
+      setTimeout(() => child.stderr.resume(), 10);
+    });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearInterval(reader);
-    // What the pipe delivered but the 16 KiB reads did not take yet (read(n) waits for n bytes).
-    for (let rest = child.stderr.read() as Buffer | null; rest !== null; rest = child.stderr.read() as Buffer | null) parts.push(rest);
     const stderr = Buffer.concat(parts).toString('utf8');
     expect(code).toBe(0);
     expect(stdout).toBe('');
