@@ -108,19 +108,25 @@ export const MIN_EVERY_MS = 60_000;
 export const MIN_EVERY_FLOOR_MS = 1000;
 export const MAX_EVERY_MS = 366 * 86_400_000;
 
-const every = z.union([z.string(), z.number()]).transform((raw, ctx) => {
-  const text = String(raw);
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got ${quote(text)}` });
-    return z.NEVER;
-  }
-  if (ms < MIN_EVERY_FLOOR_MS || ms > MAX_EVERY_MS) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration between 1m and 366d, got ${quote(text)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A duration (text or number) in milliseconds within [minMs, maxMs]; `bounds` names them in messages. */
+function boundedDuration(minMs: number, maxMs: number, bounds: string) {
+  return z.union([z.string(), z.number()]).transform((raw, ctx) => {
+    const text = String(raw);
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got ${quote(text)}` });
+      return z.NEVER;
+    }
+    if (ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration between ${bounds}, got ${quote(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+// The floor here is scheduler.minInterval's; the configured minInterval is checked on the whole config.
+const every = boundedDuration(MIN_EVERY_FLOOR_MS, MAX_EVERY_MS, '1m and 366d');
 
 /** 90000 → "90s", 60000 → "1m": the largest unit that divides the duration exactly. */
 function shortDuration(ms: number): string {
@@ -128,14 +134,7 @@ function shortDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const minInterval = z.union([z.string(), z.number()]).transform((raw, ctx) => {
-  const ms = parseDuration(String(raw));
-  if (ms === undefined || ms < MIN_EVERY_FLOOR_MS || ms > 3_600_000) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration between 1s and 1h, got ${quote(String(raw))}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const minInterval = boundedDuration(MIN_EVERY_FLOOR_MS, 3_600_000, '1s and 1h');
 
 const cron = z.string().superRefine((s, ctx) => {
   const fields = s.trim().split(/\s+/).length;
@@ -367,17 +366,7 @@ export const configSchema = z
         /** Entries kept in each queue's event stream (BullMQ's default 10,000). */
         keepEvents: numeric(z.number().int().min(100).max(1_000_000)).default(10_000),
         /** ...and for at most this long. */
-        keepFor: z
-          .union([z.string(), z.number()])
-          .transform((raw, ctx) => {
-            const ms = parseDuration(String(raw));
-            if (ms === undefined || ms < 60_000 || ms > 366 * 86_400_000) {
-              ctx.addIssue({ code: 'custom', message: `expected a duration between 1m and 366d, got ${quote(String(raw))}` });
-              return z.NEVER;
-            }
-            return ms;
-          })
-          .default(7 * 86_400_000),
+        keepFor: boundedDuration(60_000, MAX_EVERY_MS, '1m and 366d').default(7 * 86_400_000),
       })
       .default({ keepCompleted: 1000, keepFailed: 5000, keepEvents: 10_000, keepFor: 7 * 86_400_000 })
       .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepEvents: j.keepEvents, keepForMs: j.keepFor })),

@@ -26,12 +26,19 @@ export function listenText(host: string, port: number): string {
   return WILDCARD.has(host) ? `${url} (all interfaces)` : url;
 }
 
+/** A bind failure as ListenError (`what` prefixes the message), or undefined when `e` is not one. */
+export function listenFailure(e: unknown, host: string, port: number | string, what = ''): ListenError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return undefined;
+  const why = code === 'EADDRINUSE' ? 'the address is already in use' : 'permission denied';
+  return new ListenError(`${what}cannot listen on ${host}:${port}: ${why}`, { cause: e, details: { host, port, errno: code } });
+}
+
 export function listenHttp(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      reject(new ListenError(`cannot listen on ${host}:${port}: ${why}`, { cause: e, details: { host, port, errno: e.code } }));
+      reject(listenFailure(e, host, port) ?? new ListenError(`cannot listen on ${host}:${port}: ${e.message}`, { cause: e, details: { host, port, errno: e.code } }));
     };
     const onListening = () => {
       server.off('error', onError);

@@ -7,19 +7,16 @@
  *   reported), merged by the range engine (mergeWeighted: a merged range takes the highest weight it
  *   covers). A range's sources are the collections with an entry inside it, labelled
  *   `<source>/<collection>` (a file source: `<source>`).
- * - desiredFromIndicatorsFile: `--indicators FILE` (the file-source format: one value per line, `#`
- *   comments) parsed with the range engine under the target's safety options; weight 0, source = the path.
  * - subtractNeverBlock: `safety.neverBlock` removed; a range that partly overlaps keeps the rest of
  *   itself, with the weight and sources of the range it was cut from.
  */
 import type { Redis } from 'ioredis';
-import type { Config, TargetConfig } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../pipeline/producer.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { readSnapshot } from '../pipeline/snapshot-store.ts';
-import { RangeAccumulator, mergeWeighted, splitBroaderThan, subtractCidrs, type CodeTally, type RejectCode } from '../ranges/index.ts';
+import { mergeWeighted, splitBroaderThan, subtractCidrs } from '../ranges/index.ts';
 import { GRAPH_MIN_PREFIX } from '../ranges/range-options.ts';
-import { FileSource } from '../sources/file-source.ts';
 import type { DesiredRange } from './plan-types.ts';
 
 export interface SnapshotUse {
@@ -81,26 +78,6 @@ export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, c
   const merged = mergeWeighted(all);
   const sources = attributeSources(merged, byLabel);
   return { desired: merged.map((m, i) => ({ cidr: m.cidr, weight: m.weight, sources: sources[i] ?? [] })), snapshots };
-}
-
-export interface DesiredFromFile {
-  desired: DesiredRange[];
-  accepted: number;
-  rejected: number;
-  rejections: Partial<Record<RejectCode, CodeTally>>;
-}
-
-export async function desiredFromIndicatorsFile(path: string, target: TargetConfig): Promise<DesiredFromFile> {
-  const { minPrefixV4, minPrefixV6, allowReserved } = target.safety;
-  const acc = new RangeAccumulator({ minPrefixV4, minPrefixV6, allowReserved });
-  const source = new FileSource({ name: 'indicators', kind: 'file', path, targets: [target.name] });
-  for await (const page of source.pages()) for (const ind of page.indicators) acc.add(ind.value, ind.type);
-  return {
-    desired: acc.toCidrs().map((cidr) => ({ cidr, weight: 0, sources: [path] })),
-    accepted: acc.accepted,
-    rejected: acc.rejected,
-    rejections: acc.rejections(),
-  };
 }
 
 /** Remove `neverBlock` from desired; cut ranges keep the weight and sources they were cut from. */
