@@ -9,7 +9,8 @@
  * deleted by someone else. So the listing is read again, every `intervalMs`, until every such id
  * appears or `boundMs` passes (default 30 s; Microsoft's replication takes seconds). Ids still absent
  * then are taken as deleted outside the service and released (when the caller holds the lock), so the
- * wait happens once. With nothing missing, this costs nothing beyond the one listing.
+ * wait happens once. With nothing missing, this costs nothing beyond the one listing. The owner record
+ * read here is returned too (less what was released), so the caller does not read it again.
  */
 import type { Redis } from 'ioredis';
 import type { GraphClient } from '../graph/graph-types.ts';
@@ -36,11 +37,11 @@ function missingOwn(live: LiveState, owners: Map<string, string>, target: string
   return [...owners].filter(([id, owner]) => owner === target && !listed.has(id.toLowerCase())).map(([id]) => id);
 }
 
-export async function readLiveIncludingOwnCreates(graph: GraphClient, o: OwnCreatesOptions): Promise<LiveState> {
+export async function readLiveIncludingOwnCreates(graph: GraphClient, o: OwnCreatesOptions): Promise<{ live: LiveState; owners: Map<string, string> }> {
   let live = await readLiveState(graph);
   const owners = await readObjectOwners(o.redis, o.keys, o.tenantId);
   let missing = missingOwn(live, owners, o.target);
-  if (missing.length === 0) return live;
+  if (missing.length === 0) return { live, owners };
   const started = Date.now();
   const deadline = started + (o.boundMs ?? 30_000);
   o.logger.info('objects this target created are not listed yet; reading again until they replicate', { target: o.target, ids: missing });
@@ -51,7 +52,10 @@ export async function readLiveIncludingOwnCreates(graph: GraphClient, o: OwnCrea
   }
   if (missing.length > 0) {
     o.logger.warn('objects this target created are still not listed: taken as deleted outside the service', { target: o.target, ids: missing, waitedMs: Date.now() - started });
-    if (o.lock) await releaseObjects(o.redis, o.keys, o.lock, o.tenantId, missing);
+    if (o.lock) {
+      await releaseObjects(o.redis, o.keys, o.lock, o.tenantId, missing);
+      for (const id of missing) owners.delete(id);
+    }
   }
-  return live;
+  return { live, owners };
 }

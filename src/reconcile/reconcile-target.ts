@@ -14,7 +14,7 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../ops/logger.ts';
-import { readObjectOwners, readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
+import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
@@ -105,9 +105,9 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   }
   try {
     const tokenTenantId = await graph.tokenTenantId();
-    const live = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
+    const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
-    const objectOwners = classifyOwners(config, target, tokenTenantId, live, await readObjectOwners(redis, keys, tokenTenantId));
+    const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const t2 = performance.now();
     const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
