@@ -36,7 +36,7 @@ import { formatRun, graphCounts } from './lib/format-figures.ts';
 import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
 import { mb, prefixMemory } from './lib/redis-memory.ts';
 import { peakRssMb } from './lib/proc-memory.ts';
-import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
+import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 
 function usage(message: string): never {
   process.stderr.write(`bench:e2e: ${message}\n`);

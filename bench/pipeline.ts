@@ -19,7 +19,7 @@ import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
 import { enqueueCollect } from '../src/pipeline/producer.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readSnapshotMeta } from '../src/pipeline/snapshot-store.ts';
-import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
+import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 import { spawnThreatQEmulator } from './lib/emulator-processes.ts';
 import { peakRssMb } from './lib/proc-memory.ts';
 import { BENCH_COLLECTION, BENCH_SOURCE, writeBenchConfig } from './lib/bench-config.ts';

@@ -23,7 +23,7 @@ import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/emulator-options.ts';
 import { startGraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
-import { deleteKeysByPrefix } from '../src/ops/redis-scan.ts';
+import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 import { peakRssMb, rssMb } from './lib/proc-memory.ts';
 
 const TARGET_MB = 400;

@@ -26,7 +26,7 @@ import { readRejections, writeRun, type RunRecord } from '../src/pipeline/run-st
 import { SyncError } from '../src/errors/sync-error.ts';
 import { ingestJobId, newRunId, stageId } from '../src/pipeline/run-ids.ts';
 import { findSource, findTarget, type WorkerDeps } from './worker-deps.ts';
-import { recordRun } from '../src/ops/metrics-store.ts';
+import { recordRun } from '../src/observability/metrics-store.ts';
 import { safely } from './record-metrics.ts';
 
 export interface CollectResult {

@@ -13,7 +13,7 @@ import type { WeightedRange } from '../src/pipeline/snapshot-codec.ts';
 import { stageChunk } from '../src/pipeline/snapshot-store.ts';
 import { EXAMPLES_PER_REASON, EXAMPLE_MAX_CHARS, recordChunk, type RejectExample } from '../src/pipeline/run-store.ts';
 import type { WorkerDeps } from './worker-deps.ts';
-import { recordIndicators } from '../src/ops/metrics-store.ts';
+import { recordIndicators } from '../src/observability/metrics-store.ts';
 import { safely } from './record-metrics.ts';
 
 export interface ChunkOutcome {

@@ -17,7 +17,7 @@
 import { RateLimitError, UnrecoverableError, type Queue } from 'bullmq';
 import { SyncError, coerceError } from '../src/errors/sync-error.ts';
 import { isRetryableStatus } from '../src/http/retry-policy.ts';
-import { redactString } from '../src/ops/secrets.ts';
+import { redactString } from '../src/observability/secrets.ts';
 
 const UNRECOVERABLE_CODE = /^ERR_(CONFIG_|SAFETY_|USAGE|GRAPH_VALIDATION|GRAPH_PERMISSION|GRAPH_AUTH|GRAPH_INPUT|THREATQ_NOT_FOUND|THREATQ_AUTH|THREATQ_CONFIG|THREATQ_FORBIDDEN|SOURCE_UNKNOWN|UNKNOWN_)/;
 

@@ -25,7 +25,7 @@ import { SyncError, coerceError } from '../src/errors/sync-error.ts';
 import { describeError } from './job-signals.ts';
 import { newRunId } from '../src/pipeline/run-ids.ts';
 import { findTarget, type WorkerDeps } from './worker-deps.ts';
-import { recordGraphRequests, recordRun, recordTargetState } from '../src/ops/metrics-store.ts';
+import { recordGraphRequests, recordRun, recordTargetState } from '../src/observability/metrics-store.ts';
 import { graphStatsDelta, safely, snapshotStats } from './record-metrics.ts';
 
 export const LOCK_BUSY_DELAY_MS = 3000;

@@ -1,9 +1,9 @@
 /**
- * Metrics from the processors into the Redis-backed, cluster-wide store (src/ops/metrics-store.ts),
+ * Metrics from the processors into the Redis-backed, cluster-wide store (src/observability/metrics-store.ts),
  * which the dashboard's /metrics exports. A metrics failure is logged and never fails a job. Each
  * record carries a `once` id, so a retried job does not count twice.
  */
-import type { Logger } from '../src/ops/logger.ts';
+import type { Logger } from '../src/observability/logger.ts';
 import type { GraphRequestStats } from '../src/graph/graph-types.ts';
 import { describeError } from './job-signals.ts';
 import { coerceError } from '../src/errors/sync-error.ts';

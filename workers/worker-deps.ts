@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config, SourceConfig, TargetConfig } from '../src/config/schema.ts';
-import type { Logger } from '../src/ops/logger.ts';
+import type { Logger } from '../src/observability/logger.ts';
 import type { Queues } from '../src/pipeline/queues.ts';
 import type { StateKeys } from '../src/pipeline/redis-keys.ts';
 import { SyncError } from '../src/errors/sync-error.ts';

@@ -9,23 +9,23 @@
  */
 import { DelayedError, MetricsTime, RateLimitError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import type { Config } from '../src/config/schema.ts';
-import { getLogger } from '../src/ops/logger.ts';
+import { getLogger } from '../src/observability/logger.ts';
 import { QUEUE, bullConnection, createQueues, jobRetentionOf, type QueueName } from '../src/pipeline/queues.ts';
 import { stateKeys } from '../src/pipeline/redis-keys.ts';
 import { readRun, writeRun } from '../src/pipeline/run-store.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
 import { processCollect } from './collect.ts';
 import { configFingerprint } from '../src/pipeline/config-fingerprint.ts';
-import type { Logger } from '../src/ops/logger.ts';
+import type { Logger } from '../src/observability/logger.ts';
 import { processIngest } from './ingest.ts';
 import { processReconcile } from './reconcile.ts';
 import { describeError, throwJobSignal } from './job-signals.ts';
 import type { WorkerDeps } from './worker-deps.ts';
-import { createWorkerMetrics, type WorkerMetrics } from '../src/ops/worker-metrics.ts';
-import { startHealthServer, type HealthServerHandle } from '../src/ops/health-server.ts';
-import { recordQueuePause } from '../src/ops/metrics-store.ts';
+import { createWorkerMetrics, type WorkerMetrics } from '../src/observability/worker-metrics.ts';
+import { startHealthServer, type HealthServerHandle } from '../src/observability/health-server.ts';
+import { recordQueuePause } from '../src/observability/metrics-store.ts';
 import { safely } from './record-metrics.ts';
-import { isRedisConnectionError, redisHealth } from '../src/ops/redis-connection.ts';
+import { isRedisConnectionError, redisHealth } from '../src/redis/redis-connection.ts';
 
 export interface WorkerOptions {
   /** Queues to serve (default all three). */
@@ -146,7 +146,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
       const runId = (job.data as { runId?: unknown }).runId;
       if (final && w.name === QUEUE.collect && typeof runId === 'string') void markRunFailed(deps, runId, error);
     });
-    // Lost connections are logged once per state change by src/ops/redis-connection.ts.
+    // Lost connections are logged once per state change by src/redis/redis-connection.ts.
     w.on('error', (error) => {
       if (!isRedisConnectionError(error)) logger.error('worker error', { queue: w.name, error: describeError(error) });
     });

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './main.ts';
 import { runReconcileCommand, type ReconcileCommandOptions } from './plan.ts';
-import { boundedRedis } from '../ops/redis-connection.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
 
 export function registerApplyCommand(program: Command, ctx: CommandContext): void {
   program

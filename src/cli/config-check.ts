@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfigFile, redactConfig, resolveConfigPath } from '../config/load-config.ts';
-import { redactUrlCredentials } from '../ops/secrets.ts';
+import { redactUrlCredentials } from '../observability/secrets.ts';
 import type { CommandContext } from './main.ts';
 
 export function registerConfigCommand(program: Command, _ctx: CommandContext): void {

@@ -1,12 +1,12 @@
 /**
  * `tq-entra dashboard --config F [--port P] [--host H]`: serve the queue dashboard, `/metrics`,
- * `/healthz` and `/readyz` (src/ops/dashboard-server.ts) until SIGTERM or SIGINT, then close the
+ * `/healthz` and `/readyz` (src/dashboard/dashboard-server.ts) until SIGTERM or SIGINT, then close the
  * server and the Redis connection and exit 0. Prints the board URL on stdout once listening.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
-import { getLogger } from '../ops/logger.ts';
-import { DASHBOARD_BASE_PATH, startDashboard, type DashboardOptions } from '../ops/dashboard-server.ts';
+import { getLogger } from '../observability/logger.ts';
+import { DASHBOARD_BASE_PATH, startDashboard, type DashboardOptions } from '../dashboard/dashboard-server.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
 import { untilStopSignal } from './stop-signal.ts';

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../project-root.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
-import { redactString } from '../ops/secrets.ts';
+import { redactString } from '../observability/secrets.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

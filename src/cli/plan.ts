@@ -24,7 +24,7 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
+import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { createGraphClient } from '../graph/graph-client.ts';
 import type { GraphClient } from '../graph/graph-types.ts';

@@ -142,7 +142,7 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   // A progress bar only when stderr is a terminal: otherwise stderr carries exactly the rejection
   // lines and the summary (scripts parse it).
   const total = fromStdin ? undefined : fstatSync(fd).size;
-  const progress = process.stderr.isTTY ? (await import('../ops/progress.ts')).createProgress({ label: 'merging', unit: 'bytes', ...(total === undefined ? {} : { total }) }) : undefined;
+  const progress = process.stderr.isTTY ? (await import('./progress.ts')).createProgress({ label: 'merging', unit: 'bytes', ...(total === undefined ? {} : { total }) }) : undefined;
   let bytesRead = 0;
   for await (const chunk of inputChunks(fd)) {
     // In slices, so that the rejection text waiting to be written stays small (each input byte can

@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { boundedRedis, createRedisConnection } from '../ops/redis-connection.ts';
+import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { printableText } from '../ranges/printable-text.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';

@@ -8,9 +8,9 @@
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Command } from 'commander';
-import { getLogger } from '../ops/logger.ts';
+import { getLogger } from '../observability/logger.ts';
 import { bullConnection, createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
-import { boundedRedis } from '../ops/redis-connection.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
 import { syncSchedulers } from '../pipeline/scheduler.ts';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';

@@ -7,7 +7,7 @@
  * signal exits at once (exit 130), with the same hand-back.
  */
 import type { Command } from 'commander';
-import { getLogger } from '../ops/logger.ts';
+import { getLogger } from '../observability/logger.ts';
 import { QUEUE, type QueueName } from '../pipeline/queues.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { startWorkers } from '../../workers/worker-main.ts';

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
-import { registerSecret, redactDeep } from '../ops/secrets.ts';
+import { registerSecret, redactDeep } from '../observability/secrets.ts';
 import { checkConfigFiles } from './check-files.ts';
 import { formatPath } from './format-path.ts';
 import { configSchema, type Config } from './schema.ts';

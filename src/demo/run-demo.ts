@@ -21,13 +21,13 @@ import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { startThreatQEmulator, type ThreatQEmulator } from '../emulators/threatq/threatq-emulator.ts';
-import { startDashboard, type DashboardHandle } from '../ops/dashboard-server.ts';
+import { startDashboard, type DashboardHandle } from '../dashboard/dashboard-server.ts';
 import { bullConnection, createQueues, jobRetentionOf } from '../pipeline/queues.ts';
 import { collectionsOf, enqueueCollect } from '../pipeline/producer.ts';
 import { stateKeys } from '../pipeline/redis-keys.ts';
 import { followRuns, type Outcome } from '../cli/sync.ts';
 import { startWorkers, type WorkerHandle } from '../../workers/worker-main.ts';
-import { deleteKeysByPrefix } from '../ops/redis-scan.ts';
+import { deleteKeysByPrefix } from '../redis/redis-scan.ts';
 import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
 
 export const DEMO_CONFIG = join(PROJECT_ROOT, 'config', 'demo.yaml');

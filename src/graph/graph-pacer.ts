@@ -26,7 +26,7 @@
  * - Times come from Redis `TIME`, so process clocks do not matter. Keys expire by themselves.
  */
 import type { Redis } from 'ioredis';
-import { metricKeys } from '../ops/metrics-keys.ts';
+import { metricKeys } from '../observability/metrics-keys.ts';
 
 const ACQUIRE = `
 local t = redis.call('TIME')

@@ -25,7 +25,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import got, { RequestError } from 'got';
 import type { Logger } from 'winston';
 import { computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
-import { registerSecret } from '../ops/secrets.ts';
+import { registerSecret } from '../observability/secrets.ts';
 import { GraphNotReplicatedError } from './errors/graph-not-replicated-error.ts';
 import { GraphResponseError } from './errors/graph-response-error.ts';
 import { GraphThrottledError } from './errors/graph-throttled-error.ts';

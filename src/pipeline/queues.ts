@@ -11,8 +11,8 @@
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { getLogger } from '../ops/logger.ts';
-import { createRedisConnection, isRedisConnectionError } from '../ops/redis-connection.ts';
+import { getLogger } from '../observability/logger.ts';
+import { createRedisConnection, isRedisConnectionError } from '../redis/redis-connection.ts';
 import type { IndicatorType } from '../sources/source-types.ts';
 
 export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile' } as const);
@@ -92,7 +92,7 @@ export interface Queues {
 
 /**
  * A connection suitable for BullMQ workers and queue events (never gives up on a command), made by
- * src/ops/redis-connection.ts: error listener attached, backoff, one log line per state change.
+ * src/redis/redis-connection.ts: error listener attached, backoff, one log line per state change.
  */
 export function bullConnection(url: string): Redis {
   return createRedisConnection(url, { maxRetriesPerRequest: null });

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
-import { getLogger } from '../ops/logger.ts';
+import { getLogger } from '../observability/logger.ts';
 import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';

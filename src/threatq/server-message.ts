@@ -4,7 +4,7 @@
  * `{"error": "invalid_grant", "error_description": "…", "message": "…"}`. Returns undefined for
  * anything else (HTML pages, empty bodies). Truncated and scrubbed of registered secrets.
  */
-import { redactString } from '../ops/secrets.ts';
+import { redactString } from '../observability/secrets.ts';
 
 const MAX = 200;
 

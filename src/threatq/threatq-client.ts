@@ -27,7 +27,7 @@
 import type { ThreatQSourceConfig } from '../config/schema.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { computeRetryDelay, type RetryPolicy } from '../http/retry-policy.ts';
-import { getLogger } from '../ops/logger.ts';
+import { getLogger } from '../observability/logger.ts';
 import { SourceAbortedError } from '../sources/source-aborted-error.ts';
 import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage } from './collection-completeness.ts';
 import type { ProxyEnv } from './resolve-proxy.ts';

@@ -14,7 +14,7 @@
  *   3xx → ERR_THREATQ_AUTH (wrong URL); 429/5xx are retried by the transport.
  * Credentials and tokens are registered as secrets so that no log line or error can show them.
  */
-import { registerSecret } from '../ops/secrets.ts';
+import { registerSecret } from '../observability/secrets.ts';
 import type { ThreatQSourceConfig } from '../config/schema.ts';
 import { serverMessage } from './server-message.ts';
 import { ThreatQAuthError } from './threatq-auth-error.ts';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
-import { deleteKeysByPrefix } from '../../src/ops/redis-scan.ts';
+import { deleteKeysByPrefix } from '../../src/redis/redis-scan.ts';
 
 export interface TestRedis {
   url: string;

@@ -12,7 +12,7 @@ import { GraphNotFoundError } from '../../src/graph/errors/graph-not-found-error
 import { GraphPermissionError } from '../../src/graph/errors/graph-permission-error.ts';
 import { GraphUnavailableError } from '../../src/graph/errors/graph-unavailable-error.ts';
 import { GraphValidationError } from '../../src/graph/errors/graph-validation-error.ts';
-import { captureLogs, rootLogger } from '../../src/ops/logger.ts';
+import { captureLogs, rootLogger } from '../../src/observability/logger.ts';
 import { READER, WRITER, blockPolicy, emulatorClient, graphLog } from '../fixtures/graph/graph-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { checkPace, createGraphClient } from '../../src/graph/graph-client.ts';
 import { createGraphPacer, paceKeys, THROTTLE_BACKOFF } from '../../src/graph/graph-pacer.ts';
-import { metricKeys } from '../../src/ops/metrics-keys.ts';
+import { metricKeys } from '../../src/observability/metrics-keys.ts';
 import { harness, quietLogger } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

@@ -9,7 +9,7 @@
  * reading of the last run (counts, examples per reason) keeps working.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { metricsClock, recordGraphRequests, recordIndicators, recordRun, recordTargetState } from '../../src/ops/metrics-store.ts';
+import { metricsClock, recordGraphRequests, recordIndicators, recordRun, recordTargetState } from '../../src/observability/metrics-store.ts';
 import { stateKeys, type StateKeys } from '../../src/pipeline/redis-keys.ts';
 import { EXAMPLES_PER_REASON, lastRunId, readRejections, readRun, recordChunk, writeRun, type RejectExample } from '../../src/pipeline/run-store.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';

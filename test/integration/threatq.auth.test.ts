@@ -1,7 +1,7 @@
 /** ThreatQ tokens against the emulator over real HTTP: both grants, caching, expiry mid-collection, bad credentials. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startThreatQEmulator, type ThreatQEmulator } from '../../src/emulators/threatq/threatq-emulator.ts';
-import { captureLogs } from '../../src/ops/logger.ts';
+import { captureLogs } from '../../src/observability/logger.ts';
 import { drain, expectedIds, makeClient, makeSource, passwordAuth } from '../fixtures/threatq/helpers.ts';
 
 const ID = '6d4c1f0e2b9a8c7d';

@@ -22,7 +22,7 @@ import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expe
 import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
 import { stateKeys } from '../../src/pipeline/redis-keys.ts';
 import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
-import { scanKeys } from '../../src/ops/redis-scan.ts';
+import { scanKeys } from '../../src/redis/redis-scan.ts';
 import { rssMb } from '../../bench/lib/proc-memory.ts';
 
 export const COLLECTION_A = '6d4c1f0e2b9a8c7d';

@@ -4,7 +4,7 @@
  * The message comes from @azure/identity with registered secrets redacted; it never holds a token.
  */
 import { SyncError } from '../../errors/sync-error.ts';
-import { redactString } from '../../ops/secrets.ts';
+import { redactString } from '../../observability/secrets.ts';
 
 export class GraphAuthError extends SyncError {
   constructor(message: string, options: { cause?: unknown; tenantId?: string; clientId?: string } = {}) {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { closeHttp, listenHttp, listenText } from '../../src/ops/http-listen.ts';
+import { closeHttp, listenHttp, listenText } from '../../src/http/http-listen.ts';
 
 describe('listenText', () => {
   it('names a wildcard bind as all interfaces instead of passing it off as loopback', () => {

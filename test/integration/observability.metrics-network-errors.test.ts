@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
-import { renderServiceMetrics } from '../../src/ops/metrics-export.ts';
-import { MetricsInputError } from '../../src/ops/metrics-input-error.ts';
-import { recordGraphRequests } from '../../src/ops/metrics-store.ts';
+import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
+import { MetricsInputError } from '../../src/observability/metrics-input-error.ts';
+import { recordGraphRequests } from '../../src/observability/metrics-store.ts';
 import { emulatorClient } from '../fixtures/graph/graph-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { parseExposition, sampleValue } from './ops.prom-parse.ts';
+import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
 let emu: GraphEmulator;
 let r: TestRedis;

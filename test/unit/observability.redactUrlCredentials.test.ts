@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactString, redactUrlCredentials } from '../../src/ops/secrets.ts';
+import { redactString, redactUrlCredentials } from '../../src/observability/secrets.ts';
 
 describe('redactUrlCredentials', () => {
   it('redacts the password of a URL, or a user name that stands alone (a token), wherever it appears in text', () => {

@@ -31,8 +31,8 @@
  * | bullmq_job_completed_total / bullmq_job_failed_total           | counter   | queue (needs Worker `metrics` option)|
  */
 import type { Redis } from 'ioredis';
-import { RUN_DURATION_BUCKETS, decodeField, metricKeys, type TargetState } from './metrics-keys.ts';
-import { formatFamily, mergeExpositions, type MetricFamily, type Sample } from './prom-text.ts';
+import { RUN_DURATION_BUCKETS, decodeField, metricKeys, type TargetState } from '../observability/metrics-keys.ts';
+import { formatFamily, mergeExpositions, type MetricFamily, type Sample } from '../observability/prom-text.ts';
 
 /** What the export needs of a BullMQ Queue. */
 export interface PrometheusQueue {

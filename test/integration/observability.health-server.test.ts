@@ -6,10 +6,10 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHealthServer, type HealthServerHandle } from '../../src/ops/health-server.ts';
-import { createWorkerMetrics } from '../../src/ops/worker-metrics.ts';
+import { startHealthServer, type HealthServerHandle } from '../../src/observability/health-server.ts';
+import { createWorkerMetrics } from '../../src/observability/worker-metrics.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { parseExposition, sampleValue } from './ops.prom-parse.ts';
+import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
 let r: TestRedis;
 const cleanups: (() => Promise<unknown>)[] = [];

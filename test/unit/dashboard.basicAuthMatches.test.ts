@@ -1,6 +1,6 @@
 /** Basic-auth parsing and the constant-time credential check. */
 import { describe, expect, it } from 'vitest';
-import { basicAuthMatches, parseBasicAuth } from '../../src/ops/basic-auth.ts';
+import { basicAuthMatches, parseBasicAuth } from '../../src/dashboard/basic-auth.ts';
 
 const header = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const creds = { username: 'ops', password: 'pa:ss wörd' };

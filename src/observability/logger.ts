@@ -3,7 +3,7 @@
  *
  * - JSON lines by default; readable one-line text when stderr is a TTY (or LOG_FORMAT=pretty).
  * - Everything goes to stderr, so commands that print results on stdout stay pipeable.
- * - Every line passes the redaction format (src/ops/secrets.ts): secret keys and registered secret
+ * - Every line passes the redaction format (src/observability/secrets.ts): secret keys and registered secret
  *   values never reach an output. Level from LOG_LEVEL (default info).
  */
 import { Writable } from 'node:stream';

@@ -13,7 +13,7 @@
  * refused (the config schema checks the configured host; this re-checks a host given on the command
  * line). Credentials are compared in constant time (basic-auth.ts) and never logged.
  *
- * One Redis connection (fail fast: one retry per command; made by src/ops/redis-connection.ts, which
+ * One Redis connection (fail fast: one retry per command; made by src/redis/redis-connection.ts, which
  * logs one line per outage) serves the queues, the metric reads and the probe. While Redis is
  * unreachable the board's JSON API (/queues/api/…) and /metrics answer 503 at once (BullMQ would
  * otherwise wait for the connection to come back); otherwise they first need a PING answered within
@@ -29,13 +29,13 @@ import type { Config } from '../config/schema.ts';
 import { UsageError, coerceError } from '../errors/sync-error.ts';
 import { createQueues, jobRetentionOf } from '../pipeline/queues.ts';
 import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './basic-auth.ts';
-import { closeHttp, listenHttp, listenText } from './http-listen.ts';
-import { getLogger } from './logger.ts';
+import { closeHttp, listenHttp, listenText } from '../http/http-listen.ts';
+import { getLogger } from '../observability/logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
-import { PROMETHEUS_CONTENT_TYPE } from './prom-text.ts';
-import { checkRedisReady } from './redis-readiness.ts';
-import { createRedisConnection, displayRedisUrl } from './redis-connection.ts';
-import { redactString } from './secrets.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
+import { checkRedisReady } from '../redis/redis-readiness.ts';
+import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
+import { redactString } from '../observability/secrets.ts';
 
 export const DASHBOARD_BASE_PATH = '/queues';
 export const METRICS_TIMEOUT_MS = 5000;

@@ -1,7 +1,7 @@
 /** Prometheus text: formatting of families and merging of expositions that repeat a family. */
 import { describe, expect, it } from 'vitest';
-import { escapeLabelValue, formatFamily, mergeExpositions } from '../../src/ops/prom-text.ts';
-import { durationBucket, decodeField, encodeField } from '../../src/ops/metrics-keys.ts';
+import { escapeLabelValue, formatFamily, mergeExpositions } from '../../src/observability/prom-text.ts';
+import { durationBucket, decodeField, encodeField } from '../../src/observability/metrics-keys.ts';
 
 describe('mergeExpositions', () => {
   it('declares each family once and keeps every sample, in order', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogs, getLogger } from '../../src/ops/logger.ts';
-import { clearRegisteredSecrets, redactDeep, redactString, registerSecret } from '../../src/ops/secrets.ts';
+import { captureLogs, getLogger } from '../../src/observability/logger.ts';
+import { clearRegisteredSecrets, redactDeep, redactString, registerSecret } from '../../src/observability/secrets.ts';
 import { SyncError } from '../../src/errors/sync-error.ts';
 
 afterEach(() => clearRegisteredSecrets());

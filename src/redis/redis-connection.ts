@@ -19,8 +19,8 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SyncError } from '../errors/sync-error.ts';
-import { getLogger } from './logger.ts';
-import { redactString, registerSecret } from './secrets.ts';
+import { getLogger } from '../observability/logger.ts';
+import { redactString, registerSecret } from '../observability/secrets.ts';
 
 export const ERR_REDIS_UNAVAILABLE = 'ERR_REDIS_UNAVAILABLE';
 export const REDIS_TIMEOUT_ENV = 'TQ_ENTRA_REDIS_TIMEOUT';

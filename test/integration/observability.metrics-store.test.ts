@@ -4,18 +4,18 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createQueues, type Queues } from '../../src/pipeline/queues.ts';
-import { renderServiceMetrics } from '../../src/ops/metrics-export.ts';
-import { metricKeys } from '../../src/ops/metrics-keys.ts';
-import { MetricsInputError } from '../../src/ops/metrics-input-error.ts';
+import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
+import { metricKeys } from '../../src/observability/metrics-keys.ts';
+import { MetricsInputError } from '../../src/observability/metrics-input-error.ts';
 import {
   recordGraphRequests,
   recordIndicators,
   recordQueuePause,
   recordRun,
   recordTargetState,
-} from '../../src/ops/metrics-store.ts';
+} from '../../src/observability/metrics-store.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { parseExposition, sampleValue } from './ops.prom-parse.ts';
+import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
 let r: TestRedis;
 let queues: Queues;

@@ -14,9 +14,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { coerceError } from '../errors/sync-error.ts';
-import { closeHttp, listenHttp } from './http-listen.ts';
+import { closeHttp, listenHttp } from '../http/http-listen.ts';
 import { getLogger } from './logger.ts';
-import { checkRedisReady } from './redis-readiness.ts';
+import { checkRedisReady } from '../redis/redis-readiness.ts';
 import { redactString } from './secrets.ts';
 
 export interface HealthServerOptions {

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startDashboard, type DashboardHandle } from '../../src/ops/dashboard-server.ts';
-import { recordIndicators, recordRun, recordTargetState } from '../../src/ops/metrics-store.ts';
+import { startDashboard, type DashboardHandle } from '../../src/dashboard/dashboard-server.ts';
+import { recordIndicators, recordRun, recordTargetState } from '../../src/observability/metrics-store.ts';
 import { UsageError } from '../../src/errors/sync-error.ts';
-import { captureLogs } from '../../src/ops/logger.ts';
+import { captureLogs } from '../../src/observability/logger.ts';
 import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { BIN, runCli } from '../helpers/run-cli.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
-import { parseExposition, sampleValue } from './ops.prom-parse.ts';
+import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
 let r: TestRedis;
 const open: DashboardHandle[] = [];

@@ -1,6 +1,6 @@
 /** The progress reporter in both modes, on fake streams with a fake clock. */
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration } from '../../src/ops/progress.ts';
+import { createProgress, formatDuration } from '../../src/cli/progress.ts';
 
 function fakeStream(isTTY: boolean, columns = 80) {
   const chunks: string[] = [];
