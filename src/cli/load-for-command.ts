@@ -10,6 +10,7 @@
  */
 import { open } from 'node:fs/promises';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
+import { findTarget } from '../config/find-target.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import type { CidrStore } from '../ranges/cidr-store.ts';
@@ -23,11 +24,8 @@ export function loadConfigForCommand(path: string | undefined): Config {
   return loadConfigFile(resolveConfigPath(path));
 }
 
-export function requireTarget(config: Config, name: string): TargetConfig {
-  const t = config.targets.find((x) => x.name === name);
-  if (!t) throw new UsageError(`no target named "${name}" (configured: ${config.targets.map((x) => x.name).join(', ')})`);
-  return t;
-}
+/** The target named on the command line (exit 2 when there is none; see config/find-target.ts). */
+export const requireTarget = findTarget;
 
 export interface IndicatorsFile {
   path: string;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.ts';
+import { UnknownNameError } from '../config/errors/unknown-name-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
 import { redactString } from '../observability/secrets.ts';
 
@@ -98,7 +99,7 @@ export function exitCodeFor(e: unknown): number {
     process.stderr.write(`tq-entra: ${err.code}: ${redactString(err.message)}\n`);
     return EXIT_USAGE;
   }
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof UnknownNameError) {
     process.stderr.write(`tq-entra: ${redactString(err.message)}\n`);
     return EXIT_USAGE;
   }

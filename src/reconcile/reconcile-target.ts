@@ -11,7 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import type { Config, TargetConfig } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readOwnedRanges } from '../pipeline/owned-ranges-store.ts';
@@ -19,7 +19,7 @@ import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../pipeline/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
-import { UnknownTargetError } from './errors/unknown-target-error.ts';
+import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
@@ -68,12 +68,6 @@ export interface ReconcileTimings {
 
 /** Lease of the target lock; renewed every third of it while the reconcile runs. */
 export const DEFAULT_LOCK_TTL_MS = 30_000;
-
-export function findTarget(config: Config, name: string): TargetConfig {
-  const t = config.targets.find((x) => x.name === name);
-  if (!t) throw new UnknownTargetError(name, config.targets.map((x) => x.name));
-  return t;
-}
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
