@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The full chaos suite runs with `npm run test:chaos`; a reduced version is in test/integration.
-    exclude: ['test/chaos/**', 'node_modules/**'],
+    exclude: ['node_modules/**'],
+    // The chaos suite (test/chaos/) runs here in its quick profile; `npm run test:chaos`
+    // (vitest.chaos.config.ts) runs it in its full profile. Profiles: test/helpers/chaos-profile.ts.
+    provide: { chaosProfile: 'quick' },
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

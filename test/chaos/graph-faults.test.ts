@@ -1,33 +1,34 @@
 /**
- * Full chaos: Graph answering 30% 429 and 5% 503 at random, 20,000 indicators, three seeds (two
- * without Retry-After, as Graph's conditional access 429s; one with `Retry-After: 1`, where the log
- * alone shows that nobody called Graph before the wait ended). Invariants: test/helpers/chaos-expect.ts.
+ * Chaos: Graph answering 429s and 503s at random. Sizes and seeds come from the profile
+ * (test/helpers/chaos-profile.ts): quick, inside `npm test`, one seed without Retry-After; full, two
+ * seeds without Retry-After (as Graph's conditional access 429s) and one with `Retry-After: 1`, where
+ * the log alone shows that nobody called Graph before the wait ended. Invariants:
+ * test/helpers/chaos-expect.ts.
  */
 import { beforeAll, describe, it } from 'vitest';
-import { referenceRun, type ChaosData, type ChaosResult } from '../helpers/chaos-run.ts';
+import { ReferenceRuns } from '../helpers/chaos-run.ts';
 import { describeRun, expectChaosInvariants } from '../helpers/chaos-expect.ts';
+import { chaosProfile, percent } from '../helpers/chaos-profile.ts';
 import { graphFaults } from '../helpers/chaos-scenarios.ts';
 
-const DATA: ChaosData = { indicators: 20_000, seed: 101, objectsPerRun: 1000, maxRangesPerLocation: 1500 };
-let reference: ChaosResult;
+const profile = chaosProfile();
+const { timeouts, runs } = profile.graphFaults;
+const references = new ReferenceRuns();
 
-beforeAll(async () => {
-  reference = await referenceRun(DATA);
-  console.log(describeRun('graph-faults reference', reference));
-});
+describe(`chaos (${profile.name}): Graph 429s and 503s at random: Entra ends as the fault-free run, no request during a pause`, () => {
+  beforeAll(async () => {
+    for (const [data, reference] of await references.make(runs.map((r) => r.data))) {
+      console.log(describeRun(`graph-faults reference (data seed ${data.seed})`, reference));
+    }
+  }, timeouts.referenceMs);
 
-describe('chaos: Graph 30% 429 and 5% 503 at random', () => {
-  for (const seed of [11, 12]) {
-    it(`seed ${seed}, no Retry-After`, async () => {
-      const run = await graphFaults(DATA, { seed, p429: 0.3, p503: 0.05 });
-      console.log(describeRun(`graph 429/503 seed ${seed}`, run));
-      expectChaosInvariants(run, reference);
+  for (const run of runs) {
+    const retryAfter = run.retryAfterSeconds === undefined ? 'no Retry-After' : `Retry-After: ${run.retryAfterSeconds} on every fault`;
+    it(`seed ${run.seed}: ${percent(run.p429)} 429 and ${percent(run.p503)} 503, ${retryAfter}`, { timeout: timeouts.runMs }, async () => {
+      const result = await graphFaults(run.data, run);
+      console.log(describeRun(`graph 429/503 seed ${run.seed}`, result));
+      const options = run.retryAfterSeconds === undefined ? {} : { retryAfterMs: run.retryAfterSeconds * 1000 };
+      expectChaosInvariants(result, references.of(run.data), options);
     });
   }
-
-  it('seed 13, Retry-After: 1 on every fault', async () => {
-    const run = await graphFaults(DATA, { seed: 13, p429: 0.3, p503: 0.05, retryAfterSeconds: 1 });
-    console.log(describeRun('graph 429/503 Retry-After 1 seed 13', run));
-    expectChaosInvariants(run, reference, { retryAfterMs: 1000 });
-  });
 });

@@ -1,41 +1,33 @@
 /**
- * Full chaos: worker processes killed with SIGKILL at random points, three times per run, a
- * replacement started each time. Run 1 keeps the kills in the collect/ingest phase (pages slowed);
- * run 2 paces Graph at 4 requests/s so kills land in the reconcile too, where recovery waits for the
- * dead holder's target lock to expire (120 s: see docs/RELIABILITY.md, finding F1).
+ * Chaos: worker processes killed with SIGKILL at random points, a replacement started each time.
+ * Each run of the profile (test/helpers/chaos-profile.ts) aims its kills at a phase through its data:
+ * slowed pages keep them in collect/ingest (quick, inside `npm test`, and full); Graph paced at 4
+ * requests/s lands them in the reconcile too (full only), where recovery waits for the dead holder's
+ * target lock lease to end (docs/RELIABILITY.md, finding F1). Invariants: test/helpers/chaos-expect.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { referenceRun, type ChaosData, type ChaosResult } from '../helpers/chaos-run.ts';
+import { ReferenceRuns } from '../helpers/chaos-run.ts';
 import { describeRun, expectChaosInvariants } from '../helpers/chaos-expect.ts';
+import { chaosProfile } from '../helpers/chaos-profile.ts';
 import { workerKills } from '../helpers/chaos-scenarios.ts';
 
-const COLLECT: ChaosData = { indicators: 20_000, seed: 103, objectsPerRun: 500, maxRangesPerLocation: 1500, pageDelayMs: 150 };
-const RECONCILE: ChaosData = { indicators: 20_000, seed: 104, objectsPerRun: 1000, maxRangesPerLocation: 1000, graphRps: 4 };
-const reference: Record<string, ChaosResult> = {};
+const profile = chaosProfile();
+const { timeouts, runs } = profile.workerKills;
+const references = new ReferenceRuns();
 
-beforeAll(async () => {
-  reference['collect'] = await referenceRun(COLLECT);
-  reference['reconcile'] = await referenceRun(RECONCILE);
-  console.log(describeRun('worker-kills reference (collect)', reference['collect']));
-  console.log(describeRun('worker-kills reference (reconcile)', reference['reconcile']));
-});
+describe(`chaos (${profile.name}): worker processes SIGKILLed at random points: Entra ends as the fault-free run`, () => {
+  beforeAll(async () => {
+    for (const [data, reference] of await references.make(runs.map((r) => r.data))) {
+      console.log(describeRun(`worker-kills reference (data seed ${data.seed})`, reference));
+    }
+  }, timeouts.referenceMs);
 
-describe('chaos: SIGKILL three times per run', () => {
-  it('seed 31: kills during collect/ingest', async () => {
-    const { run, figures } = await workerKills(COLLECT, { seed: 31, kills: 3, workers: 2, minGapMs: 500, maxGapMs: 3000 });
-    console.log(describeRun('worker kills seed 31', run, { kills: figures.kills }));
-    expect(figures.kills).toHaveLength(3);
-    const ref = reference['collect'];
-    if (!ref) throw new Error('no reference');
-    expectChaosInvariants(run, ref);
-  });
-
-  it('seed 32: kills while the reconcile runs', async () => {
-    const { run, figures } = await workerKills(RECONCILE, { seed: 32, kills: 3, workers: 2, minGapMs: 1500, maxGapMs: 4000 });
-    console.log(describeRun('worker kills seed 32', run, { kills: figures.kills }));
-    expect(figures.kills).toHaveLength(3);
-    const ref = reference['reconcile'];
-    if (!ref) throw new Error('no reference');
-    expectChaosInvariants(run, ref);
-  });
+  for (const run of runs) {
+    it(`seed ${run.seed}: ${run.kills} kills among ${run.workers} workers during ${run.aim}`, { timeout: timeouts.runMs }, async () => {
+      const { run: result, figures } = await workerKills(run.data, run);
+      console.log(describeRun(`worker kills seed ${run.seed}`, result, { kills: figures.kills }));
+      expect(figures.kills).toHaveLength(run.kills);
+      expectChaosInvariants(result, references.of(run.data));
+    });
+  }
 });

@@ -4,8 +4,8 @@
  * workers, expire tokens, restart Redis). Returns everything the invariant checks need: the Entra
  * picture, duplicates, the Graph request log, the pause windows seen, the ground truth and timings.
  *
- * The same `ChaosData` run with no faults is the reference (`referenceRun`): a chaos run must end
- * with exactly the reference's Entra picture.
+ * The same `ChaosData` run with no faults is the reference (`referenceRun`, `ReferenceRuns`): a
+ * chaos run must end with exactly the reference's Entra picture.
  */
 import { DEFAULT_TENANT_ID, type RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
 import { mergeCidrs } from '../../src/ranges/index.ts';
@@ -121,6 +121,23 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
 /** The fault-free run of the same data: the picture every chaos run must end with. */
 export async function referenceRun(data: ChaosData): Promise<ChaosResult> {
   return runChaos(data);
+}
+
+/** The reference runs of a scenario: one per distinct `data` object among its runs, made once each. */
+export class ReferenceRuns {
+  readonly #runs = new Map<ChaosData, ChaosResult>();
+
+  /** Makes the missing references, in order; returns every reference made so far. */
+  async make(datas: readonly ChaosData[]): Promise<[ChaosData, ChaosResult][]> {
+    for (const data of datas) if (!this.#runs.has(data)) this.#runs.set(data, await referenceRun(data));
+    return [...this.#runs];
+  }
+
+  of(data: ChaosData): ChaosResult {
+    const reference = this.#runs.get(data);
+    if (!reference) throw new Error(`no reference run for data seed ${data.seed} (did the beforeAll fail?)`);
+    return reference;
+  }
 }
 
 /** Sleep helper for `during` hooks. */

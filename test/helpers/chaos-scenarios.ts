@@ -1,7 +1,7 @@
 /**
- * The four chaos scenarios of issue 9, parameterised so the full suite (test/chaos/) and the reduced
- * one inside `npm test` (test/integration/chaos.*.test.ts) run the same code with different sizes.
- * Every random choice comes from a seeded PRNG, and the seed is printed, so a failure can be replayed.
+ * The four chaos scenarios of issue 9, parameterised so one suite (test/chaos/) runs them with the
+ * sizes of a profile (test/helpers/chaos-profile.ts: `quick` inside `npm test`, `full` in
+ * `npm run test:chaos`). Every random choice comes from a seeded PRNG, and the seed is printed, so a failure can be replayed.
  *
  *   graphFaults   Graph answers p429 429s and p503 503s at random (optionally with Retry-After)
  *   threatqFaults ThreatQ answers 429s and 500s at random and every token expires mid-collection
@@ -14,7 +14,14 @@ import { stateKeys } from '../../src/pipeline/redis-keys.ts';
 import { CHAOS_COLLECTION, pause, runChaos, type ChaosContext, type ChaosData, type ChaosResult } from './chaos-run.ts';
 import { startOwnRedisServer } from './own-redis-server.ts';
 
-export async function graphFaults(data: ChaosData, o: { seed: number; p429: number; p503: number; retryAfterSeconds?: number }): Promise<ChaosResult> {
+export interface GraphFaultOptions {
+  seed: number;
+  p429: number;
+  p503: number;
+  retryAfterSeconds?: number;
+}
+
+export async function graphFaults(data: ChaosData, o: GraphFaultOptions): Promise<ChaosResult> {
   return runChaos(data, {
     arm: (env) =>
       env.graph.setRandomFaults({
@@ -32,10 +39,15 @@ export interface ThreatQChaosFigures {
   tokenRequests: number;
 }
 
-export async function threatqFaults(
-  data: ChaosData,
-  o: { seed: number; p429: number; p500: number; expireAfterPages: number[] },
-): Promise<{ run: ChaosResult; figures: ThreatQChaosFigures }> {
+export interface ThreatQFaultOptions {
+  seed: number;
+  p429: number;
+  p500: number;
+  /** Every access token is expired once this many pages have been served, for each entry. */
+  expireAfterPages: number[];
+}
+
+export async function threatqFaults(data: ChaosData, o: ThreatQFaultOptions): Promise<{ run: ChaosResult; figures: ThreatQChaosFigures }> {
   const figures: ThreatQChaosFigures = { tokenExpiries: 0, faults: {}, tokenRequests: 0 };
   const run = await runChaos(data, {
     arm: (env) => env.threatq['tq']?.setRandomFaults({ p429: o.p429, p500: o.p500, seed: o.seed }),
@@ -70,7 +82,15 @@ async function stageOf(ctx: ChaosContext): Promise<string> {
   return snap ? 'reconcile' : 'collect/ingest';
 }
 
-export async function workerKills(data: ChaosData, o: { seed: number; kills: number; workers: number; minGapMs: number; maxGapMs: number }): Promise<{ run: ChaosResult; figures: KillFigures }> {
+export interface KillOptions {
+  seed: number;
+  kills: number;
+  workers: number;
+  minGapMs: number;
+  maxGapMs: number;
+}
+
+export async function workerKills(data: ChaosData, o: KillOptions): Promise<{ run: ChaosResult; figures: KillFigures }> {
   const random = mulberry32(o.seed);
   const figures: KillFigures = { kills: [] };
   const started = Date.now();
@@ -97,7 +117,15 @@ export interface RestartFigures {
   restarts: { afterMs: number; stage: string }[];
 }
 
-export async function redisRestart(data: ChaosData, o: { seed: number; restarts: number; minGapMs: number; maxGapMs: number; downMs: number }): Promise<{ run: ChaosResult; figures: RestartFigures }> {
+export interface RestartOptions {
+  seed: number;
+  restarts: number;
+  minGapMs: number;
+  maxGapMs: number;
+  downMs: number;
+}
+
+export async function redisRestart(data: ChaosData, o: RestartOptions): Promise<{ run: ChaosResult; figures: RestartFigures }> {
   const random = mulberry32(o.seed);
   const server = await startOwnRedisServer();
   const figures: RestartFigures = { restarts: [] };
