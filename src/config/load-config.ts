@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors/config-error.ts';
+import { ConfigError } from './errors/config-error.ts';
 import { registerSecret, redactDeep } from '../observability/secrets.ts';
 import { checkConfigFiles } from './check-files.ts';
 import { formatPath } from './format-path.ts';

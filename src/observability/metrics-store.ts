@@ -17,7 +17,7 @@
  * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
  */
 import type { Redis } from 'ioredis';
-import { MetricsInputError } from './metrics-input-error.ts';
+import { MetricsInputError } from './errors/metrics-input-error.ts';
 import { durationBucket, encodeField, metricKeys, type TargetState } from './metrics-keys.ts';
 
 /** How long an idempotency id (`once`) is remembered at most. */

@@ -1,5 +1,5 @@
 /** An ops HTTP server (dashboard, worker health) could not bind its address (in use, not permitted). */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 
 export class ListenError extends SyncError {
   constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {

@@ -3,7 +3,7 @@
  * deadline), or the server asked to wait longer than the policy allows. Retryable later: the job may
  * run again.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQUnavailableError extends SyncError {

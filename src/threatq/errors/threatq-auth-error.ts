@@ -2,7 +2,7 @@
  * ERR_THREATQ_AUTH: POST /api/token refused the configured credentials (400/401), redirected, or a data
  * call was still answered 401 right after a fresh token. Not retryable: fix the credentials.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQAuthError extends SyncError {

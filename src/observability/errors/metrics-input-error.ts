@@ -1,5 +1,5 @@
 /** A metrics-store function was called with a value it cannot record (negative count, empty name, …). */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 
 export class MetricsInputError extends SyncError {
   constructor(message: string, details: Record<string, unknown> = {}) {

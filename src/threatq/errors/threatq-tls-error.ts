@@ -2,7 +2,7 @@
  * ERR_THREATQ_TLS: the instance's certificate could not be verified (self-signed, private CA, wrong
  * host name, expired). Not retryable: configure tls.caFile (preferred) or tls.verify.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQTlsError extends SyncError {

@@ -5,7 +5,7 @@
  *   not IP addresses or CIDRs; rule in file-source.ts). Not retryable: the file must change. The
  *   message gives counts only, never a line of the file (it may be anything: a key, a password file).
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 
 export class FileSourceError extends SyncError {
   constructor(source: string, path: string, reason: string, options: { cause?: unknown } = {}) {

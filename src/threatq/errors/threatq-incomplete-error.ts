@@ -5,7 +5,7 @@
  * for commit, so the run fails and the last committed snapshot (and Entra) stay as they were.
  * Retryable: the job is run again with backoff.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export interface IncompleteRead {

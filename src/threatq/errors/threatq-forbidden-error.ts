@@ -2,7 +2,7 @@
  * ERR_THREATQ_FORBIDDEN: HTTP 403. The credentials are valid but the API user may not read this object
  * (collection not shared, or the user's role lacks access). Not retryable.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQForbiddenError extends SyncError {

@@ -2,7 +2,7 @@
  * ERR_THREATQ_NOT_FOUND: HTTP 404. For a collection this means the hash is wrong or the collection is not
  * shared with the API user (ThreatQ hides collections the caller may not see). Not retryable.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQNotFoundError extends SyncError {

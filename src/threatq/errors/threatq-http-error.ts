@@ -3,7 +3,7 @@
  * redirects, unexpected 4xx). The server's own error text (ThreatQ `errors` bodies) is appended; it
  * never contains our credentials.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export class ThreatQHttpError extends SyncError {
