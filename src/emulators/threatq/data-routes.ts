@@ -11,7 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext, EmulatorFault } from './emulator-context.ts';
-import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
+import { errorsBody, sendJson } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
 import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
 import { hash32 } from './indicator-generator.ts';

@@ -3,6 +3,6 @@ import { SyncError } from '../../errors/sync-error.ts';
 
 export class ListenError extends SyncError {
   constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('ERR_OPS_LISTEN', message, { ...options, retryable: false });
+    super('ERR_OPS_LISTEN', message, options);
   }
 }

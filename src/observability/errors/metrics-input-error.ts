@@ -3,6 +3,6 @@ import { SyncError } from '../../errors/sync-error.ts';
 
 export class MetricsInputError extends SyncError {
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('ERR_METRICS_INPUT', message, { details, retryable: false });
+    super('ERR_METRICS_INPUT', message, { details });
   }
 }

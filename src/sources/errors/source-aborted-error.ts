@@ -8,7 +8,6 @@ export class SourceAbortedError extends SyncError {
   constructor(source: string, collection: string, options: { cause?: unknown } = {}) {
     super('ERR_SOURCE_ABORTED', `reading collection ${collection} of source ${source} was aborted`, {
       cause: options.cause,
-      retryable: true,
       details: { source, collection },
     });
   }

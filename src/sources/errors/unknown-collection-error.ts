@@ -7,7 +7,6 @@ import { SyncError } from '../../errors/sync-error.ts';
 export class UnknownCollectionError extends SyncError {
   constructor(source: string, collection: string, known: readonly string[]) {
     super('ERR_SOURCE_UNKNOWN_COLLECTION', `source ${source} has no collection "${collection}" (configured: ${known.join(', ') || 'none'})`, {
-      retryable: false,
       details: { source, collection },
     });
   }
