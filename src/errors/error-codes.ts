@@ -192,7 +192,7 @@ export const ERROR_CODES = {
     action: 'fix the variable, or set `disableProxies`',
   },
   ERR_PROXY_CONNECT: {
-    meaning: 'the proxy refused the CONNECT tunnel; retried for 408/429/5xx, otherwise reported as `ERR_THREATQ_HTTP`',
+    meaning: 'the proxy refused the CONNECT tunnel; the ThreatQ client retries it for 408, 429, 500, 502-504 and otherwise reports it as `ERR_THREATQ_HTTP`',
     retryable: BY_STATUS,
     action: 'check `HTTPS_PROXY` / `HTTP_PROXY`, the proxy credentials and `NO_PROXY`',
   },

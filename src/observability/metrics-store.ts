@@ -32,7 +32,7 @@ export interface IndicatorCounts {
   source: string;
   collection: string;
   accepted: number;
-  /** Reason code (e.g. ERR_RANGE_RESERVED) → number of indicators refused for it. */
+  /** Reason code (e.g. RESERVED) → number of indicators refused for it. */
   rejectedByReason: Record<string, number>;
   once?: string;
 }
