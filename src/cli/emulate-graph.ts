@@ -11,7 +11,7 @@ import { UsageError } from '../errors/sync-error.ts';
 import { REPLICATION_RULES, type ReplicationRule } from '../emulators/graph/emulator-options.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
 import type { CommandContext } from './main.ts';
-import { emulatorStartError } from './emulator-start-error.ts';
+import { emulatorStartError } from './errors/emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 interface EmulateGraphOptions {

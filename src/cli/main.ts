@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../errors/config-error.ts';
+import { ConfigError } from '../config/errors/config-error.ts';
 import { UnknownNameError } from '../config/errors/unknown-name-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
 import { redactString } from '../observability/secrets.ts';

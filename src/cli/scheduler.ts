@@ -14,7 +14,7 @@ import { boundedRedis } from '../redis/redis-connection.ts';
 import { syncSchedulers } from '../pipeline/scheduler.ts';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
-import { ConfigError } from '../errors/config-error.ts';
+import { ConfigError } from '../config/errors/config-error.ts';
 import type { CommandContext } from './main.ts';
 import { untilStopSignal } from './stop-signal.ts';
 

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors/config-error.ts';
+import { ConfigError } from './errors/config-error.ts';
 import { registerSecret, redactDeep } from '../observability/secrets.ts';
 import { checkConfigFiles } from './check-files.ts';
 import { formatPath } from './format-path.ts';
@@ -105,8 +105,18 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
       case 'too_big':
         out.push(`${path}: ${boundText(issue)}`);
         break;
-      default:
+      case 'invalid_format':
+      case 'not_multiple_of':
+      case 'invalid_key':
+      case 'invalid_element':
+      case 'custom':
         out.push(`${path}: ${issue.message.replace(/^Invalid input:?\s*/i, '')}`);
+        break;
+      default: {
+        // A code zod adds later fails the typecheck here; at run time it is still reported.
+        const unhandled: never = issue;
+        out.push(`${path}: ${String((unhandled as { message?: unknown }).message)}`);
+      }
     }
   }
   return [...new Set(out)];

@@ -1,25 +1,30 @@
 /**
  * Base class of every error this service raises on purpose.
  *
- * Each subclass carries a stable string `code` (documented in README "Troubleshooting by error code")
- * and an optional `cause`. Callers branch on `code` or `instanceof`, never on message text.
+ * Each error carries a stable `code` from the one code table (error-codes.ts; documented in README
+ * "Troubleshooting by error code"), `retryable` (from the table; only codes the table marks
+ * 'by-status' decide per instance, from the HTTP status they carry) and an optional `cause`.
+ * Callers branch on `instanceof` (the family bases: ThreatQError, GraphError, SafetyError) or on
+ * `code`, never on message text; `errorCodeOf` gives the code of anything thrown.
  * Messages never contain secrets: the logger's redaction format scrubs registered secret values too,
  * but errors are built from non-secret fields in the first place.
  */
-export type ErrorCode =
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_CONFIG_READ'
-  | 'ERR_CONFIG_ENV_MISSING'
-  | 'ERR_USAGE'
-  | (string & { readonly __errorCode?: never });
+import { retryableFor, type ErrorCode } from './error-codes.ts';
+
+export type { ErrorCode } from './error-codes.ts';
 
 export interface SyncErrorOptions {
   cause?: unknown;
   /** Extra structured, non-secret context for logs. */
   details?: Record<string, unknown>;
   /**
-   * Whether trying again can help. false: the job fails at once (BullMQ UnrecoverableError);
-   * true: it retries with backoff; undefined: the worker decides from the code (workers/job-signals.ts).
+   * The HTTP status the failure came with (0: no response). Decides `retryable` for the codes the
+   * table marks 'by-status'; ignored for the others.
+   */
+  status?: number;
+  /**
+   * @deprecated Retryability comes from the code table; this option is ignored. It is kept only so
+   * that call sites not yet moved (workers/collect.ts) compile; remove it with them.
    */
   retryable?: boolean;
 }
@@ -27,14 +32,18 @@ export interface SyncErrorOptions {
 export class SyncError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
-  readonly retryable: boolean | undefined;
+  /**
+   * Whether trying again can help. false: the job fails at once (BullMQ UnrecoverableError);
+   * true: it retries with backoff (workers/job-signals.ts reads only this).
+   */
+  readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: SyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.details = options.details ?? {};
-    this.retryable = options.retryable;
+    this.retryable = retryableFor(code, options.status);
   }
 
   toJSON(): Record<string, unknown> {
@@ -51,6 +60,15 @@ export function coerceError(value: unknown): Error {
   } catch {
     return new Error(String(value));
   }
+}
+
+/**
+ * The code of anything thrown: a SyncError's own `code`, else `fallback` (ERR_UNEXPECTED unless
+ * given). Never read from a message, never from a foreign error's `code` (Node's ECONNRESET is not
+ * one of ours).
+ */
+export function errorCodeOf(err: unknown, fallback: ErrorCode = 'ERR_UNEXPECTED'): ErrorCode {
+  return err instanceof SyncError ? err.code : fallback;
 }
 
 /** A command-line usage error (exit status 2). */

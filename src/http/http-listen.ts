@@ -8,7 +8,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ListenError } from './listen-error.ts';
+import { ListenError } from './errors/listen-error.ts';
 
 const WILDCARD = new Map([
   ['0.0.0.0', '127.0.0.1'],

@@ -17,7 +17,7 @@
  * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
  */
 import type { Redis } from 'ioredis';
-import { MetricsInputError } from './metrics-input-error.ts';
+import { MetricsInputError } from './errors/metrics-input-error.ts';
 import { durationBucket, encodeField, metricKeys, type TargetState } from './metrics-keys.ts';
 
 /** How long an idempotency id (`once`) is remembered at most. */
@@ -32,7 +32,7 @@ export interface IndicatorCounts {
   source: string;
   collection: string;
   accepted: number;
-  /** Reason code (e.g. ERR_RANGE_RESERVED) → number of indicators refused for it. */
+  /** Reason code (e.g. RESERVED) → number of indicators refused for it. */
   rejectedByReason: Record<string, number>;
   once?: string;
 }

@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { StateKeys } from './redis-keys.ts';
-import { LockLostError, type TargetLock } from './target-lock.ts';
+import { LockLostError } from './errors/lock-lost-error.ts';
+import type { TargetLock } from './target-lock.ts';
 
 // KEYS[1] lock, KEYS[2] owned set; ARGV[1] token, ARGV[2] count to add, then added..., then removed...
 const FENCED_UPDATE = `

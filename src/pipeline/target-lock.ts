@@ -8,22 +8,12 @@
  * applies only while the lock still holds this token.
  */
 import type { Redis } from 'ioredis';
-import { SyncError } from '../errors/sync-error.ts';
+import { LockBusyError } from './errors/lock-busy-error.ts';
+import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
 
-export class LockLostError extends SyncError {
-  constructor(target: string, token: number) {
-    super('ERR_LOCK_LOST', `the reconcile lock of target "${target}" was lost (fencing token ${token} is no longer current)`, {
-      details: { target, token },
-    });
-  }
-}
-
-export class LockBusyError extends SyncError {
-  constructor(target: string) {
-    super('ERR_LOCK_BUSY', `another reconcile of target "${target}" is running`, { details: { target } });
-  }
-}
+/** Re-exported for callers not yet moved to pipeline/errors/ (workers/reconcile.ts). */
+export { LockBusyError, LockLostError };
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;

@@ -198,7 +198,6 @@ export function redisUnavailableError(waitedMs: number, url = redisHealth.url, l
   return new SyncError(
     ERR_REDIS_UNAVAILABLE,
     `Redis at ${url ?? '(unknown URL)'} is unavailable (${lastError ? `${lastError}; ` : ''}waited ${seconds} s): check that Redis is running and reachable from this host, and the URL and password in redis.url / REDIS_URL (${REDIS_TIMEOUT_ENV} sets how long to wait)`,
-    { retryable: true },
   );
 }
 

@@ -9,7 +9,7 @@ import { ThreatQClient } from '../threatq/threatq-client.ts';
 import { FileSource } from './file-source.ts';
 import type { IndicatorSource } from './source-types.ts';
 import { ThreatQSource } from './threatq-source.ts';
-import { UnknownCollectionError } from './unknown-collection-error.ts';
+import { UnknownCollectionError } from './errors/unknown-collection-error.ts';
 
 const clients = new WeakMap<ThreatQSourceConfig, ThreatQClient>();
 

@@ -27,8 +27,9 @@ import { isIP } from 'node:net';
 import type { FileSourceConfig } from '../config/schema.ts';
 import { parseCidrSyntax } from '../ranges/cidr-syntax.ts';
 import { forEachIndicatorValue, IndicatorLineSplitter } from '../ranges/indicator-lines.ts';
-import { FileSourceError, SourceNotBlocklistError } from './file-source-error.ts';
-import { SourceAbortedError } from './source-aborted-error.ts';
+import { FileSourceError } from './errors/file-source-error.ts';
+import { SourceNotBlocklistError } from './errors/source-not-blocklist-error.ts';
+import { SourceAbortedError } from './errors/source-aborted-error.ts';
 import type { IndicatorSource, IndicatorType, SourceIndicator, SourcePage } from './source-types.ts';
 import { combineSignals } from './threatq-source.ts';
 

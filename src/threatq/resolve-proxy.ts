@@ -11,11 +11,9 @@
  * A proxy URL without a scheme is taken as `http://`. A malformed proxy URL is an error that names the
  * variable.
  */
-export type ProxyEnv = Readonly<Record<string, string | undefined>>;
+import { ProxyConfigError } from './errors/proxy-config-error.ts';
 
-export class ProxyConfigError extends Error {
-  readonly code = 'ERR_PROXY_CONFIG';
-}
+export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
 function envValue(env: ProxyEnv, name: string): { name: string; value: string } | undefined {
   for (const key of [name.toLowerCase(), name.toUpperCase()]) {

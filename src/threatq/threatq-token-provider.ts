@@ -17,9 +17,9 @@
 import { registerSecret } from '../observability/secrets.ts';
 import type { ThreatQSourceConfig } from '../config/schema.ts';
 import { serverMessage } from './server-message.ts';
-import { ThreatQAuthError } from './threatq-auth-error.ts';
-import { ThreatQHttpError } from './threatq-http-error.ts';
-import { ThreatQResponseError } from './threatq-response-error.ts';
+import { ThreatQAuthError } from './errors/threatq-auth-error.ts';
+import { ThreatQHttpError } from './errors/threatq-http-error.ts';
+import { ThreatQResponseError } from './errors/threatq-response-error.ts';
 import type { ThreatQTransport } from './threatq-transport.ts';
 import type { ThreatQTokenResponse } from './threatq-types.ts';
 

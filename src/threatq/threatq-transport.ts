@@ -26,14 +26,16 @@ import got, { type Got, type Method } from 'got';
 import { DEFAULT_RETRY_POLICY, computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { redactString } from '../observability/secrets.ts';
-import { SourceAbortedError } from '../sources/source-aborted-error.ts';
-import { ProxyConfigError, resolveProxy, type ProxyEnv } from './resolve-proxy.ts';
-import { ThreatQConfigError } from './threatq-config-error.ts';
-import type { ThreatQErrorContext } from './threatq-error-context.ts';
-import { ThreatQHttpError } from './threatq-http-error.ts';
-import { ThreatQTlsError } from './threatq-tls-error.ts';
-import { ThreatQUnavailableError } from './threatq-unavailable-error.ts';
-import { HttpTunnelAgent, HttpsTunnelAgent, ProxyConnectError } from './tunnel-agent.ts';
+import { SourceAbortedError } from '../sources/errors/source-aborted-error.ts';
+import { resolveProxy, type ProxyEnv } from './resolve-proxy.ts';
+import { ProxyConfigError } from './errors/proxy-config-error.ts';
+import { ThreatQConfigError } from './errors/threatq-config-error.ts';
+import type { ThreatQErrorContext } from './errors/threatq-error-context.ts';
+import { ThreatQHttpError } from './errors/threatq-http-error.ts';
+import { ThreatQTlsError } from './errors/threatq-tls-error.ts';
+import { ThreatQUnavailableError } from './errors/threatq-unavailable-error.ts';
+import { HttpTunnelAgent, HttpsTunnelAgent } from './tunnel-agent.ts';
+import { ProxyConnectError } from './errors/proxy-connect-error.ts';
 
 const log = getLogger('threatq');
 

@@ -11,16 +11,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-
-export class ProxyConnectError extends Error {
-  readonly code = 'ERR_PROXY_CONNECT';
-  constructor(
-    readonly proxyStatus: number | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ProxyConnectError } from './errors/proxy-connect-error.ts';
 
 type Callback = (err: Error | null, stream: Duplex) => void;
 

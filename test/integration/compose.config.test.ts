@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/config/load-config.ts';
-import { ConfigError } from '../../src/errors/config-error.ts';
+import { ConfigError } from '../../src/config/errors/config-error.ts';
 import { createEmulatorCertificate } from '../../src/emulators/graph/emulator-certificate.ts';
 import { runCli } from '../helpers/run-cli.ts';
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
-import { MetricsInputError } from '../../src/observability/metrics-input-error.ts';
+import { MetricsInputError } from '../../src/observability/errors/metrics-input-error.ts';
 import { recordGraphRequests } from '../../src/observability/metrics-store.ts';
 import { emulatorClient } from '../fixtures/graph/graph-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createQueues, type Queues } from '../../src/pipeline/queues.ts';
 import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
 import { metricKeys } from '../../src/observability/metrics-keys.ts';
-import { MetricsInputError } from '../../src/observability/metrics-input-error.ts';
+import { MetricsInputError } from '../../src/observability/errors/metrics-input-error.ts';
 import {
   recordGraphRequests,
   recordIndicators,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigFile, loadConfigText, redactConfig } from '../../src/config/load-config.ts';
-import { ConfigError } from '../../src/errors/config-error.ts';
+import { ConfigError } from '../../src/config/errors/config-error.ts';
 import { parseDuration } from '../../src/config/schema.ts';
 
 const EXAMPLE_ENV = {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigText } from '../../src/config/load-config.ts';
 import { parseDuration } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/errors/config-error.ts';
+import { ConfigError } from '../../src/config/errors/config-error.ts';
 import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
 
 const TENANT = '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d';

@@ -11,7 +11,7 @@ describe('logger redaction', () => {
     const cap = captureLogs();
     const log = getLogger('test');
     log.info('connecting with hunter2-very-secret inside the message', { nested: { url: 'https://x/?k=hunter2-very-secret' } });
-    log.error('failed', { err: new SyncError('ERR_X', 'bad secret hunter2-very-secret') });
+    log.error('failed', { err: new SyncError('ERR_INTERNAL', 'bad secret hunter2-very-secret') });
     cap.stop();
     expect(cap.lines).toHaveLength(2);
     expect(cap.text()).not.toContain('hunter2-very-secret');

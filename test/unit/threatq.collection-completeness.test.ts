@@ -1,7 +1,7 @@
 /** The completeness rules of a collection read: tolerance, early-end detection, page views. */
 import { describe, expect, it } from 'vitest';
 import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage } from '../../src/threatq/collection-completeness.ts';
-import { ThreatQIncompleteError } from '../../src/threatq/threatq-incomplete-error.ts';
+import { ThreatQIncompleteError } from '../../src/threatq/errors/threatq-incomplete-error.ts';
 
 describe('shortfallTolerance: max(5, 1%) of total, never more than 10%', () => {
   it.each([

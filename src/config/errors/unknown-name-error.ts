@@ -14,7 +14,7 @@ export class UnknownNameError extends SyncError {
     super(
       kind === 'source' ? 'ERR_UNKNOWN_SOURCE' : 'ERR_UNKNOWN_TARGET',
       `no ${kind} named "${name}" in the configuration (configured: ${known.join(', ') || 'none'}; a queued job may name one removed since)`,
-      { details: { [kind]: name }, retryable: false },
+      { details: { [kind]: name } },
     );
     this.kind = kind;
   }

@@ -19,7 +19,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_FAULT_KINDS, type EmulatorBehaviour, type EmulatorContext, type EmulatorFault } from './emulator-context.ts';
-import { EmulatorHttpError, errorsBody, parseJson, readBody, sendJson } from './emulator-http.ts';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
+import { errorsBody, parseJson, readBody, sendJson } from './emulator-http.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
 import { parseTime } from './cursor-mark.ts';
 import { RandomFaults, validateRandomFaults } from '../random-faults.ts';

@@ -10,8 +10,9 @@
  * - GET /api/indicators/{id}[?with=score,…] → `{data}`; score as an object when `with` has `score`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext, EmulatorFault } from './emulator-context.ts';
-import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
+import type { EmulatorContext, EmulatorFault, PageFaultKind } from './emulator-context.ts';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
+import { errorsBody, sendJson } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
 import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
 import { hash32 } from './indicator-generator.ts';
@@ -79,6 +80,27 @@ function takePageFault(ctx: EmulatorContext, path: string, startIndex: () => num
   return f;
 }
 
+/** The body of a page answered with a scripted fault instead of the real page. */
+function pageFaultBody(kind: PageFaultKind, page: { total: number; limit: number; sent: string; data: unknown[]; startIndex: () => number }): Record<string, unknown> {
+  const { total, limit, sent, data } = page;
+  switch (kind) {
+    case 'emptyArray':
+      return { total, limit, nextCursorMark: sent, data: [] };
+    case 'nullData':
+      return { total, limit, nextCursorMark: sent, data: null };
+    case 'missingCursor':
+      return { total, limit, data };
+    case 'sameCursor':
+      return { total, limit, nextCursorMark: sent, data };
+    case 'shrinkingTotal':
+      return { total: page.startIndex(), limit, nextCursorMark: sent, data: [] };
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`unhandled page fault kind ${String(unhandled)}`);
+    }
+  }
+}
+
 function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url: URL, res: ServerResponse, onFault: () => void): void {
   const collection = ctx.store.collections.get(id);
   if (!collection) throw notFound();
@@ -126,19 +148,7 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
   const fault = ctx.faults.length === 0 ? undefined : takePageFault(ctx, url.pathname, startIndex);
   if (fault?.page !== undefined) {
     onFault();
-    const sent = cursorMark ?? '*';
-    switch (fault.page.kind) {
-      case 'emptyArray':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: [] });
-      case 'nullData':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: null });
-      case 'missingCursor':
-        return sendJson(res, 200, { total, limit, data });
-      case 'sameCursor':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data });
-      case 'shrinkingTotal':
-        return sendJson(res, 200, { total: startIndex(), limit, nextCursorMark: sent, data: [] });
-    }
+    return sendJson(res, 200, pageFaultBody(fault.page.kind, { total, limit, sent: cursorMark ?? '*', data, startIndex }));
   }
   const empty = data.length === 0 && ctx.behaviour.emptyPageDataAsObject;
   sendJson(res, 200, { total, limit, nextCursorMark: next, data: empty ? {} : data });

@@ -1,21 +1,11 @@
 /**
  * Small HTTP helpers for the ThreatQ emulator: JSON answers, body reading (JSON or form encoded, as
- * ThreatQ's token endpoint accepts both), and the emulator's own request error. Emulator-only.
+ * ThreatQ's token endpoint accepts both); handlers throw errors/emulator-http-error.ts. Emulator-only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
 
 const MAX_BODY = 10 * 1024 * 1024;
-
-/** Thrown by handlers to answer with a status and a ThreatQ-style body. */
-export class EmulatorHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
 
 export function errorsBody(...messages: string[]): { errors: string[] } {
   return { errors: messages };

@@ -24,7 +24,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { addFaults, mutateIndicator, type IndicatorPatch } from './control-routes.ts';
 import { handleControl } from './control-routes.ts';
 import type { EmulatorBehaviour, EmulatorContext, EmulatorFault, RequestLogEntry } from './emulator-context.ts';
-import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
+import { errorsBody, sendJson } from './emulator-http.ts';
 import {
   DEFAULT_CLIENTS,
   DEFAULT_COLLECTIONS,

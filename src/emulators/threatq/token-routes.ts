@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './emulator-context.ts';
-import { EmulatorHttpError, parseBody, readBody, sendJson } from './emulator-http.ts';
+import { EmulatorHttpError } from './errors/emulator-http-error.ts';
+import { parseBody, readBody, sendJson } from './emulator-http.ts';
 import type { IssuedTokens } from './emulator-tokens.ts';
 
 const invalid = (status: number, error: string, description: string) =>

@@ -4,8 +4,10 @@
  * Carries what Graph said (`graphCode`, `graphMessage`, `innerMessage`: some conditional access
  * validation texts sit in `error.message`, others in `error.innerError.message`) and the request
  * (method and path only: never headers, never the token). Subclasses refine `code` by status.
+ * Retryable as the code table says; ERR_GRAPH_HTTP itself is 'by-status' (408, 429, 5xx retry; other
+ * 4xx do not).
  */
-import { SyncError, type ErrorCode } from '../../errors/sync-error.ts';
+import { GraphError, type GraphErrorCode } from './graph-error.ts';
 
 export interface GraphErrorInfo {
   status: number;
@@ -26,7 +28,7 @@ export function describeGraphFailure(info: GraphErrorInfo): string {
   return `Graph ${info.method} ${info.path} failed with HTTP ${info.status}${what ? `: ${what}` : ''}${inner}`;
 }
 
-export class GraphHttpError extends SyncError {
+export class GraphHttpError extends GraphError {
   readonly status: number;
   readonly method: string;
   readonly path: string;
@@ -36,8 +38,9 @@ export class GraphHttpError extends SyncError {
   readonly requestId: string | undefined;
   readonly attempts: number;
 
-  constructor(info: GraphErrorInfo, code: ErrorCode = 'ERR_GRAPH_HTTP', message: string = describeGraphFailure(info)) {
+  constructor(info: GraphErrorInfo, code: GraphErrorCode = 'ERR_GRAPH_HTTP', message: string = describeGraphFailure(info)) {
     super(code, message, {
+      status: info.status,
       details: {
         status: info.status,
         method: info.method,

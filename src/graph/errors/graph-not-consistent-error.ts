@@ -5,7 +5,7 @@
  * (400: trusted / referenced) after the bounded retries. Nothing was deleted that should not be; the
  * next run starts from what Graph then holds. Retryable: replication usually completes.
  */
-import { SyncError } from '../../errors/sync-error.ts';
+import { GraphError } from './graph-error.ts';
 
 export interface ConsistencyWaitReport {
   /** What was waited for, in words (e.g. `named location 1b2… reads isTrusted: false`). */
@@ -15,7 +15,7 @@ export interface ConsistencyWaitReport {
   reads: number;
 }
 
-export class GraphNotConsistentError extends SyncError {
+export class GraphNotConsistentError extends GraphError {
   readonly waitedMs: number;
   readonly what: string;
 
@@ -24,7 +24,7 @@ export class GraphNotConsistentError extends SyncError {
       'ERR_GRAPH_NOT_CONSISTENT',
       `Graph did not become consistent within ${Math.round(report.waitedMs / 1000)}s: waited for ${report.what} ` +
         `(${report.reads} read(s)${lastSeen ? `; last seen: ${lastSeen}` : ''}); nothing further was deleted, the next run continues`,
-      { details: { ...report, lastSeen }, retryable: true },
+      { details: { ...report, lastSeen } },
     );
     this.waitedMs = report.waitedMs;
     this.what = report.what;

@@ -7,8 +7,6 @@
 import { GraphHttpError, type GraphErrorInfo } from './graph-http-error.ts';
 
 export class GraphNotFoundError extends GraphHttpError {
-  override readonly retryable: boolean | undefined = true;
-
   constructor(info: GraphErrorInfo) {
     super(info, 'ERR_GRAPH_NOT_FOUND');
   }

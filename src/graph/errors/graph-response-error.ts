@@ -1,7 +1,7 @@
 /** Graph answered 2xx with a body the client cannot read (not JSON, or missing required fields). */
-import { SyncError } from '../../errors/sync-error.ts';
+import { GraphError } from './graph-error.ts';
 
-export class GraphResponseError extends SyncError {
+export class GraphResponseError extends GraphError {
   constructor(method: string, path: string, problem: string) {
     super('ERR_GRAPH_RESPONSE', `Graph ${method} ${path}: unexpected response: ${problem}`, { details: { method, path } });
   }

@@ -3,15 +3,15 @@
  * (a collection emptied by mistake, a filter that matches nothing). Nothing is written.
  * Override with `--force` or `safety.refuseEmpty: false`.
  */
-import { SyncError } from '../../errors/sync-error.ts';
+import { SafetyError } from './safety-error.ts';
 
-export class SafetyEmptyError extends SyncError {
+export class SafetyEmptyError extends SafetyError {
   constructor(target: string) {
     super(
       'ERR_SAFETY_EMPTY',
       `refusing to reconcile target "${target}": the desired set is empty and safety.refuseEmpty is on ` +
         '(nothing was written; check the sources, or run with --force)',
-      { details: { target }, retryable: false },
+      { details: { target } },
     );
   }
 }

@@ -5,9 +5,9 @@
  * that cannot collide); `--force` takes the object over when the other target is no longer in it
  * (removed or renamed, or another deployment's).
  */
-import { SyncError } from '../../errors/sync-error.ts';
+import { SafetyError } from './safety-error.ts';
 
-export class SafetyOwnedByOtherTargetError extends SyncError {
+export class SafetyOwnedByOtherTargetError extends SafetyError {
   constructor(target: string, object: { kind: 'named location' | 'policy'; displayName: string; id: string }, owner: string, ownerConfigured: boolean) {
     const fix = ownerConfigured
       ? `give the two targets names that cannot collide`
@@ -16,7 +16,7 @@ export class SafetyOwnedByOtherTargetError extends SyncError {
       'ERR_SAFETY_OWNED_BY_OTHER_TARGET',
       `refusing to reconcile target "${target}": ${object.kind} "${object.displayName}" (${object.id}) is managed by target "${owner}" ` +
         `of the same tenant (nothing was written; ${fix})`,
-      { details: { target, owner, kind: object.kind, displayName: object.displayName, id: object.id, ownerConfigured }, retryable: false },
+      { details: { target, owner, kind: object.kind, displayName: object.displayName, id: object.id, ownerConfigured } },
     );
   }
 }

@@ -3,9 +3,9 @@
  * target: usually a partial feed rather than a real clean-up. Nothing is written. Override with
  * `--force` (or raise the fraction).
  */
-import { SyncError } from '../../errors/sync-error.ts';
+import { SafetyError } from './safety-error.ts';
 
-export class SafetyRemovalError extends SyncError {
+export class SafetyRemovalError extends SafetyError {
   constructor(target: string, removed: number, owned: number, maxFraction: number) {
     const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
     super(
@@ -13,7 +13,7 @@ export class SafetyRemovalError extends SyncError {
       `refusing to reconcile target "${target}": it would remove ${removed} of the ${owned} ranges this service owns ` +
         `(${pct(owned === 0 ? 0 : removed / owned)}, more than safety.maxRemovalFraction ${pct(maxFraction)}); ` +
         'nothing was written (run with --force to proceed)',
-      { details: { target, removed, owned, maxRemovalFraction: maxFraction }, retryable: false },
+      { details: { target, removed, owned, maxRemovalFraction: maxFraction } },
     );
   }
 }

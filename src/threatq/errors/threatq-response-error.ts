@@ -2,10 +2,10 @@
  * ERR_THREATQ_RESPONSE: a 2xx answer that is not what the API documents (not JSON, wrong shape, or a
  * JSON body carrying an `errors` key, which the vendor SDK treats as an error whatever the status).
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { ThreatQError } from './threatq-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
-export class ThreatQResponseError extends SyncError {
+export class ThreatQResponseError extends ThreatQError {
   readonly context: ThreatQErrorContext;
 
   constructor(ctx: ThreatQErrorContext, problem: string, options: { cause?: unknown } = {}) {

@@ -2,10 +2,10 @@
  * ERR_THREATQ_TLS: the instance's certificate could not be verified (self-signed, private CA, wrong
  * host name, expired). Not retryable: configure tls.caFile (preferred) or tls.verify.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { ThreatQError } from './threatq-error.ts';
 import { contextDetails, describeRequest, type ThreatQErrorContext } from './threatq-error-context.ts';
 
-export class ThreatQTlsError extends SyncError {
+export class ThreatQTlsError extends ThreatQError {
   readonly context: ThreatQErrorContext;
 
   constructor(ctx: ThreatQErrorContext, tlsCode: string, options: { cause?: unknown } = {}) {
@@ -13,7 +13,7 @@ export class ThreatQTlsError extends SyncError {
       'ERR_THREATQ_TLS',
       `ThreatQ instance ${ctx.instance}: the server certificate could not be verified (${tlsCode})${describeRequest(ctx)}. ` +
         "Set tls.caFile to a PEM file with the instance's CA certificate (or, only for testing, tls.verify: false).",
-      { cause: options.cause, retryable: false, details: { ...contextDetails(ctx), tlsCode } },
+      { cause: options.cause, details: { ...contextDetails(ctx), tlsCode } },
     );
     this.context = ctx;
   }

@@ -5,7 +5,7 @@
  * for commit, so the run fails and the last committed snapshot (and Entra) stay as they were.
  * Retryable: the job is run again with backoff.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { ThreatQError } from './threatq-error.ts';
 import { contextDetails, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
 export interface IncompleteRead {
@@ -23,7 +23,7 @@ export interface IncompleteRead {
   requests: number;
 }
 
-export class ThreatQIncompleteError extends SyncError {
+export class ThreatQIncompleteError extends ThreatQError {
   readonly context: ThreatQErrorContext;
   readonly collection: string | undefined;
   readonly received: number;
@@ -39,7 +39,6 @@ export class ThreatQIncompleteError extends SyncError {
         `requested ${read.requests} time(s)${shrank}. The run is abandoned and the last committed snapshot kept; it is retried. ` +
         'If it keeps failing, check the instance (a search backend timing out on deep pages answers empty pages); a smaller pageSize may help.',
       {
-        retryable: true,
         details: { ...contextDetails(ctx), received: read.received, total: read.total, lastTotal: read.lastTotal, tolerance: read.tolerance, page: read.page, problem: read.problem, requests: read.requests },
       },
     );

@@ -3,10 +3,10 @@
  * deadline), or the server asked to wait longer than the policy allows. Retryable later: the job may
  * run again.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { ThreatQError } from './threatq-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
-export class ThreatQUnavailableError extends SyncError {
+export class ThreatQUnavailableError extends ThreatQError {
   readonly context: ThreatQErrorContext;
   readonly attempts: number;
 
@@ -15,7 +15,7 @@ export class ThreatQUnavailableError extends SyncError {
       'ERR_THREATQ_UNAVAILABLE',
       `${describeSubject(ctx)}: gave up after ${attempts} attempt(s)${describeRequest(ctx)}: ${why}. ` +
         'Check that the instance is reachable (URL, proxy settings) and not overloaded; the run can be retried later.',
-      { cause: options.cause, retryable: true, details: { ...contextDetails(ctx), attempts } },
+      { cause: options.cause, details: { ...contextDetails(ctx), attempts } },
     );
     this.context = ctx;
     this.attempts = attempts;

@@ -1,4 +1,4 @@
-import { SyncError } from './sync-error.ts';
+import { SyncError } from '../../errors/sync-error.ts';
 
 /**
  * The configuration could not be read or is invalid. `problems` lists one line per problem, each

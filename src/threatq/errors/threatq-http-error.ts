@@ -3,17 +3,16 @@
  * redirects, unexpected 4xx). The server's own error text (ThreatQ `errors` bodies) is appended; it
  * never contains our credentials.
  */
-import { SyncError } from '../errors/sync-error.ts';
+import { ThreatQError } from './threatq-error.ts';
 import { contextDetails, describeRequest, describeSubject, type ThreatQErrorContext } from './threatq-error-context.ts';
 
-export class ThreatQHttpError extends SyncError {
+export class ThreatQHttpError extends ThreatQError {
   readonly context: ThreatQErrorContext;
 
   constructor(ctx: ThreatQErrorContext, serverMessage: string | undefined, hint: string, options: { cause?: unknown } = {}) {
     const said = serverMessage ? `: ${serverMessage}` : '';
     super('ERR_THREATQ_HTTP', `${describeSubject(ctx)}: request rejected${describeRequest(ctx)}${said}. ${hint}`, {
       cause: options.cause,
-      retryable: false,
       details: contextDetails(ctx),
     });
     this.context = ctx;
