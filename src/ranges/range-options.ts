@@ -19,8 +19,6 @@
  * these is named in `plan` output and in the reconcile run's warnings, because no real feed we know of
  * needs it: broader than /12 (IPv4) and /29 (IPv6), the broadest entries of Spamhaus DROP and DROPv6.
  */
-export type { IndicatorType } from '../sources/source-types.ts';
-
 export interface RangeOptions {
   /** Refuse IPv4 CIDRs broader than this prefix (PREFIX_TOO_BROAD). 0 disables the floor. */
   minPrefixV4: number;

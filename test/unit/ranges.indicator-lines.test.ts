@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CidrStore } from '../../src/ranges/cidr-store.ts';
 import { forEachIndicatorValue, IndicatorLineSplitter, MAX_LINE_BYTES, parseIndicatorLine } from '../../src/ranges/indicator-lines.ts';
 import { IndicatorMerge } from '../../src/ranges/indicator-merge.ts';
+import { inferIndicatorType } from '../../src/ranges/infer-indicator-type.ts';
 import { storeOf } from '../../src/ranges/numeric-cidr.ts';
 import { printableText } from '../../src/ranges/printable-text.ts';
 import { splitBroaderThan, splitStoreBroaderThan } from '../../src/ranges/split-broader-than.ts';
@@ -28,6 +29,30 @@ describe('parseIndicatorLine (the one line rule of file sources and ranges merge
     expect(parseIndicatorLine('\uFEFF 1.1.1.1\t')).toBe('1.1.1.1');
     expect(parseIndicatorLine('  # c')).toBeUndefined();
     expect(parseIndicatorLine('')).toBeUndefined();
+  });
+});
+
+describe('parseIndicatorLine (moved from the file source tests)', () => {
+  it('ignores blanks and comments, strips trailing comments, BOM and whitespace', () => {
+    expect(parseIndicatorLine('')).toBeUndefined();
+    expect(parseIndicatorLine('   ')).toBeUndefined();
+    expect(parseIndicatorLine('# a comment')).toBeUndefined();
+    expect(parseIndicatorLine('   # indented comment')).toBeUndefined();
+    expect(parseIndicatorLine('\uFEFF198.51.100.7')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('  198.51.100.7  # scanner')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('2001:db8::/32\tsome note')).toBe('2001:db8::/32');
+  });
+});
+
+describe('inferIndicatorType (moved from the file source tests)', () => {
+  it('infers the three types and nothing else', () => {
+    expect(inferIndicatorType('198.51.100.7').type).toBe('IP Address');
+    expect(inferIndicatorType('2001:db8::1').type).toBe('IPv6 Address');
+    expect(inferIndicatorType('198.51.100.0/24').type).toBe('CIDR Block');
+    expect(inferIndicatorType('2001:db8::/32').type).toBe('CIDR Block');
+    expect(inferIndicatorType('example.com').type).toBeUndefined();
+    expect(inferIndicatorType('999.1.1.1').type).toBeUndefined();
+    expect(inferIndicatorType('1.2.3.4/x').type).toBeUndefined();
   });
 });
 
