@@ -37,6 +37,7 @@ import {
   storeOf,
   type CidrStore,
   type CodeTally,
+  type RangeOptions,
 } from '../ranges/index.ts';
 import type { CommandContext } from './main.ts';
 
@@ -151,7 +152,7 @@ function openInput(file: string | undefined): MergeInput {
 }
 
 /** Read the whole input through an IndicatorMerge, writing rejection lines to stderr as it goes. */
-async function mergeInput(input: MergeInput, options: ConstructorParameters<typeof IndicatorMerge>[0], err: StderrWriter): Promise<IndicatorMerge> {
+async function mergeInput(input: MergeInput, options: RangeOptions, err: StderrWriter): Promise<IndicatorMerge> {
   let errText = '';
   const merge = new IndicatorMerge(options, {
     rejected: (line, value, code, cut) => (errText += `line ${line}: ${printableText(value)}${cut ? '…' : ''}: ${code}\n`),
