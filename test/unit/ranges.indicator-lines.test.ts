@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CidrStore } from '../../src/ranges/cidr-store.ts';
-import { forEachIndicatorValue, IndicatorLineSplitter, MAX_LINE_BYTES, parseIndicatorLine } from '../../src/ranges/indicator-lines.ts';
+import { forEachIndicatorValue, IndicatorLineSplitter, indicatorValuesOf, MAX_LINE_BYTES, parseIndicatorLine } from '../../src/ranges/indicator-lines.ts';
 import { IndicatorMerge } from '../../src/ranges/indicator-merge.ts';
 import { inferIndicatorType } from '../../src/ranges/infer-indicator-type.ts';
 import { storeOf } from '../../src/ranges/numeric-cidr.ts';
@@ -92,6 +92,24 @@ describe('IndicatorLineSplitter', () => {
       [1, '1.1.1.1'],
       [3, '2.2.2.2'],
     ]);
+  });
+});
+
+describe('indicatorValuesOf (a whole small file: the --never-block list)', () => {
+  it('gives what the splitter gives, and leaves its input as it was', () => {
+    const text = '# egress\r8.8.8.8  # resolver\r\n\nexample.com\r2001:db8::/32 office';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    for (const bytes of [utf8(text), le]) {
+      const before = Buffer.from(bytes);
+      const r = indicatorValuesOf(bytes);
+      expect(r.values).toEqual([
+        { line: 2, text: '8.8.8.8', cut: false },
+        { line: 4, text: 'example.com', cut: false },
+        { line: 5, text: '2001:db8::/32', cut: false },
+      ]);
+      expect(r.values.map((v) => [v.line, v.text])).toEqual(values(bytes).values);
+      expect(Buffer.compare(bytes, before)).toBe(0);
+    }
   });
 });
 
