@@ -20,6 +20,17 @@ export default tseslint.config(
     },
   },
   {
+    // The range engine is reached only through its index (src/ranges/index.ts): its internals stay its own.
+    files: ['src/**/*.ts', 'workers/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/ranges/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)ranges/(?!index\\.ts$)', message: 'import the range engine through src/ranges/index.ts' }] },
+      ],
+    },
+  },
+  {
     // Tests poke at frozen objects and loose JSON on purpose.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RangeAccumulator } from '../src/ranges/range-accumulator.ts';
+import { RangeAccumulator } from '../src/ranges/index.ts';
 import { mulberry32 } from '../src/emulators/mulberry32.ts';
 
 function arg(name: string, fallback: number): number {

@@ -13,12 +13,7 @@ import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { UsageError } from '../errors/sync-error.ts';
-import type { CidrStore } from '../ranges/cidr-store.ts';
-import { IndicatorMerge } from '../ranges/indicator-merge.ts';
-import type { LineEncoding } from '../ranges/indicator-lines.ts';
-import { storeOf } from '../ranges/numeric-cidr.ts';
-import type { CodeTally } from '../ranges/range-accumulator.ts';
-import type { RejectCode } from '../ranges/reason-codes.ts';
+import { IndicatorMerge, storeOf, type CidrStore, type CodeTally, type LineEncoding, type RejectCode } from '../ranges/index.ts';
 
 export function loadConfigForCommand(path: string | undefined): Config {
   return loadConfigFile(resolveConfigPath(path));

@@ -6,9 +6,10 @@
  * - stderr: one line per rejected input, `line N: <input>: <REASON>` (the input escaped by
  *   printableText), then a one-line summary. Written with backpressure: a slow reader of stderr slows
  *   the merge instead of making it buffer.
- * - Lines are read by the shared line reader (src/ranges/indicator-lines.ts), the file source's rules:
- *   blank lines and `#` comments skipped (counted in the summary, not rejected), the first token of a
- *   line is the value (`8.8.8.8  # resolver` is 8.8.8.8), UTF-16 decoded, CR-only line ends.
+ * - Lines of FILE and of the --never-block file are read by the range engine's one line reader (the
+ *   file source's rules): blank lines and `#` comments skipped (counted in the summary, not rejected),
+ *   the first token of a line is the value (`8.8.8.8  # resolver` is 8.8.8.8), UTF-16 decoded, CR-only
+ *   line ends.
  * - The output is what the service would block: floors from the configuration defaults
  *   (src/ranges/range-options.ts; --min-prefix-v4/-v6 override), and blocks that merging makes broader
  *   than the floor cut back to it, as reconcile does (never broader than Graph's /8); --no-split
@@ -18,14 +19,26 @@
  * - Streams: input is read in 1 MiB chunks (synchronous reads) and parsed from the bytes; memory follows the number of
  *   distinct ranges, not the input size (a line longer than 64 KiB is rejected as NOT_AN_ADDRESS
  *   without being kept).
- * The engine is imported when the command runs, so other subcommands do not pay for it.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
-import { DEFAULT_RANGE_OPTIONS } from '../ranges/range-options.ts';
-import { printableText } from '../ranges/printable-text.ts';
+import {
+  DEFAULT_RANGE_OPTIONS,
+  IndicatorMerge,
+  REJECT_CODES,
+  WARNING_CODE_LIST,
+  cidrLineChunks,
+  indicatorValuesOf,
+  inferIndicatorType,
+  printableText,
+  serviceSplitFloors,
+  storeOf,
+  type CidrStore,
+  type CodeTally,
+  type RangeOptions,
+} from '../ranges/index.ts';
 import type { CommandContext } from './main.ts';
 
 /** Input is fed to the merge in slices of this size, with a chance to wait for stderr between them. */
@@ -63,19 +76,22 @@ function prefixOption(name: string, text: string, max: number): number {
   return Number(text);
 }
 
-function readNeverBlock(path: string): Array<{ line: number; text: string }> {
-  let text: string;
+/**
+ * The --never-block file, read by the shared line reader; every value must be a CIDR or address (else
+ * a usage error naming the line).
+ */
+function readNeverBlock(path: string): string[] {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new UsageError(`--never-block: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const out: Array<{ line: number; text: string }> = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line !== '' && !line.startsWith('#')) out.push({ line: i + 1, text: line });
+  return indicatorValuesOf(bytes).values.map(({ line, text, cut }) => {
+    const reason = cut ? 'NOT_AN_ADDRESS' : inferIndicatorType(text).reason;
+    if (reason !== undefined) throw new UsageError(`--never-block ${path} line ${line}: "${printableText(text)}${cut ? '…' : ''}" is not a CIDR (${reason})`);
+    return text;
   });
-  return out;
 }
 
 /**
@@ -106,45 +122,47 @@ async function* inputChunks(fd: number): AsyncGenerator<Buffer> {
 export async function runRangesMerge(file: string | undefined, opts: RangesMergeOptions): Promise<number> {
   const minPrefixV4 = prefixOption('--min-prefix-v4', opts.minPrefixV4, 32);
   const minPrefixV6 = prefixOption('--min-prefix-v6', opts.minPrefixV6, 128);
-  const [{ IndicatorMerge }, { parseCidrSyntax }, { cidrLineChunks }, { REJECT_CODES, WARNING_CODE_LIST }, { storeOf }, { serviceSplitFloors }] =
-    await Promise.all([
-      import('../ranges/indicator-merge.ts'),
-      import('../ranges/cidr-syntax.ts'),
-      import('../ranges/cidr-line-chunks.ts'),
-      import('../ranges/reason-codes.ts'),
-      import('../ranges/numeric-cidr.ts'),
-      import('../ranges/split-broader-than.ts'),
-    ]);
-
-  const neverBlockLines = opts.neverBlock === undefined ? undefined : readNeverBlock(opts.neverBlock);
-  for (const { line, text } of neverBlockLines ?? []) {
-    const p = parseCidrSyntax(text);
-    if (!p.ok) throw new UsageError(`--never-block ${opts.neverBlock} line ${line}: "${printableText(text)}" is not a CIDR (${p.reason})`);
-  }
-  const neverBlock = neverBlockLines?.map((l) => l.text);
-
-  const fromStdin = file === undefined || file === '-';
-  let fd = 0;
-  if (!fromStdin) {
-    try {
-      fd = openSync(file, 'r');
-    } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  }
-
+  const neverBlock = opts.neverBlock === undefined ? undefined : readNeverBlock(opts.neverBlock);
+  const input = openInput(file);
   const err = new StderrWriter();
+  const merge = await mergeInput(input, { minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true }, err);
+  if (merge.encoding !== 'utf-8') await err.write(`ranges merge: input decoded as ${merge.encoding.toUpperCase()}\n`);
+
+  const floors = opts.split === false ? { v4: 0, v6: 0 } : serviceSplitFloors(minPrefixV4, minPrefixV6);
+  const store = merge.finalStore(neverBlock && neverBlock.length > 0 ? storeOf(neverBlock) : undefined, floors);
+  await writeCidrs(store);
+  await err.write(summaryLine(merge, store, neverBlock));
+  if (process.env['TQ_ENTRA_DEBUG_STDERR_PEAK'] === '1') await err.write(`ranges merge: stderr buffer peak ${err.peak} bytes\n`);
+  return 0;
+}
+
+interface MergeInput {
+  fd: number;
+  fromStdin: boolean;
+}
+
+/** FILE (a usage error when it cannot be opened), or stdin for none or "-". */
+function openInput(file: string | undefined): MergeInput {
+  if (file === undefined || file === '-') return { fd: 0, fromStdin: true };
+  try {
+    return { fd: openSync(file, 'r'), fromStdin: false };
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Read the whole input through an IndicatorMerge, writing rejection lines to stderr as it goes. */
+async function mergeInput(input: MergeInput, options: RangeOptions, err: StderrWriter): Promise<IndicatorMerge> {
   let errText = '';
-  const merge = new IndicatorMerge(
-    { minPrefixV4, minPrefixV6, allowReserved: opts.allowReserved === true },
-    { rejected: (line, value, code, cut) => (errText += `line ${line}: ${printableText(value)}${cut ? '…' : ''}: ${code}\n`) },
-  );
+  const merge = new IndicatorMerge(options, {
+    rejected: (line, value, code, cut) => (errText += `line ${line}: ${printableText(value)}${cut ? '…' : ''}: ${code}\n`),
+  });
   // A progress bar only when stderr is a terminal: otherwise stderr carries exactly the rejection
   // lines and the summary (scripts parse it).
-  const total = fromStdin ? undefined : fstatSync(fd).size;
+  const total = input.fromStdin ? undefined : fstatSync(input.fd).size;
   const progress = process.stderr.isTTY ? (await import('./progress.ts')).createProgress({ label: 'merging', unit: 'bytes', ...(total === undefined ? {} : { total }) }) : undefined;
   let bytesRead = 0;
-  for await (const chunk of inputChunks(fd)) {
+  for await (const chunk of inputChunks(input.fd)) {
     // In slices, so that the rejection text waiting to be written stays small (each input byte can
     // make ~16 bytes of it: "x\n" → "line 123456: x: NOT_AN_ADDRESS\n").
     for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
@@ -164,38 +182,39 @@ export async function runRangesMerge(file: string | undefined, opts: RangesMerge
   }
   merge.end();
   progress?.done();
-  if (!fromStdin) closeSync(fd);
+  if (!input.fromStdin) closeSync(input.fd);
   if (errText) await err.write(errText);
-  if (merge.encoding !== 'utf-8') await err.write(`ranges merge: input decoded as ${merge.encoding.toUpperCase()}\n`);
+  return merge;
+}
 
-  const floors = opts.split === false ? { v4: 0, v6: 0 } : serviceSplitFloors(minPrefixV4, minPrefixV6);
-  const store = merge.finalStore(neverBlock && neverBlock.length > 0 ? storeOf(neverBlock) : undefined, floors);
-  const v4Out = store.sizeV4;
-  const v6Out = store.sizeV6;
+/** The merged CIDRs to stdout, one per line, with backpressure. */
+async function writeCidrs(store: CidrStore): Promise<void> {
   const out = process.stdout;
   out.on('error', () => undefined); // a closed pipe (| head) is not our failure
   for (const chunk of cidrLineChunks(store)) {
     if (!out.write(chunk)) await once(out, 'drain');
   }
+}
 
+/** The one-line summary that ends stderr. */
+function summaryLine(merge: IndicatorMerge, store: CidrStore, neverBlock: string[] | undefined): string {
   const acc = merge.acc;
-  const rej = acc.rejections();
-  const warn = acc.warnings();
-  const byCode = (codes: readonly string[], tallies: Record<string, { count: number } | undefined>): string =>
+  const byCode = (codes: readonly string[], tallies: Partial<Record<string, CodeTally>>): string =>
     codes
       .filter((c) => tallies[c])
       .map((c) => `${c} ${tallies[c]?.count ?? 0}`)
       .join(', ');
-  const rejText = byCode(REJECT_CODES, rej);
+  const rejText = byCode(REJECT_CODES, acc.rejections());
+  const warn = acc.warnings();
   const warnCount = Object.values(warn).reduce((n, t) => n + (t?.count ?? 0), 0);
   const warnText = byCode(WARNING_CODE_LIST, warn);
-  await err.write(
+  const v4Out = store.sizeV4;
+  const v6Out = store.sizeV6;
+  return (
     `ranges merge: ${merge.lines} lines, ${acc.accepted} accepted, ${acc.rejected} rejected${rejText ? ` (${rejText})` : ''}, ` +
-      `${merge.skipped} blank or comment, ${warnCount} warnings${warnText ? ` (${warnText})` : ''}; ` +
-      `${v4Out + v6Out} CIDRs out (IPv4 ${v4Out}, IPv6 ${v6Out})${neverBlock ? `, never-block list of ${neverBlock.length}` : ''}\n`,
+    `${merge.skipped} blank or comment, ${warnCount} warnings${warnText ? ` (${warnText})` : ''}; ` +
+    `${v4Out + v6Out} CIDRs out (IPv4 ${v4Out}, IPv6 ${v6Out})${neverBlock ? `, never-block list of ${neverBlock.length}` : ''}\n`
   );
-  if (process.env['TQ_ENTRA_DEBUG_STDERR_PEAK'] === '1') await err.write(`ranges merge: stderr buffer peak ${err.peak} bytes\n`);
-  return 0;
 }
 
 /**

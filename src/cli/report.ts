@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
-import { printableText } from '../ranges/printable-text.ts';
+import { printableText } from '../ranges/index.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
 import { collectionsOf, feedersOf } from '../pipeline/producer.ts';

@@ -5,17 +5,17 @@
  */
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
-import { normalizeCidr } from '../ranges/normalize-cidr.ts';
 import {
   DEFAULT_MIN_PREFIX_V4,
   DEFAULT_MIN_PREFIX_V6,
   DEFAULT_WARN_BROADER_THAN_V4,
   DEFAULT_WARN_BROADER_THAN_V6,
   GRAPH_MIN_PREFIX,
-} from '../ranges/range-options.ts';
+  INDICATOR_TYPES,
+  normalizeCidr,
+} from '../ranges/index.ts';
 import { ownershipCollisions } from './target-collisions.ts';
 
-export const INDICATOR_TYPES = ['IP Address', 'IPv6 Address', 'CIDR Block'] as const;
 export const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'] as const;
 export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
 export const APP_INCLUDE = ['All', 'Office365', 'MicrosoftAdminPortals'] as const;

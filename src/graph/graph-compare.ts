@@ -1,10 +1,10 @@
 /**
  * Comparing what Graph holds with what we would write. Graph echoes values exactly as sent, and
  * keywords (`All`, `None`, `AllTrusted`, …) are accepted in any case, so keywords compare
- * case-insensitively and CIDRs after normalisation (cidr-text.ts). Arrays compare as sets.
+ * case-insensitively and CIDRs after normalisation (the range engine's sameCidrs). Arrays compare as sets.
  * Pure; used by reconcile to decide whether a write is needed at all.
  */
-import { normalizeCidr } from './cidr-text.ts';
+import { sameCidrs } from '../ranges/index.ts';
 import type { ConditionalAccessPolicy, NamedLocation, NamedLocationSpec, PolicyBody, PolicyUsers } from './graph-types.ts';
 
 function setOf(values: readonly string[], norm: (v: string) => string): Set<string> {
@@ -22,11 +22,6 @@ const lower = (v: string): string => v.toLowerCase();
 /** Same keywords/ids/enum members, ignoring case and order. */
 export function sameKeywords(a: readonly string[], b: readonly string[]): boolean {
   return sameSet(a, b, lower);
-}
-
-/** Same ranges after normalisation (unparsable entries compare as trimmed text). */
-export function sameCidrs(a: readonly string[], b: readonly string[]): boolean {
-  return sameSet(a, b, (c) => normalizeCidr(c) ?? c.trim().toLowerCase());
 }
 
 /** Would PATCHing `spec` onto `loc` change nothing? */

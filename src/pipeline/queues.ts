@@ -13,7 +13,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { getLogger } from '../observability/logger.ts';
 import { createRedisConnection, isRedisConnectionError } from '../redis/redis-connection.ts';
-import type { IndicatorType } from '../sources/source-types.ts';
+import type { IndicatorType } from '../ranges/index.ts';
 
 export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile' } as const);
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

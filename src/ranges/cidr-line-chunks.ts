@@ -4,8 +4,16 @@
  * range), which is what makes `tq-entra ranges merge` output and CidrStore.toCidrs fast; IPv6 goes
  * through formatIPv6. Text is ASCII, so latin1 and UTF-8 decoding agree.
  */
-import type { CidrStore } from './cidr-store.ts';
 import { formatIPv6 } from './ipv6-text.ts';
+
+/**
+ * What the writer reads: a store's collapsed views (CidrStore has them). Structural, so this module
+ * does not import cidr-store.ts (which imports this one for toCidrs).
+ */
+export interface CollapsedCidrViews {
+  viewV4(): { starts: Uint32Array; prefixes: Uint8Array; count: number };
+  viewV6(): { words: Uint32Array; prefixes: Uint8Array; count: number };
+}
 
 const encoder = new TextEncoder();
 
@@ -30,7 +38,7 @@ function putDecimal(buf: Uint8Array, at: number, v: number): number {
   return at + 1;
 }
 
-export function* cidrLineChunks(store: CidrStore, chunkBytes = 1 << 20): Generator<Uint8Array> {
+export function* cidrLineChunks(store: CollapsedCidrViews, chunkBytes = 1 << 20): Generator<Uint8Array> {
   const v4 = store.viewV4();
   let buf = new Uint8Array(chunkBytes + 64);
   let at = 0;
@@ -71,7 +79,7 @@ export function* cidrLineChunks(store: CidrStore, chunkBytes = 1 << 20): Generat
 const latin1 = new TextDecoder('latin1');
 
 /** All lines of the store as strings (one flat text split once: far cheaper than a string per range). */
-export function cidrLines(store: CidrStore): string[] {
+export function cidrLines(store: CollapsedCidrViews): string[] {
   const parts: string[] = [];
   for (const chunk of cidrLineChunks(store)) parts.push(latin1.decode(chunk));
   const text = parts.join('');

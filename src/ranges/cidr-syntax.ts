@@ -83,58 +83,76 @@ function parsePrefix(s: string, from: number, to: number, family: 4 | 6): number
 export function parseCidrSyntax(value: string): CidrSyntax {
   const s = value.trim(); // String#trim removes all Unicode whitespace, BOM (U+FEFF) and CR included
   if (s.length === 0) return fail('EMPTY');
-  let from = 0;
-  let to = s.length;
-  let prefixFrom = -1;
-
-  if (s.charCodeAt(0) === 91 /* [ */) {
-    const close = s.indexOf(']');
-    if (close < 0) return fail('NOT_AN_ADDRESS');
-    const rest = close + 1;
-    if (rest < s.length) {
-      const c = s.charCodeAt(rest);
-      if (c === 58 /* : */) return isDigits(s, rest + 1, s.length) ? fail('PORT_SUFFIX') : fail('NOT_AN_ADDRESS');
-      if (c !== 47 /* / */) return fail('NOT_AN_ADDRESS');
-      prefixFrom = rest + 1;
-    }
-    from = 1;
-    to = close;
-    if (s.indexOf(':', from) < 0 || s.indexOf(':', from) > to) return fail('NOT_AN_ADDRESS'); // brackets are for IPv6
-  } else {
-    const slash = s.indexOf('/');
-    if (slash >= 0) {
-      to = slash;
-      prefixFrom = slash + 1;
-    }
-  }
+  const misplaced = locate(s);
+  if (misplaced !== null) return fail(misplaced);
+  const { from, to, prefixFrom } = span;
 
   const colon = s.indexOf(':', from);
   const isV6 = colon >= 0 && colon < to;
   const words = new Uint32Array(4);
   let start = 0;
   if (isV6) {
-    const pct = s.indexOf('%', from);
-    if (pct >= 0 && pct < to) return fail('ZONE_INDEX');
-    if (s.indexOf('.', from) >= 0 && s.indexOf('.', from) < colon && s.indexOf(':', colon + 1) < 0) {
-      // "a.b.c.d:port" (a dot before the only colon)
-      return isDigits(s, colon + 1, to) ? fail('PORT_SUFFIX') : fail('NOT_AN_ADDRESS');
-    }
-    const code = parseIPv6(s, from, to, words);
-    if (code !== V6_OK) return fail(v4Code(code));
+    const bad = parseV6Address(s, from, to, colon, words);
+    if (bad !== null) return fail(bad);
   } else {
     const v4 = parseIPv4(s, from, to);
     if (v4 < 0) return fail(v4Code(v4));
     start = v4;
   }
 
-  let family: 4 | 6 = isV6 ? 6 : 4;
-  let prefix = family === 4 ? 32 : 128;
+  const family: 4 | 6 = isV6 ? 6 : 4;
   const hadPrefix = prefixFrom >= 0;
-  if (hadPrefix) {
-    prefix = parsePrefix(s, prefixFrom, s.length, family);
-    if (prefix < 0) return fail('BAD_PREFIX');
-  }
+  const prefix = hadPrefix ? parsePrefix(s, prefixFrom, s.length, family) : family === 4 ? 32 : 128;
+  if (prefix < 0) return fail('BAD_PREFIX');
+  return networkOf(family, start, words, prefix, hadPrefix);
+}
 
+/** Where locate() found the address [from, to) and the prefix (from prefixFrom, -1 for none); reused. */
+const span = { from: 0, to: 0, prefixFrom: -1 };
+
+/** Find the address and prefix of `s` (into `span`); the rejection of a misused bracket or port. */
+function locate(s: string): RejectCode | null {
+  span.from = 0;
+  span.to = s.length;
+  span.prefixFrom = -1;
+  if (s.charCodeAt(0) !== 91 /* [ */) {
+    const slash = s.indexOf('/');
+    if (slash >= 0) {
+      span.to = slash;
+      span.prefixFrom = slash + 1;
+    }
+    return null;
+  }
+  const close = s.indexOf(']');
+  if (close < 0) return 'NOT_AN_ADDRESS';
+  const rest = close + 1;
+  if (rest < s.length) {
+    const c = s.charCodeAt(rest);
+    if (c === 58 /* : */) return isDigits(s, rest + 1, s.length) ? 'PORT_SUFFIX' : 'NOT_AN_ADDRESS';
+    if (c !== 47 /* / */) return 'NOT_AN_ADDRESS';
+    span.prefixFrom = rest + 1;
+  }
+  span.from = 1;
+  span.to = close;
+  const colon = s.indexOf(':', 1);
+  if (colon < 0 || colon > close) return 'NOT_AN_ADDRESS'; // brackets are for IPv6
+  return null;
+}
+
+/** IPv6 text s[from, to) (first colon at `colon`) into `words`; the rejection code when it is not. */
+function parseV6Address(s: string, from: number, to: number, colon: number, words: Uint32Array): RejectCode | null {
+  const pct = s.indexOf('%', from);
+  if (pct >= 0 && pct < to) return 'ZONE_INDEX';
+  if (s.indexOf('.', from) >= 0 && s.indexOf('.', from) < colon && s.indexOf(':', colon + 1) < 0) {
+    // "a.b.c.d:port" (a dot before the only colon)
+    return isDigits(s, colon + 1, to) ? 'PORT_SUFFIX' : 'NOT_AN_ADDRESS';
+  }
+  const code = parseIPv6(s, from, to, words);
+  return code === V6_OK ? null : v4Code(code);
+}
+
+/** The result: IPv4-mapped IPv6 made IPv4, host bits beyond the prefix cleared. */
+function networkOf(family: 4 | 6, start: number, words: Uint32Array, prefix: number, hadPrefix: boolean): CidrSyntaxOk {
   let mapped = false;
   if (family === 6 && prefix >= 96 && words[0] === 0 && words[1] === 0 && words[2] === 0xffff) {
     family = 4;
@@ -143,7 +161,6 @@ export function parseCidrSyntax(value: string): CidrSyntax {
     prefix -= 96;
     words.fill(0);
   }
-
   let hostBits = false;
   if (family === 4) {
     if (prefix < 32) {

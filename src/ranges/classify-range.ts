@@ -11,7 +11,8 @@
  */
 import type { CidrSyntaxOk } from './cidr-syntax.ts';
 import type { RejectCode, WarningCode } from './reason-codes.ts';
-import type { IndicatorType, RangeOptions } from './range-options.ts';
+import type { IndicatorType } from './domain-types.ts';
+import type { RangeOptions } from './range-options.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { bigIntToWords, formatIPv6, wordsToBigInt } from './ipv6-text.ts';
 import {

@@ -1,24 +1,50 @@
 /**
- * The range engine's public API (pure, no I/O): parse, validate, classify, merge, subtract, diff.
- * See each module's header for the exact rules; reason codes are in reason-codes.ts.
+ * The range engine's public API (pure, no I/O), and the only way other rooms reach it (an ESLint rule
+ * forbids imports of src/ranges/* from outside it, except this file). It owns CIDR text and indicator
+ * lines: read lines, parse, validate, classify, merge, subtract, compare. Exported is what other rooms
+ * use, nothing more; see each module's header for the exact rules, reason codes in reason-codes.ts.
+ * The range engine imports nothing from other rooms except src/errors.
  */
-export { REJECT_REASONS, WARNING_CODES, REJECT_CODES, WARNING_CODE_LIST, reasonCodesMarkdown, isRejectCode, isWarningCode } from './reason-codes.ts';
+// Domain vocabulary shared by every room.
+export { INDICATOR_TYPES } from './domain-types.ts';
+export type { IndicatorType } from './domain-types.ts';
+
+// Policy options, their defaults and limits (the configuration schema, `ranges merge`).
+export {
+  DEFAULT_MIN_PREFIX_V4,
+  DEFAULT_MIN_PREFIX_V6,
+  DEFAULT_RANGE_OPTIONS,
+  DEFAULT_WARN_BROADER_THAN_V4,
+  DEFAULT_WARN_BROADER_THAN_V6,
+  GRAPH_MIN_PREFIX,
+} from './range-options.ts';
+export type { RangeOptions } from './range-options.ts';
+export { REJECT_CODES, WARNING_CODE_LIST, isRejectCode, isWarningCode } from './reason-codes.ts';
 export type { RejectCode, WarningCode } from './reason-codes.ts';
-export { DEFAULT_RANGE_OPTIONS } from './range-options.ts';
-export type { RangeOptions, IndicatorType } from './range-options.ts';
-export { parseIndicator } from './parse-indicator.ts';
-export type { ParseOutcome } from './parse-indicator.ts';
-export { RangeAccumulator } from './range-accumulator.ts';
-export type { CodeTally, RangeAccumulatorSettings } from './range-accumulator.ts';
-export { mergeCidrs } from './merge-cidrs.ts';
-export { subtractCidrs } from './subtract-cidrs.ts';
-export { diffCidrs } from './diff-cidrs.ts';
-export type { CidrDiff } from './diff-cidrs.ts';
-export { compareCidrs, sortCidrs } from './compare-cidrs.ts';
+export { InvalidCidrError } from './errors/invalid-cidr-error.ts';
+
+// CIDR text: canonical form, comparison, Graph's written form.
 export { normalizeCidr } from './normalize-cidr.ts';
+export { sameCidrs } from './same-cidrs.ts';
+export { compareCidrs } from './compare-cidrs.ts';
+export { parseWrittenCidr } from './written-cidr.ts';
+export type { WrittenCidr } from './written-cidr.ts';
+export { printableText } from './printable-text.ts';
+
+// Indicator values and lines (ingest, the file source, `ranges merge`, `plan --indicators`).
+export { parseIndicator } from './parse-indicator.ts';
+export { inferIndicatorType } from './infer-indicator-type.ts';
+export { IndicatorValueReader, indicatorValuesOf } from './indicator-lines.ts';
+export type { LineEncoding } from './indicator-lines.ts';
+export { RangeAccumulator } from './range-accumulator.ts';
+export type { CodeTally } from './range-accumulator.ts';
+export { IndicatorMerge } from './indicator-merge.ts';
+
+// Set operations on CIDR lists and numeric stores.
+export { mergeCidrs } from './merge-cidrs.ts';
 export { mergeWeighted } from './merge-weighted.ts';
-export type { WeightedCidr } from './merge-weighted.ts';
-export { splitBroaderThan } from './split-broader-than.ts';
-export { InvalidCidrError } from './invalid-cidr-error.ts';
-export { IPV4_SPECIAL_PURPOSE, IPV6_SPECIAL_PURPOSE } from './special-purpose-ranges.ts';
-export type { SpecialPurposeEntry } from './special-purpose-ranges.ts';
+export { subtractCidrs } from './subtract-cidrs.ts';
+export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
+export type { CidrStore } from './cidr-store.ts';
+export { storeOf } from './numeric-cidr.ts';
+export { cidrLineChunks } from './cidr-line-chunks.ts';

@@ -16,7 +16,10 @@
  *
  * IndicatorLineSplitter turns byte chunks into runs of whole lines (UTF-8, each ending in LF except
  * possibly the last at end of input), for a consumer that parses bytes directly (the range
- * accumulator's fast path); forEachIndicatorValue reads values out of such a run as strings.
+ * accumulator's fast path, indicator-merge.ts); forEachIndicatorValue reads values out of such a run
+ * as strings. IndicatorValueReader is the two together, for consumers that want each value as a
+ * string with its line number (the file source); indicatorValuesOf reads a whole small input that
+ * way (a `--never-block` file).
  */
 
 /** Longest line kept (bytes, after UTF-16 decoding); a longer one is reported and skipped. */
@@ -189,4 +192,65 @@ export function forEachIndicatorValue(
     i = stop + 1;
   }
   return n;
+}
+
+/** What IndicatorValueReader reports. */
+export interface IndicatorValueSink {
+  /** The value of a line that holds one (the first token; see parseIndicatorLine), 1-based line number. */
+  value(text: string, line: number): void;
+  /** Line `line` was longer than MAX_LINE_BYTES and was skipped; `head` is its first 80 characters. */
+  overlong(line: number, head: string): void;
+  /** A blank or comment line. */
+  skipped?(line: number): void;
+}
+
+/** The line reader for consumers that want values as strings: bytes in, (value, line) out. */
+export class IndicatorValueReader {
+  private readonly splitter: IndicatorLineSplitter;
+
+  constructor(sink: IndicatorValueSink) {
+    const skipped = sink.skipped?.bind(sink);
+    this.splitter = new IndicatorLineSplitter({
+      lines: (buf, from, to, first) => forEachIndicatorValue(buf, from, to, first, (text, line) => sink.value(text, line), skipped),
+      overlong: (line, head) => sink.overlong(line, head),
+    });
+  }
+
+  /** Feed the next chunk of input (it may be modified in place). */
+  push(chunk: Uint8Array): void {
+    this.splitter.push(chunk);
+  }
+
+  /** End of input: the last line (without a final newline) is delivered. */
+  end(): void {
+    this.splitter.end();
+  }
+
+  get encoding(): LineEncoding {
+    return this.splitter.encoding;
+  }
+
+  /** Lines read so far. */
+  get lines(): number {
+    return this.splitter.lineCount;
+  }
+}
+
+/** One value of indicatorValuesOf; `cut` for an over-long line, whose `text` is its first 80 characters. */
+export interface LineValue {
+  line: number;
+  text: string;
+  cut: boolean;
+}
+
+/** Every value of a whole input held in memory (a small file: a never-block list), in line order. */
+export function indicatorValuesOf(bytes: Uint8Array): { values: LineValue[]; encoding: LineEncoding } {
+  const values: LineValue[] = [];
+  const reader = new IndicatorValueReader({
+    value: (text, line) => values.push({ line, text, cut: false }),
+    overlong: (line, head) => values.push({ line, text: head, cut: true }),
+  });
+  reader.push(Uint8Array.from(bytes)); // a copy: the reader converts lone CRs in place
+  reader.end();
+  return { values, encoding: reader.encoding };
 }

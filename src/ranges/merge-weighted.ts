@@ -6,6 +6,7 @@
  * and CIDR text are exactly mergeCidrs'. Throws InvalidCidrError on unparsable text.
  */
 import { CidrStore } from './cidr-store.ts';
+import type { CidrSyntaxOk } from './cidr-syntax.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { formatIPv6 } from './ipv6-text.ts';
 import { addToStore, parseCidrOrThrow } from './numeric-cidr.ts';
@@ -17,64 +18,91 @@ export interface WeightedCidr {
 
 export function mergeWeighted(items: Iterable<{ cidr: string; weight: number }>): WeightedCidr[] {
   const store = new CidrStore();
-  // Inputs kept in compact columns (not one parsed object per input: those cost ~400 bytes each).
-  let n4 = 0;
-  let n6 = 0;
-  let s4 = new Uint32Array(1024);
-  let ww4 = new Float64Array(1024);
-  let a6 = new Uint32Array(4 * 256);
-  let ww6 = new Float64Array(256);
+  const inputs = new WeightedInputs();
   for (const item of items) {
     const p = parseCidrOrThrow(item.cidr, 'mergeWeighted');
     addToStore(store, p);
-    if (p.family === 4) {
-      if (n4 === s4.length) {
-        s4 = grown(s4, n4 * 2);
-        ww4 = grown(ww4, n4 * 2);
-      }
-      s4[n4] = p.start;
-      ww4[n4] = item.weight;
-      n4 += 1;
-    } else {
-      if (n6 === ww6.length) {
-        a6 = grown(a6, n6 * 8);
-        ww6 = grown(ww6, n6 * 2);
-      }
-      a6.set(p.words.subarray(0, 4), n6 * 4);
-      ww6[n6] = item.weight;
-      n6 += 1;
-    }
+    inputs.add(p, item.weight);
   }
   const v4 = store.viewV4();
   const v6 = store.viewV6();
-  const w4 = new Float64Array(v4.count).fill(-Infinity);
-  const w6 = new Float64Array(v6.count).fill(-Infinity);
+  return weightedOutput(v4, inputs.weightsV4(v4), v6, inputs.weightsV6(v6));
+}
 
-  for (let k = 0; k < n4; k++) {
-    const start = s4[k] ?? 0;
-    const weight = ww4[k] ?? NaN;
-    let lo = 0;
-    let hi = v4.count - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if ((v4.starts[mid] ?? 0) <= start) lo = mid;
-      else hi = mid - 1;
+type ViewV4 = ReturnType<CidrStore['viewV4']>;
+type ViewV6 = ReturnType<CidrStore['viewV6']>;
+
+/**
+ * The inputs' addresses and weights in compact columns (not one parsed object per input: those cost
+ * ~400 bytes each), then each merged block's weight: the largest of the inputs inside it.
+ */
+class WeightedInputs {
+  private n4 = 0;
+  private n6 = 0;
+  private s4 = new Uint32Array(1024);
+  private ww4 = new Float64Array(1024);
+  private a6 = new Uint32Array(4 * 256);
+  private ww6 = new Float64Array(256);
+
+  add(p: CidrSyntaxOk, weight: number): void {
+    if (p.family === 4) {
+      if (this.n4 === this.s4.length) {
+        this.s4 = grown(this.s4, this.n4 * 2);
+        this.ww4 = grown(this.ww4, this.n4 * 2);
+      }
+      this.s4[this.n4] = p.start;
+      this.ww4[this.n4] = weight;
+      this.n4 += 1;
+    } else {
+      if (this.n6 === this.ww6.length) {
+        this.a6 = grown(this.a6, this.n6 * 8);
+        this.ww6 = grown(this.ww6, this.n6 * 2);
+      }
+      this.a6.set(p.words.subarray(0, 4), this.n6 * 4);
+      this.ww6[this.n6] = weight;
+      this.n6 += 1;
     }
-    if (weight > (w4[lo] ?? -Infinity)) w4[lo] = weight;
-  }
-  for (let k = 0; k < n6; k++) {
-    const words = a6.subarray(k * 4, k * 4 + 4);
-    const weight = ww6[k] ?? NaN;
-    let lo = 0;
-    let hi = v6.count - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (compareWords(v6.words, mid, words) <= 0) lo = mid;
-      else hi = mid - 1;
-    }
-    if (weight > (w6[lo] ?? -Infinity)) w6[lo] = weight;
   }
 
+  /** Weight of each merged IPv4 block (binary search for the block holding each input). */
+  weightsV4(v4: ViewV4): Float64Array {
+    const w4 = new Float64Array(v4.count).fill(-Infinity);
+    for (let k = 0; k < this.n4; k++) {
+      const start = this.s4[k] ?? 0;
+      const weight = this.ww4[k] ?? NaN;
+      let lo = 0;
+      let hi = v4.count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((v4.starts[mid] ?? 0) <= start) lo = mid;
+        else hi = mid - 1;
+      }
+      if (weight > (w4[lo] ?? -Infinity)) w4[lo] = weight;
+    }
+    return w4;
+  }
+
+  /** Weight of each merged IPv6 block. */
+  weightsV6(v6: ViewV6): Float64Array {
+    const w6 = new Float64Array(v6.count).fill(-Infinity);
+    for (let k = 0; k < this.n6; k++) {
+      const words = this.a6.subarray(k * 4, k * 4 + 4);
+      const weight = this.ww6[k] ?? NaN;
+      let lo = 0;
+      let hi = v6.count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (compareWords(v6.words, mid, words) <= 0) lo = mid;
+        else hi = mid - 1;
+      }
+      if (weight > (w6[lo] ?? -Infinity)) w6[lo] = weight;
+    }
+    return w6;
+  }
+}
+
+/** The merged blocks as text with their weights: IPv4 ascending, then IPv6 ascending. */
+function weightedOutput(v4: ViewV4, w4: Float64Array, v6: ViewV6, w6: Float64Array): WeightedCidr[] {
   const out: WeightedCidr[] = [];
   for (let i = 0; i < v4.count; i++) out.push({ cidr: formatIPv4Cidr(v4.starts[i] ?? 0, v4.prefixes[i] ?? 0), weight: w4[i] ?? -Infinity });
   for (let i = 0; i < v6.count; i++) {

@@ -4,7 +4,7 @@
  */
 import { CidrStore } from './cidr-store.ts';
 import { parseCidrSyntax, type CidrSyntaxOk } from './cidr-syntax.ts';
-import { InvalidCidrError } from './invalid-cidr-error.ts';
+import { InvalidCidrError } from './errors/invalid-cidr-error.ts';
 
 /** Parse or throw InvalidCidrError naming the value. */
 export function parseCidrOrThrow(text: string, where?: string): CidrSyntaxOk {

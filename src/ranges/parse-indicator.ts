@@ -10,9 +10,8 @@ import { classifyRange } from './classify-range.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { formatIPv6 } from './ipv6-text.ts';
 import { REJECT_REASONS, type RejectCode, type WarningCode } from './reason-codes.ts';
-import type { IndicatorType, RangeOptions } from './range-options.ts';
-
-export type { IndicatorType, RangeOptions } from './range-options.ts';
+import type { IndicatorType } from './domain-types.ts';
+import type { RangeOptions } from './range-options.ts';
 
 export type ParseOutcome =
   | { ok: true; cidrs: string[]; family: 4 | 6; warnings: WarningCode[] }

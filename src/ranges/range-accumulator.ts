@@ -13,7 +13,8 @@ import { parseCidrSyntax } from './cidr-syntax.ts';
 import { classifyRange } from './classify-range.ts';
 import { fastIPv4, fastIPv4Bytes, fastIPv4Line, fastPrefix, fastStop } from './fast-ipv4.ts';
 import type { RejectCode, WarningCode } from './reason-codes.ts';
-import type { IndicatorType, RangeOptions } from './range-options.ts';
+import type { IndicatorType } from './domain-types.ts';
+import type { RangeOptions } from './range-options.ts';
 import { PUBLIC, WHOLLY_RESERVED, publicPartsV4, reservedStateV4 } from './reserved-space.ts';
 
 export interface CodeTally {

@@ -1,7 +1,7 @@
 /**
- * Options of the range engine's policy checks (safety.* in the configuration) and the ThreatQ types the
- * engine understands, with the one set of defaults every entry point uses (the configuration schema,
- * `ranges merge`, the corpus tests).
+ * Options of the range engine's policy checks (safety.* in the configuration), with the one set of
+ * defaults every entry point uses (the configuration schema, `ranges merge`, the corpus tests). The
+ * ThreatQ types the engine understands are in domain-types.ts.
  *
  * Floors (the broadest prefix accepted; anything broader is refused as PREFIX_TOO_BROAD):
  * - Microsoft's limit is /8 in both families: Terraform's azuread provider enforces `/8` allowed, `/7`
@@ -19,8 +19,6 @@
  * these is named in `plan` output and in the reconcile run's warnings, because no real feed we know of
  * needs it: broader than /12 (IPv4) and /29 (IPv6), the broadest entries of Spamhaus DROP and DROPv6.
  */
-export type { IndicatorType } from '../sources/source-types.ts';
-
 export interface RangeOptions {
   /** Refuse IPv4 CIDRs broader than this prefix (PREFIX_TOO_BROAD). 0 disables the floor. */
   minPrefixV4: number;

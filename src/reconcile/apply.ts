@@ -28,7 +28,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { GraphClient, PolicyBody } from '../graph/graph-types.ts';
-import { sameCidrs } from '../graph/graph-compare.ts';
+import { sameCidrs } from '../ranges/index.ts';
 import { getLogger } from '../observability/logger.ts';
 import { claimObjects, recordOwnedChange, releaseObjects, replaceOwnedRanges } from '../pipeline/owned-ranges-store.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';

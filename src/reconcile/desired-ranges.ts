@@ -15,8 +15,7 @@ import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../pipeline/producer.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { readSnapshot } from '../pipeline/snapshot-store.ts';
-import { mergeWeighted, splitBroaderThan, subtractCidrs } from '../ranges/index.ts';
-import { GRAPH_MIN_PREFIX } from '../ranges/range-options.ts';
+import { GRAPH_MIN_PREFIX, mergeWeighted, splitBroaderThan, subtractCidrs } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 
 export interface SnapshotUse {

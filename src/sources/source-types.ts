@@ -6,9 +6,7 @@
  * *source collection* is one ThreatQ data collection of a source (a file source has exactly one, whose
  * id is the file path). Snapshots are kept per source collection.
  */
-import type { INDICATOR_TYPES } from '../config/schema.ts';
-
-export type IndicatorType = (typeof INDICATOR_TYPES)[number];
+import type { IndicatorType } from '../ranges/index.ts';
 
 export interface SourceIndicator {
   /** The raw indicator value as the source gave it (untrimmed; the range engine canonicalises). */

@@ -20,7 +20,8 @@ import type { CollectionConfig, ThreatQSourceConfig } from '../config/schema.ts'
 import { needsLookup, normaliseIndicator } from '../threatq/normalise-indicator.ts';
 import type { ThreatQClient } from '../threatq/threatq-client.ts';
 import type { ThreatQRawIndicator } from '../threatq/threatq-types.ts';
-import type { IndicatorSource, IndicatorType, SourceIndicator, SourcePage } from './source-types.ts';
+import type { IndicatorType } from '../ranges/index.ts';
+import type { IndicatorSource, SourceIndicator, SourcePage } from './source-types.ts';
 
 export interface ThreatQSourceOptions {
   signal?: AbortSignal | undefined;

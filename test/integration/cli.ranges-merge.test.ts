@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
+import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/index.ts';
 import { formatIPv4Cidr } from '../../src/ranges/ipv4-text.ts';
 import { formatIPv6BigInt } from '../../src/ranges/ipv6-text.ts';
+import { FileSource } from '../../src/sources/file-source.ts';
 import { BIN, runCli } from '../helpers/run-cli.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/ranges/${name}`, import.meta.url));
@@ -68,6 +69,25 @@ describe('tq-entra ranges merge', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('1.1.1.1/32\n8.8.8.9/32\n8.8.8.10/31\n8.8.8.12/30\n');
     expect(r.stderr).toMatch(/4 CIDRs out \(IPv4 4, IPv6 0\), never-block list of 2/);
+  });
+
+  it('reads FILE, the --never-block file and a file source with the one line reader (issue 14)', async () => {
+    // Trailing comments, a lone CR, a BOM, UTF-16: before the fix the --never-block file had a reader of
+    // its own, which refused "8.8.8.8  # resolver" as NOT_AN_ADDRESS (exit 2) that the file source keeps.
+    const text = '# never block\r\n8.8.8.8  # resolver\r9.9.9.0/24\tquad9\n';
+    const variants = [Buffer.from(`\uFEFF${text}`), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])];
+    for (const bytes of variants) {
+      const path = tempFile('list.txt', '');
+      writeFileSync(path, bytes);
+      const fromSource: string[] = [];
+      for await (const page of new FileSource({ name: 'l', kind: 'file', path, targets: ['t'] }).pages()) fromSource.push(...page.indicators.map((i) => i.value));
+      expect(fromSource).toEqual(['8.8.8.8', '9.9.9.0/24']);
+      const asFile = await runCli(['ranges', 'merge', path]);
+      expect([asFile.code, asFile.stdout]).toEqual([0, '8.8.8.8/32\n9.9.9.0/24\n']);
+      const asNeverBlock = await runCli(['ranges', 'merge', '--never-block', path], { input: '8.8.8.8\n9.9.9.9\n1.1.1.1\n' });
+      expect([asNeverBlock.code, asNeverBlock.stdout]).toEqual([0, '1.1.1.1/32\n']);
+      expect(asNeverBlock.stderr).toMatch(/1 CIDRs out \(IPv4 1, IPv6 0\), never-block list of 2\n$/);
+    }
   });
 
   it('exits 2 on usage errors with a message naming the problem', async () => {

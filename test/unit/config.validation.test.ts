@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { loadConfigText } from '../../src/config/load-config.ts';
 import { parseDuration } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/config/errors/config-error.ts';
-import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
+import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/index.ts';
 
 const TENANT = '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d';
 const CLIENT = '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b';

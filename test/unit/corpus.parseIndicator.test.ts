@@ -4,9 +4,7 @@
  * must cover at least 50 kinds and every reject and warning code.
  */
 import { describe, expect, it } from 'vitest';
-import { parseIndicator } from '../../src/ranges/index.ts';
-import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/range-options.ts';
-import { REJECT_CODES, WARNING_CODE_LIST, isRejectCode, isWarningCode } from '../../src/ranges/reason-codes.ts';
+import { DEFAULT_RANGE_OPTIONS, REJECT_CODES, WARNING_CODE_LIST, isRejectCode, isWarningCode, parseIndicator } from '../../src/ranges/index.ts';
 import { loadCorpus } from '../fixtures/corpus/corpus.ts';
 
 const corpus = loadCorpus();

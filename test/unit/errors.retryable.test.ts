@@ -28,7 +28,7 @@ import { ListenError } from '../../src/http/errors/listen-error.ts';
 import { MetricsInputError } from '../../src/observability/errors/metrics-input-error.ts';
 import { LockBusyError } from '../../src/pipeline/errors/lock-busy-error.ts';
 import { LockLostError } from '../../src/pipeline/errors/lock-lost-error.ts';
-import { InvalidCidrError } from '../../src/ranges/invalid-cidr-error.ts';
+import { InvalidCidrError } from '../../src/ranges/errors/invalid-cidr-error.ts';
 import { SafetyEmptyError } from '../../src/reconcile/errors/safety-empty-error.ts';
 import { SafetyError } from '../../src/reconcile/errors/safety-error.ts';
 import { SafetyOwnedByOtherTargetError } from '../../src/reconcile/errors/safety-owned-error.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { locationMatchesSpec, policyMatchesBody, sameCidrs, sameKeywords } from '../../src/graph/graph-compare.ts';
+import { locationMatchesSpec, policyMatchesBody, sameKeywords } from '../../src/graph/graph-compare.ts';
+import { sameCidrs } from '../../src/ranges/index.ts';
 import { toConditionalAccessPolicy, toPolicyJson } from '../../src/graph/conditional-access-policies.ts';
 import { toNamedLocation, toNamedLocationJson } from '../../src/graph/named-locations.ts';
 import type { PolicyBody } from '../../src/graph/graph-types.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffCidrs } from '../../src/ranges/diff-cidrs.ts';
-import { InvalidCidrError } from '../../src/ranges/invalid-cidr-error.ts';
+import { InvalidCidrError } from '../../src/ranges/errors/invalid-cidr-error.ts';
 import { blockList } from '../fixtures/ranges/arbitraries.ts';
 import { blockText, unmapped, v6TextExpanded, type Block } from '../fixtures/ranges/reference-cidr-set.ts';
 

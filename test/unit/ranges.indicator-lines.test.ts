@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CidrStore } from '../../src/ranges/cidr-store.ts';
-import { forEachIndicatorValue, IndicatorLineSplitter, MAX_LINE_BYTES, parseIndicatorLine } from '../../src/ranges/indicator-lines.ts';
+import { forEachIndicatorValue, IndicatorLineSplitter, indicatorValuesOf, MAX_LINE_BYTES, parseIndicatorLine } from '../../src/ranges/indicator-lines.ts';
 import { IndicatorMerge } from '../../src/ranges/indicator-merge.ts';
+import { inferIndicatorType } from '../../src/ranges/infer-indicator-type.ts';
 import { storeOf } from '../../src/ranges/numeric-cidr.ts';
 import { printableText } from '../../src/ranges/printable-text.ts';
 import { splitBroaderThan, splitStoreBroaderThan } from '../../src/ranges/split-broader-than.ts';
@@ -28,6 +29,30 @@ describe('parseIndicatorLine (the one line rule of file sources and ranges merge
     expect(parseIndicatorLine('\uFEFF 1.1.1.1\t')).toBe('1.1.1.1');
     expect(parseIndicatorLine('  # c')).toBeUndefined();
     expect(parseIndicatorLine('')).toBeUndefined();
+  });
+});
+
+describe('parseIndicatorLine (moved from the file source tests)', () => {
+  it('ignores blanks and comments, strips trailing comments, BOM and whitespace', () => {
+    expect(parseIndicatorLine('')).toBeUndefined();
+    expect(parseIndicatorLine('   ')).toBeUndefined();
+    expect(parseIndicatorLine('# a comment')).toBeUndefined();
+    expect(parseIndicatorLine('   # indented comment')).toBeUndefined();
+    expect(parseIndicatorLine('\uFEFF198.51.100.7')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('  198.51.100.7  # scanner')).toBe('198.51.100.7');
+    expect(parseIndicatorLine('2001:db8::/32\tsome note')).toBe('2001:db8::/32');
+  });
+});
+
+describe('inferIndicatorType (moved from the file source tests)', () => {
+  it('infers the three types and nothing else', () => {
+    expect(inferIndicatorType('198.51.100.7').type).toBe('IP Address');
+    expect(inferIndicatorType('2001:db8::1').type).toBe('IPv6 Address');
+    expect(inferIndicatorType('198.51.100.0/24').type).toBe('CIDR Block');
+    expect(inferIndicatorType('2001:db8::/32').type).toBe('CIDR Block');
+    expect(inferIndicatorType('example.com').type).toBeUndefined();
+    expect(inferIndicatorType('999.1.1.1').type).toBeUndefined();
+    expect(inferIndicatorType('1.2.3.4/x').type).toBeUndefined();
   });
 });
 
@@ -67,6 +92,24 @@ describe('IndicatorLineSplitter', () => {
       [1, '1.1.1.1'],
       [3, '2.2.2.2'],
     ]);
+  });
+});
+
+describe('indicatorValuesOf (a whole small file: the --never-block list)', () => {
+  it('gives what the splitter gives, and leaves its input as it was', () => {
+    const text = '# egress\r8.8.8.8  # resolver\r\n\nexample.com\r2001:db8::/32 office';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    for (const bytes of [utf8(text), le]) {
+      const before = Buffer.from(bytes);
+      const r = indicatorValuesOf(bytes);
+      expect(r.values).toEqual([
+        { line: 2, text: '8.8.8.8', cut: false },
+        { line: 4, text: 'example.com', cut: false },
+        { line: 5, text: '2001:db8::/32', cut: false },
+      ]);
+      expect(r.values.map((v) => [v.line, v.text])).toEqual(values(bytes).values);
+      expect(Buffer.compare(bytes, before)).toBe(0);
+    }
   });
 });
 

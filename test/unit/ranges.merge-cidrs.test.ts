@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeCidrs } from '../../src/ranges/merge-cidrs.ts';
-import { InvalidCidrError } from '../../src/ranges/invalid-cidr-error.ts';
+import { InvalidCidrError } from '../../src/ranges/errors/invalid-cidr-error.ts';
 import { adversarialList, blockList } from '../fixtures/ranges/arbitraries.ts';
 import { blockText, refMerge, unmapped, v4Text, v6TextExpanded, type Block } from '../fixtures/ranges/reference-cidr-set.ts';
 

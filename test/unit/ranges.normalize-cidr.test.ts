@@ -13,6 +13,12 @@ describe('normalizeCidr', () => {
     ['::ffff:1.2.3.4', '1.2.3.4/32'],
     ['  8.8.8.8/32\r\n', '8.8.8.8/32'],
     ['1.2.3.0/255.255.255.0', '1.2.3.0/24'],
+    // Moved from graph.cidr-text.test.ts (the Graph side's copy of normalizeCidr is gone).
+    ['12.34.221.11/22', '12.34.220.0/22'],
+    ['2001:DB8::1/128', '2001:db8::1/128'],
+    ['0.0.0.0/0', '0.0.0.0/0'],
+    // The graph copy gave ::ffff:102:304/128 here (issue 14): one canonical form, IPv4.
+    ['::ffff:1.2.3.4/128', '1.2.3.4/32'],
   ])('%s -> %s', (input, want) => {
     expect(normalizeCidr(input)).toBe(want);
   });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RangeAccumulator } from '../../src/ranges/range-accumulator.ts';
 import { parseIndicator } from '../../src/ranges/parse-indicator.ts';
 import { mergeCidrs } from '../../src/ranges/merge-cidrs.ts';
-import type { IndicatorType, RangeOptions } from '../../src/ranges/range-options.ts';
+import type { IndicatorType } from '../../src/ranges/domain-types.ts';
+import type { RangeOptions } from '../../src/ranges/range-options.ts';
 
 const OPTS: RangeOptions = { minPrefixV4: 8, minPrefixV6: 8, allowReserved: false };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { subtractCidrs } from '../../src/ranges/subtract-cidrs.ts';
-import { InvalidCidrError } from '../../src/ranges/invalid-cidr-error.ts';
+import { InvalidCidrError } from '../../src/ranges/errors/invalid-cidr-error.ts';
 import { adversarialList, blockList } from '../fixtures/ranges/arbitraries.ts';
 import { blockText, refSubtract, unmapped } from '../fixtures/ranges/reference-cidr-set.ts';
 

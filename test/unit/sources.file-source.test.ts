@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileSource, inferIndicatorType, parseIndicatorLine } from '../../src/sources/file-source.ts';
+import { FileSource } from '../../src/sources/file-source.ts';
 import type { SourcePage } from '../../src/sources/source-types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tq-file-source-'));
@@ -13,30 +13,6 @@ async function collect(src: FileSource): Promise<SourcePage[]> {
   for await (const p of src.pages()) out.push(p);
   return out;
 }
-
-describe('parseIndicatorLine', () => {
-  it('ignores blanks and comments, strips trailing comments, BOM and whitespace', () => {
-    expect(parseIndicatorLine('')).toBeUndefined();
-    expect(parseIndicatorLine('   ')).toBeUndefined();
-    expect(parseIndicatorLine('# a comment')).toBeUndefined();
-    expect(parseIndicatorLine('   # indented comment')).toBeUndefined();
-    expect(parseIndicatorLine('\uFEFF198.51.100.7')).toBe('198.51.100.7');
-    expect(parseIndicatorLine('  198.51.100.7  # scanner')).toBe('198.51.100.7');
-    expect(parseIndicatorLine('2001:db8::/32\tsome note')).toBe('2001:db8::/32');
-  });
-});
-
-describe('inferIndicatorType', () => {
-  it('infers the three types and nothing else', () => {
-    expect(inferIndicatorType('198.51.100.7')).toBe('IP Address');
-    expect(inferIndicatorType('2001:db8::1')).toBe('IPv6 Address');
-    expect(inferIndicatorType('198.51.100.0/24')).toBe('CIDR Block');
-    expect(inferIndicatorType('2001:db8::/32')).toBe('CIDR Block');
-    expect(inferIndicatorType('example.com')).toBeUndefined();
-    expect(inferIndicatorType('999.1.1.1')).toBeUndefined();
-    expect(inferIndicatorType('1.2.3.4/x')).toBeUndefined();
-  });
-});
 
 describe('FileSource', () => {
   it('streams one indicator per line with line ids, the path as collection, in pages', async () => {

@@ -5,8 +5,8 @@
  * not feed noise: it is thrown, naming the value and the reason code. Indicator values go through
  * parseIndicator / RangeAccumulator instead, which never throw.
  */
-import { SyncError } from '../errors/sync-error.ts';
-import { REJECT_REASONS, type RejectCode } from './reason-codes.ts';
+import { SyncError } from '../../errors/sync-error.ts';
+import { REJECT_REASONS, type RejectCode } from '../reason-codes.ts';
 
 export class InvalidCidrError extends SyncError {
   readonly value: string;
