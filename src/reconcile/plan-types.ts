@@ -7,7 +7,6 @@
 import type { TargetConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
 import type { SyncError } from '../errors/sync-error.ts';
-import type { ObjectOwners } from './object-owners.ts';
 
 /** One range the target should block: canonical CIDR, priority weight, the sources that contributed it. */
 export interface DesiredRange {
@@ -46,6 +45,20 @@ export interface PlanInput {
   tokenTenantId: string;
   /** Objects of the tenant other targets manage (see object-owners.ts); none when absent. */
   objectOwners?: ObjectOwners;
+}
+
+/**
+ * Which of the tenant's objects other targets manage, as classified by object-owners.ts
+ * `classifyOwners` from the ownership record (defined here, with the other plan inputs, so the plan's
+ * types import nothing from the modules that compute them).
+ */
+export interface ObjectOwners {
+  /** id (lower case) → owner name, per class (see object-owners.ts). */
+  active: ReadonlyMap<string, string>;
+  unknown: ReadonlyMap<string, string>;
+  stale: ReadonlyMap<string, string>;
+  /** Ids (lower case) recorded as this target's own. */
+  self?: ReadonlySet<string>;
 }
 
 /** How the new content of the target is computed. */
