@@ -101,7 +101,7 @@ export interface DeleteLocationStep {
   isTrusted: boolean;
   removed: string[];
   ownedRemove: string[];
-  /** A duplicate of a shard (same name, younger, ours, referenced by no policy), not the shard itself. */
+  /** A duplicate of a shard (same name, lost to it under the one-name rule, ours, referenced by no policy), not the shard itself. */
   duplicate?: boolean;
 }
 
@@ -191,7 +191,7 @@ export interface Plan {
   steps: PlanStep[];
   locations: LocationDiff[];
   policy: {
-    /** Live id of the policy this plan manages (the oldest with the name), if any. */
+    /** Live id of the policy this plan manages (the winner among those with the name, same-name-winner.ts), if any. */
     id: string | undefined;
     action: 'create' | 'update' | 'recreate' | 'delete' | 'unchanged';
     changes: PolicyFieldChange[];
@@ -207,7 +207,8 @@ export interface Plan {
    */
   broadRanges: string[];
   /**
-   * Locations named like a shard but younger than it (an ambiguous create that happened twice):
+   * Locations named like a shard that lost to it under the one-name rule (src/graph/same-name-winner.ts;
+   * e.g. an ambiguous create that happened twice, or an administrator's look-alike):
    * `delete` when ours (recorded as this target's, or holding only ranges this service wrote) and
    * referenced by no policy; `left` otherwise. Each is also named in `warnings`.
    */

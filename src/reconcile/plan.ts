@@ -10,8 +10,9 @@
  *   5. delete emptied shards (they are out of the policy by then; Graph refuses to delete a
  *   referenced location).
  *
- * Policy choices: the policy is the oldest with the configured display name (several → a warning;
- * with deleteExisting the others are deleted too). `deleteExisting` creates the new policy and then
+ * Policy choices: the policy is the one with the configured display name that wins under the one-name
+ * rule (src/graph/same-name-winner.ts: recorded as this target's first, then the oldest; several → a
+ * warning; with deleteExisting the others are deleted too). Shards are picked by the same rule. `deleteExisting` creates the new policy and then
  * deletes the old one(s) when its managed body differs (or duplicates exist), so there is never a
  * moment without a blocking policy; an unchanged policy is left alone so a run
  * with no change makes zero writes. When the target ends with no range at all the policy is deleted
@@ -38,10 +39,11 @@ import { SafetyRemovalError } from './errors/safety-removal-error.ts';
 import { SafetyTenantError } from './errors/safety-tenant-error.ts';
 import { NO_OWNERS } from './object-owners.ts';
 import { planLocations, type LocationPlan } from './plan-locations.ts';
-import { byAge, selectShards } from './select-shards.ts';
-import type { DesiredRange, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
+import { selectShards } from './select-shards.ts';
+import { sameNameOrder } from '../graph/same-name-winner.ts';
+import type { DesiredRange, LiveLocation, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
 import { buildPolicyBody, diffPolicy, onlyRemovesLocations } from './policy-body.ts';
-import { shardIndexOf, shardName, shardRef } from './shard-names.ts';
+import { shardName, shardRef } from './shard-names.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -156,7 +158,8 @@ export function planReconcile(input: PlanInput): Plan {
   const warnings: string[] = [];
 
   const broad = broadRanges(input, warnings);
-  const { shards, duplicates } = selectShards(nl.name, input.live.locations);
+  const self = input.objectOwners?.self;
+  const { shards, duplicates } = selectShards(nl.name, input.live.locations, self);
   const loc = planLocations({
     shards,
     desired: input.desired,
@@ -174,11 +177,12 @@ export function planReconcile(input: PlanInput): Plan {
     warnings.push(`${loc.droppedKept.length} range(s) not managed by this service no longer fit the configured capacity and are removed`);
   }
 
-  // Policy: ours is the oldest with the configured name.
-  const ours = input.live.policies.filter((p) => p.displayName === target.policy.name).sort(byAge);
+  // Policy: ours is the winner of the one-name rule (same-name-winner.ts) among those with the configured name.
+  const ours = input.live.policies.filter((p) => p.displayName === target.policy.name).sort(sameNameOrder(self));
   const chosen: ConditionalAccessPolicy | undefined = ours[0];
-  if (ours.length > 1) {
-    warnings.push(`${ours.length} policies are named "${target.policy.name}"; managing the oldest (${chosen?.id})`);
+  if (chosen && ours.length > 1) {
+    const which = self?.has(chosen.id.toLowerCase()) ? "the one recorded as this target's" : 'the oldest';
+    warnings.push(`${ours.length} policies are named "${target.policy.name}"; managing ${which} (${chosen.id})`);
   }
 
   const finalIds = loc.outcomes
@@ -285,17 +289,19 @@ export function planReconcile(input: PlanInput): Plan {
     for (const id of [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])]) referencedAny.add(id.toLowerCase());
   }
   const duplicatesRemoved: Plan['duplicates'] = [];
-  for (const d of duplicates) {
+  for (const { location: d, index } of duplicates) {
     const id = d.id.toLowerCase();
+    const winner = shards.get(index) as LiveLocation;
+    const of = (self?.has(winner.id.toLowerCase()) ?? false) && !(self?.has(id) ?? false) ? "the one of the same name recorded as this target's" : 'an older one of the same name';
     const otherOwner = owners.active.has(id) || owners.unknown.has(id) || owners.stale.has(id);
     const isOurs = !otherOwner && ((owners.self?.has(id) ?? false) || (d.ranges.length > 0 && d.ranges.every((r) => owned.has(r))));
     if (isOurs && !referencedAny.has(id)) {
-      deletes.push({ kind: 'deleteLocation', shard: shardIndexOf(nl.name, d.displayName) ?? 0, id: d.id, displayName: d.displayName, isTrusted: d.isTrusted, removed: [], ownedRemove: [], duplicate: true });
+      deletes.push({ kind: 'deleteLocation', shard: index, id: d.id, displayName: d.displayName, isTrusted: d.isTrusted, removed: [], ownedRemove: [], duplicate: true });
       duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'delete' });
-      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is deleted (ours, referenced by no policy)`);
+      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates ${of} and is deleted (ours, referenced by no policy)`);
     } else {
       duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'left' });
-      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
+      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates ${of} and is left alone`);
     }
   }
 
