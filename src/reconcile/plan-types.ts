@@ -64,8 +64,21 @@ export interface ObjectOwners {
 /** How the new content of the target is computed. */
 export type PlanMode = 'mirror' | 'append' | 'clear';
 
-/** A placeholder for the id of a location created by this plan, resolved by apply: `{{shard:N}}`. */
-export type LocationRef = string;
+/**
+ * A location the target's policy refers to, in a plan: one Graph already knows (`existing`: a live
+ * shard's id, or the keyword `All` of an excludeLocation policy, sent as is), or a shard this plan
+ * creates (`shard`: apply puts in the id its POST returned). Typed, so nothing is encoded in a string
+ * and parsed back (helpers: location-ref.ts).
+ */
+export type LocationRef = { kind: 'existing'; id: string } | { kind: 'shard'; shard: number };
+
+/** A managed policy body whose location condition holds `L`: ids for Graph (PolicyBody), LocationRef in a plan. */
+export type PolicyBodyOver<L> = Omit<PolicyBody, 'conditions'> & {
+  conditions: Omit<PolicyBody['conditions'], 'locations'> & { locations: { includeLocations: L[]; excludeLocations: L[] } };
+};
+
+/** The managed policy body as planned: apply resolves its LocationRefs into ids (policy-body.ts resolvePolicyBody). */
+export type PlannedPolicyBody = PolicyBodyOver<LocationRef>;
 
 export interface CreateLocationStep {
   kind: 'createLocation';
@@ -108,17 +121,25 @@ export interface DeleteLocationStep {
 export interface CreatePolicyStep {
   kind: 'createPolicy';
   displayName: string;
-  /** Location ids may be `{{shard:N}}` placeholders for locations this plan creates. */
-  body: PolicyBody;
+  /** Locations are LocationRefs: live ids, or shards this plan creates. */
+  body: PlannedPolicyBody;
 }
 
-export interface UpdatePolicyStep {
-  /** `removeLocationFromPolicy`: the only change is dropping shards that are about to be deleted. */
-  kind: 'updatePolicy' | 'removeLocationFromPolicy';
+/** A PATCH of the target's policy with its full managed body. */
+interface PolicyRewrite {
   id: string;
   displayName: string;
-  body: PolicyBody;
+  body: PlannedPolicyBody;
   changes: PolicyFieldChange[];
+}
+
+export interface UpdatePolicyStep extends PolicyRewrite {
+  kind: 'updatePolicy';
+}
+
+/** An update whose only change is dropping shards that are about to be deleted. */
+export interface RemoveLocationFromPolicyStep extends PolicyRewrite {
+  kind: 'removeLocationFromPolicy';
 }
 
 export interface DeletePolicyStep {
@@ -134,12 +155,18 @@ export type PlanStep =
   | DeleteLocationStep
   | CreatePolicyStep
   | UpdatePolicyStep
+  | RemoveLocationFromPolicyStep
   | DeletePolicyStep;
+
+/** The step of one kind. */
+export type PlanStepOf<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
 export interface PolicyFieldChange {
   /** Dotted path of the field, e.g. `conditions.clientAppTypes`. */
   field: string;
+  /** The live value (location lists: ids). */
   from: unknown;
+  /** The planned value (location lists: LocationRefs). */
   to: unknown;
 }
 
