@@ -30,7 +30,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import type { GraphClient } from '../graph/graph-types.ts';
+import type { GraphClient, PolicyBody } from '../graph/graph-types.ts';
 import { sameCidrs } from '../graph/graph-compare.ts';
 import { getLogger } from '../observability/logger.ts';
 import { claimObjects, recordOwnedChange, releaseObjects, replaceOwnedRanges } from '../pipeline/owned-ranges-store.ts';
@@ -213,7 +213,7 @@ async function deletePolicy(step: DeletePolicyStep, ctx: ApplyContext): Promise<
 
 async function createPolicy(step: CreatePolicyStep, ctx: ApplyContext): Promise<void> {
   const { graph } = ctx.deps;
-  const body = resolvePolicyBody(step.body, ctx.created);
+  const body: PolicyBody = resolvePolicyBody(step.body, ctx.created);
   // Same-named policies that existed before (the one a deleteExisting run replaces) are never
   // taken for the new one when an ambiguous POST is recovered by a lookup.
   const ignoreIds = [ctx.plan.policy.id, ...ctx.plan.steps.filter(isStep('deletePolicy')).map((st) => st.id)].filter((x): x is string => x !== undefined);
@@ -229,7 +229,7 @@ async function createPolicy(step: CreatePolicyStep, ctx: ApplyContext): Promise<
 
 /** updatePolicy and removeLocationFromPolicy: one PATCH with the full managed body. */
 async function updatePolicy(step: UpdatePolicyStep | RemoveLocationFromPolicyStep, ctx: ApplyContext): Promise<void> {
-  const body = resolvePolicyBody(step.body, ctx.created);
+  const body: PolicyBody = resolvePolicyBody(step.body, ctx.created);
   await ctx.deps.lock.assertHeld();
   await ctx.deps.graph.updatePolicy(step.id, body);
   ctx.rewrittenPolicies.add(step.id);
