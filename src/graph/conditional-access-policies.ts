@@ -19,6 +19,7 @@ import type { GraphRequester } from './graph-request.ts';
 import type { ConditionalAccessPolicy, PolicyBody, PolicyState, PolicyUsers } from './graph-types.ts';
 import type { CollectionJson } from './named-locations.ts';
 import { waitUntilConsistent, type WaitOptions } from './consistency.ts';
+import { sameNameWinner } from './same-name-winner.ts';
 
 const PATH = '/identity/conditionalAccess/policies';
 
@@ -137,14 +138,15 @@ export async function getPolicy(req: GraphRequester, id: string): Promise<Condit
 /**
  * Create. After an ambiguous failure the policies are listed by name several times over ~30 s before
  * the POST is sent again (graph-request.ts `lookupAfterAmbiguousCreate`); a policy of that name other
- * than `ignoreIds` (those that existed before, e.g. the one a deleteExisting run replaces) is ours.
+ * than `ignoreIds` (those that existed before, e.g. the one a deleteExisting run replaces) is ours;
+ * when there are several, the one-name rule (same-name-winner.ts) picks, as the plan does.
  */
 export async function createPolicy(req: GraphRequester, body: PolicyBody, options: { ignoreIds?: readonly string[] } = {}): Promise<ConditionalAccessPolicy> {
   const ignore = new Set((options.ignoreIds ?? []).map((x) => x.toLowerCase()));
   const recover = () =>
     req.lookupAfterAmbiguousCreate(async () => {
       const same = (await listPolicies(req)).filter((p) => p.displayName === body.displayName && !ignore.has(p.id.toLowerCase()));
-      return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
+      return sameNameWinner(same);
     });
   const res = await req.request('POST', PATH, { body: toPolicyJson(body), recover });
   if (res.recovered !== undefined) return res.recovered as ConditionalAccessPolicy;

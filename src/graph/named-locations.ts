@@ -15,7 +15,8 @@
  *   is retried with bounded backoff; deleting a location that is already gone (404) counts as done.
  * - create after an ambiguous failure (timeout, 5xx): the name is looked up several times over ~30 s
  *   (a create that has not replicated is invisible at first) before the POST is sent again; a location
- *   of that name found then (other than `ignoreIds`) is the one we created.
+ *   of that name found then (other than `ignoreIds`) is the one we created; when there are several,
+ *   the one-name rule (same-name-winner.ts) picks, as the plan does.
  */
 import { parseCidr } from './cidr-text.ts';
 import { GraphInputError } from './errors/graph-input-error.ts';
@@ -25,6 +26,7 @@ import { GraphValidationError } from './errors/graph-validation-error.ts';
 import { retryWhileRefused, waitUntilConsistent, type WaitOptions } from './consistency.ts';
 import type { GraphRequester } from './graph-request.ts';
 import type { NamedLocation, NamedLocationSpec } from './graph-types.ts';
+import { sameNameWinner } from './same-name-winner.ts';
 
 export const IP_NAMED_LOCATION_TYPE = '#microsoft.graph.ipNamedLocation';
 export const IPV4_RANGE_TYPE = '#microsoft.graph.iPv4CidrRange';
@@ -170,7 +172,7 @@ export async function createNamedLocation(req: GraphRequester, spec: NamedLocati
   const recover = () =>
     req.lookupAfterAmbiguousCreate(async () => {
       const same = (await findNamedLocationsByName(req, spec.displayName)).filter((l) => !ignore.has(l.id.toLowerCase()));
-      return same.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime))[0];
+      return sameNameWinner(same);
     });
   const res = await req.request('POST', PATH, { body, recover });
   if (res.recovered !== undefined) return res.recovered as NamedLocation;

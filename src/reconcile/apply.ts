@@ -24,6 +24,9 @@
  *   created location.
  * A failure between writes leaves Entra consistent enough for the next run to converge: every write
  * is a full desired state for its object, and the next plan starts from what Graph then holds.
+ *
+ * One handler per step kind (`HANDLERS`, a table typed so that every kind has exactly one); they share
+ * the run's state in an ApplyContext (ids of the shards created so far, policies rewritten, …).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -36,8 +39,8 @@ import type { TargetLock } from '../pipeline/target-lock.ts';
 import type { ConsistencyPolicy, WaitOptions } from '../graph/consistency.ts';
 import type { ConsistencyWaitReport } from '../graph/errors/graph-not-consistent-error.ts';
 import { SafetyOwnedByOtherTargetError } from './errors/safety-owned-error.ts';
-import type { Plan, PlanStep } from './plan-types.ts';
-import { shardRefIndex } from './shard-names.ts';
+import type { CreateLocationStep, CreatePolicyStep, DeleteLocationStep, DeletePolicyStep, Plan, PlanStep, PlanStepOf, RemoveLocationFromPolicyStep, UpdateLocationStep, UpdatePolicyStep } from './plan-types.ts';
+import { resolvePolicyBody } from './policy-body.ts';
 
 export interface ApplyDeps {
   graph: GraphClient;
@@ -79,30 +82,48 @@ export interface ApplyResult {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
-  const [refusal] = plan.refusals;
-  if (refusal) throw refusal;
-  const { graph, redis, keys, lock } = deps;
+type ObjectName = { kind: 'named location' | 'policy'; displayName: string };
+
+/** What the handlers share during one apply. */
+interface ApplyContext {
+  plan: Plan;
+  deps: ApplyDeps;
+  log: Logger;
+  /** Ids of the locations created so far, by shard index (resolve the policy's LocationRefs). */
+  created: Map<number, string>;
+  steps: AppliedStep[];
+  policyId: string | undefined;
+  waitOptions: WaitOptions;
+  consistency: ApplyResult['consistency'];
+  /** Policies this run rewrote: read until they release the locations about to be deleted. */
+  rewrittenPolicies: Set<string>;
+  /** Has ensureReleased run (it runs once, before the first location delete)? */
+  released: boolean;
+  deletedLocationIds: string[];
+  /** Names of the plan's objects by id (lower case), for a claim conflict's error. */
+  names: Map<string, ObjectName>;
+}
+
+const isStep =
+  <K extends PlanStep['kind']>(...kinds: K[]) =>
+  (st: PlanStep): st is PlanStepOf<K> =>
+    (kinds as string[]).includes(st.kind);
+
+function objectNames(plan: Plan): Map<string, ObjectName> {
+  const names = new Map<string, ObjectName>();
+  for (const l of plan.locations) if (l.id) names.set(l.id.toLowerCase(), { kind: 'named location', displayName: l.displayName });
+  for (const st of plan.steps.filter(isStep('updatePolicy', 'removeLocationFromPolicy', 'deletePolicy'))) names.set(st.id.toLowerCase(), { kind: 'policy', displayName: st.displayName });
+  return names;
+}
+
+function applyContext(plan: Plan, deps: ApplyDeps): ApplyContext {
   const log = deps.logger ?? getLogger('reconcile');
-  const sleep = deps.sleep ?? realSleep;
-  const writesBefore = graph.stats.writes;
-  const created = new Map<number, string>();
-  const steps: AppliedStep[] = [];
-  let policyId = plan.policy.id;
-
-  const before = async () => {
-    await lock.assertHeld();
-  };
-  const after = async () => {
-    await lock.extend();
-  };
-
   const consistency: ApplyResult['consistency'] = { waits: 0, waitedMs: 0, details: [] };
   const waitOptions: WaitOptions = {
     policy: deps.consistency,
-    sleep,
+    sleep: deps.sleep ?? realSleep,
     heartbeat: async () => {
-      await lock.extend();
+      await deps.lock.extend();
     },
     onWait: (r) => {
       consistency.waits += 1;
@@ -111,139 +132,150 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       if (r.reads > 1) log.info('waited for Graph to agree before a destructive step', { ...r });
     },
   };
-  /** Policies this run rewrote or deleted: read until they release the locations about to be deleted. */
-  const rewrittenPolicies = new Set<string>();
-  let released = false;
-  const deletedLocationIds = plan.steps.filter((st) => st.kind === 'deleteLocation').map((st) => (st as { id: string }).id);
-  const ensureReleased = async () => {
-    if (released) return;
-    released = true;
-    if (deletedLocationIds.length === 0) return;
-    for (const pid of rewrittenPolicies) {
-      await graph.waitPolicyReleases(pid, deletedLocationIds, waitOptions);
-      await lock.extend();
-    }
-  };
+  const deletedLocationIds = plan.steps.filter(isStep('deleteLocation')).map((st) => st.id);
+  return { plan, deps, log, created: new Map(), steps: [], policyId: plan.policy.id, waitOptions, consistency, rewrittenPolicies: new Set(), released: false, deletedLocationIds, names: objectNames(plan) };
+}
 
-  const resolveBody = (body: PolicyBody): PolicyBody => {
-    const resolve = (ids: readonly string[]) =>
-      ids.map((v) => {
-        const shard = shardRefIndex(v);
-        if (shard === undefined) return v;
-        const id = created.get(shard);
-        if (id === undefined) throw new Error(`internal: plan references shard ${shard} that was not created`);
-        return id;
-      });
-    const loc = body.conditions.locations;
-    const locations = { includeLocations: resolve(loc.includeLocations), excludeLocations: resolve(loc.excludeLocations) };
-    return { ...body, conditions: { ...body.conditions, locations } };
-  };
-
-  const names = new Map<string, { kind: 'named location' | 'policy'; displayName: string }>();
-  for (const l of plan.locations) if (l.id) names.set(l.id.toLowerCase(), { kind: 'named location', displayName: l.displayName });
-  for (const st of plan.steps) if ('id' in st && st.kind.endsWith('Policy')) names.set(st.id.toLowerCase(), { kind: 'policy', displayName: st.displayName });
-  /** Record ids as this target's; refuse (before writing them) an id another target holds. */
-  const claim = async (ids: readonly string[], takeover: readonly string[] = [], hint?: { kind: 'named location' | 'policy'; displayName: string }) => {
-    if (!deps.ownership) return;
-    const conflict = await claimObjects(redis, keys, lock, deps.ownership.tenantId, ids, takeover);
-    if (conflict) {
-      const obj = names.get(conflict.id) ?? hint ?? { kind: 'named location' as const, displayName: conflict.id };
-      throw new SafetyOwnedByOtherTargetError(lock.target, { ...obj, id: conflict.id }, conflict.owner, true);
-    }
-  };
-  const release = async (id: string) => {
-    if (deps.ownership) await releaseObjects(redis, keys, lock, deps.ownership.tenantId, [id]);
-  };
-
-  await before();
-  await claim(plan.ownership.claim, plan.ownership.takeover);
-
-  for (const step of plan.steps) {
-    await before();
-    switch (step.kind) {
-      case 'createLocation': {
-        const spec = { displayName: step.displayName, ipRanges: step.ranges, isTrusted: step.isTrusted };
-        const made = await graph.createNamedLocation(spec);
-        await claim([made.id], [], { kind: 'named location', displayName: step.displayName });
-        // A location found by the lookup after an ambiguous POST may hold other content: bring it in line.
-        const differs = !sameCidrs(made.ipRanges, step.ranges) || made.isTrusted !== step.isTrusted;
-        const outcome: AppliedStep['outcome'] = differs ? 'reused' : 'done';
-        if (differs) {
-          await before();
-          await graph.updateNamedLocation(made.id, spec);
-        }
-        created.set(step.shard, made.id);
-        await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
-        steps.push({ kind: step.kind, displayName: step.displayName, id: made.id, outcome, added: step.ranges.length, removed: 0 });
-        log.info('named location created', { displayName: step.displayName, id: made.id, ranges: step.ranges.length, outcome });
-        break;
-      }
-      case 'updateLocation': {
-        await graph.updateNamedLocation(step.id, { displayName: step.displayName, ipRanges: step.ranges, isTrusted: step.isTrusted });
-        await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
-        steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', added: step.added.length, removed: step.removed.length });
-        log.info('named location updated', { displayName: step.displayName, id: step.id, added: step.added.length, removed: step.removed.length });
-        break;
-      }
-      case 'deleteLocation': {
-        await ensureReleased();
-        await before();
-        await graph.deleteNamedLocation(step.id, { isTrusted: step.isTrusted }, waitOptions);
-        await recordOwnedChange(redis, keys, lock, [], step.ownedRemove);
-        await release(step.id);
-        steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', removed: step.removed.length });
-        log.info('named location deleted', { displayName: step.displayName, id: step.id });
-        break;
-      }
-      case 'deletePolicy': {
-        await graph.deletePolicy(step.id);
-        await release(step.id);
-        // Read until gone (several 404s in a row): it then references nothing, and no later listing sees it.
-        await graph.waitPolicyGone(step.id, waitOptions);
-        if (policyId === step.id) policyId = undefined;
-        steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
-        log.info('policy deleted', { displayName: step.displayName, id: step.id, reason: step.reason });
-        break;
-      }
-      case 'createPolicy': {
-        const body = resolveBody(step.body);
-        // Same-named policies that existed before (the one a deleteExisting run replaces) are never
-        // taken for the new one when an ambiguous POST is recovered by a lookup.
-        const ignoreIds = [plan.policy.id, ...plan.steps.filter((st) => st.kind === 'deletePolicy').map((st) => (st as { id: string }).id)].filter(
-          (x): x is string => x !== undefined,
-        );
-        policyId = (await graph.createPolicy(body, { ignoreIds })).id;
-        await claim([policyId], [], { kind: 'policy', displayName: step.displayName });
-        // Read it back until several reads agree: a run that starts right after this one must list it,
-        // or it would create a second policy (names are not unique). Also before deleting the old one.
-        await graph.waitPolicyVisible(policyId, waitOptions);
-        steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
-        log.info('policy created', { displayName: step.displayName, id: policyId, state: body.state });
-        break;
-      }
-      case 'updatePolicy':
-      case 'removeLocationFromPolicy': {
-        const body = resolveBody(step.body);
-        await before();
-        await graph.updatePolicy(step.id, body);
-        rewrittenPolicies.add(step.id);
-        policyId = step.id;
-        steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
-        log.info('policy updated', { displayName: step.displayName, id: step.id, fields: step.changes.map((c) => c.field) });
-        break;
-      }
-    }
-    await after();
+/** Record ids as this target's; refuse (before writing them) an id another target holds. */
+async function claim(ctx: ApplyContext, ids: readonly string[], takeover: readonly string[] = [], hint?: ObjectName): Promise<void> {
+  const { deps } = ctx;
+  if (!deps.ownership) return;
+  const conflict = await claimObjects(deps.redis, deps.keys, deps.lock, deps.ownership.tenantId, ids, takeover);
+  if (conflict) {
+    const obj = ctx.names.get(conflict.id) ?? hint ?? { kind: 'named location' as const, displayName: conflict.id };
+    throw new SafetyOwnedByOtherTargetError(deps.lock.target, { ...obj, id: conflict.id }, conflict.owner, true);
   }
+}
 
+async function release(ctx: ApplyContext, id: string): Promise<void> {
+  const { deps } = ctx;
+  if (deps.ownership) await releaseObjects(deps.redis, deps.keys, deps.lock, deps.ownership.tenantId, [id]);
+}
+
+/** Consistent before destructive: once, before the first location delete, the rewritten policies release them. */
+async function ensureReleased(ctx: ApplyContext): Promise<void> {
+  if (ctx.released) return;
+  ctx.released = true;
+  if (ctx.deletedLocationIds.length === 0) return;
+  for (const pid of ctx.rewrittenPolicies) {
+    await ctx.deps.graph.waitPolicyReleases(pid, ctx.deletedLocationIds, ctx.waitOptions);
+    await ctx.deps.lock.extend();
+  }
+}
+
+async function createLocation(step: CreateLocationStep, ctx: ApplyContext): Promise<void> {
+  const { graph, redis, keys, lock } = ctx.deps;
+  const spec = { displayName: step.displayName, ipRanges: step.ranges, isTrusted: step.isTrusted };
+  const made = await graph.createNamedLocation(spec);
+  await claim(ctx, [made.id], [], { kind: 'named location', displayName: step.displayName });
+  // A location found by the lookup after an ambiguous POST may hold other content: bring it in line.
+  const differs = !sameCidrs(made.ipRanges, step.ranges) || made.isTrusted !== step.isTrusted;
+  const outcome: AppliedStep['outcome'] = differs ? 'reused' : 'done';
+  if (differs) {
+    await lock.assertHeld();
+    await graph.updateNamedLocation(made.id, spec);
+  }
+  ctx.created.set(step.shard, made.id);
+  await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: made.id, outcome, added: step.ranges.length, removed: 0 });
+  ctx.log.info('named location created', { displayName: step.displayName, id: made.id, ranges: step.ranges.length, outcome });
+}
+
+async function updateLocation(step: UpdateLocationStep, ctx: ApplyContext): Promise<void> {
+  const { graph, redis, keys, lock } = ctx.deps;
+  await graph.updateNamedLocation(step.id, { displayName: step.displayName, ipRanges: step.ranges, isTrusted: step.isTrusted });
+  await recordOwnedChange(redis, keys, lock, step.ownedAdd, step.ownedRemove);
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', added: step.added.length, removed: step.removed.length });
+  ctx.log.info('named location updated', { displayName: step.displayName, id: step.id, added: step.added.length, removed: step.removed.length });
+}
+
+async function deleteLocation(step: DeleteLocationStep, ctx: ApplyContext): Promise<void> {
+  const { graph, redis, keys, lock } = ctx.deps;
+  await ensureReleased(ctx);
+  await lock.assertHeld();
+  await graph.deleteNamedLocation(step.id, { isTrusted: step.isTrusted }, ctx.waitOptions);
+  await recordOwnedChange(redis, keys, lock, [], step.ownedRemove);
+  await release(ctx, step.id);
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done', removed: step.removed.length });
+  ctx.log.info('named location deleted', { displayName: step.displayName, id: step.id });
+}
+
+async function deletePolicy(step: DeletePolicyStep, ctx: ApplyContext): Promise<void> {
+  const { graph } = ctx.deps;
+  await graph.deletePolicy(step.id);
+  await release(ctx, step.id);
+  // Read until gone (several 404s in a row): it then references nothing, and no later listing sees it.
+  await graph.waitPolicyGone(step.id, ctx.waitOptions);
+  if (ctx.policyId === step.id) ctx.policyId = undefined;
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
+  ctx.log.info('policy deleted', { displayName: step.displayName, id: step.id, reason: step.reason });
+}
+
+async function createPolicy(step: CreatePolicyStep, ctx: ApplyContext): Promise<void> {
+  const { graph } = ctx.deps;
+  const body: PolicyBody = resolvePolicyBody(step.body, ctx.created);
+  // Same-named policies that existed before (the one a deleteExisting run replaces) are never
+  // taken for the new one when an ambiguous POST is recovered by a lookup.
+  const ignoreIds = [ctx.plan.policy.id, ...ctx.plan.steps.filter(isStep('deletePolicy')).map((st) => st.id)].filter((x): x is string => x !== undefined);
+  const policyId = (await graph.createPolicy(body, { ignoreIds })).id;
+  ctx.policyId = policyId;
+  await claim(ctx, [policyId], [], { kind: 'policy', displayName: step.displayName });
+  // Read it back until several reads agree: a run that starts right after this one must list it,
+  // or it would create a second policy (names are not unique). Also before deleting the old one.
+  await graph.waitPolicyVisible(policyId, ctx.waitOptions);
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: policyId, outcome: 'done' });
+  ctx.log.info('policy created', { displayName: step.displayName, id: policyId, state: body.state });
+}
+
+/** updatePolicy and removeLocationFromPolicy: one PATCH with the full managed body. */
+async function updatePolicy(step: UpdatePolicyStep | RemoveLocationFromPolicyStep, ctx: ApplyContext): Promise<void> {
+  const body: PolicyBody = resolvePolicyBody(step.body, ctx.created);
+  await ctx.deps.lock.assertHeld();
+  await ctx.deps.graph.updatePolicy(step.id, body);
+  ctx.rewrittenPolicies.add(step.id);
+  ctx.policyId = step.id;
+  ctx.steps.push({ kind: step.kind, displayName: step.displayName, id: step.id, outcome: 'done' });
+  ctx.log.info('policy updated', { displayName: step.displayName, id: step.id, fields: step.changes.map((c) => c.field) });
+}
+
+/** One handler per step kind: the mapped type makes a missing or mistyped handler a compile error. */
+const HANDLERS: { [K in PlanStep['kind']]: (step: PlanStepOf<K>, ctx: ApplyContext) => Promise<void> } = {
+  createLocation,
+  updateLocation,
+  deleteLocation,
+  createPolicy,
+  updatePolicy,
+  removeLocationFromPolicy: updatePolicy,
+  deletePolicy,
+};
+
+function runStep(step: PlanStep, ctx: ApplyContext): Promise<void> {
+  // HANDLERS[step.kind] takes exactly this step's type; TypeScript cannot correlate the two through the union.
+  const handler = HANDLERS[step.kind] as (s: PlanStep, c: ApplyContext) => Promise<void>;
+  return handler(step, ctx);
+}
+
+export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
+  const [refusal] = plan.refusals;
+  if (refusal) throw refusal;
+  const { graph, redis, keys, lock } = deps;
+  const writesBefore = graph.stats.writes;
+  const ctx = applyContext(plan, deps);
+  await lock.assertHeld();
+  await claim(ctx, plan.ownership.claim, plan.ownership.takeover);
+  for (const step of plan.steps) {
+    // Before each write: still the holder; after it: the lease renewed (invariant 2).
+    await lock.assertHeld();
+    await runStep(step, ctx);
+    await lock.extend();
+  }
   if (plan.ownedCleanup.length > 0) await recordOwnedChange(redis, keys, lock, [], plan.ownedCleanup);
   if (plan.ownedReplace) await replaceOwnedRanges(redis, keys, lock, plan.ownedReplace);
-
   return {
-    steps,
+    steps: ctx.steps,
     graphWrites: graph.stats.writes - writesBefore,
-    created: Object.fromEntries(created),
-    policyId,
-    consistency,
+    created: Object.fromEntries(ctx.created),
+    policyId: ctx.policyId,
+    consistency: ctx.consistency,
   };
 }

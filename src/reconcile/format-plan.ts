@@ -4,17 +4,26 @@
  */
 import type { ApplyResult } from './apply.ts';
 import type { Plan } from './plan-types.ts';
-import { shardRefIndex } from './shard-names.ts';
+import { isLocationRef } from './location-ref.ts';
+
+/** A location list entry: a live id (or LocationRef) by its location's name, a shard the plan creates as `<new shard N>`. */
+function locationText(x: unknown, names: Map<string, string>): string {
+  if (!isLocationRef(x)) return names.get(String(x).toLowerCase()) ?? String(x);
+  switch (x.kind) {
+    case 'existing':
+      return names.get(x.id.toLowerCase()) ?? x.id;
+    case 'shard':
+      return `<new shard ${x.shard}>`;
+    default: {
+      const never: never = x;
+      throw new Error(`unhandled location reference ${JSON.stringify(never)}`);
+    }
+  }
+}
 
 function listIds(v: unknown, names: Map<string, string>): string {
   if (!Array.isArray(v)) return JSON.stringify(v);
-  return `[${v
-    .map((x) => {
-      const s = String(x);
-      const shard = shardRefIndex(s);
-      return shard !== undefined ? `<new shard ${shard}>` : (names.get(s.toLowerCase()) ?? s);
-    })
-    .join(', ')}]`;
+  return `[${v.map((x) => locationText(x, names)).join(', ')}]`;
 }
 
 export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {}): string {

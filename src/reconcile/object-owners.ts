@@ -15,17 +15,8 @@
  */
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { isGuid } from '../config/schema.ts';
-import type { LiveState } from './plan-types.ts';
+import type { LiveState, ObjectOwners } from './plan-types.ts';
 import { shardIndexOf } from './shard-names.ts';
-
-export interface ObjectOwners {
-  /** id (lower case) → owner name, per class (see above). */
-  active: ReadonlyMap<string, string>;
-  unknown: ReadonlyMap<string, string>;
-  stale: ReadonlyMap<string, string>;
-  /** Ids (lower case) recorded as this target's own. */
-  self?: ReadonlySet<string>;
-}
 
 export const NO_OWNERS: ObjectOwners = Object.freeze({ active: new Map(), unknown: new Map(), stale: new Map() });
 

@@ -7,7 +7,6 @@
 import type { TargetConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
 import type { SyncError } from '../errors/sync-error.ts';
-import type { ObjectOwners } from './object-owners.ts';
 
 /** One range the target should block: canonical CIDR, priority weight, the sources that contributed it. */
 export interface DesiredRange {
@@ -48,11 +47,38 @@ export interface PlanInput {
   objectOwners?: ObjectOwners;
 }
 
+/**
+ * Which of the tenant's objects other targets manage, as classified by object-owners.ts
+ * `classifyOwners` from the ownership record (defined here, with the other plan inputs, so the plan's
+ * types import nothing from the modules that compute them).
+ */
+export interface ObjectOwners {
+  /** id (lower case) → owner name, per class (see object-owners.ts). */
+  active: ReadonlyMap<string, string>;
+  unknown: ReadonlyMap<string, string>;
+  stale: ReadonlyMap<string, string>;
+  /** Ids (lower case) recorded as this target's own. */
+  self?: ReadonlySet<string>;
+}
+
 /** How the new content of the target is computed. */
 export type PlanMode = 'mirror' | 'append' | 'clear';
 
-/** A placeholder for the id of a location created by this plan, resolved by apply: `{{shard:N}}`. */
-export type LocationRef = string;
+/**
+ * A location the target's policy refers to, in a plan: one Graph already knows (`existing`: a live
+ * shard's id, or the keyword `All` of an excludeLocation policy, sent as is), or a shard this plan
+ * creates (`shard`: apply puts in the id its POST returned). Typed, so nothing is encoded in a string
+ * and parsed back (helpers: location-ref.ts).
+ */
+export type LocationRef = { kind: 'existing'; id: string } | { kind: 'shard'; shard: number };
+
+/** A managed policy body whose location condition holds `L`: ids for Graph (PolicyBody), LocationRef in a plan. */
+export type PolicyBodyOver<L> = Omit<PolicyBody, 'conditions'> & {
+  conditions: Omit<PolicyBody['conditions'], 'locations'> & { locations: { includeLocations: L[]; excludeLocations: L[] } };
+};
+
+/** The managed policy body as planned: apply resolves its LocationRefs into ids (policy-body.ts resolvePolicyBody). */
+export type PlannedPolicyBody = PolicyBodyOver<LocationRef>;
 
 export interface CreateLocationStep {
   kind: 'createLocation';
@@ -88,24 +114,32 @@ export interface DeleteLocationStep {
   isTrusted: boolean;
   removed: string[];
   ownedRemove: string[];
-  /** A duplicate of a shard (same name, younger, ours, referenced by no policy), not the shard itself. */
+  /** A duplicate of a shard (same name, lost to it under the one-name rule, ours, referenced by no policy), not the shard itself. */
   duplicate?: boolean;
 }
 
 export interface CreatePolicyStep {
   kind: 'createPolicy';
   displayName: string;
-  /** Location ids may be `{{shard:N}}` placeholders for locations this plan creates. */
-  body: PolicyBody;
+  /** Locations are LocationRefs: live ids, or shards this plan creates. */
+  body: PlannedPolicyBody;
 }
 
-export interface UpdatePolicyStep {
-  /** `removeLocationFromPolicy`: the only change is dropping shards that are about to be deleted. */
-  kind: 'updatePolicy' | 'removeLocationFromPolicy';
+/** A PATCH of the target's policy with its full managed body. */
+interface PolicyRewrite {
   id: string;
   displayName: string;
-  body: PolicyBody;
+  body: PlannedPolicyBody;
   changes: PolicyFieldChange[];
+}
+
+export interface UpdatePolicyStep extends PolicyRewrite {
+  kind: 'updatePolicy';
+}
+
+/** An update whose only change is dropping shards that are about to be deleted. */
+export interface RemoveLocationFromPolicyStep extends PolicyRewrite {
+  kind: 'removeLocationFromPolicy';
 }
 
 export interface DeletePolicyStep {
@@ -121,12 +155,18 @@ export type PlanStep =
   | DeleteLocationStep
   | CreatePolicyStep
   | UpdatePolicyStep
+  | RemoveLocationFromPolicyStep
   | DeletePolicyStep;
+
+/** The step of one kind. */
+export type PlanStepOf<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
 export interface PolicyFieldChange {
   /** Dotted path of the field, e.g. `conditions.clientAppTypes`. */
   field: string;
+  /** The live value (location lists: ids). */
   from: unknown;
+  /** The planned value (location lists: LocationRefs). */
   to: unknown;
 }
 
@@ -178,7 +218,7 @@ export interface Plan {
   steps: PlanStep[];
   locations: LocationDiff[];
   policy: {
-    /** Live id of the policy this plan manages (the oldest with the name), if any. */
+    /** Live id of the policy this plan manages (the winner among those with the name, same-name-winner.ts), if any. */
     id: string | undefined;
     action: 'create' | 'update' | 'recreate' | 'delete' | 'unchanged';
     changes: PolicyFieldChange[];
@@ -194,7 +234,8 @@ export interface Plan {
    */
   broadRanges: string[];
   /**
-   * Locations named like a shard but younger than it (an ambiguous create that happened twice):
+   * Locations named like a shard that lost to it under the one-name rule (src/graph/same-name-winner.ts;
+   * e.g. an ambiguous create that happened twice, or an administrator's look-alike):
    * `delete` when ours (recorded as this target's, or holding only ranges this service wrote) and
    * referenced by no policy; `left` otherwise. Each is also named in `warnings`.
    */

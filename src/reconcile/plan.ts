@@ -10,8 +10,9 @@
  *   5. delete emptied shards (they are out of the policy by then; Graph refuses to delete a
  *   referenced location).
  *
- * Policy choices: the policy is the oldest with the configured display name (several → a warning;
- * with deleteExisting the others are deleted too). `deleteExisting` creates the new policy and then
+ * Policy choices: the policy is the one with the configured display name that wins under the one-name
+ * rule (src/graph/same-name-winner.ts: recorded as this target's first, then the oldest; several → a
+ * warning; with deleteExisting the others are deleted too). Shards are picked by the same rule. `deleteExisting` creates the new policy and then
  * deletes the old one(s) when its managed body differs (or duplicates exist), so there is never a
  * moment without a blocking policy; an unchanged policy is left alone so a run
  * with no change makes zero writes. When the target ends with no range at all the policy is deleted
@@ -29,21 +30,20 @@
  *                      force when it is not (the object is then taken over).
  *
  * Warnings (not refusals): every desired range broader than safety.warnBroaderThanV4/V6 ("very broad").
+ *
+ * Phases, one module each: select the shards (select-shards.ts), place the ranges
+ * (plan-locations.ts), the policy (plan-policy.ts), the location steps and duplicates
+ * (plan-shard-steps.ts), the safety checks (plan-safety.ts); this module orders the steps and
+ * assembles the Plan. The policy refers to the final shards by LocationRef (location-ref.ts): a live
+ * id, or a shard this plan creates, whose id apply learns from the POST.
  */
-import type { SyncError } from '../errors/sync-error.ts';
-import type { ConditionalAccessPolicy } from '../graph/graph-types.ts';
-import { SafetyEmptyError } from './errors/safety-empty-error.ts';
-import { SafetyOwnedByOtherTargetError } from './errors/safety-owned-error.ts';
-import { SafetyRemovalError } from './errors/safety-removal-error.ts';
-import { SafetyTenantError } from './errors/safety-tenant-error.ts';
-import { NO_OWNERS } from './object-owners.ts';
+import { existingRef, shardRef } from './location-ref.ts';
 import { planLocations, type LocationPlan } from './plan-locations.ts';
-import { byAge, selectShards } from './select-shards.ts';
-import type { DesiredRange, LocationDiff, OverflowReport, Plan, PlanInput, PlanMode, PlanStep } from './plan-types.ts';
-import { buildPolicyBody, diffPolicy, onlyRemovesLocations } from './policy-body.ts';
-import { shardIndexOf, shardName, shardRef } from './shard-names.ts';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { planPolicy, type PolicyPlan } from './plan-policy.ts';
+import { broadRanges, ownershipOf, refusals } from './plan-safety.ts';
+import { planDuplicates, planShardSteps } from './plan-shard-steps.ts';
+import type { DesiredRange, LiveLocation, LocationRef, OverflowReport, Plan, PlanInput, PlanMode } from './plan-types.ts';
+import { selectShards } from './select-shards.ts';
 
 export function planMode(input: Pick<PlanInput, 'target' | 'manual'>): PlanMode {
   return input.manual && input.target.namedLocation.clearOnManualRun ? 'clear' : input.target.mode;
@@ -75,240 +75,46 @@ function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
   };
 }
 
-function refusals(input: PlanInput, loc: LocationPlan, warnings: string[]): SyncError[] {
-  const { target } = input;
-  const out: SyncError[] = [];
-  if (GUID.test(target.tenantId)) {
-    if (target.tenantId.toLowerCase() !== input.tokenTenantId.toLowerCase()) {
-      out.push(new SafetyTenantError(target.name, target.tenantId, input.tokenTenantId));
-    }
-  } else {
-    warnings.push(`tenantId "${target.tenantId}" is not a GUID: the token's tenant (${input.tokenTenantId}) could not be checked`);
-  }
-  if (!input.force && input.desired.length === 0 && target.safety.refuseEmpty) out.push(new SafetyEmptyError(target.name));
-  const fraction = loc.ownedLive === 0 ? 0 : loc.ownedRemoved / loc.ownedLive;
-  if (!input.force && fraction > target.safety.maxRemovalFraction) {
-    out.push(new SafetyRemovalError(target.name, loc.ownedRemoved, loc.ownedLive, target.safety.maxRemovalFraction));
-  }
-  return out;
-}
-
-/**
- * Ownership between targets: every live object this target manages (its shards, its policy) that the
- * record gives to another target is refused (active owner: never; unknown owner: unless force, which
- * takes it over) or taken over with a warning (stale owner). See object-owners.ts.
- */
-function ownershipOf(
-  input: PlanInput,
-  managed: readonly { kind: 'named location' | 'policy'; id: string; displayName: string }[],
-  refused: SyncError[],
-  warnings: string[],
-): Plan['ownership'] {
-  const owners = input.objectOwners ?? NO_OWNERS;
-  const takeover: string[] = [];
-  for (const obj of managed) {
-    const id = obj.id.toLowerCase();
-    const active = owners.active.get(id);
-    const unknown = owners.unknown.get(id);
-    const stale = owners.stale.get(id);
-    if (active !== undefined) {
-      refused.push(new SafetyOwnedByOtherTargetError(input.target.name, obj, active, true));
-    } else if (unknown !== undefined && !input.force) {
-      refused.push(new SafetyOwnedByOtherTargetError(input.target.name, obj, unknown, false));
-    } else if (unknown !== undefined || stale !== undefined) {
-      const why = unknown !== undefined ? 'which is not in this configuration (--force)' : 'which no longer manages it';
-      warnings.push(`${obj.kind} "${obj.displayName}" (${obj.id}) was recorded as target "${unknown ?? stale}"'s, ${why}: taken over`);
-      takeover.push(obj.id);
-    }
-  }
-  return { claim: managed.map((m) => m.id), takeover };
-}
-
-/** Warnings naming at most this many very broad ranges; the plan's broadRanges lists them all. */
-const BROAD_WARNINGS = 20;
-
-/**
- * Desired ranges broader than safety.warnBroaderThanV4/V6 (accepted, but no real feed we know of needs
- * them: the broadest entries of Spamhaus DROP and DROPv6 are /12 and /29), one warning each.
- */
-function broadRanges(input: PlanInput, warnings: string[]): string[] {
-  const { warnBroaderThanV4: v4, warnBroaderThanV6: v6 } = input.target.safety;
-  const out: string[] = [];
-  for (const d of input.desired) {
-    const slash = d.cidr.lastIndexOf('/');
-    if (slash < 0) continue;
-    const prefix = Number(d.cidr.slice(slash + 1));
-    if (prefix < (d.cidr.includes(':') ? v6 : v4)) out.push(d.cidr);
-  }
-  for (const cidr of out.slice(0, BROAD_WARNINGS)) {
-    const family = cidr.includes(':') ? 'IPv6' : 'IPv4';
-    const limit = family === 'IPv6' ? v6 : v4;
-    warnings.push(`very broad range ${cidr} is blocked (broader than /${limit}, safety.warnBroaderThan${family === 'IPv6' ? 'V6' : 'V4'}): check the indicator is meant`);
-  }
-  if (out.length > BROAD_WARNINGS) warnings.push(`… and ${out.length - BROAD_WARNINGS} more very broad range(s) (plan --json lists them all)`);
-  return out;
-}
-
-export function planReconcile(input: PlanInput): Plan {
-  const { target, owned } = input;
-  const nl = target.namedLocation;
-  const mode = planMode(input);
-  const warnings: string[] = [];
-
-  const broad = broadRanges(input, warnings);
-  const { shards, duplicates } = selectShards(nl.name, input.live.locations);
-  const loc = planLocations({
-    shards,
-    desired: input.desired,
-    owned,
-    mode,
-    maxRangesPerLocation: nl.maxRangesPerLocation,
-    maxLocations: nl.maxLocations,
-    isTrusted: nl.isTrusted,
-  });
-  const capacity = nl.maxRangesPerLocation * nl.maxLocations;
+/** Phase: place the ranges in the shards; warnings for what does not fit. */
+function placeRanges(input: PlanInput, shards: Map<number, LiveLocation>, mode: PlanMode, warnings: string[]): LocationPlan {
+  const nl = input.target.namedLocation;
+  const loc = planLocations({ shards, desired: input.desired, owned: input.owned, mode, maxRangesPerLocation: nl.maxRangesPerLocation, maxLocations: nl.maxLocations, isTrusted: nl.isTrusted });
   if (loc.dropped.length > 0) {
     warnings.push(`${loc.dropped.length} desired range(s) do not fit in ${nl.maxLocations} location(s) of ${nl.maxRangesPerLocation}; the highest-priority ranges were kept`);
   }
   if (loc.droppedKept.length > 0) {
     warnings.push(`${loc.droppedKept.length} range(s) not managed by this service no longer fit the configured capacity and are removed`);
   }
+  return loc;
+}
 
-  // Policy: ours is the oldest with the configured name.
-  const ours = input.live.policies.filter((p) => p.displayName === target.policy.name).sort(byAge);
-  const chosen: ConditionalAccessPolicy | undefined = ours[0];
-  if (ours.length > 1) {
-    warnings.push(`${ours.length} policies are named "${target.policy.name}"; managing the oldest (${chosen?.id})`);
-  }
+/** The shards left after the plan, in shard order: live ids, or shards the plan creates. */
+function finalShards(loc: LocationPlan): LocationRef[] {
+  return loc.outcomes.filter((o) => o.action !== 'delete').map((o) => (o.live ? existingRef(o.live.id) : shardRef(o.index)));
+}
 
-  const finalIds = loc.outcomes
-    .filter((o) => o.action !== 'delete')
-    .map((o) => o.live?.id ?? shardRef(o.index));
-  const policySteps: PlanStep[] = [];
-  let policyAction: Plan['policy']['action'] = 'unchanged';
-  let policyChanges: Plan['policy']['changes'] = [];
-  const touchedPolicies = new Set<string>();
-  if (loc.finalRanges === 0) {
-    const victims = target.policy.deleteExisting ? ours : ours.slice(0, 1);
-    for (const p of victims) {
-      policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'noRanges' });
-      touchedPolicies.add(p.id);
-    }
-    if (victims.length > 0) policyAction = 'delete';
-  } else if (!chosen) {
-    const body = buildPolicyBody(target.policy, finalIds, undefined);
-    policySteps.push({ kind: 'createPolicy', displayName: body.displayName, body });
-    policyAction = 'create';
-  } else {
-    const body = buildPolicyBody(target.policy, finalIds, chosen);
-    policyChanges = diffPolicy(body, chosen);
-    if (target.policy.deleteExisting && (policyChanges.length > 0 || ours.length > 1)) {
-      // The new policy first, then the old ones: there is never a moment without a blocking policy.
-      const fresh = buildPolicyBody(target.policy, finalIds, undefined);
-      policySteps.push({ kind: 'createPolicy', displayName: fresh.displayName, body: fresh });
-      for (const p of ours) {
-        policySteps.push({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason: 'deleteExisting' });
-        touchedPolicies.add(p.id);
-      }
-      policyAction = 'recreate';
-    } else if (policyChanges.length > 0) {
-      const kind = onlyRemovesLocations(policyChanges) ? 'removeLocationFromPolicy' : 'updatePolicy';
-      policySteps.push({ kind, id: chosen.id, displayName: chosen.displayName, body, changes: policyChanges });
-      touchedPolicies.add(chosen.id);
-      policyAction = 'update';
-    }
-  }
-
-  // Shards still referenced by a policy we do not rewrite cannot be deleted: leave them as they are.
-  const referencedElsewhere = new Map<string, string>();
-  for (const p of input.live.policies) {
-    // Policies we rewrite or delete drop the shard first; ours, unchanged, cannot reference a deleted shard.
-    if (touchedPolicies.has(p.id)) continue;
-    const l = p.conditions.locations;
-    for (const id of [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])]) referencedElsewhere.set(id.toLowerCase(), p.displayName);
-  }
-
-  const creates: PlanStep[] = [];
-  const gains: PlanStep[] = [];
-  const losses: PlanStep[] = [];
-  const deletes: PlanStep[] = [];
-  const locations: LocationDiff[] = [];
-  const stuck = new Set<string>();
-  const ownedOf = (rs: readonly string[]) => rs.filter((r) => loc.isSelected(r));
-  const ownedGone = (rs: readonly string[]) => rs.filter((r) => owned.has(r) && !loc.isFinal(r));
-  for (const o of loc.outcomes) {
-    const displayName = o.live?.displayName ?? shardName(nl.name, o.index);
-    let action = o.action;
-    if (o.action === 'create') {
-      creates.push({ kind: 'createLocation', shard: o.index, displayName, ranges: o.content, isTrusted: nl.isTrusted, ownedAdd: ownedOf(o.content), ownedRemove: [] });
-    } else if (o.action === 'update' && o.live) {
-      const step: PlanStep = {
-        kind: 'updateLocation',
-        shard: o.index,
-        id: o.live.id,
-        displayName,
-        ranges: o.content,
-        isTrusted: nl.isTrusted,
-        added: o.added,
-        removed: o.removed,
-        ownedAdd: ownedOf(o.added),
-        ownedRemove: ownedGone(o.removed),
-      };
-      (o.added.length > 0 ? gains : losses).push(step);
-    } else if (o.action === 'delete' && o.live) {
-      const by = referencedElsewhere.get(o.live.id.toLowerCase());
-      if (by !== undefined) {
-        warnings.push(`named location "${displayName}" is referenced by policy "${by}" and is left as it is instead of being deleted`);
-        for (const r of o.live.ranges) stuck.add(r);
-        action = 'unchanged';
-      } else {
-        deletes.push({ kind: 'deleteLocation', shard: o.index, id: o.live.id, displayName, isTrusted: o.live.isTrusted, removed: o.removed, ownedRemove: ownedGone(o.removed) });
-      }
-    }
-    locations.push({
-      shard: o.index,
-      displayName,
-      id: o.live?.id,
-      action,
-      added: action === 'unchanged' ? [] : o.added,
-      removed: action === 'unchanged' ? [] : o.removed,
-      size: action === 'unchanged' ? (o.live?.ranges.length ?? 0) : o.content.length,
-    });
-  }
-
-  // Duplicates of a shard (an ambiguous create that happened twice): ours (recorded as this target's,
-  // or holding only ranges this service wrote) and referenced by no policy are deleted; others stay.
-  const owners = input.objectOwners ?? NO_OWNERS;
-  const referencedAny = new Set<string>();
-  for (const p of input.live.policies) {
-    const l = p.conditions.locations;
-    for (const id of [...(l?.includeLocations ?? []), ...(l?.excludeLocations ?? [])]) referencedAny.add(id.toLowerCase());
-  }
-  const duplicatesRemoved: Plan['duplicates'] = [];
-  for (const d of duplicates) {
-    const id = d.id.toLowerCase();
-    const otherOwner = owners.active.has(id) || owners.unknown.has(id) || owners.stale.has(id);
-    const isOurs = !otherOwner && ((owners.self?.has(id) ?? false) || (d.ranges.length > 0 && d.ranges.every((r) => owned.has(r))));
-    if (isOurs && !referencedAny.has(id)) {
-      deletes.push({ kind: 'deleteLocation', shard: shardIndexOf(nl.name, d.displayName) ?? 0, id: d.id, displayName: d.displayName, isTrusted: d.isTrusted, removed: [], ownedRemove: [], duplicate: true });
-      duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'delete' });
-      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is deleted (ours, referenced by no policy)`);
-    } else {
-      duplicatesRemoved.push({ id: d.id, displayName: d.displayName, action: 'left' });
-      warnings.push(`named location "${d.displayName}" (${d.id}) duplicates an older one of the same name and is left alone`);
-    }
-  }
-
-  const steps = [...creates, ...gains, ...losses, ...policySteps, ...deletes];
-  const refused = refusals(input, loc, warnings);
-  const managed = [
+/** Every live object the target manages: its shards and its policy (all of the name with deleteExisting). */
+function managedObjects(input: PlanInput, shards: ReadonlyMap<number, LiveLocation>, policy: PolicyPlan): Parameters<typeof ownershipOf>[1] {
+  return [
     ...[...shards.values()].map((l) => ({ kind: 'named location' as const, id: l.id, displayName: l.displayName })),
-    ...(target.policy.deleteExisting ? ours : ours.slice(0, 1)).map((p) => ({ kind: 'policy' as const, id: p.id, displayName: p.displayName })),
+    ...(input.target.policy.deleteExisting ? policy.ours : policy.ours.slice(0, 1)).map((p) => ({ kind: 'policy' as const, id: p.id, displayName: p.displayName })),
   ];
-  const ownership = ownershipOf(input, managed, refused, warnings);
-  const ownedCleanup: string[] = [];
-  for (const r of loc.ownedNotFinal) if (!stuck.has(r)) ownedCleanup.push(r);
+}
 
+export function planReconcile(input: PlanInput): Plan {
+  const { target, owned } = input;
+  const mode = planMode(input);
+  const warnings: string[] = [];
+  const broad = broadRanges(input, warnings);
+  const { shards, duplicates } = selectShards(target.namedLocation.name, input.live.locations, input.objectOwners?.self);
+  const loc = placeRanges(input, shards, mode, warnings);
+  const policy = planPolicy(input, finalShards(loc), loc.finalRanges, warnings);
+  const shardSteps = planShardSteps(input, loc, policy.touched, warnings);
+  const dups = planDuplicates(input, duplicates, shards, warnings);
+  // Creates, gains, losses, the policy, then deletes: see the header.
+  const steps = [...shardSteps.creates, ...shardSteps.gains, ...shardSteps.losses, ...policy.steps, ...shardSteps.deletes, ...dups.steps];
+  const refused = refusals(input, loc, warnings);
+  const ownership = ownershipOf(input, managedObjects(input, shards, policy), refused, warnings);
   return {
     target: target.name,
     summary: {
@@ -324,13 +130,13 @@ export function planReconcile(input: PlanInput): Plan {
       writes: steps.length,
     },
     steps,
-    locations,
-    policy: { id: chosen?.id, action: policyAction, changes: policyChanges },
-    overflow: overflowReport(capacity, loc),
-    ownedCleanup,
+    locations: shardSteps.locations,
+    policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes },
+    overflow: overflowReport(target.namedLocation.maxRangesPerLocation * target.namedLocation.maxLocations, loc),
+    ownedCleanup: loc.ownedNotFinal.filter((r) => !shardSteps.stuck.has(r)),
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,
     broadRanges: broad,
-    duplicates: duplicatesRemoved,
+    duplicates: dups.report,
     ownership,
     warnings,
     refusals: refused,

@@ -9,7 +9,8 @@
  * - platforms: the object is left out when none are configured; on update a live platforms condition
  *   is cleared with an explicit `null` (PATCH merges objects, so omission would keep it). When only
  *   exclusions are configured, include is `all` (Graph rejects an empty includePlatforms).
- * - locations: include every shard id; with `excludeLocation`, include `All` and exclude the shards.
+ * - locations: include every shard id; with `excludeLocation`, include `All` and exclude the shards. A
+ *   plan holds them as LocationRefs (buildPlannedPolicyBody); apply resolves them (resolvePolicyBody).
  * - users: managed only when `policy.users` is configured (include empty and no include groups →
  *   `None`); otherwise created with `includeUsers: [None]` as the guide's sample, never sent on update.
  * - Comparison is order-insensitive and case-insensitive for every string (keywords such as `All`,
@@ -17,13 +18,16 @@
  */
 import type { PolicyConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy, PolicyBody } from '../graph/graph-types.ts';
-import type { PolicyFieldChange } from './plan-types.ts';
+import { ALL_LOCATIONS, liveIdOf, locationRefKey, resolveLocationRef } from './location-ref.ts';
+import type { LocationRef, PlannedPolicyBody, PolicyBodyOver, PolicyFieldChange } from './plan-types.ts';
 
-function uniq(values: Iterable<string>): string[] {
+const lower = (v: string): string => v.toLowerCase();
+
+function uniq<T>(values: Iterable<T>, key: (v: T) => string): T[] {
   const seen = new Set<string>();
-  const out: string[] = [];
+  const out: T[] = [];
   for (const v of values) {
-    const k = v.toLowerCase();
+    const k = key(v);
     if (!seen.has(k)) {
       seen.add(k);
       out.push(v);
@@ -33,33 +37,47 @@ function uniq(values: Iterable<string>): string[] {
 }
 
 /**
- * Build the managed body. `locationIds` are the shard ids in shard order (placeholders allowed);
- * `live` is the policy being updated (undefined when creating).
+ * Build the managed body. `locationIds` are the shard ids in shard order; `live` is the policy being
+ * updated (undefined when creating).
  */
 export function buildPolicyBody(policy: PolicyConfig, locationIds: readonly string[], live: ConditionalAccessPolicy | undefined): PolicyBody {
-  const clientAppTypes = policy.clientAppTypes.includes('all') ? ['all'] : uniq(policy.clientAppTypes);
-  const include = uniq(policy.platforms.include);
-  const exclude = uniq(policy.platforms.exclude);
+  return buildBody(policy, uniq(locationIds, lower), 'All', live);
+}
+
+/** The same body as a plan holds it: the shards as LocationRefs (live ids, or shards the plan creates). */
+export function buildPlannedPolicyBody(policy: PolicyConfig, shards: readonly LocationRef[], live: ConditionalAccessPolicy | undefined): PlannedPolicyBody {
+  return buildBody(policy, uniq(shards, locationRefKey), ALL_LOCATIONS, live);
+}
+
+/** The body to send: every LocationRef resolved (`created`: ids of the shards this run created). */
+export function resolvePolicyBody(body: PlannedPolicyBody, created: ReadonlyMap<number, string>): PolicyBody {
+  const resolve = (refs: readonly LocationRef[]) => refs.map((r) => resolveLocationRef(r, created));
+  const loc = body.conditions.locations;
+  const locations = { includeLocations: resolve(loc.includeLocations), excludeLocations: resolve(loc.excludeLocations) };
+  return { ...body, conditions: { ...body.conditions, locations } };
+}
+
+function buildBody<L>(policy: PolicyConfig, ids: L[], all: L, live: ConditionalAccessPolicy | undefined): PolicyBodyOver<L> {
+  const clientAppTypes = policy.clientAppTypes.includes('all') ? ['all'] : uniq(policy.clientAppTypes, lower);
+  const include = uniq(policy.platforms.include, lower);
+  const exclude = uniq(policy.platforms.exclude, lower);
   let platforms: PolicyBody['conditions']['platforms'];
   if (include.length > 0 || exclude.length > 0) {
     platforms = { includePlatforms: include.length > 0 ? include : ['all'], excludePlatforms: exclude };
   } else if (live?.conditions.platforms) {
     platforms = null;
   }
-  const ids = uniq(locationIds);
-  const locations = policy.excludeLocation
-    ? { includeLocations: ['All'], excludeLocations: ids }
-    : { includeLocations: ids, excludeLocations: [] };
+  const locations = policy.excludeLocation ? { includeLocations: [all], excludeLocations: ids } : { includeLocations: ids, excludeLocations: [] };
 
-  const body: PolicyBody = {
+  const body: PolicyBodyOver<L> = {
     displayName: policy.name,
     state: policy.state,
     conditions: {
       clientAppTypes,
-      signInRiskLevels: uniq(policy.signInRiskLevels),
+      signInRiskLevels: uniq(policy.signInRiskLevels, lower),
       applications: {
-        includeApplications: uniq([...policy.applications.include, ...policy.applications.includeAppIds]),
-        excludeApplications: uniq([...policy.applications.exclude, ...policy.applications.excludeAppIds]),
+        includeApplications: uniq([...policy.applications.include, ...policy.applications.includeAppIds], lower),
+        excludeApplications: uniq([...policy.applications.exclude, ...policy.applications.excludeAppIds], lower),
       },
       locations,
     },
@@ -69,11 +87,11 @@ export function buildPolicyBody(policy: PolicyConfig, locationIds: readonly stri
   if (policy.users) {
     const u = policy.users;
     body.conditions.users = {
-      includeUsers: u.include.length > 0 || u.includeGroups.length > 0 ? uniq(u.include) : ['None'],
-      excludeUsers: uniq(u.exclude),
-      includeGroups: uniq(u.includeGroups),
-      excludeGroups: uniq(u.excludeGroups),
-      excludeRoles: uniq(u.excludeRoles),
+      includeUsers: u.include.length > 0 || u.includeGroups.length > 0 ? uniq(u.include, lower) : ['None'],
+      excludeUsers: uniq(u.exclude, lower),
+      includeGroups: uniq(u.includeGroups, lower),
+      excludeGroups: uniq(u.excludeGroups, lower),
+      excludeRoles: uniq(u.excludeRoles, lower),
     };
   } else if (!live) {
     body.conditions.users = { includeUsers: ['None'] };
@@ -89,11 +107,23 @@ function sameSet(a: readonly string[] | null | undefined, b: readonly string[] |
   return true;
 }
 
-/** The managed fields that differ between `body` and the live policy (empty: no write needed). */
-export function diffPolicy(body: PolicyBody, live: ConditionalAccessPolicy): PolicyFieldChange[] {
+/** Do the live location ids equal the planned ones? A shard the plan creates is in no live policy. */
+function sameLocations(from: readonly string[] | null | undefined, to: readonly (string | LocationRef)[]): boolean {
+  const ids = to.map(liveIdOf);
+  return ids.every((id) => id !== undefined) && sameSet(from, ids as string[]);
+}
+
+/**
+ * The managed fields that differ between `body` and the live policy (empty: no write needed). For
+ * location lists `from` holds the live ids and `to` the body's entries (LocationRefs in a plan).
+ */
+export function diffPolicy(body: PolicyBodyOver<string | LocationRef>, live: ConditionalAccessPolicy): PolicyFieldChange[] {
   const changes: PolicyFieldChange[] = [];
   const list = (field: string, from: readonly string[] | null | undefined, to: readonly string[]) => {
     if (!sameSet(from, to)) changes.push({ field, from: from ?? [], to });
+  };
+  const locations = (field: string, from: readonly string[] | undefined, to: readonly (string | LocationRef)[]) => {
+    if (!sameLocations(from, to)) changes.push({ field, from: from ?? [], to });
   };
   const c = live.conditions;
   const b = body.conditions;
@@ -108,8 +138,8 @@ export function diffPolicy(body: PolicyBody, live: ConditionalAccessPolicy): Pol
   } else if (c.platforms) {
     changes.push({ field: 'conditions.platforms', from: c.platforms, to: null });
   }
-  list('conditions.locations.includeLocations', c.locations?.includeLocations, b.locations.includeLocations);
-  list('conditions.locations.excludeLocations', c.locations?.excludeLocations, b.locations.excludeLocations);
+  locations('conditions.locations.includeLocations', c.locations?.includeLocations, b.locations.includeLocations);
+  locations('conditions.locations.excludeLocations', c.locations?.excludeLocations, b.locations.excludeLocations);
   if (b.users) {
     for (const key of ['includeUsers', 'excludeUsers', 'includeGroups', 'excludeGroups', 'includeRoles', 'excludeRoles'] as const) {
       const want = b.users[key];
@@ -128,7 +158,10 @@ export function onlyRemovesLocations(changes: readonly PolicyFieldChange[]): boo
   if (changes.length === 0) return false;
   return changes.every((ch) => {
     if (ch.field !== 'conditions.locations.includeLocations' && ch.field !== 'conditions.locations.excludeLocations') return false;
-    const from = new Set((ch.from as string[]).map((s) => s.toLowerCase()));
-    return (ch.to as string[]).every((s) => from.has(s.toLowerCase()));
+    const from = new Set((ch.from as string[]).map(lower));
+    return (ch.to as (string | LocationRef)[]).every((s) => {
+      const id = liveIdOf(s);
+      return id !== undefined && from.has(id.toLowerCase());
+    });
   });
 }

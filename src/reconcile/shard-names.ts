@@ -1,7 +1,8 @@
 /**
  * Names of a target's named locations ("shards"): shard 1 is `<name>`, shard k ≥ 2 is `<name> (k)`.
  * Matching is exact (Entra display names are case-preserving and not unique; a location named
- * `<Name>` with another case is someone else's).
+ * `<Name>` with another case is someone else's). Names are made here and read back only from what
+ * Graph lists; within a plan a shard travels as its index (LocationRef, location-ref.ts).
  */
 export function shardName(base: string, index: number): string {
   return index === 1 ? base : `${base} (${index})`;
@@ -15,15 +16,4 @@ export function shardIndexOf(base: string, displayName: string): number | undefi
   if (!/^[1-9]\d{0,3}$/.test(digits)) return undefined;
   const n = Number(digits);
   return n >= 2 ? n : undefined;
-}
-
-/** Placeholder for the id of a location this plan creates, resolved by apply. */
-export function shardRef(index: number): string {
-  return `{{shard:${index}}}`;
-}
-
-/** The shard index of a placeholder made by shardRef, else undefined. */
-export function shardRefIndex(value: string): number | undefined {
-  const m = /^\{\{shard:(\d+)\}\}$/.exec(value);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
 }

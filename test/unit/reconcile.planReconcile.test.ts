@@ -26,7 +26,11 @@ describe('planReconcile: named locations', () => {
     expect(creates.map((s) => s.ranges.length)).toEqual([3, 3, 1]);
     expect(creates.flatMap((s) => s.ranges)).toEqual(hosts(1, 7));
     const policy = plan.steps.at(-1);
-    expect(policy?.kind === 'createPolicy' && policy.body.conditions.locations.includeLocations).toEqual(['{{shard:1}}', '{{shard:2}}', '{{shard:3}}']);
+    expect(policy?.kind === 'createPolicy' && policy.body.conditions.locations.includeLocations).toEqual([
+      { kind: 'shard', shard: 1 },
+      { kind: 'shard', shard: 2 },
+      { kind: 'shard', shard: 3 },
+    ]);
     expect(plan.summary).toMatchObject({ mode: 'mirror', desired: 7, added: 7, removed: 0, writes: 4 });
     expect(plan.locations.map((l) => l.action)).toEqual(['create', 'create', 'create']);
   });
@@ -250,7 +254,10 @@ describe('planReconcile: policy', () => {
     const plan = planReconcile(planInput({ target, desired: desired(hosts(1, 4)), live: first.live, owned: first.owned }));
     expect(kinds(plan)).toEqual(['createLocation', 'updatePolicy']);
     const s = plan.steps[1];
-    expect(s?.kind === 'updatePolicy' && s.body.conditions.locations.includeLocations).toEqual([first.live.locations[0]?.id, '{{shard:2}}']);
+    expect(s?.kind === 'updatePolicy' && s.body.conditions.locations.includeLocations).toEqual([
+      { kind: 'existing', id: first.live.locations[0]?.id },
+      { kind: 'shard', shard: 2 },
+    ]);
   });
 
   it('deletes the policy when nothing is left to block (forced empty run), before the locations', () => {
