@@ -108,5 +108,5 @@ describe('a throttled tenant does not hold up the others', () => {
     expect(rangesInEntra(e.graph, 'TQ Blocked').all).toEqual(['45.10.1.7/32', '45.10.2.0/24', HAND_ADDED]);
     expect(e.graph.state(DEFAULT_TENANT_ID).policies).toHaveLength(1);
     expect(e.graph.state(TENANT_B).policies).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 });
