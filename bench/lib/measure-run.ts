@@ -11,7 +11,7 @@
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config/schema.ts';
-import { followRuns, type Outcome } from '../../src/cli/sync.ts';
+import { followRuns, type Outcome } from '../../src/pipeline/follow-runs.ts';
 import { bullConnection, type Queues } from '../../src/pipeline/queues.ts';
 import { enqueueCollect } from '../../src/pipeline/producer.ts';
 import type { StateKeys } from '../../src/pipeline/redis-keys.ts';
@@ -78,7 +78,7 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   try {
     const enqueuedAt = Date.now();
     const collectId = await enqueueCollect(ctx.queues, { source: BENCH_SOURCE, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' });
-    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs, { quiet: true });
+    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs);
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
     const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';

@@ -1,6 +1,7 @@
 /**
- * Producing jobs: default job options per queue, and the two ways work enters the pipeline
- * (a run of a source collection; a reconcile of a target).
+ * Producing jobs: default job options per queue, and every job the service makes is added here: a run
+ * of a source collection (CLI, scheduler: scheduler.ts, demo), the ingest chunks of a run (the collect
+ * stage), a reconcile of a target (CLI, the collect stage's commit).
  *
  * - collect: 3 attempts, exponential backoff from 10 s. Deduplicated per source collection, keeping
  *   the last request made while one is active (BullMQ `keepLastIfActive`).
@@ -14,7 +15,8 @@
  */
 import type { JobsOptions } from 'bullmq';
 import type { Config, SourceConfig } from '../config/schema.ts';
-import { DEFAULT_JOB_RETENTION, type CollectJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
+import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
+import { ingestJobId } from './run-ids.ts';
 
 /** removeOnComplete / removeOnFail for a retention. */
 export function keepOptions(r: JobRetention): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
@@ -81,4 +83,13 @@ export async function enqueueReconcile(
     deduplication: { id: reconcileDedupId(req.target), keepLastIfActive: true },
   });
   return job.id ?? '';
+}
+
+/**
+ * One ingest chunk of a collect run, as a child of the run's job (`parent`: its id and its queue's
+ * qualified name). Its job id is made from the chunk's staging id and number (run-ids.ts), so adding it
+ * twice adds it once.
+ */
+export async function enqueueIngest(queues: Queues, data: IngestJobData, parent: { id: string; queue: string }): Promise<void> {
+  await queues.ingest.add('ingest', data, { ...ingestJobOptions(queues.retention), jobId: ingestJobId(data.runId, data.chunk), parent });
 }
