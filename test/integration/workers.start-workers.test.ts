@@ -1,7 +1,7 @@
 /**
  * `startWorkers` either starts everything or leaves nothing behind: when a phase of the start fails
  * (here the health server, its port already taken) the start rejects with that error and every
- * Worker, queue and Redis connection it opened is closed again.
+ * Worker, queue and Redis connection it opened is closed again; `close` closes the same things.
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,5 +52,19 @@ describe('startWorkers', () => {
     const deadline = Date.now() + 2000;
     while (openConnections() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
     expect(openConnections()).toBe(before);
+  });
+
+  it('a started worker closes every Worker and Redis connection it opened', async () => {
+    r = testRedis('start-workers');
+    const config = configFrom({ redis: { url: r.url, prefix: r.prefix }, targets: [baseTarget()] });
+    const before = openConnections();
+    const handle = await startWorkers(config, { http: false });
+    expect(handle.workers.map((w) => w.name)).toEqual(['collect', 'ingest', 'reconcile']);
+    expect(openConnections()).toBeGreaterThan(before);
+    await handle.close();
+    const deadline = Date.now() + 2000;
+    while (openConnections() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(openConnections()).toBe(before);
+    expect(handle.workers.some((w) => w.isRunning())).toBe(false);
   });
 });
