@@ -4,6 +4,7 @@
 // no loader hooks: start-up drops from about 250 ms to well under 100 ms, which matters for piping
 // commands (`ranges merge`) and for the many short CLI runs of the tests.
 //
+// The entry is workers/main.ts (the composition root: it hands the workers to src/cli/main.ts).
 // Dependencies stay external (resolved from node_modules as usual). `import.meta.url` is defined as
 // src/project-root.ts's URL, the only module that reads it. Bundles are built into a temporary
 // directory and renamed into place, so concurrent starts never see a half-written bundle. When the
@@ -38,7 +39,7 @@ function sourceFingerprint(root) {
 async function build(root, outdir) {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: { main: join(root, 'src', 'cli', 'main.ts') },
+    entryPoints: { main: join(root, 'workers', 'main.ts') },
     outdir,
     bundle: true,
     splitting: true,

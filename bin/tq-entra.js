@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `tq-entra` CLI. The service is written in TypeScript. Normally it runs from an
-// esbuild bundle cached in .cache/cli/ (bin/cli-bundle.js; rebuilt whenever a source file changes);
-// when that is not possible (read-only install, TQ_ENTRA_NO_BUNDLE=1) it runs the sources through
-// tsx's loader. Either way `npx tq-entra` works on a fresh `npm ci` with no build step.
+// Entry point of the `tq-entra` CLI: it loads workers/main.ts, the composition root (it hands the
+// worker implementation to the CLI in src/cli/main.ts, so src/ never imports workers/). The service
+// is written in TypeScript. Normally it runs from an esbuild bundle cached in .cache/cli/
+// (bin/cli-bundle.js; rebuilt whenever a source file changes); when that is not possible (read-only
+// install, TQ_ENTRA_NO_BUNDLE=1) it runs the sources through tsx's loader. Either way `npx tq-entra` works on a fresh `npm ci` with no build step.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +19,7 @@ if (process.env.TQ_ENTRA_NO_BUNDLE !== '1') {
 if (entry === undefined) {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = new URL('../src/cli/main.ts', import.meta.url).href;
+  entry = new URL('../workers/main.ts', import.meta.url).href;
 }
 const { main } = await import(entry);
 process.exitCode = await main(process.argv);

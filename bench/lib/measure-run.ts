@@ -11,7 +11,7 @@
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config/schema.ts';
-import { followRuns, type Outcome } from '../../src/cli/sync.ts';
+import { followRuns, type Outcome } from '../../src/pipeline/follow-runs.ts';
 import { bullConnection, type Queues } from '../../src/pipeline/queues.ts';
 import { enqueueCollect } from '../../src/pipeline/producer.ts';
 import type { StateKeys } from '../../src/pipeline/redis-keys.ts';
@@ -57,28 +57,38 @@ function streamTime(id: string): number {
   return Number(id.split('-')[0]);
 }
 
+/** Ingest chunk timings from the ingest queue's event stream (first active, last completed, count). */
+async function watchIngest(ctx: RunContext): Promise<{ figures: { first: number; last: number; chunks: number }; close(): Promise<void> }> {
+  const connection = bullConnection(ctx.config.redis.url);
+  const events = new QueueEvents('ingest', { connection, prefix: ctx.config.redis.prefix, autorun: true });
+  await events.waitUntilReady();
+  const figures = { first: Infinity, last: 0, chunks: 0 };
+  events.on('active', (_args, id) => {
+    figures.first = Math.min(figures.first, streamTime(id));
+  });
+  events.on('completed', (_args, id) => {
+    figures.chunks += 1;
+    figures.last = Math.max(figures.last, streamTime(id));
+  });
+  return {
+    figures,
+    async close() {
+      await events.close();
+      connection.disconnect();
+    },
+  };
+}
+
 export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   for (const p of ctx.procs) resetPeakRss(p.pid);
   await ctx.graph.clearRequests();
-  const eventsConnection = bullConnection(ctx.config.redis.url);
-  const ingestEvents = new QueueEvents('ingest', { connection: eventsConnection, prefix: ctx.config.redis.prefix, autorun: true });
-  await ingestEvents.waitUntilReady();
-  let ingestFirst = Infinity;
-  let ingestLast = 0;
-  let ingestChunks = 0;
-  ingestEvents.on('active', (_args, id) => {
-    ingestFirst = Math.min(ingestFirst, streamTime(id));
-  });
-  ingestEvents.on('completed', (_args, id) => {
-    ingestChunks += 1;
-    ingestLast = Math.max(ingestLast, streamTime(id));
-  });
+  const ingest = await watchIngest(ctx);
   const rssSampler = new RssSampler(ctx.procs).start();
   const redisSampler = await new RedisMemorySampler(ctx.redis).start();
   try {
     const enqueuedAt = Date.now();
     const collectId = await enqueueCollect(ctx.queues, { source: BENCH_SOURCE, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' });
-    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs, { quiet: true });
+    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs);
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
     const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';
@@ -103,12 +113,12 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
         collected,
         commitStart,
         committed: commitStart + timing(collect, 'commitMs'),
-        ingestFirst,
-        ingestLast,
+        ingestFirst: ingest.figures.first,
+        ingestLast: ingest.figures.last,
         reconcileStart,
         reconcileEnd: reconcileStart + num(reconcile, 'counts', 'durationMs'),
       },
-      ingestChunks,
+      ingestChunks: ingest.figures.chunks,
       rss,
       redisMemory,
       graphLog,
@@ -117,7 +127,6 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   } finally {
     rssSampler.stop();
     await redisSampler.stop().catch(() => undefined);
-    await ingestEvents.close();
-    eventsConnection.disconnect();
+    await ingest.close();
   }
 }

@@ -24,7 +24,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
     .option('--port <port>', 'dashboard port (default: a free one, printed)', '0')
     .action(async (opts: { once?: boolean; indicators: string; rps: string; port: string }) => {
       const n = int('indicators', opts.indicators, 1, 2_000_000);
-      const demo = await runDemo({ indicators: [n, n], rps: int('rps', opts.rps, 0, 100), dashboardPort: int('port', opts.port, 0, 65535) });
+      const demo = await runDemo({ indicators: [n, n], rps: int('rps', opts.rps, 0, 100), dashboardPort: int('port', opts.port, 0, 65535), startWorkers: ctx.startWorkers });
       if (!demo.ok) ctx.exitCode = 1;
       if (!opts.once) {
         process.stdout.write('Press Ctrl-C to stop.\n');

@@ -15,6 +15,7 @@ import { ConfigError } from '../config/errors/config-error.ts';
 import { UnknownNameError } from '../config/errors/unknown-name-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
 import { redactString } from '../observability/secrets.ts';
+import type { WorkerRuntime } from '../pipeline/worker-runtime.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -26,7 +27,7 @@ function packageVersion(): string {
 }
 
 /** A command's action sets this to choose the exit status; thrown errors map as below. */
-export interface CommandContext {
+export interface CommandContext extends WorkerRuntime {
   exitCode: number;
 }
 
@@ -78,8 +79,9 @@ function applyExitOverride(cmd: Command): void {
   for (const c of cmd.commands) applyExitOverride(c);
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const ctx: CommandContext = { exitCode: EXIT_OK };
+/** `runtime`: handed in by the process entry, workers/main.ts (src/ never imports workers/). */
+export async function main(argv: readonly string[], runtime: WorkerRuntime): Promise<number> {
+  const ctx: CommandContext = { exitCode: EXIT_OK, startWorkers: runtime.startWorkers };
   try {
     const program = buildProgram(ctx, await loadRegisters(argv));
     await program.parseAsync([...argv]);

@@ -13,6 +13,7 @@ import { UsageError } from '../errors/sync-error.ts';
 import { printableText } from '../ranges/index.ts';
 import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
+import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
@@ -27,7 +28,7 @@ export async function runReport(redis: Redis, keys: StateKeys, id: string): Prom
   if (!run) return null;
   if (run.kind !== 'collect') return { run };
   const stageId = typeof run.details?.['stageId'] === 'string' ? run.details['stageId'] : undefined;
-  return { run, rejections: await readRejections(redis, keys, stageId ?? `${id}~1`, { source: run.name, collection: run.collection ?? '' }) };
+  return { run, rejections: await readRejections(redis, keys, stageId ?? stageIdOf(id, 1), { source: run.name, collection: run.collection ?? '' }) };
 }
 
 /**

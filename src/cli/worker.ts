@@ -10,7 +10,6 @@ import type { Command } from 'commander';
 import { getLogger } from '../observability/logger.ts';
 import { QUEUE, type QueueName } from '../pipeline/queues.ts';
 import { UsageError } from '../errors/sync-error.ts';
-import { startWorkers } from '../../workers/worker-main.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './main.ts';
 import { untilStopSignal } from './stop-signal.ts';
@@ -28,7 +27,7 @@ function parseQueues(text: string | undefined): QueueName[] | undefined {
   return names as QueueName[];
 }
 
-export function registerWorkerCommand(program: Command, _ctx: CommandContext): void {
+export function registerWorkerCommand(program: Command, ctx: CommandContext): void {
   program
     .command('worker')
     .description('run the collect, ingest and reconcile processors (several processes may share one Redis)')
@@ -47,7 +46,7 @@ export function registerWorkerCommand(program: Command, _ctx: CommandContext): v
         log.warn('second signal: exiting now; active jobs go to another worker when their lock expires', { signal: second });
         process.exit(130);
       });
-      const handle = await startWorkers(config, queues ? { queues } : {});
+      const handle = await ctx.startWorkers(config, queues ? { queues } : {});
       const signal = await stop;
       log.info('stopping: no new jobs; waiting for active jobs to finish', { signal, graceMs });
       const drained = await Promise.race([handle.close(false).then(() => true), delay(graceMs).then(() => false)]);

@@ -14,7 +14,7 @@ import { ConfigError } from './errors/config-error.ts';
 import { registerSecret, redactDeep } from '../observability/secrets.ts';
 import { checkConfigFiles } from './check-files.ts';
 import { formatPath } from './format-path.ts';
-import { configSchema, type Config } from './schema.ts';
+import { configSchema, type CollectionSettings, type Config, type ResolvedSettings } from './schema.ts';
 
 export interface LoadOptions {
   /** Environment to interpolate from (default process.env). */
@@ -67,7 +67,7 @@ export function loadConfigText(text: string, options: LoadOptions & { source?: s
   if (!result.success) throw new ConfigError('ERR_CONFIG_INVALID', formatIssues(result.error.issues), src);
   const fileProblems = checkConfigFiles(result.data);
   if (fileProblems.length > 0) throw new ConfigError('ERR_CONFIG_INVALID', fileProblems, src);
-  const config = deepFreeze(result.data) as Config;
+  const config = deepFreeze({ ...result.data, resolved: resolveSettings(result.data) }) as Config;
   registerConfigSecrets(config);
   return config;
 }
@@ -178,6 +178,33 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[]
   return value;
 }
 
+type ParsedConfig = Omit<Config, 'resolved'>;
+
+/** The per-collection settings of the stages (CollectionSettings), computed once here. */
+function resolveSettings(config: ParsedConfig): ResolvedSettings {
+  const targets = new Map(config.targets.map((t) => [t.name, t]));
+  const collections: CollectionSettings[] = [];
+  for (const source of config.sources) {
+    const feeds = source.kind === 'file' ? [{ id: source.path, targets: source.targets }] : source.collections;
+    for (const c of feeds) {
+      // The schema refuses a collection naming an unknown target, so every lookup succeeds.
+      const fed = c.targets.flatMap((name) => targets.get(name) ?? []);
+      collections.push({
+        source: source.name,
+        collection: c.id,
+        targets: c.targets,
+        chunkSize: Math.min(...fed.map((t) => t.objectsPerRun)),
+        parseOptions: {
+          minPrefixV4: Math.max(...fed.map((t) => t.safety.minPrefixV4)),
+          minPrefixV6: Math.max(...fed.map((t) => t.safety.minPrefixV6)),
+          allowReserved: fed.every((t) => t.safety.allowReserved),
+        },
+      });
+    }
+  }
+  return { collections };
+}
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -208,5 +235,6 @@ function passwordOfUrl(u: string): string | undefined {
 
 /** The configuration as safe to print: secrets redacted. */
 export function redactConfig(config: Config): unknown {
-  return redactDeep(config);
+  const { resolved: _derived, ...fromFile } = config;
+  return redactDeep(fromFile);
 }

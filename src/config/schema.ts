@@ -430,7 +430,29 @@ export type ConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
-export type Config = DeepReadonly<Parsed>;
+/**
+ * What the stages need per source collection, resolved once when the configuration loads
+ * (load-config.ts), never per job. Derived from the file, so not part of it: `config check --print`
+ * and the configuration fingerprint leave it out.
+ */
+export interface CollectionSettings {
+  readonly source: string;
+  /** The collection id (a file source's path). */
+  readonly collection: string;
+  /** The targets it feeds, in configuration order. */
+  readonly targets: readonly string[];
+  /** Indicators per ingest chunk: the smallest `objectsPerRun` of those targets. */
+  readonly chunkSize: number;
+  /** How its indicators are parsed: the strictest `safety` floors of those targets. */
+  readonly parseOptions: Readonly<{ minPrefixV4: number; minPrefixV6: number; allowReserved: boolean }>;
+}
+
+export interface ResolvedSettings {
+  /** One entry per source collection, in configuration order. */
+  readonly collections: readonly CollectionSettings[];
+}
+
+export type Config = DeepReadonly<Parsed> & { readonly resolved: ResolvedSettings };
 export type SourceConfig = Config['sources'][number];
 export type ThreatQSourceConfig = Extract<SourceConfig, { kind: 'threatq' }>;
 export type FileSourceConfig = Extract<SourceConfig, { kind: 'file' }>;

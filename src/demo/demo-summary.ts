@@ -8,6 +8,7 @@ import type { GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import type { StateKeys } from '../pipeline/redis-keys.ts';
 import { collectionsOf } from '../pipeline/producer.ts';
 import { lastRunId, readRejections, readRun } from '../pipeline/run-store.ts';
+import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 
 export interface DemoSourceSummary {
   source: string;
@@ -70,7 +71,7 @@ export async function buildDemoSummary(
     for (const c of collectionsOf(s)) {
       const id = await lastRunId(redis, keys, 'source', `${s.name}/${c.id}`);
       const run = id === null ? null : await readRun(redis, keys, id);
-      const stageId = typeof run?.details?.['stageId'] === 'string' ? run.details['stageId'] : `${id ?? ''}~1`;
+      const stageId = typeof run?.details?.['stageId'] === 'string' ? run.details['stageId'] : stageIdOf(id ?? '', 1);
       const rej = await readRejections(redis, keys, stageId);
       sources.push({
         source: s.name,

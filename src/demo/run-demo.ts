@@ -11,6 +11,9 @@
  * `dashboardPort`/`workerPort` name one), so two demos, or a demo beside a running worker, never share
  * state or collide on a port. Graph is paced at `rps` requests per second (default 5, emulator
  * throttling to match) so the demo is quick; a real tenant allows 1.
+ *
+ * The worker is started with the `startWorkers` the caller hands in (the CLI's, from the process
+ * entry workers/main.ts): src/ never imports workers/.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -23,10 +26,11 @@ import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/graph
 import { startThreatQEmulator, type ThreatQEmulator } from '../emulators/threatq/threatq-emulator.ts';
 import { startDashboard, type DashboardHandle } from '../dashboard/dashboard-server.ts';
 import { bullConnection, createQueues, jobRetentionOf } from '../pipeline/queues.ts';
-import { collectionsOf, enqueueCollect } from '../pipeline/producer.ts';
+import { enqueueCollect } from '../pipeline/producer.ts';
 import { stateKeys } from '../pipeline/redis-keys.ts';
-import { followRuns, type Outcome } from '../cli/sync.ts';
-import { startWorkers, type WorkerHandle } from '../../workers/worker-main.ts';
+import { followRuns, type Outcome } from '../pipeline/follow-runs.ts';
+import type { Queues } from '../pipeline/queues.ts';
+import type { RunningWorkers, StartWorkers } from '../pipeline/worker-runtime.ts';
 import { deleteKeysByPrefix } from '../redis/redis-scan.ts';
 import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
 
@@ -43,6 +47,8 @@ export interface DemoOptions {
   workerPort?: number;
   timeoutMs?: number;
   write?: (text: string) => void;
+  /** How to run the worker: handed in by the process entry (workers/main.ts) through the CLI. */
+  startWorkers: StartWorkers;
 }
 
 export interface DemoRun {
@@ -79,23 +85,32 @@ async function wipePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
-export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
-  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+interface Emulators {
+  east: ThreatQEmulator;
+  west: ThreatQEmulator;
+  graph: GraphEmulator;
+}
+
+async function startEmulators(options: DemoOptions, write: (text: string) => void): Promise<Emulators> {
   const [eastCount, westCount] = options.indicators ?? [30_000, 30_000];
   const rps = options.rps ?? 5;
-  const started = Date.now();
   write(`Starting emulators: ThreatQ "tq-east" (${eastCount.toLocaleString('en-US')} indicators), "tq-west" (${westCount.toLocaleString('en-US')}), Microsoft Graph…\n`);
   const east = await startThreatQEmulator({ idOffset: 40, generate: { count: eastCount, seed: 1 } });
   const west = await startThreatQEmulator({ idOffset: 4000, generate: { count: westCount, seed: 2 } });
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: rps, burst: 1, retryAfterSeconds: null } });
-  const password = randomBytes(9).toString('base64url');
+  return { east, west, graph };
+}
+
+/** config/demo.yaml pointed at the emulators, with a Redis prefix of its own. */
+async function demoConfig(emulators: Emulators, options: DemoOptions, password: string): Promise<Config> {
+  const rps = options.rps ?? 5;
   const loaded = loadConfigFile(DEMO_CONFIG, {
     env: {
       ...process.env,
-      DEMO_TQ_EAST_URL: east.url,
-      DEMO_TQ_WEST_URL: west.url,
-      DEMO_GRAPH_URL: graph.graphBaseUrl,
-      DEMO_GRAPH_CA_FILE: graph.caFile,
+      DEMO_TQ_EAST_URL: emulators.east.url,
+      DEMO_TQ_WEST_URL: emulators.west.url,
+      DEMO_GRAPH_URL: emulators.graph.graphBaseUrl,
+      DEMO_GRAPH_CA_FILE: emulators.graph.caFile,
       DEMO_GRAPH_RPS: String(rps === 0 ? 50 : rps),
       DEMO_BIND_HOST: '127.0.0.1',
       DEMO_WORKER_PORT: String(options.workerPort ?? (await freePort())),
@@ -103,8 +118,36 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       DEMO_DASHBOARD_PASSWORD: password,
     },
   });
-  const config: Config = Object.freeze({ ...loaded, redis: Object.freeze({ ...loaded.redis, prefix: `${loaded.redis.prefix}-${randomBytes(3).toString('hex')}` }) });
-  let workers: WorkerHandle | undefined;
+  return Object.freeze({ ...loaded, redis: Object.freeze({ ...loaded.redis, prefix: `${loaded.redis.prefix}-${randomBytes(3).toString('hex')}` }) });
+}
+
+/** One run of every source collection (through the producer), followed to the reconciles it triggers. */
+async function syncAll(config: Config, queues: Queues, timeoutMs: number): Promise<Outcome[]> {
+  const collectIds: string[] = [];
+  for (const c of config.resolved.collections) collectIds.push(await enqueueCollect(queues, { source: c.source, collection: c.collection, manual: false, trigger: 'cli' }));
+  return followRuns(config, queues, collectIds, [], timeoutMs);
+}
+
+function demoText(summary: DemoSummary, outcomes: readonly Outcome[], dashboardUrl: string, password: string): { text: string; ok: boolean } {
+  const failures = outcomes.filter((o) => !o.ok).map((o) => `  FAILED ${o.queue} ${o.jobId}: ${o.error ?? ''}`);
+  const text = [
+    '',
+    formatDemoSummary(summary),
+    ...(failures.length > 0 ? ['', ...failures] : []),
+    '',
+    `Dashboard: ${dashboardUrl}/queues  (user "demo", password "${password}")  ·  metrics: ${dashboardUrl}/metrics`,
+    '',
+  ].join('\n');
+  return { text, ok: failures.length === 0 };
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoRun> {
+  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const started = Date.now();
+  const emulators = await startEmulators(options, write);
+  const password = randomBytes(9).toString('base64url');
+  const config = await demoConfig(emulators, options, password);
+  let workers: RunningWorkers | undefined;
   let dashboard: DashboardHandle | undefined;
   const connection = bullConnection(config.redis.url);
   const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
@@ -113,41 +156,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     await workers?.close();
     await queues.close();
     connection.disconnect();
-    await Promise.all([east.close(), west.close(), graph.close()]);
+    await Promise.all([emulators.east.close(), emulators.west.close(), emulators.graph.close()]);
     await wipePrefix(config.redis.url, config.redis.prefix).catch(() => undefined);
   };
   try {
     await wipePrefix(config.redis.url, config.redis.prefix);
-    workers = await startWorkers(config);
+    workers = await options.startWorkers(config);
     write(`Worker started; syncing both sources into target "${config.targets[0]?.name ?? ''}" (policy starts report-only)…\n`);
-    const collectIds: string[] = [];
-    for (const s of config.sources) for (const c of collectionsOf(s)) collectIds.push(await enqueueCollect(queues, { source: s.name, collection: c.id, manual: false, trigger: 'cli' }));
-    const outcomes = await followRuns(config, queues, collectIds, [], options.timeoutMs ?? 10 * 60_000, { quiet: true });
+    const outcomes = await syncAll(config, queues, options.timeoutMs ?? 10 * 60_000);
     const covered = outcomes.find((o) => o.queue === 'reconcile' && o.ok)?.jobId;
-    const summary = await buildDemoSummary(connection, stateKeys(config.redis.prefix), config, graph, Date.now() - started, covered);
+    const summary = await buildDemoSummary(connection, stateKeys(config.redis.prefix), config, emulators.graph, Date.now() - started, covered);
     dashboard = await startDashboard(config);
-    const failures = outcomes.filter((o) => !o.ok).map((o) => `  FAILED ${o.queue} ${o.jobId}: ${o.error ?? ''}`);
-    const text = [
-      '',
-      formatDemoSummary(summary),
-      ...(failures.length > 0 ? ['', ...failures] : []),
-      '',
-      `Dashboard: ${dashboard.url}/queues  (user "demo", password "${password}")  ·  metrics: ${dashboard.url}/metrics`,
-      '',
-    ].join('\n');
+    const { text, ok } = demoText(summary, outcomes, dashboard.url, password);
     write(text);
-    return {
-      config,
-      summary,
-      text,
-      outcomes,
-      ok: failures.length === 0,
-      dashboardUrl: dashboard.url,
-      dashboardPassword: password,
-      graph,
-      threatq: [east, west],
-      close,
-    };
+    const { graph, east, west } = emulators;
+    return { config, summary, text, outcomes, ok, dashboardUrl: dashboard.url, dashboardPassword: password, graph, threatq: [east, west], close };
   } catch (e) {
     await close();
     throw e;

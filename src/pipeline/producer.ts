@@ -1,6 +1,8 @@
 /**
- * Producing jobs: default job options per queue, and the two ways work enters the pipeline
- * (a run of a source collection; a reconcile of a target).
+ * Producing jobs: default job options per queue, and every job the service makes is added here: a run
+ * of a source collection (CLI, demo; on a schedule: the job scheduler `scheduleCollect` upserts, kept
+ * in step with the configuration by scheduler.ts), the ingest chunks of a run (the collect stage), a
+ * reconcile of a target (CLI, the collect stage's commit).
  *
  * - collect: 3 attempts, exponential backoff from 10 s. Deduplicated per source collection, keeping
  *   the last request made while one is active (BullMQ `keepLastIfActive`).
@@ -8,13 +10,14 @@
  *   run, so the last good snapshot stays); 5 attempts, backoff from 2 s.
  * - reconcile: deduplicated per target (`keepLastIfActive`): bursts from many sources collapse into at
  *   most one waiting and one active run per target; 8 attempts, backoff from 15 s. Graph 429s do not
- *   use attempts (the reconcile waits out the tenant's pause; workers/reconcile.ts).
+ *   use attempts (the reconcile waits out the tenant's pause; stages/reconcile/run-reconcile.ts).
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
 import type { JobsOptions } from 'bullmq';
 import type { Config, SourceConfig } from '../config/schema.ts';
-import { DEFAULT_JOB_RETENTION, type CollectJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
+import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
+import { ingestJobId } from './run-ids.ts';
 
 /** removeOnComplete / removeOnFail for a retention. */
 export function keepOptions(r: JobRetention): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
@@ -36,7 +39,7 @@ export function collectionsOf(source: SourceConfig): { id: string; targets: read
     : source.collections.map((c) => ({ id: c.id, targets: c.targets, schedule: c.schedule }));
 }
 
-type SourceSchedule = Extract<SourceConfig, { kind: 'file' }>['schedule'];
+type SourceSchedule = NonNullable<Extract<SourceConfig, { kind: 'file' }>['schedule']>;
 
 /** Every source collection feeding a target. */
 export function feedersOf(config: Config, target: string): { source: string; collection: string }[] {
@@ -81,4 +84,32 @@ export async function enqueueReconcile(
     deduplication: { id: reconcileDedupId(req.target), keepLastIfActive: true },
   });
   return job.id ?? '';
+}
+
+/**
+ * One ingest chunk of a collect run, as a child of the run's job (`parent`: its id and its queue's
+ * qualified name). Its job id is made from the chunk's staging id and number (run-ids.ts), so adding it
+ * twice adds it once.
+ */
+export async function enqueueIngest(queues: Queues, data: IngestJobData, parent: { id: string; queue: string }): Promise<void> {
+  await queues.ingest.add('ingest', data, { ...ingestJobOptions(queues.retention), jobId: ingestJobId(data.runId, data.chunk), parent });
+}
+
+/**
+ * The job scheduler of a scheduled source collection (id `collect:<source>:<collection>`, the
+ * collection's dedup id): BullMQ makes its collect jobs from this template, `every` schedules at once,
+ * cron ones at the next match (UTC). Returns the scheduler id.
+ */
+export async function scheduleCollect(
+  queues: Queues,
+  req: { source: string; collection: string; schedule: SourceSchedule; configFingerprint: string },
+  retention: JobRetention,
+): Promise<string> {
+  const schedulerId = collectDedupId(req.source, req.collection);
+  const data: CollectJobData = { source: req.source, collection: req.collection, manual: false, trigger: 'schedule', configFingerprint: req.configFingerprint };
+  const repeat = req.schedule.kind === 'every' ? { every: req.schedule.everyMs } : { pattern: req.schedule.cron, tz: 'UTC' };
+  const { attempts, backoff } = COLLECT_JOB_OPTIONS;
+  const { removeOnComplete, removeOnFail } = keepOptions(retention);
+  await queues.collect.upsertJobScheduler(schedulerId, repeat, { name: 'collect', data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });
+  return schedulerId;
 }

@@ -53,7 +53,7 @@ export interface IngestJobData {
   /** Line/item number of the first indicator of the chunk in the run (1-based), for reports. */
   offset: number;
   indicators: CompactIndicator[];
-  /** The strictest safety options of the targets this collection feeds. */
+  /** The strictest safety options of the targets this collection feeds (config.resolved.collections). */
   options: { minPrefixV4: number; minPrefixV6: number; allowReserved: boolean };
 }
 

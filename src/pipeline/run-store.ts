@@ -19,6 +19,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { StateKeys } from './redis-keys.ts';
+import { stageId as stageIdOf } from './run-ids.ts';
 
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;
 /** Runs kept per source collection and per target (with their chunk counts). */
@@ -97,7 +98,7 @@ async function trimRuns(redis: Redis, keys: StateKeys, index: string): Promise<v
   const doomed: string[] = [];
   old.forEach((id, i) => {
     doomed.push(keys.run(id), keys.rejects(id));
-    for (let a = 1; a <= STAGE_ATTEMPTS_SWEPT; a += 1) doomed.push(keys.rejects(`${id}~${a}`));
+    for (let a = 1; a <= STAGE_ATTEMPTS_SWEPT; a += 1) doomed.push(keys.rejects(stageIdOf(id, a)));
     try {
       const stageId = (JSON.parse(stageIds[i] ?? '{}') as { stageId?: unknown }).stageId;
       if (typeof stageId === 'string') doomed.push(keys.rejects(stageId));

@@ -2,11 +2,12 @@
  * Job schedulers: one BullMQ job scheduler per scheduled (source, collection), id
  * `collect:<source>:<collection>`, upserted from the configuration; schedulers with that id shape
  * that the configuration no longer names are removed. BullMQ 6 has no repeatable jobs:
- * `upsertJobScheduler` only. `every` schedules start immediately, cron ones at the next match (UTC).
+ * `upsertJobScheduler` only, through the producer (producer.ts `scheduleCollect`). `every` schedules
+ * start immediately, cron ones at the next match (UTC).
  */
 import type { Config } from '../config/schema.ts';
-import type { CollectJobData, Queues } from './queues.ts';
-import { COLLECT_JOB_OPTIONS, collectDedupId, collectionsOf, keepOptions } from './producer.ts';
+import type { Queues } from './queues.ts';
+import { collectionsOf, scheduleCollect } from './producer.ts';
 import { jobRetentionOf } from './queues.ts';
 import { configFingerprint } from './config-fingerprint.ts';
 
@@ -22,13 +23,8 @@ export async function syncSchedulers(config: Config, queues: Queues): Promise<Sc
   for (const source of config.sources) {
     for (const { id, schedule } of collectionsOf(source)) {
       if (!schedule) continue;
-      const schedulerId = collectDedupId(source.name, id);
+      const schedulerId = await scheduleCollect(queues, { source: source.name, collection: id, schedule, configFingerprint: fingerprint }, jobRetentionOf(config));
       wanted.add(schedulerId);
-      const data: CollectJobData = { source: source.name, collection: id, manual: false, trigger: 'schedule', configFingerprint: fingerprint };
-      const repeat = schedule.kind === 'every' ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
-      const { attempts, backoff } = COLLECT_JOB_OPTIONS;
-      const { removeOnComplete, removeOnFail } = keepOptions(jobRetentionOf(config));
-      await queues.collect.upsertJobScheduler(schedulerId, repeat, { name: 'collect', data, opts: { attempts, backoff, removeOnComplete, removeOnFail } });
       upserted.push(schedulerId);
     }
   }

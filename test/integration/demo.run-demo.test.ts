@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.ts';
+import { startWorkers } from '../../workers/start-workers.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { mergeCidrs, subtractCidrs } from '../../src/ranges/index.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -7,7 +8,7 @@ import { runCli } from '../helpers/run-cli.ts';
 describe('demo', () => {
   it('runs a full sync against the built-in emulators and its summary matches the final emulator state', async () => {
     let text = '';
-    const demo = await runDemo({ indicators: [3000, 2000], rps: 0, dashboardPort: 0, workerPort: 0, write: (t) => void (text += t) });
+    const demo = await runDemo({ indicators: [3000, 2000], rps: 0, dashboardPort: 0, workerPort: 0, write: (t) => void (text += t), startWorkers });
     try {
       expect(demo.ok).toBe(true);
       const [east, west] = demo.threatq;

@@ -1,18 +1,19 @@
 /**
- * Metrics from the processors into the Redis-backed, cluster-wide store (src/observability/metrics-store.ts),
+ * Metrics from the stages into the Redis-backed, cluster-wide store (src/observability/metrics-store.ts),
  * which the dashboard's /metrics exports. A metrics failure is logged and never fails a job. Each
  * record carries a `once` id, so a retried job does not count twice.
  */
-import type { Logger } from '../src/observability/logger.ts';
-import type { GraphRequestStats } from '../src/graph/graph-types.ts';
-import { describeError } from './job-signals.ts';
-import { coerceError } from '../src/errors/sync-error.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { GraphRequestStats } from '../../graph/graph-types.ts';
+import { coerceError } from '../../errors/sync-error.ts';
+import type { StageDeps } from './stage-deps.ts';
 
-export async function safely(log: Logger, what: string, fn: () => Promise<unknown>): Promise<void> {
+/** Run `fn`, logging (never throwing) its failure. */
+export async function safely(deps: Pick<StageDeps, 'describeError'>, log: Logger, what: string, fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    log.warn('could not record metrics', { what, error: describeError(coerceError(e)) });
+    log.warn('could not record metrics', { what, error: deps.describeError(coerceError(e)) });
   }
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The commit step of a collect run: merge the staged chunks of the final attempt and replace the
+ * source collection's snapshot atomically, then enqueue a reconcile of every target the collection
+ * feeds, and record the run (status succeeded, counts, `timings`: collectMs, waitMs, commitMs).
+ */
+import { mergeWeighted } from '../../../ranges/index.ts';
+import { recordRun } from '../../../observability/metrics-store.ts';
+import { StagingLostError } from '../../errors/staging-lost-error.ts';
+import { enqueueReconcile } from '../../producer.ts';
+import { stageId } from '../../run-ids.ts';
+import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
+import { commitSnapshot, readStagedTexts, stagedRanges } from '../../snapshot-store.ts';
+import { safely } from '../record-metrics.ts';
+import type { StageDeps } from '../stage-deps.ts';
+import type { StageJob } from '../stage-job.ts';
+import type { CollectResult, CollectRun, TimedCollectData } from './collect-run.ts';
+
+interface Committed {
+  stage: string;
+  ranges: number;
+  rejections: RejectionSummary;
+  committedAt: string;
+  commitStartMs: number;
+  commitMs: number;
+}
+
+export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<CollectResult> {
+  const committed = await commitSnapshotOf(run, data, deps);
+  const reconcileJobIds: string[] = [];
+  for (const target of run.settings.targets) {
+    reconcileJobIds.push(
+      await enqueueReconcile(deps.queues, { target, manual: data.manual, force: false, trigger: data.trigger, runIds: [run.runId], configFingerprint: data.configFingerprint }),
+    );
+  }
+  const { rejections: rej } = committed;
+  const result: CollectResult = {
+    runId: run.runId,
+    source: run.settings.source,
+    collection: run.settings.collection,
+    seen: data.seen ?? 0,
+    kept: data.kept ?? 0,
+    accepted: rej.accepted,
+    rejected: rej.rejected,
+    ranges: committed.ranges,
+    chunks: data.chunks ?? 0,
+    reconcileJobIds,
+  };
+  const durationMs = await recordSucceeded(job, run, data, committed, result, deps);
+  await job.updateProgress({ step: 'done', ...result });
+  run.log.info('run committed', { ...result, rejectedByReason: rej.reasons, durationMs });
+  return result;
+}
+
+/** Read the final attempt's staged chunks, merge them and commit the snapshot. */
+async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<Committed> {
+  const { redis, keys } = deps;
+  const commitStartMs = Date.now();
+  const stage = stageId(run.runId, data.attempt ?? 1);
+  const chunks = data.chunks ?? 0;
+  const staged = await readStagedTexts(redis, keys, stage, chunks);
+  if (staged.missing.length > 0) throw new StagingLostError(run.runId, staged.missing);
+  // Decoded chunk by chunk into the merge: never every staged range as objects at once.
+  const merged = mergeWeighted(stagedRanges(staged.texts));
+  const rejections = await readRejections(redis, keys, stage);
+  const committedAt = new Date().toISOString();
+  const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.length };
+  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage);
+  return { stage, ranges: merged.length, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
+}
+
+/** Write the succeeded run record and its metrics; returns the run's duration (ms). */
+async function recordSucceeded(job: StageJob<TimedCollectData>, run: CollectRun, data: TimedCollectData, c: Committed, result: CollectResult, deps: StageDeps): Promise<number> {
+  const durationMs = Date.parse(c.committedAt) - Date.parse(run.record.startedAt);
+  const timings = {
+    collectMs: (data.collectedMs ?? c.commitStartMs) - (data.collectStartMs ?? c.commitStartMs),
+    waitMs: c.commitStartMs - (data.collectedMs ?? c.commitStartMs),
+    commitMs: c.commitMs,
+  };
+  const { seen, kept, accepted, rejected, ranges, chunks } = result;
+  await writeRun(deps.redis, deps.keys, {
+    ...run.record,
+    status: 'succeeded',
+    finishedAt: c.committedAt,
+    counts: { seen, kept, accepted, rejected, ranges, chunks, durationMs },
+    details: { jobId: job.id, stageId: c.stage, filtered: data.filtered ?? {}, rejectedByReason: c.rejections.reasons, warnings: c.rejections.warnings, timings },
+  });
+  await safely(deps, run.log, 'run', () => recordRun(deps.redis, deps.config.redis.prefix, { kind: 'collect', outcome: 'succeeded', durationMs, once: run.runId }));
+  return durationMs;
+}

@@ -1,0 +1,119 @@
+/**
+ * How a reconcile attempt ends up in the run store and the metrics: a succeeded run (the summary,
+ * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs)
+ * or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
+ * not recorded as failed: it runs again after the queue's pause.
+ */
+import { SyncError } from '../../../errors/sync-error.ts';
+import { recordRun, recordTargetState } from '../../../observability/metrics-store.ts';
+import type { ReconcileResult } from '../../../reconcile/reconcile-target.ts';
+import { writeRun, type RunStatus } from '../../run-store.ts';
+import { safely } from '../record-metrics.ts';
+import type { StageDeps } from '../stage-deps.ts';
+import { recordGraph, type ReconcileAttempt } from './reconcile-attempt.ts';
+
+export interface ReconcileSummary {
+  target: string;
+  runId: string;
+  desired: number;
+  finalRanges: number;
+  added: number;
+  removed: number;
+  locations: { displayName: string; action: string; size: number }[];
+  policy: string;
+  overflow: number;
+  graphReads: number;
+  graphWrites: number;
+  /** Consistency waits before destructive steps (src/graph/consistency.ts): how many, total wall ms. */
+  consistencyWaits: number;
+  consistencyWaitMs: number;
+  /** Duplicates of a shard the plan deleted (ours, referenced by no policy). */
+  duplicatesDeleted: number;
+  durationMs: number;
+}
+
+async function summarize(attempt: ReconcileAttempt, result: ReconcileResult, deps: StageDeps): Promise<ReconcileSummary> {
+  const { plan } = result;
+  const delta = await recordGraph(attempt, deps);
+  return {
+    target: attempt.target.name,
+    runId: attempt.runId,
+    desired: plan.summary.desired,
+    finalRanges: plan.summary.finalRanges,
+    added: plan.summary.added,
+    removed: plan.summary.removed,
+    locations: plan.locations.map((l) => ({ displayName: l.displayName, action: l.action, size: l.size })),
+    policy: plan.policy.action,
+    overflow: plan.overflow.total,
+    graphReads: delta.reads,
+    graphWrites: delta.writes,
+    consistencyWaits: result.applied?.consistency.waits ?? 0,
+    consistencyWaitMs: result.applied?.consistency.waitedMs ?? 0,
+    duplicatesDeleted: plan.duplicates.filter((d) => d.action === 'delete').length,
+    durationMs: Date.now() - attempt.startedMs,
+  };
+}
+
+/** Record a succeeded reconcile (run record, run and target metrics); returns its summary. */
+export async function recordSucceeded(attempt: ReconcileAttempt, result: ReconcileResult, job: { id?: string | undefined }, deps: StageDeps): Promise<ReconcileSummary> {
+  const { redis, keys } = deps;
+  const { plan } = result;
+  const summary = await summarize(attempt, result, deps);
+  const { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, durationMs } = summary;
+  await writeRun(redis, keys, {
+    ...attempt.record,
+    status: 'succeeded',
+    finishedAt: new Date().toISOString(),
+    counts: { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, durationMs },
+    details: {
+      consistency: result.applied?.consistency.details ?? [],
+      jobId: job.id,
+      locations: summary.locations,
+      policy: summary.policy,
+      overflowBySource: plan.overflow.bySource,
+      warnings: plan.warnings,
+      snapshots: result.snapshots,
+      timings: result.timings,
+    },
+  });
+  await recordSucceededMetrics(attempt, result, summary, deps);
+  return summary;
+}
+
+async function recordSucceededMetrics(attempt: ReconcileAttempt, result: ReconcileResult, summary: ReconcileSummary, deps: StageDeps): Promise<void> {
+  const { redis } = deps;
+  const prefix = deps.config.redis.prefix;
+  const { target, log } = attempt;
+  await safely(deps, log, 'run', () => recordRun(redis, prefix, { kind: 'reconcile', outcome: 'succeeded', durationMs: summary.durationMs, once: attempt.runId }));
+  await safely(deps, log, 'target', () =>
+    recordTargetState(redis, prefix, {
+      target: target.name,
+      maxLocations: target.namedLocation.maxLocations,
+      maxRangesPerLocation: target.namedLocation.maxRangesPerLocation,
+      locations: result.plan.locations.filter((l) => l.action !== 'delete').map((l) => ({ name: l.displayName, ranges: l.size })),
+      lastSuccessAt: new Date().toISOString(),
+    }),
+  );
+}
+
+/** Record a reconcile that did not complete: refused (a safety check) or failed; a throttled one is not. */
+export async function recordFailed(attempt: ReconcileAttempt, err: Error, deps: StageDeps): Promise<void> {
+  const { redis, keys } = deps;
+  const code = err instanceof SyncError ? err.code : 'ERR_UNEXPECTED';
+  const delta = await recordGraph(attempt, deps);
+  if (code === 'ERR_GRAPH_THROTTLED') return;
+  const durationMs = () => Date.now() - attempt.startedMs;
+  // TODO(lead): error model
+  const status: RunStatus = code.startsWith('ERR_SAFETY_') ? 'refused' : 'failed';
+  await safely(deps, attempt.log, 'run', () =>
+    recordRun(redis, deps.config.redis.prefix, { kind: 'reconcile', outcome: status === 'refused' ? 'refused' : 'failed', durationMs: durationMs(), once: attempt.attemptId }),
+  );
+  await writeRun(redis, keys, {
+    ...attempt.record,
+    status,
+    finishedAt: new Date().toISOString(),
+    counts: { graphReads: delta.reads, graphWrites: delta.writes, durationMs: durationMs() },
+    error: { code, message: deps.describeError(err) },
+  });
+  attempt.log.warn('reconcile did not complete', { code, error: deps.describeError(err) });
+}

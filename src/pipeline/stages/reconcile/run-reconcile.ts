@@ -1,0 +1,62 @@
+/**
+ * The reconcile stage: one reconcile of one target (deduplicated per target by the producer,
+ * serialised across processes by the target lock). Desired = fan-in of the committed snapshots of
+ * every collection feeding the target; then plan and apply (src/reconcile/reconcile-target.ts) through
+ * the Graph client in 'wait' mode: a Graph 429 records the tenant's pause in Redis (shared by every
+ * process, growing over a streak of 429s) and this reconcile waits it out and goes on with the same
+ * request, where it was. It does not start again from a fresh listing (at 30 % 429s a reconcile of
+ * tens of requests restarted on every 429 would almost never finish), and it delays only this
+ * tenant's work: other targets' reconciles in other slots go on. Only when one request stays
+ * throttled through all its attempts does the GraphThrottledError reach the worker, whose job signals
+ * then pause the reconcile queue.
+ *
+ * A busy target lock (another process is reconciling the same target) is rethrown as it is
+ * (LockBusyError, no run record): the worker delays the job by a few seconds without using an
+ * attempt. Every other end is one summary log line and a run record (record-reconcile.ts).
+ */
+import { coerceError } from '../../../errors/sync-error.ts';
+import { reconcileTarget } from '../../../reconcile/reconcile-target.ts';
+import type { ReconcileJobData } from '../../queues.ts';
+import { LockBusyError } from '../../target-lock.ts';
+import { writeRun } from '../../run-store.ts';
+import type { StageDeps } from '../stage-deps.ts';
+import type { StageJob } from '../stage-job.ts';
+import { openAttempt, type ReconcileAttempt } from './reconcile-attempt.ts';
+import { recordFailed, recordSucceeded, type ReconcileSummary } from './record-reconcile.ts';
+
+export type { ReconcileSummary } from './record-reconcile.ts';
+
+export async function runReconcile(job: StageJob<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
+  const attempt = await openAttempt(job, deps);
+  await writeRun(deps.redis, deps.keys, attempt.record);
+  await job.updateProgress({ step: 'reconcile', target: attempt.target.name });
+  try {
+    return await reconcileAndRecord(attempt, job, deps);
+  } catch (e) {
+    const err = coerceError(e);
+    if (!(err instanceof LockBusyError)) await recordFailed(attempt, err, deps);
+    throw err;
+  }
+}
+
+async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
+  const { config } = deps;
+  const result = await reconcileTarget({
+    config,
+    targetName: attempt.target.name,
+    redis: deps.redis,
+    keys: deps.keys,
+    graph: attempt.graph,
+    manual: job.data.manual,
+    force: job.data.force,
+    dryRun: false,
+    lockWaitMs: 1000,
+    // A dead holder frees the target within one worker lock duration (its job is retried by then).
+    lockTtlMs: Math.max(10_000, config.worker.lockDurationMs),
+    logger: attempt.log,
+  });
+  const summary = await recordSucceeded(attempt, result, job, deps);
+  await job.updateProgress({ step: 'done', ...summary });
+  attempt.log.info('reconcile finished', { ...summary, overflowBySource: result.plan.overflow.bySource });
+  return summary;
+}
