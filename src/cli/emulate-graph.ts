@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { REPLICATION_RULES, type ReplicationRule } from '../emulators/graph/emulator-options.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { emulatorStartError } from './emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 

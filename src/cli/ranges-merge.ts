@@ -26,7 +26,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { DEFAULT_RANGE_OPTIONS } from '../ranges/range-options.ts';
 import { printableText } from '../ranges/printable-text.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 /** Input is fed to the merge in slices of this size, with a chance to wait for stderr between them. */
 const SLICE_BYTES = 16 * 1024;

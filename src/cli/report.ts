@@ -15,7 +15,7 @@ import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
 import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 export interface RunReport {
   run: RunRecord;

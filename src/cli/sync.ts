@@ -19,7 +19,7 @@ import { lastRunId, readRun } from '../pipeline/run-store.ts';
 import { createProgress } from './progress.ts';
 import type { Config } from '../config/schema.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 interface SyncOptions {
   config?: string;

@@ -12,7 +12,7 @@ import { QUEUE, type QueueName } from '../pipeline/queues.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { startWorkers } from '../../workers/worker-main.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { untilStopSignal } from './stop-signal.ts';
 import { parseDuration } from '../config/schema.ts';
 
