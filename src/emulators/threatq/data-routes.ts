@@ -10,7 +10,7 @@
  * - GET /api/indicators/{id}[?with=score,…] → `{data}`; score as an object when `with` has `score`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext, EmulatorFault } from './emulator-context.ts';
+import type { EmulatorContext, EmulatorFault, PageFaultKind } from './emulator-context.ts';
 import { EmulatorHttpError, errorsBody, sendJson } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
 import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
@@ -79,6 +79,30 @@ function takePageFault(ctx: EmulatorContext, path: string, startIndex: () => num
   return f;
 }
 
+/** The body a page fault of `kind` answers instead of the page (EmulatorPageFault). */
+function damagedPage(
+  kind: PageFaultKind,
+  p: { total: number; limit: number; sent: string; data: Record<string, unknown>[]; startIndex: () => number },
+): Record<string, unknown> {
+  const { total, limit, sent, data } = p;
+  switch (kind) {
+    case 'emptyArray':
+      return { total, limit, nextCursorMark: sent, data: [] };
+    case 'nullData':
+      return { total, limit, nextCursorMark: sent, data: null };
+    case 'missingCursor':
+      return { total, limit, data };
+    case 'sameCursor':
+      return { total, limit, nextCursorMark: sent, data };
+    case 'shrinkingTotal':
+      return { total: p.startIndex(), limit, nextCursorMark: sent, data: [] };
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown page fault kind ${String(never)}`);
+    }
+  }
+}
+
 function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url: URL, res: ServerResponse, onFault: () => void): void {
   const collection = ctx.store.collections.get(id);
   if (!collection) throw notFound();
@@ -126,19 +150,7 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
   const fault = ctx.faults.length === 0 ? undefined : takePageFault(ctx, url.pathname, startIndex);
   if (fault?.page !== undefined) {
     onFault();
-    const sent = cursorMark ?? '*';
-    switch (fault.page.kind) {
-      case 'emptyArray':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: [] });
-      case 'nullData':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data: null });
-      case 'missingCursor':
-        return sendJson(res, 200, { total, limit, data });
-      case 'sameCursor':
-        return sendJson(res, 200, { total, limit, nextCursorMark: sent, data });
-      case 'shrinkingTotal':
-        return sendJson(res, 200, { total: startIndex(), limit, nextCursorMark: sent, data: [] });
-    }
+    return sendJson(res, 200, damagedPage(fault.page.kind, { total, limit, sent: cursorMark ?? '*', data, startIndex }));
   }
   const empty = data.length === 0 && ctx.behaviour.emptyPageDataAsObject;
   sendJson(res, 200, { total, limit, nextCursorMark: next, data: empty ? {} : data });
