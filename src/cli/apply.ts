@@ -6,7 +6,7 @@
  * 2 on usage/configuration errors.
  */
 import type { Command } from 'commander';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { runReconcileCommand, type ReconcileCommandOptions } from './plan.ts';
 import { boundedRedis } from '../redis/redis-connection.ts';
 

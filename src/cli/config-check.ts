@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfigFile, redactConfig, resolveConfigPath } from '../config/load-config.ts';
 import { redactUrlCredentials } from '../observability/secrets.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 export function registerConfigCommand(program: Command, _ctx: CommandContext): void {
   const config = program.command('config').description('work with the configuration file');

@@ -8,7 +8,7 @@ import { UsageError } from '../errors/sync-error.ts';
 import { getLogger } from '../observability/logger.ts';
 import { DASHBOARD_BASE_PATH, startDashboard, type DashboardOptions } from '../dashboard/dashboard-server.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 function parsePort(text: string): number {

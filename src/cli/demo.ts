@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { runDemo } from '../demo/run-demo.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 function int(name: string, text: string, min: number, max: number): number {

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { REPLICATION_RULES, type ReplicationRule } from '../emulators/graph/emulator-options.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../emulators/graph/graph-emulator.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { emulatorStartError } from './errors/emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
@@ -100,6 +100,35 @@ export function graphEmulatorSummary(emu: GraphEmulator): string {
   return lines.join('\n');
 }
 
+/** The emulator's options from the command line; a value out of range is a UsageError naming the flag. */
+function emulatorOptions(opts: EmulateGraphOptions): GraphEmulatorOptions {
+  const options: GraphEmulatorOptions = {
+    port: numberOption('port', opts.port, 0, 65535),
+    host: opts.host,
+    throttle: {
+      requestsPerSecond: numberOption('rps', opts.rps, 0, 10_000, false),
+      burst: numberOption('burst', opts.burst, 1, 10_000),
+      retryAfterSeconds: opts.retryAfter === undefined ? null : numberOption('retry-after', opts.retryAfter, 0, 3600),
+    },
+    replicationDelayMs: numberOption(
+      opts.replicationDelayMs !== undefined ? 'replication-delay-ms' : 'replication-delay',
+      opts.replicationDelayMs ?? opts.replicationDelay ?? '0',
+      0,
+      600_000,
+    ),
+    replicationRules: parseReplicationRules(opts.replicationRule),
+    replicationMixedFraction: numberOption('replication-mixed-fraction', opts.replicationMixedFraction, 0, 1, false),
+    replicationSeed: numberOption('replication-seed', opts.replicationSeed, -(2 ** 31), 2 ** 31),
+    rejectUnknownProperties: !(opts.allowUnknownProperties ?? false),
+    pageSize: numberOption('page-size', opts.pageSize, 1, 999),
+    strictPublic: opts.strictPublic ?? false,
+  };
+  if (opts.caFile !== undefined) options.caFile = opts.caFile;
+  if (opts.stateDir !== undefined) options.stateDir = opts.stateDir;
+  if (opts.publicHost !== undefined) options.publicHost = opts.publicHost;
+  return options;
+}
+
 export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContext): void {
   emulate
     .command('graph')
@@ -126,30 +155,7 @@ export function registerEmulateGraphCommand(emulate: Command, ctx: CommandContex
     .option('--strict-public', 'refuse private and reserved ranges (rule NL10)')
     .option('--public-host <name>', 'host name clients use to reach it (added to the certificate; e.g. a compose service name)')
     .action(async (opts: EmulateGraphOptions) => {
-      const options: GraphEmulatorOptions = {
-        port: numberOption('port', opts.port, 0, 65535),
-        host: opts.host,
-        throttle: {
-          requestsPerSecond: numberOption('rps', opts.rps, 0, 10_000, false),
-          burst: numberOption('burst', opts.burst, 1, 10_000),
-          retryAfterSeconds: opts.retryAfter === undefined ? null : numberOption('retry-after', opts.retryAfter, 0, 3600),
-        },
-        replicationDelayMs: numberOption(
-          opts.replicationDelayMs !== undefined ? 'replication-delay-ms' : 'replication-delay',
-          opts.replicationDelayMs ?? opts.replicationDelay ?? '0',
-          0,
-          600_000,
-        ),
-        replicationRules: parseReplicationRules(opts.replicationRule),
-        replicationMixedFraction: numberOption('replication-mixed-fraction', opts.replicationMixedFraction, 0, 1, false),
-        replicationSeed: numberOption('replication-seed', opts.replicationSeed, -(2 ** 31), 2 ** 31),
-        rejectUnknownProperties: !(opts.allowUnknownProperties ?? false),
-        pageSize: numberOption('page-size', opts.pageSize, 1, 999),
-        strictPublic: opts.strictPublic ?? false,
-      };
-      if (opts.caFile !== undefined) options.caFile = opts.caFile;
-      if (opts.stateDir !== undefined) options.stateDir = opts.stateDir;
-      if (opts.publicHost !== undefined) options.publicHost = opts.publicHost;
+      const options = emulatorOptions(opts);
       const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       let emu: GraphEmulator;
       try {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../emulators/threatq/threatq-emulator.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { emulatorStartError } from './errors/emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
 

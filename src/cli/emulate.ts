@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { registerEmulateGraphCommand } from './emulate-graph.ts';
 import { registerEmulateThreatQCommand } from './emulate-threatq.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 export function registerEmulateCommand(program: Command, ctx: CommandContext): void {
   const emulate = program.command('emulate').description('run a local emulator of ThreatQ or Microsoft Graph (tests and demos)');

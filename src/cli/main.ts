@@ -1,6 +1,7 @@
 /**
  * `tq-entra`: the command-line entry point. One file per subcommand in src/cli/, each exporting a
- * `register…` function that adds itself to the program. Exit status: 0 success, 1 runtime failure,
+ * `register…` function that adds itself to the program; the context and exit statuses they share live in
+ * command-context.ts (subcommands never import this file). Exit status: 0 success, 1 runtime failure,
  * 2 usage or configuration error (nothing was touched).
  *
  * Subcommand modules are loaded lazily from the COMMANDS table: a run of `tq-entra ranges merge` loads
@@ -15,23 +16,13 @@ import { ConfigError } from '../config/errors/config-error.ts';
 import { UnknownNameError } from '../config/errors/unknown-name-error.ts';
 import { SyncError, UsageError, coerceError } from '../errors/sync-error.ts';
 import { redactString } from '../observability/secrets.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandContext, type Register } from './command-context.ts';
 import type { WorkerRuntime } from '../pipeline/worker-runtime.ts';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
-
-/** A command's action sets this to choose the exit status; thrown errors map as below. */
-export interface CommandContext extends WorkerRuntime {
-  exitCode: number;
-}
-
-type Register = (program: Command, ctx: CommandContext) => void;
 
 /** Top-level subcommand name → loader of its register function. Keep in alphabetical order. */
 const COMMANDS: Record<string, () => Promise<Register>> = {

@@ -34,7 +34,7 @@ import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import type { DesiredRange } from '../reconcile/plan-types.ts';
 import { reconcileTarget, type ReconcileResult } from '../reconcile/reconcile-target.ts';
 import { loadConfigForCommand, readIndicatorsFile, requireTarget, type IndicatorsFile } from './load-for-command.ts';
-import { EXIT_FAILURE, type CommandContext } from './main.ts';
+import { EXIT_FAILURE, type CommandContext } from './command-context.ts';
 
 export interface ReconcileCommandOptions {
   config?: string;

@@ -62,6 +62,46 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** Where a progress count stands: what the status lines are made from. */
+interface ProgressState {
+  label: string;
+  unit: string;
+  started: number;
+  total: number | undefined;
+  count: number;
+}
+
+function statusParts(st: ProgressState, t: number): { pct: number | undefined; amount: string; stats: string } {
+  const secs = (t - st.started) / 1000;
+  const rate = secs > 0 ? st.count / secs : 0;
+  const parts = [`${formatCount(rate)}/s`];
+  if (st.total !== undefined && st.total > st.count && rate > 0) parts.push(`ETA ${formatDuration(((st.total - st.count) / rate) * 1000)}`);
+  const pct = st.total !== undefined && st.total > 0 ? Math.min(100, Math.floor((st.count / st.total) * 100)) : undefined;
+  const amount = st.total === undefined ? `${formatCount(st.count)} ${st.unit}` : `${formatCount(st.count)}/${formatCount(st.total)} ${st.unit}`;
+  return { pct, amount, stats: parts.join(' · ') };
+}
+
+/** The terminal line, redrawn in place: a bar when the total is known and the width allows. */
+function ttyLine(st: ProgressState, t: number, columns: number | undefined): string {
+  const width = Math.max(20, columns ?? 80);
+  const { pct: p, amount, stats } = statusParts(st, t);
+  const text = `${p === undefined ? '' : `${String(p).padStart(3)}% `}${amount} · ${stats}`;
+  const room = width - 1 - st.label.length - text.length - 4;
+  let line = `${st.label} ${text}`;
+  if (p !== undefined && room >= 10) {
+    const barWidth = Math.min(30, room);
+    const filled = Math.round((barWidth * p) / 100);
+    line = `${st.label} [${FILL.repeat(filled)}${EMPTY.repeat(barWidth - filled)}] ${text}`;
+  }
+  return line.length > width - 1 ? line.slice(0, width - 1) : line;
+}
+
+/** The line printed once per interval when the stream is not a terminal. */
+function plainLine(st: ProgressState, t: number): string {
+  const { pct: p, amount, stats } = statusParts(st, t);
+  return `${st.label}: ${amount}${p === undefined ? '' : ` (${p}%)`} · ${stats}`;
+}
+
 export function createProgress(options: ProgressOptions): ProgressReporter {
   const stream = options.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY);
@@ -69,44 +109,13 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
   const unit = options.unit ?? 'items';
   const interval = tty ? (options.redrawMs ?? 100) : (options.intervalMs ?? 1000);
   const started = now();
-  let total = options.total;
-  let count = 0;
+  const st: ProgressState = { label: options.label, unit, started, total: options.total, count: 0 };
   let lastOutput = started;
   let finished = false;
   let drawn = false;
 
-  const rate = (t: number) => {
-    const secs = (t - started) / 1000;
-    return secs > 0 ? count / secs : 0;
-  };
-  const stats = (t: number): string[] => {
-    const r = rate(t);
-    const parts = [`${formatCount(r)}/s`];
-    if (total !== undefined && total > count && r > 0) parts.push(`ETA ${formatDuration(((total - count) / r) * 1000)}`);
-    return parts;
-  };
-  const pct = () => (total !== undefined && total > 0 ? Math.min(100, Math.floor((count / total) * 100)) : undefined);
-  const amount = () => (total === undefined ? `${formatCount(count)} ${unit}` : `${formatCount(count)}/${formatCount(total)} ${unit}`);
-
-  const ttyLine = (t: number): string => {
-    const width = Math.max(20, stream.columns ?? 80);
-    const p = pct();
-    const text = `${p === undefined ? '' : `${String(p).padStart(3)}% `}${amount()} · ${stats(t).join(' · ')}`;
-    const room = width - 1 - options.label.length - text.length - 4;
-    let line = `${options.label} ${text}`;
-    if (p !== undefined && room >= 10) {
-      const barWidth = Math.min(30, room);
-      const filled = Math.round((barWidth * p) / 100);
-      line = `${options.label} [${FILL.repeat(filled)}${EMPTY.repeat(barWidth - filled)}] ${text}`;
-    }
-    return line.length > width - 1 ? line.slice(0, width - 1) : line;
-  };
-  const plainLine = (t: number): string => {
-    const p = pct();
-    return `${options.label}: ${amount()}${p === undefined ? '' : ` (${p}%)`} · ${stats(t).join(' · ')}`;
-  };
   const draw = (t: number) => {
-    stream.write(`\r${ttyLine(t)}${ERASE_LINE}`);
+    stream.write(`\r${ttyLine(st, t, stream.columns)}${ERASE_LINE}`);
     drawn = true;
   };
   const maybeOutput = () => {
@@ -115,22 +124,22 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
     if (t - lastOutput < interval && (tty ? drawn : true)) return;
     lastOutput = t;
     if (tty) draw(t);
-    else stream.write(`${plainLine(t)}\n`);
+    else stream.write(`${plainLine(st, t)}\n`);
   };
 
   return {
     get current() {
-      return count;
+      return st.count;
     },
     update(done, newTotal) {
       if (finished) return;
-      count = Math.max(0, done);
-      if (newTotal !== undefined) total = newTotal;
+      st.count = Math.max(0, done);
+      if (newTotal !== undefined) st.total = newTotal;
       maybeOutput();
     },
     increment(by = 1) {
       if (finished) return;
-      count += by;
+      st.count += by;
       maybeOutput();
     },
     log(line) {
@@ -143,11 +152,11 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
       if (finished) return;
       finished = true;
       const t = now();
-      if (tty) stream.write(`\r${ttyLine(t)}${ERASE_LINE}\n`);
+      if (tty) stream.write(`\r${ttyLine(st, t, stream.columns)}${ERASE_LINE}\n`);
       else {
         const secs = (t - started) / 1000;
-        const r = secs > 0 ? ` (${formatCount(count / secs)}/s)` : '';
-        stream.write(`${options.label}: ${outcome?.failed ? 'failed' : 'done'}: ${formatCount(count)} ${unit} in ${formatDuration(t - started)}${r}\n`);
+        const r = secs > 0 ? ` (${formatCount(st.count / secs)}/s)` : '';
+        stream.write(`${options.label}: ${outcome?.failed ? 'failed' : 'done'}: ${formatCount(st.count)} ${unit} in ${formatDuration(t - started)}${r}\n`);
       }
       if (summary !== undefined) stream.write(`${summary}\n`);
     },

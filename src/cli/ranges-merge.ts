@@ -39,7 +39,7 @@ import {
   type CodeTally,
   type RangeOptions,
 } from '../ranges/index.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 /** Input is fed to the merge in slices of this size, with a chance to wait for stderr between them. */
 const SLICE_BYTES = 16 * 1024;

@@ -16,7 +16,7 @@ import { lastRunId, readRejections, readRun, type RejectionSummary, type RunReco
 import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 export interface RunReport {
   run: RunRecord;

@@ -15,7 +15,7 @@ import { syncSchedulers } from '../pipeline/scheduler.ts';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/errors/config-error.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 const POLL_MS = 1000;

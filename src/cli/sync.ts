@@ -16,7 +16,7 @@ import { followRuns, type Outcome } from '../pipeline/follow-runs.ts';
 import { createProgress } from './progress.ts';
 import type { Config } from '../config/schema.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 
 interface SyncOptions {
   config?: string;

@@ -11,7 +11,7 @@ import { getLogger } from '../observability/logger.ts';
 import { QUEUE, type QueueName } from '../pipeline/queues.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
-import type { CommandContext } from './main.ts';
+import type { CommandContext } from './command-context.ts';
 import { untilStopSignal } from './stop-signal.ts';
 import { parseDuration } from '../config/schema.ts';
 

@@ -25,7 +25,7 @@ import { createGraphPacer, createLazyPacer, paceIntervalMs } from './graph-pacer
 import { GraphRequester, emptyStats } from './graph-request.ts';
 import { GraphPaceError } from './errors/graph-pace-error.ts';
 import type { ConsistencyPolicy, WaitOptions } from './consistency.ts';
-import type { GraphClient } from './graph-types.ts';
+import type { GraphClient, GraphRequestStats } from './graph-types.ts';
 import * as locations from './named-locations.ts';
 
 export interface GraphClientDeps {
@@ -80,13 +80,13 @@ export function checkPace(target: Pick<TargetConfig, 'name' | 'cloud' | 'rateLim
   }
 }
 
-export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): GraphClient {
-  checkPace(target);
-  registerSecret(target.clientSecret);
-  const logger = deps.logger ?? getLogger('graph');
-  const credential = deps.credential ?? createGraphCredential(target);
+/**
+ * The requester's token source: a Graph token for the target's app, registered as a secret on arrival;
+ * a failure (or no token) is GraphAuthError naming the target, tenant, app and authority.
+ */
+function tokenGetter(target: TargetConfig, credential: TokenCredential): () => Promise<string> {
   const scope = graphScope(target.cloud.graphBaseUrl);
-  const getToken = async (): Promise<string> => {
+  return async () => {
     let token: string | undefined;
     try {
       token = (await credential.getToken(scope))?.token;
@@ -100,6 +100,27 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     registerSecret(token);
     return token;
   };
+}
+
+/** A consistency wait's options over the client's defaults; every wait is counted in `stats`. */
+function consistencyWaits(stats: GraphRequestStats, defaults: Partial<ConsistencyPolicy> | undefined): (w?: WaitOptions) => WaitOptions {
+  return (w) => ({
+    ...w,
+    policy: { ...defaults, ...w?.policy },
+    onWait: (r) => {
+      stats.consistencyWaits = (stats.consistencyWaits ?? 0) + 1;
+      stats.consistencyWaitMs = (stats.consistencyWaitMs ?? 0) + r.waitedMs;
+      w?.onWait?.(r);
+    },
+  });
+}
+
+export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): GraphClient {
+  checkPace(target);
+  registerSecret(target.clientSecret);
+  const logger = deps.logger ?? getLogger('graph');
+  const credential = deps.credential ?? createGraphCredential(target);
+  const getToken = tokenGetter(target, credential);
   const stats = emptyStats();
   const tokenTid = async (): Promise<string> => {
     const tid = readTokenClaims(await getToken()).tid;
@@ -109,15 +130,7 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
   const rps = target.rateLimit.requestsPerSecond;
   // Keyed on the token's tenant id: a configured domain name and the GUID of one tenant share one pace.
   const pacer = createLazyPacer(paceIntervalMs(rps), async () => createGraphPacer(deps.redis, deps.prefix, await tokenTid(), rps));
-  const waitWith = (w?: WaitOptions): WaitOptions => ({
-    ...w,
-    policy: { ...deps.consistency, ...w?.policy },
-    onWait: (r) => {
-      stats.consistencyWaits = (stats.consistencyWaits ?? 0) + 1;
-      stats.consistencyWaitMs = (stats.consistencyWaitMs ?? 0) + r.waitedMs;
-      w?.onWait?.(r);
-    },
-  });
+  const waitWith = consistencyWaits(stats, deps.consistency);
   const req = new GraphRequester({
     graphBaseUrl: target.cloud.graphBaseUrl,
     getToken,

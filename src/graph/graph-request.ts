@@ -24,7 +24,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import got, { RequestError } from 'got';
 import type { Logger } from 'winston';
-import { computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
+import { isRetryableNetworkCode, isRetryableStatus, nextRetry, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
 import { registerSecret } from '../observability/secrets.ts';
 import { GraphNotReplicatedError } from './errors/graph-not-replicated-error.ts';
 import { GraphResponseError } from './errors/graph-response-error.ts';
@@ -71,6 +71,9 @@ export interface GraphRequesterDeps {
 /** Default lookups after an ambiguous create: 4 reads spread over 30 s (replication takes seconds). */
 export const DEFAULT_CREATE_LOOKUP = Object.freeze({ reads: 4, spanMs: 30_000 });
 
+/** One attempt's outcome: a response (any status), or a network error (reset, timeout, refused …). */
+type SendOutcome = { kind: 'response'; status: number; text: string; retryAfter: string | undefined } | { kind: 'network'; code: string | undefined; message: string };
+
 export function emptyStats(): GraphRequestStats {
   return { reads: 0, writes: 0, byMethodStatus: {}, throttled: 0, throttledMs: 0 };
 }
@@ -115,21 +118,14 @@ export class GraphRequester {
   async request(method: HttpMethod, pathOrUrl: string, options: GraphRequestOptions = {}): Promise<GraphResult> {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`;
     const path = this.displayPath(pathOrUrl);
-    const { retryPolicy, replicationPolicy } = this.deps;
     const started = Date.now();
-    let attempt = 0;
-    let replicationAttempts = 0;
-    for (;;) {
-      attempt++;
+    let replicationWaits = 0;
+    for (let attempt = 1; ; attempt++) {
       // The token first: a token fetch between slot and send would let requests bunch up at Graph.
       const token = await this.deps.getToken();
       await this.pace(method, path);
       const outcome = await this.send(method, url, token, options.body);
-      const key = `${method} ${outcome.kind === 'network' ? 'ERR' : outcome.status}`;
-      this.deps.stats.byMethodStatus[key] = (this.deps.stats.byMethodStatus[key] ?? 0) + 1;
-      if (method === 'GET') this.deps.stats.reads++;
-      else this.deps.stats.writes++;
-
+      this.count(method, outcome);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         // Any success resets the tenant's shared streak (one small Redis call; the 429s may have been another process's).
         await this.deps.pacer.resetThrottleStreak();
@@ -138,56 +134,11 @@ export class GraphRequester {
       const errBody = outcome.kind === 'response' ? parseGraphErrorBody(outcome.text) : {};
       const info: GraphErrorInfo = { status: outcome.kind === 'response' ? outcome.status : 0, method, path, attempts: attempt, ...errBody };
       const elapsed = Date.now() - started;
-
       if (outcome.kind === 'response' && outcome.status === 400 && isReplicationDelay(errBody)) {
-        replicationAttempts++;
-        const delay = equalJitterDelay(replicationAttempts, replicationPolicy);
-        if (replicationAttempts >= replicationPolicy.maxAttempts || elapsed + delay > replicationPolicy.deadlineMs) {
-          throw new GraphNotReplicatedError(info, elapsed);
-        }
-        this.deps.logger.warn('named location not replicated yet; retrying', { method, path, attempt, delayMs: delay });
-        await this.sleep(delay);
+        await this.waitForReplication(info, ++replicationWaits, elapsed);
         continue;
       }
-
-      const retryable = outcome.kind === 'network' ? isRetryableNetworkCode(outcome.code) : isRetryableStatus(outcome.status);
-      if (!retryable) {
-        if (outcome.kind === 'network') {
-          throw new GraphUnavailableError({ ...info, graphMessage: outcome.message }, outcome.code);
-        }
-        throw errorForStatus(info);
-      }
-
-      const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter) : undefined;
-      const delay = computeRetryDelay(attempt, retryAfterMs, retryPolicy);
-      // A POST without a way to check whether it happened is never retried.
-      const exhausted =
-        delay === undefined ||
-        attempt >= retryPolicy.maxAttempts ||
-        elapsed + delay > retryPolicy.deadlineMs ||
-        (method === 'POST' && !options.recover);
-
-      if (outcome.kind === 'response' && outcome.status === 429) {
-        this.deps.stats.throttled++;
-        // The pause comes from the tenant's 429 streak, shared by every process in Redis: at least 1 s,
-        // doubling per 429 in a row to about a minute, with jitter; Retry-After, when Graph sends one,
-        // is a floor. The tenant-wide block makes every process hold off for it.
-        const { pauseMs, streak } = await this.deps.pacer.recordThrottle(retryAfterMs);
-        this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: pauseMs, streak });
-        if (this.deps.onThrottle === 'throw' || exhausted) throw new GraphThrottledError(info, pauseMs);
-      } else {
-        if (exhausted) throw new GraphUnavailableError(info, outcome.kind === 'network' ? outcome.code : undefined);
-        this.deps.logger.warn('Graph request failed; retrying', {
-          method,
-          path,
-          attempt,
-          status: info.status,
-          networkCode: outcome.kind === 'network' ? outcome.code : undefined,
-          delayMs: delay,
-        });
-        await this.sleep(delay);
-      }
-
+      await this.retryOrThrow(outcome, info, attempt, elapsed, options);
       // A 429 is not ambiguous: Graph refused the request before doing anything, so no lookup is due.
       const throttled = outcome.kind === 'response' && outcome.status === 429;
       if (method === 'POST' && options.recover && !throttled) {
@@ -198,6 +149,54 @@ export class GraphRequester {
         }
       }
     }
+  }
+
+  private count(method: HttpMethod, outcome: SendOutcome): void {
+    const key = `${method} ${outcome.kind === 'network' ? 'ERR' : outcome.status}`;
+    this.deps.stats.byMethodStatus[key] = (this.deps.stats.byMethodStatus[key] ?? 0) + 1;
+    if (method === 'GET') this.deps.stats.reads++;
+    else this.deps.stats.writes++;
+  }
+
+  /** 400 `1040` (a named location not replicated yet): the `n`th wait of its own bounded backoff. */
+  private async waitForReplication(info: GraphErrorInfo, n: number, elapsed: number): Promise<void> {
+    const policy = this.deps.replicationPolicy;
+    const delay = equalJitterDelay(n, policy);
+    if (n >= policy.maxAttempts || elapsed + delay > policy.deadlineMs) throw new GraphNotReplicatedError(info, elapsed);
+    this.deps.logger.warn('named location not replicated yet; retrying', { method: info.method, path: info.path, attempt: info.attempts, delayMs: delay });
+    await this.sleep(delay);
+  }
+
+  /**
+   * Any other failed attempt: throw its typed error, or wait before the next attempt (retry-policy.ts
+   * nextRetry). A 429 records the tenant-wide pause in Redis instead of sleeping here: the next pace()
+   * waits it out.
+   */
+  private async retryOrThrow(outcome: SendOutcome, info: GraphErrorInfo, attempt: number, elapsed: number, options: GraphRequestOptions): Promise<void> {
+    const networkCode = outcome.kind === 'network' ? outcome.code : undefined;
+    const retryable = outcome.kind === 'network' ? isRetryableNetworkCode(outcome.code) : isRetryableStatus(outcome.status);
+    if (!retryable) {
+      if (outcome.kind === 'network') throw new GraphUnavailableError({ ...info, graphMessage: outcome.message }, outcome.code);
+      throw errorForStatus(info);
+    }
+    const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter) : undefined;
+    const next = nextRetry(attempt, retryAfterMs, elapsed, this.deps.retryPolicy);
+    // A POST without a way to check whether it happened is never retried.
+    const unrecoverablePost = info.method === 'POST' && !options.recover;
+    const { method, path } = info;
+    if (outcome.kind === 'response' && outcome.status === 429) {
+      this.deps.stats.throttled++;
+      // The pause comes from the tenant's 429 streak, shared by every process in Redis: at least 1 s,
+      // doubling per 429 in a row to about a minute, with jitter; Retry-After, when Graph sends one,
+      // is a floor. The tenant-wide block makes every process hold off for it.
+      const { pauseMs, streak } = await this.deps.pacer.recordThrottle(retryAfterMs);
+      this.deps.logger.warn('Graph throttled the tenant (429); tenant-wide pause recorded', { method, path, attempt, waitMs: pauseMs, streak });
+      if (this.deps.onThrottle === 'throw' || 'stop' in next || unrecoverablePost) throw new GraphThrottledError(info, pauseMs);
+      return;
+    }
+    if ('stop' in next || unrecoverablePost) throw new GraphUnavailableError(info, networkCode);
+    this.deps.logger.warn('Graph request failed; retrying', { method, path, attempt, status: info.status, networkCode, delayMs: next.waitMs });
+    await this.sleep(next.waitMs);
   }
 
   /** Wait for a tenant-wide slot; a recorded block is waited out (wait) or surfaced (throw). */
@@ -219,12 +218,7 @@ export class GraphRequester {
     }
   }
 
-  private async send(
-    method: HttpMethod,
-    url: string,
-    token: string,
-    body: unknown,
-  ): Promise<{ kind: 'response'; status: number; text: string; retryAfter: string | undefined } | { kind: 'network'; code: string | undefined; message: string }> {
+  private async send(method: HttpMethod, url: string, token: string, body: unknown): Promise<SendOutcome> {
     registerSecret(token);
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,

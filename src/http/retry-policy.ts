@@ -6,6 +6,12 @@
  * backoff `random(0, min(maxDelayMs, baseDelayMs * 2^(attempt-1)))`, never below `minDelayMs`.
  * A server asking for more than `maxRetryAfterMs` is not waited for (the caller gives up or, for
  * Graph 429s in a worker, hands the wait to the queue).
+ *
+ * `nextRetry` is the one retry decision of every hand-written loop (ThreatQ transport, ThreatQ page
+ * re-requests, Graph requester): after a failed attempt, wait this long, or stop and say why: attempts
+ * used up, a Retry-After longer than allowed, or a wait that would cross the overall deadline (the
+ * loop gives up at once rather than sleep in vain). The loops are plain `for` loops, not p-retry: see
+ * the README's "Dependencies" for why.
  */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -84,4 +90,27 @@ export function computeRetryDelay(
   }
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.max(policy.minDelayMs, Math.round(random() * ceiling));
+}
+
+/** Why a loop stops retrying: attempts used up, Retry-After longer than allowed, or the deadline. */
+export type RetryStop = 'attempts' | 'retry-after' | 'deadline';
+
+/**
+ * After attempt `attempt` (1-based) failed, `elapsedMs` after the first attempt began: the wait before
+ * the next attempt, or why there is none. Checked in this order: attempts (`maxAttempts` in all),
+ * the server's Retry-After against `maxRetryAfterMs` (computeRetryDelay), then `deadlineMs`, which the
+ * wait must not cross.
+ */
+export function nextRetry(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  elapsedMs: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random: () => number = Math.random,
+): { waitMs: number } | { stop: RetryStop } {
+  if (attempt >= policy.maxAttempts) return { stop: 'attempts' };
+  const waitMs = computeRetryDelay(attempt, retryAfterMs, policy, random);
+  if (waitMs === undefined) return { stop: 'retry-after' };
+  if (elapsedMs + waitMs > policy.deadlineMs) return { stop: 'deadline' };
+  return { waitMs };
 }

@@ -26,10 +26,10 @@
  */
 import type { ThreatQSourceConfig } from '../config/schema.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { computeRetryDelay, type RetryPolicy } from '../http/retry-policy.ts';
+import { nextRetry, type RetryPolicy } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { SourceAbortedError } from '../sources/errors/source-aborted-error.ts';
-import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage } from './collection-completeness.ts';
+import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage, type PageView } from './collection-completeness.ts';
 import type { ProxyEnv } from './resolve-proxy.ts';
 import { serverMessage } from './server-message.ts';
 import { ThreatQAuthError } from './errors/threatq-auth-error.ts';
@@ -79,6 +79,20 @@ export interface ThreatQRawPage {
 }
 
 const LOOKUP_PAGE = 500;
+
+/** One read of a data collection in progress: what it asks for and what has arrived so far. */
+interface CollectionRead {
+  collectionId: string;
+  path: string;
+  signal: AbortSignal | undefined;
+  fetchPage: (cursorMark: string) => Promise<ThreatQCollectionPage>;
+  /** Indicators yielded so far. */
+  received: number;
+  /** The largest `total` announced during the read (the reference for completeness). */
+  maxTotal: number | undefined;
+  /** The last `total` announced (shows a shrinking total in the error). */
+  lastTotal: number | undefined;
+}
 
 /**
  * Re-requests of a page that ends the read early: 4 requests in all, waits of random(0, 1 s), (0, 2 s),
@@ -191,7 +205,6 @@ export class ThreatQClient {
     const limit = options.pageSize ?? this.pageSize;
     const path = `/indicators/query/hash/${encodeURIComponent(collectionId)}`;
     const ctx = { instance: this.name, collection: collectionId };
-    const policy = this.pageRetryPolicy;
     // One page of read-ahead: the request for page N+1 starts as soon as page N has arrived, so the
     // network wait overlaps the consumer's work on page N. At most one request is in flight and two
     // pages are held, so memory stays constant.
@@ -200,65 +213,64 @@ export class ThreatQClient {
       p.catch(() => undefined); // surfaced when awaited; a consumer that stops early must not leave it unhandled
       return p;
     };
-    let received = 0;
-    let maxTotal: number | undefined;
-    let lastTotal: number | undefined;
+    const read: CollectionRead = { collectionId, path, signal: options.signal, fetchPage, received: 0, maxTotal: undefined, lastTotal: undefined };
     let cursorMark = '*';
     let pending: Promise<ThreatQCollectionPage> = fetchPage(cursorMark);
     for (let page = 1; ; page++) {
-      let view = viewPage(await pending, cursorMark);
-      let problem: string | undefined;
-      const started = Date.now();
-      for (let request = 1; ; request++) {
-        if (view.total !== undefined) {
-          lastTotal = view.total;
-          maxTotal = Math.max(maxTotal ?? 0, view.total);
-        }
-        problem = earlyEnd(view, received, maxTotal);
-        if (problem === undefined) break;
-        const delay = computeRetryDelay(request, undefined, policy);
-        if (request >= policy.maxAttempts || delay === undefined || Date.now() - started + delay > policy.deadlineMs) {
-          if (isCompleteRead(received + view.data.length, maxTotal)) break;
-          throw new ThreatQIncompleteError(
-            { ...ctx, request: `GET /api${path}` },
-            { received: received + view.data.length, total: maxTotal ?? 0, lastTotal, tolerance: shortfallTolerance(maxTotal ?? 0), page, problem, requests: request },
-          );
-        }
-        log.warn('ThreatQ page would end the read early, asking again', {
-          instance: this.name,
-          collection: collectionId,
-          page,
-          problem,
-          received,
-          total: maxTotal,
-          attempt: request,
-          delayMs: delay,
-        });
-        try {
-          await sleep(delay, undefined, { signal: options.signal });
-        } catch {
-          throw new SourceAbortedError(this.name, collectionId, { cause: options.signal?.reason });
-        }
-        view = viewPage(await fetchPage(cursorMark), cursorMark);
-      }
-      if (problem !== undefined) {
-        log.warn('ThreatQ read ends short of total, within the tolerance', { instance: this.name, collection: collectionId, page, problem, received: received + view.data.length, total: maxTotal });
-      }
+      const view = await this.settlePage(read, await pending, page, cursorMark);
       if (view.data.length === 0) break;
-      received += view.data.length;
+      read.received += view.data.length;
       const next = view.next;
       if (next !== undefined) pending = fetchPage(next);
       yield { page, total: view.total, data: view.data, cursorMark, nextCursorMark: next };
       if (next === undefined) break;
       cursorMark = next;
     }
-    if (!isCompleteRead(received, maxTotal)) {
+    if (!isCompleteRead(read.received, read.maxTotal)) {
       // Unreachable through earlyEnd (a short read stops only on a page it flags); kept as the invariant.
-      throw new ThreatQIncompleteError(
-        { ...ctx, request: `GET /api${path}` },
-        { received, total: maxTotal ?? 0, lastTotal, tolerance: shortfallTolerance(maxTotal ?? 0), page: 0, problem: 'the end of paging', requests: 1 },
-      );
+      throw this.incomplete(read, { received: read.received, page: 0, problem: 'the end of paging', requests: 1 });
     }
+  }
+
+  /**
+   * Page `page` as the read may use it: while it would end the read early (earlyEnd), it is requested
+   * again with the same cursor under `pageRetryPolicy`. When the re-requests run out, the read ends on
+   * this page if what arrived is within the tolerance, else fails with ERR_THREATQ_INCOMPLETE.
+   */
+  private async settlePage(read: CollectionRead, body: ThreatQCollectionPage, page: number, cursorMark: string): Promise<PageView> {
+    let view = viewPage(body, cursorMark);
+    const started = Date.now();
+    for (let request = 1; ; request++) {
+      if (view.total !== undefined) {
+        read.lastTotal = view.total;
+        read.maxTotal = Math.max(read.maxTotal ?? 0, view.total);
+      }
+      const problem = earlyEnd(view, read.received, read.maxTotal);
+      if (problem === undefined) return view;
+      const next = nextRetry(request, undefined, Date.now() - started, this.pageRetryPolicy);
+      const fields = { instance: this.name, collection: read.collectionId, page, problem, received: read.received, total: read.maxTotal };
+      if ('stop' in next) {
+        const received = read.received + view.data.length;
+        if (!isCompleteRead(received, read.maxTotal)) throw this.incomplete(read, { received, page, problem, requests: request });
+        log.warn('ThreatQ read ends short of total, within the tolerance', { ...fields, received });
+        return view;
+      }
+      log.warn('ThreatQ page would end the read early, asking again', { ...fields, attempt: request, delayMs: next.waitMs });
+      try {
+        await sleep(next.waitMs, undefined, { signal: read.signal });
+      } catch {
+        throw new SourceAbortedError(this.name, read.collectionId, { cause: read.signal?.reason });
+      }
+      view = viewPage(await read.fetchPage(cursorMark), cursorMark);
+    }
+  }
+
+  private incomplete(read: CollectionRead, at: { received: number; page: number; problem: string; requests: number }): ThreatQIncompleteError {
+    const total = read.maxTotal ?? 0;
+    return new ThreatQIncompleteError(
+      { instance: this.name, collection: read.collectionId, request: `GET /api${read.path}` },
+      { ...at, total, lastTotal: read.lastTotal, tolerance: shortfallTolerance(total) },
+    );
   }
 
   /**

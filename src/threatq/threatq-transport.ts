@@ -23,7 +23,7 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, type Method } from 'got';
-import { DEFAULT_RETRY_POLICY, computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter, type RetryPolicy } from '../http/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, nextRetry, parseRetryAfter, type RetryPolicy, type RetryStop } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { redactString } from '../observability/secrets.ts';
 import { SourceAbortedError } from '../sources/errors/source-aborted-error.ts';
@@ -75,6 +75,14 @@ export interface TransportRequest {
   form?: Record<string, string> | undefined;
   ctx: ThreatQErrorContext;
   signal?: AbortSignal | undefined;
+}
+
+/** A failed attempt that the policy may retry: what happened, for logs and the final error. */
+interface RetryableFailure {
+  why: string;
+  status: number | undefined;
+  retryAfterMs: number | undefined;
+  cause?: Error;
 }
 
 export interface TransportResponse {
@@ -155,52 +163,68 @@ export class ThreatQTransport {
     const ctx: ThreatQErrorContext = { ...req.ctx, request: `${req.method} /api${req.path}` };
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted) throw this.aborted(ctx, req.signal);
-      let why: string;
-      let retryAfterMs: number | undefined;
-      let status: number | undefined;
-      let cause: Error | undefined;
+      const outcome = await this.attempt(req, ctx, attempt);
+      if ('response' in outcome) return outcome.response;
+      const { why, retryAfterMs, cause } = outcome;
+      const next = nextRetry(attempt, retryAfterMs, Date.now() - started, this.policy);
+      if ('stop' in next) {
+        throw new ThreatQUnavailableError({ ...ctx, status: outcome.status }, attempt, this.stopMessage(why, next.stop, retryAfterMs), { cause });
+      }
+      log.warn('ThreatQ request failed, retrying', { instance: this.instance, collection: ctx.collection, request: ctx.request, why, attempt, delayMs: next.waitMs });
       try {
-        const res = await this.got(`${this.apiRoot}${req.path}`, {
-          method: req.method,
-          headers: req.headers,
-          ...(req.searchParams ? { searchParams: req.searchParams } : {}),
-          ...(req.json !== undefined ? { json: req.json } : {}),
-          ...(req.form ? { form: req.form } : {}),
-          ...(req.signal ? { signal: req.signal } : {}),
-        });
-        if (!isRetryableStatus(res.statusCode)) return { status: res.statusCode, headers: res.headers, body: res.body };
-        status = res.statusCode;
-        retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-        why = `HTTP ${status}`;
-      } catch (e) {
-        if (req.signal?.aborted) throw this.aborted(ctx, req.signal);
-        const code = String((e as { code?: unknown }).code ?? '');
-        cause = plainCause(e);
-        if (TLS_CODES.has(code)) throw new ThreatQTlsError(ctx, code, { cause });
-        const inner = (e as { cause?: unknown }).cause;
-        if (inner instanceof ProxyConnectError) {
-          if (inner.proxyStatus === undefined || !isRetryableStatus(inner.proxyStatus)) {
-            throw new ThreatQHttpError({ ...ctx, status: inner.proxyStatus }, inner.message, 'Check HTTPS_PROXY / HTTP_PROXY, the proxy credentials and NO_PROXY (or set disableProxies).', { cause });
-          }
-        } else if (!isRetryableNetworkCode(code)) {
-          throw new ThreatQUnavailableError(ctx, attempt, `network error ${code || cause.message}`, { cause });
-        }
-        why = `network error ${code}`;
-      }
-      const failCtx = { ...ctx, status };
-      if (attempt >= this.policy.maxAttempts) throw new ThreatQUnavailableError(failCtx, attempt, `${why}, retry attempts exhausted`, { cause });
-      const delay = computeRetryDelay(attempt, retryAfterMs, this.policy);
-      if (delay === undefined) {
-        throw new ThreatQUnavailableError(failCtx, attempt, `${why} with Retry-After ${Math.round((retryAfterMs ?? 0) / 1000)}s, longer than the ${Math.round(this.policy.maxRetryAfterMs / 1000)}s allowed`, { cause });
-      }
-      if (Date.now() - started + delay > this.policy.deadlineMs) {
-        throw new ThreatQUnavailableError(failCtx, attempt, `${why}, retry deadline of ${Math.round(this.policy.deadlineMs / 1000)}s reached`, { cause });
-      }
-      log.warn('ThreatQ request failed, retrying', { instance: this.instance, collection: ctx.collection, request: ctx.request, why, attempt, delayMs: delay });
-      try {
-        await sleep(delay, undefined, { signal: req.signal });
+        await sleep(next.waitMs, undefined, { signal: req.signal });
       } catch {
         throw this.aborted(ctx, req.signal);
+      }
+    }
+  }
+
+  /**
+   * One HTTP attempt: the response when its status is not retryable, else what went wrong (HTTP status
+   * and Retry-After, or a retryable network error). Throws what must not be retried: TLS failures,
+   * a proxy that refused the tunnel, other network errors, an abort.
+   */
+  private async attempt(req: TransportRequest, ctx: ThreatQErrorContext, attempt: number): Promise<{ response: TransportResponse } | RetryableFailure> {
+    try {
+      const res = await this.got(`${this.apiRoot}${req.path}`, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.searchParams ? { searchParams: req.searchParams } : {}),
+        ...(req.json !== undefined ? { json: req.json } : {}),
+        ...(req.form ? { form: req.form } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      if (!isRetryableStatus(res.statusCode)) return { response: { status: res.statusCode, headers: res.headers, body: res.body } };
+      return { why: `HTTP ${res.statusCode}`, status: res.statusCode, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+    } catch (e) {
+      if (req.signal?.aborted) throw this.aborted(ctx, req.signal);
+      const code = String((e as { code?: unknown }).code ?? '');
+      const cause = plainCause(e);
+      if (TLS_CODES.has(code)) throw new ThreatQTlsError(ctx, code, { cause });
+      const inner = (e as { cause?: unknown }).cause;
+      if (inner instanceof ProxyConnectError) {
+        if (inner.proxyStatus === undefined || !isRetryableStatus(inner.proxyStatus)) {
+          throw new ThreatQHttpError({ ...ctx, status: inner.proxyStatus }, inner.message, 'Check HTTPS_PROXY / HTTP_PROXY, the proxy credentials and NO_PROXY (or set disableProxies).', { cause });
+        }
+      } else if (!isRetryableNetworkCode(code)) {
+        throw new ThreatQUnavailableError(ctx, attempt, `network error ${code || cause.message}`, { cause });
+      }
+      return { why: `network error ${code}`, status: undefined, retryAfterMs: undefined, cause };
+    }
+  }
+
+  /** The message of ERR_THREATQ_UNAVAILABLE when the retries stop. */
+  private stopMessage(why: string, stop: RetryStop, retryAfterMs: number | undefined): string {
+    switch (stop) {
+      case 'attempts':
+        return `${why}, retry attempts exhausted`;
+      case 'retry-after':
+        return `${why} with Retry-After ${Math.round((retryAfterMs ?? 0) / 1000)}s, longer than the ${Math.round(this.policy.maxRetryAfterMs / 1000)}s allowed`;
+      case 'deadline':
+        return `${why}, retry deadline of ${Math.round(this.policy.deadlineMs / 1000)}s reached`;
+      default: {
+        const never: never = stop;
+        return never;
       }
     }
   }

@@ -52,7 +52,7 @@ import { ThreatQNotFoundError } from '../../src/threatq/errors/threatq-not-found
 import { ThreatQResponseError } from '../../src/threatq/errors/threatq-response-error.ts';
 import { ThreatQTlsError } from '../../src/threatq/errors/threatq-tls-error.ts';
 import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavailable-error.ts';
-import { StagingLostError } from '../../workers/collect.ts';
+import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
 import { FinalJobError, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
 /** Every code (a Record over the union: a code added to the table must be added here). */

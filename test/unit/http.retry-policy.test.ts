@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter } from '../../src/http/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, computeRetryDelay, isRetryableNetworkCode, isRetryableStatus, nextRetry, parseRetryAfter } from '../../src/http/retry-policy.ts';
 
 describe('retry policy', () => {
   it('classifies statuses and network codes', () => {
@@ -35,5 +35,16 @@ describe('retry policy', () => {
     expect(computeRetryDelay(10, undefined, p, () => 1)).toBe(8000);
     expect(computeRetryDelay(3, undefined, p, () => 0.5)).toBe(2000);
     expect(computeRetryDelay(3, undefined, { ...p, minDelayMs: 300 }, () => 0)).toBe(300);
+  });
+
+  it('decides the next retry: a wait, or why the loop stops (attempts, Retry-After, deadline)', () => {
+    const p = { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 8000, minDelayMs: 0, maxRetryAfterMs: 10_000, deadlineMs: 20_000 };
+    expect(nextRetry(1, undefined, 0, p, () => 1)).toEqual({ waitMs: 1000 });
+    expect(nextRetry(2, 7000, 0, p, () => 1)).toEqual({ waitMs: 7000 });
+    expect(nextRetry(3, undefined, 0, p, () => 1)).toEqual({ stop: 'attempts' });
+    expect(nextRetry(3, 60_000, 0, p, () => 1)).toEqual({ stop: 'attempts' }); // attempts are checked first
+    expect(nextRetry(1, 10_001, 0, p, () => 1)).toEqual({ stop: 'retry-after' });
+    expect(nextRetry(1, 5000, 15_000, p, () => 1)).toEqual({ waitMs: 5000 }); // ends exactly at the deadline
+    expect(nextRetry(1, 5000, 15_001, p, () => 1)).toEqual({ stop: 'deadline' });
   });
 });

@@ -19,10 +19,34 @@
  *   GET    /__emulator/state[?tenant=]                      authoritative state of a tenant
  */
 import type { EmulatorResponse } from './emulator-http.ts';
-import type { GraphEmulatorCore } from './graph-emulator-core.ts';
+import type { EmulatorConfigPatch } from './emulator-options.ts';
+import type { FaultInjector, FaultRule } from './fault-injector.ts';
+import type { Json } from './tenant-store.ts';
 import { validateRandomFaults } from '../random-faults.ts';
 
-function faultsBody(core: GraphEmulatorCore): { faults: unknown[]; random?: unknown } {
+/** Objects `POST /__emulator/seed` inserts, visible at once. */
+export interface SeedInput {
+  tenantId?: string;
+  namedLocations?: Json[];
+  policies?: Json[];
+}
+
+/**
+ * The emulator as these routes see it. GraphEmulatorCore implements it; it is declared here (not
+ * imported from the core) so that the core can route to these handlers without an import cycle.
+ */
+export interface EmulatorControls {
+  readonly faults: FaultInjector;
+  requests(): readonly { tenantId?: string; kind: string }[];
+  clearRequests(): void;
+  reset(): void;
+  describe(): Json;
+  configure(patch: EmulatorConfigPatch): void;
+  seed(input: SeedInput): unknown;
+  state(tenantId?: string): unknown;
+}
+
+function faultsBody(core: EmulatorControls): { faults: unknown[]; random?: unknown } {
   const random = core.faults.randomState();
   return random ? { faults: core.faults.pending(), random } : { faults: core.faults.pending() };
 }
@@ -31,7 +55,7 @@ function bad(message: string): EmulatorResponse {
   return { status: 400, body: { error: { code: 'BadRequest', message: `EMULATOR: ${message}` } } };
 }
 
-export function handleControl(core: GraphEmulatorCore, method: string, url: URL, body: unknown): EmulatorResponse {
+export function handleControl(core: EmulatorControls, method: string, url: URL, body: unknown): EmulatorResponse {
   const route = url.pathname.replace(/^\/__emulator\//, '').replace(/\/$/, '');
   const tenant = url.searchParams.get('tenant') ?? undefined;
   try {
@@ -49,7 +73,7 @@ export function handleControl(core: GraphEmulatorCore, method: string, url: URL,
       case 'GET config':
         return { status: 200, body: core.describe() };
       case 'PATCH config':
-        core.configure((body ?? {}) as Parameters<GraphEmulatorCore['configure']>[0]);
+        core.configure((body ?? {}) as EmulatorConfigPatch);
         return { status: 200, body: core.describe() };
       case 'GET faults':
         return { status: 200, body: faultsBody(core) };
@@ -63,14 +87,14 @@ export function handleControl(core: GraphEmulatorCore, method: string, url: URL,
           const r = (b as { random?: unknown }).random;
           core.faults.setRandom(r === null ? undefined : validateRandomFaults(r));
         }
-        if (list) core.faults.add(list as Parameters<GraphEmulatorCore['faults']['add']>[0]);
+        if (list) core.faults.add(list as FaultRule[]);
         return { status: 200, body: faultsBody(core) };
       }
       case 'DELETE faults':
         core.faults.clear();
         return { status: 204 };
       case 'POST seed':
-        return { status: 200, body: core.seed((body ?? {}) as Parameters<GraphEmulatorCore['seed']>[0]) };
+        return { status: 200, body: core.seed((body ?? {}) as SeedInput) };
       case 'GET state':
         return { status: 200, body: core.state(tenant) };
       default:

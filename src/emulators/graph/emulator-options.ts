@@ -182,11 +182,17 @@ export function validateReplication(patch: Record<string, unknown>): void {
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) throw new Error(`replicationSeed must be an integer (got ${JSON.stringify(seed)})`);
 }
 
+/** A partial configuration as merged by mergeConfig (the throttle may itself be partial). */
+export type ConfigPatch = Partial<Omit<GraphEmulatorConfig, 'throttle'>> & { throttle?: Partial<ThrottleConfig> };
+
+/** What `PATCH /__emulator/config` and `configure()` take: configuration plus apps and tenants. */
+export type EmulatorConfigPatch = ConfigPatch & { apps?: EmulatorApp[]; tenants?: string[] };
+
 /**
  * Merge a partial configuration onto a full one (throttle, platformMatrix and replicationRules merged
  * one level deep; a rule set to null loses its override).
  */
-export function mergeConfig(base: GraphEmulatorConfig, patch: Partial<Omit<GraphEmulatorConfig, 'throttle'>> & { throttle?: Partial<ThrottleConfig> }): GraphEmulatorConfig {
+export function mergeConfig(base: GraphEmulatorConfig, patch: ConfigPatch): GraphEmulatorConfig {
   validateReplication(patch as Record<string, unknown>);
   const out: GraphEmulatorConfig = { ...base, throttle: { ...base.throttle }, platformMatrix: { ...base.platformMatrix }, replicationRules: { ...base.replicationRules } };
   for (const [k, v] of Object.entries(patch)) {

@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleControl } from './control-routes.ts';
+import { handleControl, type EmulatorControls, type SeedInput } from './control-routes.ts';
 import { badRequest, graphError, graphTimestamp, readBody, writeResponse, type EmulatorResponse } from './emulator-http.ts';
-import { DEFAULT_CONFIG, mergeConfig, type EmulatorApp, type GraphEmulatorConfig, type GraphEmulatorOptions } from './emulator-options.ts';
+import { DEFAULT_CONFIG, mergeConfig, type EmulatorApp, type EmulatorConfigPatch, type GraphEmulatorConfig, type GraphEmulatorOptions } from './emulator-options.ts';
 import { FaultInjector, type FaultRule } from './fault-injector.ts';
 import { authenticate, authorize } from './graph-auth.ts';
 import { handleDeletedItems, handleResource } from './resource-routes.ts';
@@ -36,17 +36,11 @@ export interface RequestLogEntry {
   fault?: string;
 }
 
-export interface SeedInput {
-  tenantId?: string;
-  namedLocations?: Json[];
-  policies?: Json[];
-}
-
 const GRAPH_PATH = /^\/v1\.0\/identity\/conditionalAccess\/(namedLocations|policies)(?:\/([^/]+))?\/?$/;
 /** Soft-deleted objects (v1.0 `conditionalAccessRoot.deletedItems`); `restore` is a bound action. */
 const DELETED_PATH = /^\/v1\.0\/identity\/conditionalAccess\/deletedItems\/(namedLocations|policies)(?:\/([^/]+)(?:\/(?:microsoft\.graph\.)?(restore))?)?\/?$/;
 
-export class GraphEmulatorCore {
+export class GraphEmulatorCore implements EmulatorControls {
   cfg: GraphEmulatorConfig;
   tenants: Set<string>;
   apps: EmulatorApp[];
@@ -99,7 +93,7 @@ export class GraphEmulatorCore {
     this.apps = this.initial.apps.map((a) => ({ ...a, roles: [...a.roles] }));
   }
 
-  configure(patch: Partial<Omit<GraphEmulatorConfig, 'throttle'>> & { throttle?: Partial<GraphEmulatorConfig['throttle']>; apps?: EmulatorApp[]; tenants?: string[] }): void {
+  configure(patch: EmulatorConfigPatch): void {
     const { apps, tenants, ...rest } = patch;
     this.cfg = mergeConfig(this.cfg, rest);
     if (apps) this.apps = apps.map((a) => ({ ...a, roles: [...a.roles] }));

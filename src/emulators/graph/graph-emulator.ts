@@ -19,7 +19,8 @@ import { createEmulatorCertificate } from './emulator-certificate.ts';
 import { DEFAULT_APPS, type EmulatorApp, type GraphEmulatorConfig, type GraphEmulatorOptions, type ThrottleConfig } from './emulator-options.ts';
 import type { FaultRule, PendingFault } from './fault-injector.ts';
 import type { RandomFaultConfig, RandomFaultState } from '../random-faults.ts';
-import { GraphEmulatorCore, type RequestLogEntry, type SeedInput } from './graph-emulator-core.ts';
+import type { SeedInput } from './control-routes.ts';
+import { GraphEmulatorCore, type RequestLogEntry } from './graph-emulator-core.ts';
 import type { Json } from './tenant-store.ts';
 
 export type { RandomFaultConfig, RandomFaultState };

@@ -176,13 +176,13 @@ async function applyFault(ctx: EmulatorContext, method: string, path: string, re
   return true;
 }
 
-export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {}): Promise<ThreatQEmulator> {
+/** A fresh emulator state: the behaviour flags (defaults, then options) and the initial seed applied. */
+function createContext(options: ThreatQEmulatorOptions): EmulatorContext {
   const initial = loadSeed(options);
   const behaviour0: EmulatorBehaviour = { ...DEFAULT_BEHAVIOUR };
   for (const k of Object.keys(DEFAULT_BEHAVIOUR) as (keyof EmulatorBehaviour)[]) {
     if (options[k] !== undefined) (behaviour0 as unknown as Record<string, unknown>)[k] = options[k];
   }
-  const logLimit = options.requestLogLimit ?? 10_000;
   const ctx: EmulatorContext = {
     store: new EmulatorStore(),
     tokens: new EmulatorTokens(behaviour0.tokenTtlSeconds),
@@ -201,13 +201,44 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
     },
   };
   applySeed(ctx, initial, true);
+  return ctx;
+}
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+/**
+ * One request, after logging has been set up: control routes, then faults (scripted, then random),
+ * then the token and data routes. Errors become ThreatQ-shaped error bodies.
+ */
+async function route(ctx: EmulatorContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL, entry: RequestLogEntry): Promise<void> {
+  const method = entry.method;
+  try {
+    if (url.pathname.startsWith('/__emulator/')) return await handleControl(ctx, req, res, url);
+    if (await applyFault(ctx, method, url.pathname, res)) {
+      entry.fault = true;
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path === '/api/token') {
+      if (method !== 'POST') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
+      const grant = await handleToken(ctx, req, res, url);
+      if (grant !== undefined) entry.grant = grant;
+      return;
+    }
+    if (path.startsWith('/api/')) return handleData(ctx, req, res, url, () => void (entry.fault = true));
+    throw new EmulatorHttpError(404, errorsBody('Not found.'));
+  } catch (e) {
+    if (res.headersSent) return void res.destroy();
+    if (e instanceof EmulatorHttpError) sendJson(res, e.status, e.body, e.headers);
+    else sendJson(res, 500, errorsBody(`Emulator error: ${(e as Error).message}`));
+  }
+}
+
+/** The server's request handler: every non-control request is logged (the last `logLimit` kept). */
+function requestHandler(ctx: EmulatorContext, logLimit: number): http.RequestListener {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const method = (req.method ?? 'GET').toUpperCase();
     const entry: RequestLogEntry = {
       at: new Date().toISOString(),
-      method,
+      method: (req.method ?? 'GET').toUpperCase(),
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       status: 0,
@@ -220,39 +251,12 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
       ctx.log.push(entry);
       if (ctx.log.length > logLimit) ctx.log.splice(0, ctx.log.length - logLimit);
     });
-    void (async () => {
-      try {
-        if (control) return await handleControl(ctx, req, res, url);
-        if (await applyFault(ctx, method, url.pathname, res)) {
-          entry.fault = true;
-          return;
-        }
-        const path = url.pathname.replace(/\/+$/, '');
-        if (path === '/api/token') {
-          if (method !== 'POST') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
-          const grant = await handleToken(ctx, req, res, url);
-          if (grant !== undefined) entry.grant = grant;
-          return;
-        }
-        if (path.startsWith('/api/')) return handleData(ctx, req, res, url, () => void (entry.fault = true));
-        throw new EmulatorHttpError(404, errorsBody('Not found.'));
-      } catch (e) {
-        if (res.headersSent) return void res.destroy();
-        if (e instanceof EmulatorHttpError) sendJson(res, e.status, e.body, e.headers);
-        else sendJson(res, 500, errorsBody(`Emulator error: ${(e as Error).message}`));
-      }
-    })();
+    void route(ctx, req, res, url, entry);
   };
+}
 
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? '127.0.0.1';
-  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
+/** The handle over a listening emulator: its URL and the programmatic controls. */
+function emulatorHandle(ctx: EmulatorContext, server: http.Server, url: string, port: number): ThreatQEmulator {
   return {
     url,
     port,
@@ -287,4 +291,18 @@ export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {})
         server.close(() => resolve());
       }),
   };
+}
+
+export async function startThreatQEmulator(options: ThreatQEmulatorOptions = {}): Promise<ThreatQEmulator> {
+  const ctx = createContext(options);
+  const handler = requestHandler(ctx, options.requestLogLimit ?? 10_000);
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return emulatorHandle(ctx, server, url, port);
 }
