@@ -1,6 +1,8 @@
-// Lint: typescript-eslint recommended (type-aware) over src, workers, test and bench.
+// Lint: typescript-eslint recommended (type-aware) over src, workers, test and bench, plus the rooms rule
+// and the function-length limit over the service's code.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import rooms from './tools/eslint-rooms.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.tmp/**', '.tmp-*', '.cache/**'] },
@@ -20,14 +22,13 @@ export default tseslint.config(
     },
   },
   {
-    // The range engine is reached only through its index (src/ranges/index.ts): its internals stay its own.
+    // Rooms: what each folder of src/ may import; the range engine only through its index; src/ never
+    // imports workers/ (tools/eslint-rooms.js, docs/ARCHITECTURE.md). Functions fit one screen.
     files: ['src/**/*.ts', 'workers/**/*.ts', 'bench/**/*.ts'],
-    ignores: ['src/ranges/**'],
+    plugins: { rooms },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '(^|/)ranges/(?!index\\.ts$)', message: 'import the range engine through src/ranges/index.ts' }] },
-      ],
+      'rooms/allowed-imports': 'error',
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
     },
   },
   {

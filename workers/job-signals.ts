@@ -2,7 +2,7 @@
  * The one place where errors become BullMQ signals (style principle 4).
  *
  *   GraphThrottledError (a request still throttled after all its attempts; single 429s are waited out
- *                                      in the reconcile, workers/reconcile.ts)
+ *                                      in the reconcile, src/pipeline/stages/reconcile/)
  *                                    → queue.rateLimit(retryAfterMs) + RateLimitError: the whole queue
  *                                      pauses cluster-wide, the job runs again after the wait and keeps
  *                                      its attempts

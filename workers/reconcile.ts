@@ -5,7 +5,7 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { ReconcileJobData } from '../src/pipeline/queues.ts';
-import { LockBusyError } from '../src/pipeline/target-lock.ts';
+import { LockBusyError } from '../src/state/errors/lock-busy-error.ts';
 import { runReconcile, type ReconcileSummary } from '../src/pipeline/stages/reconcile/run-reconcile.ts';
 import type { StageDeps } from '../src/pipeline/stages/stage-deps.ts';
 

@@ -25,7 +25,7 @@ import { startHealthServer, type HealthServerHandle } from '../src/observability
 import { recordQueuePause } from '../src/observability/metrics-store.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/observability/worker-metrics.ts';
 import { QUEUE, bullConnection, createQueues, jobRetentionOf, type QueueName } from '../src/pipeline/queues.ts';
-import { stateKeys } from '../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../src/state/redis-keys.ts';
 import { safely } from '../src/pipeline/stages/record-metrics.ts';
 import type { StageDeps } from '../src/pipeline/stages/stage-deps.ts';
 import type { RunningWorkers, WorkerOptions } from '../src/pipeline/worker-runtime.ts';

@@ -28,7 +28,7 @@ import { boundedRedis, createRedisConnection } from '../redis/redis-connection.t
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { createGraphClient } from '../graph/graph-client.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
-import { stateKeys } from '../pipeline/redis-keys.ts';
+import { stateKeys } from '../state/redis-keys.ts';
 import { cidrLineChunks, normalizeCidr, printableText } from '../ranges/index.ts';
 import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import type { DesiredRange } from '../reconcile/plan-types.ts';

@@ -11,10 +11,10 @@ import type { Redis } from 'ioredis';
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { printableText } from '../ranges/index.ts';
-import { stateKeys, type StateKeys } from '../pipeline/redis-keys.ts';
+import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
 import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
-import { collectionsOf, feedersOf } from '../pipeline/producer.ts';
+import { collectionsOf, feedersOf } from '../config/collections.ts';
 import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
 import type { CommandContext } from './command-context.ts';
 

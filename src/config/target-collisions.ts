@@ -6,13 +6,13 @@
  *
  * - One tenant: the same tenantId compared case-insensitively (the same GUID, or the same domain name).
  *   A GUID and a domain name of one tenant cannot be matched here; the run-time ownership record
- *   (src/pipeline/owned-ranges-store.ts, keyed by the token's tenant id) refuses that case.
+ *   (src/state/owned-ranges-store.ts, keyed by the token's tenant id) refuses that case.
  * - Names are compared as reconcile matches them: exactly (Entra display names are case-preserving;
- *   see src/reconcile/shard-names.ts). Locations collide when one target's shard names `<name>`,
+ *   see src/config/location-names.ts). Locations collide when one target's shard names `<name>`,
  *   `<name> (k)` (k >= 2, any k: maxLocations may grow) can equal the other's; policies when the names
  *   are equal. A location and a policy never collide (different object types).
  */
-import { shardIndexOf } from '../reconcile/shard-names.ts';
+import { shardIndexOf } from './location-names.ts';
 
 export interface CollisionTarget {
   readonly name: string;

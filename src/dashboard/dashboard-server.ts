@@ -19,21 +19,23 @@
  * otherwise wait for the connection to come back); otherwise they first need a PING answered within
  * 1 s.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Config } from '../config/schema.ts';
 import { UsageError, coerceError } from '../errors/sync-error.ts';
-import { createQueues, jobRetentionOf } from '../pipeline/queues.ts';
+import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
 import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './basic-auth.ts';
 import { closeHttp, listenHttp, listenText } from '../http/http-listen.ts';
-import { getLogger } from '../observability/logger.ts';
+import { getLogger, type Logger } from '../observability/logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
-import { checkRedisReady } from '../redis/redis-readiness.ts';
+import { checkRedisReady } from '../observability/redis-readiness.ts';
 import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
 import { redactString } from '../observability/secrets.ts';
 
@@ -83,24 +85,41 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function startDashboard(config: Config, options: DashboardOptions = {}): Promise<DashboardHandle> {
-  const log = getLogger('dashboard');
-  const host = options.host ?? config.dashboard.host;
-  const port = options.port ?? config.dashboard.port;
-  const credentials = dashboardCredentials(config, host);
-  const prefix = config.redis.prefix;
+/** The Redis side of the dashboard: one fail-fast connection and the three queues on it. */
+interface DashboardBackend {
+  redis: Redis;
+  prefix: string;
+  queues: Queues;
+  all: Queue[];
+  /** Undefined when Redis can serve a request now, else why not (no URL credentials). */
+  unavailable(): Promise<string | undefined>;
+  close(): Promise<void>;
+}
 
+function openBackend(config: Config): DashboardBackend {
+  const prefix = config.redis.prefix;
   const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
   const queues = createQueues(redis, prefix, jobRetentionOf(config));
-  const all = [queues.collect, queues.ingest, queues.reconcile];
-  /** Undefined when Redis can serve a request now, else why not (no URL credentials). */
-  const redisUnavailable = async (): Promise<string | undefined> => {
-    // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
-    if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
-    const r = await checkRedisReady(redis);
-    return r.ok ? undefined : r.reason;
+  return {
+    redis,
+    prefix,
+    queues,
+    all: [queues.collect, queues.ingest, queues.reconcile],
+    async unavailable() {
+      // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
+      if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
+      const r = await checkRedisReady(redis);
+      return r.ok ? undefined : r.reason;
+    },
+    async close() {
+      await queues.close().catch(() => undefined);
+      redis.disconnect();
+    },
   };
+}
 
+/** bull-board's UI and JSON API over the queues, to mount at DASHBOARD_BASE_PATH. */
+function boardRouter(all: Queue[]): express.Router {
   const board = new ExpressAdapter();
   board.setBasePath(DASHBOARD_BASE_PATH);
   createBullBoard({
@@ -108,17 +127,44 @@ export async function startDashboard(config: Config, options: DashboardOptions =
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'tq-entra', miscLinks: [{ text: 'Prometheus metrics', url: '/metrics' }] } },
   });
+  return board.getRouter() as express.Router;
+}
 
-  const app = express();
-  app.disable('x-powered-by');
+/** /healthz and /readyz: registered before basic auth, so they answer without credentials. */
+function addProbes(app: express.Express, backend: DashboardBackend): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const r = await checkRedisReady(redis);
+    const r = await checkRedisReady(backend.redis);
     if (r.ok) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'unavailable', reason: r.reason });
   });
+}
+
+function metricsHandler(backend: DashboardBackend, log: Logger) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const down = await backend.unavailable();
+    if (down !== undefined) {
+      res.status(503).type('text/plain').send(`metrics unavailable: ${down}\n`);
+      return;
+    }
+    try {
+      const text = await withTimeout(renderServiceMetrics(backend.redis, backend.prefix, backend.all), METRICS_TIMEOUT_MS, 'reading metrics from Redis');
+      res.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    } catch (e) {
+      const reason = redactString(coerceError(e).message);
+      log.warn('metrics unavailable', { reason });
+      res.status(503).type('text/plain').send(`metrics unavailable: ${reason}\n`);
+    }
+  };
+}
+
+/** The express app: probes, then basic auth (when configured) before everything else. */
+function dashboardApp(backend: DashboardBackend, credentials: BasicCredentials | undefined, log: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  addProbes(app, backend);
   if (credentials) {
     app.use((req: Request, res: Response, next: NextFunction) => {
       if (basicAuthMatches(req.headers.authorization, credentials)) return next();
@@ -126,36 +172,31 @@ export async function startDashboard(config: Config, options: DashboardOptions =
     });
   }
   app.get('/', (_req, res) => res.redirect(302, DASHBOARD_BASE_PATH));
-  app.get('/metrics', async (_req, res) => {
-    const down = await redisUnavailable();
-    if (down !== undefined) {
-      res.status(503).type('text/plain').send(`metrics unavailable: ${down}\n`);
-      return;
-    }
-    try {
-      const text = await withTimeout(renderServiceMetrics(redis, prefix, all), METRICS_TIMEOUT_MS, 'reading metrics from Redis');
-      res.type(PROMETHEUS_CONTENT_TYPE).send(text);
-    } catch (e) {
-      const reason = redactString(coerceError(e).message);
-      log.warn('metrics unavailable', { reason });
-      res.status(503).type('text/plain').send(`metrics unavailable: ${reason}\n`);
-    }
-  });
+  app.get('/metrics', metricsHandler(backend, log));
   app.use(`${DASHBOARD_BASE_PATH}/api`, (_req: Request, res: Response, next: NextFunction) => {
-    void redisUnavailable().then((reason) => {
+    void backend.unavailable().then((reason) => {
       if (reason === undefined) next();
       else res.status(503).json({ error: 'Redis unavailable', reason });
     }, next);
   });
-  app.use(DASHBOARD_BASE_PATH, board.getRouter() as express.Router);
+  app.use(DASHBOARD_BASE_PATH, boardRouter(backend.all));
+  return app;
+}
 
-  const server = createServer(app);
+export async function startDashboard(config: Config, options: DashboardOptions = {}): Promise<DashboardHandle> {
+  const log = getLogger('dashboard');
+  const host = options.host ?? config.dashboard.host;
+  const port = options.port ?? config.dashboard.port;
+  const credentials = dashboardCredentials(config, host);
+
+  const backend = openBackend(config);
+  let server: Server;
   let url: string;
   try {
+    server = createServer(dashboardApp(backend, credentials, log));
     url = await listenHttp(server, host, port);
   } catch (e) {
-    await queues.close().catch(() => undefined);
-    redis.disconnect();
+    await backend.close();
     throw e;
   }
   // The bound address as it is (0.0.0.0 is all interfaces, not loopback); `url` stays an address this
@@ -169,8 +210,7 @@ export async function startDashboard(config: Config, options: DashboardOptions =
     close() {
       closing ??= (async () => {
         await closeHttp(server);
-        await queues.close().catch(() => undefined);
-        redis.disconnect();
+        await backend.close();
       })();
       return closing;
     },

@@ -5,8 +5,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { GraphEmulator } from '../emulators/graph/graph-emulator.ts';
-import type { StateKeys } from '../pipeline/redis-keys.ts';
-import { collectionsOf } from '../pipeline/producer.ts';
+import type { StateKeys } from '../state/redis-keys.ts';
+import { collectionsOf } from '../config/collections.ts';
 import { lastRunId, readRejections, readRun } from '../pipeline/run-store.ts';
 import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 

@@ -27,7 +27,7 @@ import { startThreatQEmulator, type ThreatQEmulator } from '../emulators/threatq
 import { startDashboard, type DashboardHandle } from '../dashboard/dashboard-server.ts';
 import { bullConnection, createQueues, jobRetentionOf } from '../pipeline/queues.ts';
 import { enqueueCollect } from '../pipeline/producer.ts';
-import { stateKeys } from '../pipeline/redis-keys.ts';
+import { stateKeys } from '../state/redis-keys.ts';
 import { followRuns, type Outcome } from '../pipeline/follow-runs.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import type { RunningWorkers, StartWorkers } from '../pipeline/worker-runtime.ts';

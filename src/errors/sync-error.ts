@@ -22,11 +22,6 @@ export interface SyncErrorOptions {
    * table marks 'by-status'; ignored for the others.
    */
   status?: number;
-  /**
-   * @deprecated Retryability comes from the code table; this option is ignored. It is kept only so
-   * that call sites not yet moved (workers/collect.ts) compile; remove it with them.
-   */
-  retryable?: boolean;
 }
 
 export class SyncError extends Error {

@@ -18,7 +18,7 @@
  *   of that name found then (other than `ignoreIds`) is the one we created; when there are several,
  *   the one-name rule (same-name-winner.ts) picks, as the plan does.
  */
-import { parseCidr } from './cidr-text.ts';
+import { parseCidr } from '../ranges/index.ts';
 import { GraphInputError } from './errors/graph-input-error.ts';
 import { GraphNotFoundError } from './errors/graph-not-found-error.ts';
 import { GraphResponseError } from './errors/graph-response-error.ts';

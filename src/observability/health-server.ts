@@ -16,7 +16,7 @@ import type { Registry } from 'prom-client';
 import { coerceError } from '../errors/sync-error.ts';
 import { closeHttp, listenHttp } from '../http/http-listen.ts';
 import { getLogger } from './logger.ts';
-import { checkRedisReady } from '../redis/redis-readiness.ts';
+import { checkRedisReady } from './redis-readiness.ts';
 import { redactString } from './secrets.ts';
 
 export interface HealthServerOptions {

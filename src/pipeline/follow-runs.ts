@@ -12,7 +12,7 @@ import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { bullConnection, quietBullErrors, type Queues } from './queues.ts';
-import { stateKeys, type StateKeys } from './redis-keys.ts';
+import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
 import { lastRunId, readRun, type RunRecord } from './run-store.ts';
 
 export interface Outcome {

@@ -15,7 +15,7 @@
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
 import type { JobsOptions } from 'bullmq';
-import type { Config, SourceConfig } from '../config/schema.ts';
+import type { SourceSchedule } from '../config/collections.ts';
 import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
 import { ingestJobId } from './run-ids.ts';
 
@@ -31,22 +31,6 @@ export function ingestJobOptions(r: JobRetention): JobsOptions {
 }
 export const INGEST_JOB_OPTIONS: JobsOptions = ingestJobOptions(DEFAULT_JOB_RETENTION);
 export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
-
-/** The (source, collection) pairs a source defines, with their schedules. A file source has one collection: its path. */
-export function collectionsOf(source: SourceConfig): { id: string; targets: readonly string[]; schedule: SourceSchedule | undefined }[] {
-  return source.kind === 'file'
-    ? [{ id: source.path, targets: source.targets, schedule: source.schedule }]
-    : source.collections.map((c) => ({ id: c.id, targets: c.targets, schedule: c.schedule }));
-}
-
-type SourceSchedule = NonNullable<Extract<SourceConfig, { kind: 'file' }>['schedule']>;
-
-/** Every source collection feeding a target. */
-export function feedersOf(config: Config, target: string): { source: string; collection: string }[] {
-  const out: { source: string; collection: string }[] = [];
-  for (const s of config.sources) for (const c of collectionsOf(s)) if (c.targets.includes(target)) out.push({ source: s.name, collection: c.id });
-  return out;
-}
 
 /**
  * Deduplication ids and job scheduler ids are not job ids (BullMQ allows `:` in them); names are

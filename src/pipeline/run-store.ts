@@ -18,7 +18,7 @@
  *   last:<kind>:<n>              string  id of the last run of a source collection or target
  */
 import type { Redis } from 'ioredis';
-import type { StateKeys } from './redis-keys.ts';
+import type { StateKeys } from '../state/redis-keys.ts';
 import { stageId as stageIdOf } from './run-ids.ts';
 
 export const RUN_TTL_SECONDS = 30 * 24 * 3600;

@@ -7,7 +7,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { Queues } from './queues.ts';
-import { collectionsOf, scheduleCollect } from './producer.ts';
+import { collectionsOf } from '../config/collections.ts';
+import { scheduleCollect } from './producer.ts';
 import { jobRetentionOf } from './queues.ts';
 import { configFingerprint } from './config-fingerprint.ts';
 

@@ -30,6 +30,8 @@ export { compareCidrs } from './compare-cidrs.ts';
 export { parseWrittenCidr } from './written-cidr.ts';
 export type { WrittenCidr } from './written-cidr.ts';
 export { printableText } from './printable-text.ts';
+export { parseCidr, cidrsOverlap } from './cidr-address.ts';
+export type { ParsedCidr } from './cidr-address.ts';
 
 // Indicator values and lines (ingest, the file source, `ranges merge`, `plan --indicators`).
 export { parseIndicator } from './parse-indicator.ts';

@@ -1,6 +1,6 @@
 /**
  * parseWrittenCidr: CIDR text in its plain written form, read as written, for checking text another
- * system will read back (Graph's `cidrAddress`, src/graph/cidr-text.ts). Unlike normalizeCidr it keeps
+ * system will read back (Graph's `cidrAddress`, src/ranges/cidr-address.ts). Unlike normalizeCidr it keeps
  * the family as written (IPv4-mapped IPv6 `::ffff:1.2.3.4/128` stays an IPv6 /128) and accepts only
  * plain text: an IPv4 or IPv6 address (cidr-syntax.ts rules) and an optional decimal prefix of 1-3
  * digits; no surrounding whitespace, brackets, zone index or netmask. The range's first and last

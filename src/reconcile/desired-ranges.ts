@@ -12,9 +12,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
-import { feedersOf } from '../pipeline/producer.ts';
-import type { StateKeys } from '../pipeline/redis-keys.ts';
-import { readSnapshot } from '../pipeline/snapshot-store.ts';
+import { feedersOf } from '../config/collections.ts';
+import type { StateKeys } from '../state/redis-keys.ts';
+import { readSnapshot } from '../state/snapshot-store.ts';
 import { GRAPH_MIN_PREFIX, mergeWeighted, splitBroaderThan, subtractCidrs } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Which of the tenant's objects other targets manage, from the ownership record
- * (src/pipeline/owned-ranges-store.ts: per tenant, object id → target) and the configuration.
+ * (src/state/owned-ranges-store.ts: per tenant, object id → target) and the configuration.
  *
  * A record entry naming another target is:
  * - active: that target is in this configuration, in this tenant, and its configured names still match
@@ -16,7 +16,7 @@
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { isGuid } from '../config/schema.ts';
 import type { LiveState, ObjectOwners } from './plan-types.ts';
-import { shardIndexOf } from './shard-names.ts';
+import { shardIndexOf } from '../config/location-names.ts';
 
 export const NO_OWNERS: ObjectOwners = Object.freeze({ active: new Map(), unknown: new Map(), stale: new Map() });
 

@@ -14,7 +14,7 @@ import { NO_OWNERS } from './object-owners.ts';
 import type { LocationPlan, ShardOutcome } from './plan-locations.ts';
 import type { CreateLocationStep, DeleteLocationStep, LiveLocation, LocationDiff, Plan, PlanInput, UpdateLocationStep } from './plan-types.ts';
 import type { ShardDuplicate } from './select-shards.ts';
-import { shardName } from './shard-names.ts';
+import { shardName } from '../config/location-names.ts';
 
 export interface ShardSteps {
   creates: CreateLocationStep[];

@@ -15,9 +15,9 @@
 import type { Redis } from 'ioredis';
 import type { GraphClient } from '../graph/graph-types.ts';
 import type { Logger } from 'winston';
-import { readObjectOwners, releaseObjects } from '../pipeline/owned-ranges-store.ts';
-import type { StateKeys } from '../pipeline/redis-keys.ts';
-import type { TargetLock } from '../pipeline/target-lock.ts';
+import { readObjectOwners, releaseObjects } from '../state/owned-ranges-store.ts';
+import type { StateKeys } from '../state/redis-keys.ts';
+import type { TargetLock } from '../state/target-lock.ts';
 import type { LiveState } from './plan-types.ts';
 import { readLiveState } from './read-live-state.ts';
 

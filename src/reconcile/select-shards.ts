@@ -5,7 +5,7 @@
  */
 import { sameNameOrder, type OwnedIds } from '../graph/same-name-winner.ts';
 import type { LiveLocation } from './plan-types.ts';
-import { shardIndexOf } from './shard-names.ts';
+import { shardIndexOf } from '../config/location-names.ts';
 
 /** A location with a shard name that lost to another of the same name, with the index of that name. */
 export interface ShardDuplicate {

@@ -28,7 +28,7 @@ import type { FileSourceConfig } from '../config/schema.ts';
 import { IndicatorValueReader, inferIndicatorType } from '../ranges/index.ts';
 import { FileSourceError } from './errors/file-source-error.ts';
 import { SourceNotBlocklistError } from './errors/source-not-blocklist-error.ts';
-import { SourceAbortedError } from './errors/source-aborted-error.ts';
+import { SourceAbortedError } from '../errors/source-aborted-error.ts';
 import type { IndicatorSource, SourceIndicator, SourcePage } from './source-types.ts';
 import { combineSignals } from './threatq-source.ts';
 

@@ -28,7 +28,7 @@ import type { ThreatQSourceConfig } from '../config/schema.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nextRetry, type RetryPolicy } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
-import { SourceAbortedError } from '../sources/errors/source-aborted-error.ts';
+import { SourceAbortedError } from '../errors/source-aborted-error.ts';
 import { earlyEnd, isCompleteRead, shortfallTolerance, viewPage, type PageView } from './collection-completeness.ts';
 import type { ProxyEnv } from './resolve-proxy.ts';
 import { serverMessage } from './server-message.ts';

@@ -26,7 +26,7 @@ import got, { type Got, type Method } from 'got';
 import { DEFAULT_RETRY_POLICY, isRetryableNetworkCode, isRetryableStatus, nextRetry, parseRetryAfter, type RetryPolicy, type RetryStop } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { redactString } from '../observability/secrets.ts';
-import { SourceAbortedError } from '../sources/errors/source-aborted-error.ts';
+import { SourceAbortedError } from '../errors/source-aborted-error.ts';
 import { resolveProxy, type ProxyEnv } from './resolve-proxy.ts';
 import { ProxyConfigError } from './errors/proxy-config-error.ts';
 import { ThreatQConfigError } from './errors/threatq-config-error.ts';

@@ -10,7 +10,7 @@
  *   redisRestart  the run's own redis-server (AOF on) is restarted mid-run `restarts` times
  */
 import { mulberry32 } from '../../src/emulators/random-faults.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 import { CHAOS_COLLECTION, pause, runChaos, type ChaosContext, type ChaosData, type ChaosResult } from './chaos-run.ts';
 import { startOwnRedisServer } from './own-redis-server.ts';
 

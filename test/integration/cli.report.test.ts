@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 import { writeRun } from '../../src/pipeline/run-store.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 import { runCli } from '../helpers/run-cli.ts';

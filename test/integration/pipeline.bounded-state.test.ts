@@ -10,7 +10,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { metricsClock, recordGraphRequests, recordIndicators, recordRun, recordTargetState } from '../../src/observability/metrics-store.ts';
-import { stateKeys, type StateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys, type StateKeys } from '../../src/state/redis-keys.ts';
 import { EXAMPLES_PER_REASON, lastRunId, readRejections, readRun, recordChunk, writeRun, type RejectExample } from '../../src/pipeline/run-store.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

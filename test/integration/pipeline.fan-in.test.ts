@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { rangesInEntra } from '../helpers/expected-ranges.ts';
 import { createQueues, bullConnection } from '../../src/pipeline/queues.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 import { lastRunId, readRun } from '../../src/pipeline/run-store.ts';
 
 let env: PipelineEnv | undefined;

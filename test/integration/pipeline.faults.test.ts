@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
-import { readSnapshotMeta } from '../../src/pipeline/snapshot-store.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { readSnapshotMeta } from '../../src/state/snapshot-store.ts';
 import { paceKeys } from '../../src/graph/graph-pacer.ts';
 import { DEFAULT_TENANT_ID } from '../../src/emulators/graph/graph-emulator.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
-import { commitSnapshot, readSnapshot, readStagedTexts, stageChunk, stagedRanges } from '../../src/pipeline/snapshot-store.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { commitSnapshot, readSnapshot, readStagedTexts, stageChunk, stagedRanges } from '../../src/state/snapshot-store.ts';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
-import { commitSnapshot, readSnapshot, readStagedChunks, stageChunk } from '../../src/pipeline/snapshot-store.ts';
-import { LockBusyError } from '../../src/pipeline/errors/lock-busy-error.ts';
-import { LockLostError } from '../../src/pipeline/errors/lock-lost-error.ts';
-import { acquireTargetLock } from '../../src/pipeline/target-lock.ts';
-import { readOwnedRanges, recordOwnedChange, replaceOwnedRanges } from '../../src/pipeline/owned-ranges-store.ts';
-import { decodeRanges, encodeRanges } from '../../src/pipeline/snapshot-codec.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { commitSnapshot, readSnapshot, readStagedChunks, stageChunk } from '../../src/state/snapshot-store.ts';
+import { LockBusyError } from '../../src/state/errors/lock-busy-error.ts';
+import { LockLostError } from '../../src/state/errors/lock-lost-error.ts';
+import { acquireTargetLock } from '../../src/state/target-lock.ts';
+import { readOwnedRanges, recordOwnedChange, replaceOwnedRanges } from '../../src/state/owned-ranges-store.ts';
+import { decodeRanges, encodeRanges } from '../../src/state/snapshot-codec.ts';
 import { priorityWeight, weightScore } from '../../src/pipeline/priority.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 import { lastRunId, readRun } from '../../src/pipeline/run-store.ts';
-import { readSnapshotMeta } from '../../src/pipeline/snapshot-store.ts';
+import { readSnapshotMeta } from '../../src/state/snapshot-store.ts';
 import { DEFAULT_PAGE_RETRY_POLICY } from '../../src/threatq/threatq-client.ts';
 
 let env: PipelineEnv | undefined;

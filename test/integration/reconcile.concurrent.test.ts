@@ -15,7 +15,7 @@ import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { startCliProcess, type CliProcess } from '../helpers/cli-process.ts';
 import { expectedRanges, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../../src/emulators/graph/graph-emulator.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 
 const W1 = DEFAULT_APPS[0]?.clientId ?? '';
 const W2_APP = { tenantId: DEFAULT_TENANT_ID, clientId: 'f0e1d2c3-2222-4333-8444-555566667777', clientSecret: 'second-worker-secret', roles: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'] };

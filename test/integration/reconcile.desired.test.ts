@@ -1,7 +1,7 @@
 /** Fan-in of committed snapshots into the desired set of a target (real Redis). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
-import { commitSnapshot } from '../../src/pipeline/snapshot-store.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { commitSnapshot } from '../../src/state/snapshot-store.ts';
 import { buildDesiredFromSnapshots } from '../../src/reconcile/desired-ranges.ts';
 import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';

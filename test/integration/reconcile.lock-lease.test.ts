@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
-import { acquireTargetLock } from '../../src/pipeline/target-lock.ts';
+import { acquireTargetLock } from '../../src/state/target-lock.ts';
 import { harness, hostRanges, TARGET } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis } from '../helpers/redis.ts';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
-import { readObjectOwners } from '../../src/pipeline/owned-ranges-store.ts';
+import { readObjectOwners } from '../../src/state/owned-ranges-store.ts';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.ts';
 import { emulatorConfig, harness, hostRanges, locationsIn, policiesIn, quietLogger, rangesOf, WRITER, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';

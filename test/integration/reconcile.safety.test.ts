@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_APPS, startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { createGraphClient } from '../../src/graph/graph-client.ts';
 import { createGraphCredential } from '../../src/graph/graph-credential.ts';
-import { readOwnedRanges } from '../../src/pipeline/owned-ranges-store.ts';
+import { readOwnedRanges } from '../../src/state/owned-ranges-store.ts';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.ts';
 import { emulatorConfig, harness, hostRanges, LOCATION, locationsIn, policiesIn, quietLogger, rangesOf, TARGET, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';

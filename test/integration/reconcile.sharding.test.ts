@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
-import { readOwnedRanges } from '../../src/pipeline/owned-ranges-store.ts';
+import { readOwnedRanges } from '../../src/state/owned-ranges-store.ts';
 import { harness, hostRanges, LOCATION, locationsIn, policiesIn, rangesOf, TARGET, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 

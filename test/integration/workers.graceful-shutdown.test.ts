@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstStageIdOf, startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 
 let env: PipelineEnv | undefined;
 afterEach(async () => {

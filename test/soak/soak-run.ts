@@ -20,7 +20,7 @@ import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { startCliProcess, type CliProcess } from '../helpers/cli-process.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
-import { stateKeys } from '../../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
 import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
 import { scanKeys } from '../../src/redis/redis-scan.ts';
 import { rssMb } from '../../bench/lib/proc-memory.ts';

@@ -5,7 +5,7 @@
  * Not enforced, as on Graph: duplicate names, host bits set (echoed verbatim); duplicate ranges only
  * with `rejectDuplicateRanges`.
  */
-import { cidrsOverlap, parseCidr, type ParsedCidr } from '../../graph/cidr-text.ts';
+import { cidrsOverlap, parseCidr, type ParsedCidr } from '../../ranges/index.ts';
 import { badRequest, type EmulatorResponse } from './emulator-http.ts';
 import type { GraphEmulatorConfig } from './emulator-options.ts';
 import type { Json } from './tenant-store.ts';

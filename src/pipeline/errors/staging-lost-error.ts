@@ -6,8 +6,6 @@ import { SyncError } from '../../errors/sync-error.ts';
 
 export class StagingLostError extends SyncError {
   constructor(runId: string, missing: readonly number[]) {
-    super('ERR_STAGING_LOST', `run ${runId}: staged chunks ${missing.slice(0, 10).join(', ')} are missing (expired or deleted); the run is abandoned and the last good snapshot kept`, {
-      retryable: false,
-    });
+    super('ERR_STAGING_LOST', `run ${runId}: staged chunks ${missing.slice(0, 10).join(', ')} are missing (expired or deleted); the run is abandoned and the last good snapshot kept`);
   }
 }

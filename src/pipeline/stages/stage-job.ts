@@ -2,7 +2,7 @@
  * The part of a queue job a stage may touch: its id, its data (rewritten as a run goes through its
  * steps, so a run picked up again after a crash resumes where it was), and its progress. A BullMQ
  * `Job` satisfies `StageJob` as it is; `CollectJob` adds what the collect stage needs of its job as
- * the parent of its ingest chunks, which workers/collect.ts provides. Nothing here is a BullMQ type:
+ * the parent of its ingest chunks, which src/pipeline/stages/collect/ provides. Nothing here is a BullMQ type:
  * the stages stay plain functions.
  */
 export interface StageJob<T> {

@@ -9,7 +9,7 @@ import { StagingLostError } from '../../errors/staging-lost-error.ts';
 import { enqueueReconcile } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
-import { commitSnapshot, readStagedTexts, stagedRanges } from '../../snapshot-store.ts';
+import { commitSnapshot, readStagedTexts, stagedRanges } from '../../../state/snapshot-store.ts';
 import { safely } from '../record-metrics.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';

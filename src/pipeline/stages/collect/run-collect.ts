@@ -13,7 +13,7 @@
  * chunks, ingest overlapping it), waitMs (last chunk added → every chunk ingested and the job resumed),
  * commitMs (read staged chunks, merge, commit). After a crash they describe the last attempt.
  */
-import { SyncError } from '../../../errors/sync-error.ts';
+import { UnknownCollectionError } from '../../../sources/errors/unknown-collection-error.ts';
 import { findSource } from '../../../config/find-target.ts';
 import type { CollectJobData } from '../../queues.ts';
 import { newRunId } from '../../run-ids.ts';
@@ -47,7 +47,10 @@ function openRun(job: CollectJob<CollectJobData>, deps: StageDeps): CollectRun {
   const runId = job.data.runId ?? newRunId('collect');
   const source = findSource(config, job.data.source);
   const settings = config.resolved.collections.find((c) => c.source === source.name && c.collection === job.data.collection);
-  if (!settings) throw new SyncError('ERR_SOURCE_UNKNOWN_COLLECTION', `source "${source.name}" has no collection "${job.data.collection}"`, { retryable: false });
+  if (!settings) {
+    const known = config.resolved.collections.filter((c) => c.source === source.name).map((c) => c.collection);
+    throw new UnknownCollectionError(source.name, job.data.collection, known);
+  }
   const log = logger.child({ runId, source: source.name, collection: settings.collection });
   const record = {
     id: runId,

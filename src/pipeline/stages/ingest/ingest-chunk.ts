@@ -7,7 +7,7 @@
 import { mergeWeighted, parseIndicator } from '../../../ranges/index.ts';
 import type { IngestJobData } from '../../queues.ts';
 import { priorityWeight } from '../../priority.ts';
-import type { WeightedRange } from '../../snapshot-codec.ts';
+import type { WeightedRange } from '../../../state/snapshot-codec.ts';
 import { EXAMPLES_PER_REASON, EXAMPLE_MAX_CHARS, type RejectExample } from '../../run-store.ts';
 
 export interface ChunkOutcome {

@@ -4,7 +4,7 @@
  * result.
  */
 import type { IngestJobData, IngestResult } from '../../queues.ts';
-import { stageChunk } from '../../snapshot-store.ts';
+import { stageChunk } from '../../../state/snapshot-store.ts';
 import { recordChunk } from '../../run-store.ts';
 import { recordIndicators } from '../../../observability/metrics-store.ts';
 import { safely } from '../record-metrics.ts';

@@ -4,7 +4,9 @@
  * or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
  * not recorded as failed: it runs again after the queue's pause.
  */
-import { SyncError } from '../../../errors/sync-error.ts';
+import { errorCodeOf } from '../../../errors/sync-error.ts';
+import { GraphThrottledError } from '../../../graph/errors/graph-throttled-error.ts';
+import { SafetyError } from '../../../reconcile/errors/safety-error.ts';
 import { recordRun, recordTargetState } from '../../../observability/metrics-store.ts';
 import type { ReconcileResult } from '../../../reconcile/reconcile-target.ts';
 import { writeRun, type RunStatus } from '../../run-store.ts';
@@ -99,12 +101,11 @@ async function recordSucceededMetrics(attempt: ReconcileAttempt, result: Reconci
 /** Record a reconcile that did not complete: refused (a safety check) or failed; a throttled one is not. */
 export async function recordFailed(attempt: ReconcileAttempt, err: Error, deps: StageDeps): Promise<void> {
   const { redis, keys } = deps;
-  const code = err instanceof SyncError ? err.code : 'ERR_UNEXPECTED';
+  const code = errorCodeOf(err);
   const delta = await recordGraph(attempt, deps);
-  if (code === 'ERR_GRAPH_THROTTLED') return;
+  if (err instanceof GraphThrottledError) return;
   const durationMs = () => Date.now() - attempt.startedMs;
-  // TODO(lead): error model
-  const status: RunStatus = code.startsWith('ERR_SAFETY_') ? 'refused' : 'failed';
+  const status: RunStatus = err instanceof SafetyError ? 'refused' : 'failed';
   await safely(deps, attempt.log, 'run', () =>
     recordRun(redis, deps.config.redis.prefix, { kind: 'reconcile', outcome: status === 'refused' ? 'refused' : 'failed', durationMs: durationMs(), once: attempt.attemptId }),
   );

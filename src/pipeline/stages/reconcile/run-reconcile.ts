@@ -17,7 +17,7 @@
 import { coerceError } from '../../../errors/sync-error.ts';
 import { reconcileTarget } from '../../../reconcile/reconcile-target.ts';
 import type { ReconcileJobData } from '../../queues.ts';
-import { LockBusyError } from '../../target-lock.ts';
+import { LockBusyError } from '../../../state/errors/lock-busy-error.ts';
 import { writeRun } from '../../run-store.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';

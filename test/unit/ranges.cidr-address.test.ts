@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrsOverlap, parseCidr } from '../../src/graph/cidr-text.ts';
+import { cidrsOverlap, parseCidr } from '../../src/ranges/cidr-address.ts';
 import { normalizeCidr } from '../../src/ranges/index.ts';
 
 // The normalisation cases that were here moved to ranges.normalize-cidr.test.ts: Graph's side has no

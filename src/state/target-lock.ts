@@ -12,8 +12,6 @@ import { LockBusyError } from './errors/lock-busy-error.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
 
-/** Re-exported for callers not yet moved to pipeline/errors/ (workers/reconcile.ts). */
-export { LockBusyError, LockLostError };
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;

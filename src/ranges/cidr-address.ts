@@ -8,7 +8,7 @@
  * this module. Used by the Graph client to pick the range type and by the Graph emulator to validate
  * `cidrAddress` (rules NL3, NL4, NL5, NL10). Pure.
  */
-import { parseWrittenCidr, type WrittenCidr } from '../ranges/index.ts';
+import { parseWrittenCidr, type WrittenCidr } from './written-cidr.ts';
 
 /** A cidrAddress Graph would take: family as written, prefix, first and last address. */
 export type ParsedCidr = WrittenCidr;

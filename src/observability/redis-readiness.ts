@@ -5,7 +5,7 @@
  * names the connection status and the error, never the URL (which may hold a password).
  */
 import type { Redis } from 'ioredis';
-import { redactString } from '../observability/secrets.ts';
+import { redactString } from './secrets.ts';
 
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
