@@ -9,7 +9,7 @@ import { targetSchema, type TargetConfig } from '../src/config/schema.ts';
 import { planReconcile } from '../src/reconcile/plan.ts';
 import type { DesiredRange, LiveLocation, PlanInput } from '../src/reconcile/plan-types.ts';
 import { buildPolicyBody } from '../src/reconcile/policy-body.ts';
-import { shardName } from '../src/reconcile/shard-names.ts';
+import { shardName } from '../src/config/location-names.ts';
 import type { ConditionalAccessPolicy } from '../src/graph/graph-types.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -20,7 +20,7 @@ const TOTAL = SHARDS * PER;
 const target = targetSchema.parse({
   name: 'bench',
   tenantId: TENANT,
-  clientId: 'c',
+  clientId: '66666666-7777-8888-9999-000000000000',
   clientSecret: 's',
   namedLocation: { name: 'TQ Block', maxLocations: SHARDS, maxRangesPerLocation: PER },
   policy: { name: 'TQ Block' },

@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { followRuns, type Outcome } from '../../src/pipeline/follow-runs.ts';
 import { bullConnection, type Queues } from '../../src/pipeline/queues.ts';
 import { enqueueCollect } from '../../src/pipeline/producer.ts';
-import type { StateKeys } from '../../src/pipeline/redis-keys.ts';
+import type { StateKeys } from '../../src/state/redis-keys.ts';
 import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
 import type { GraphControl, GraphLogEntry } from './emulator-processes.ts';
 import { RssSampler, resetPeakRss, type RssPeak } from './proc-memory.ts';
