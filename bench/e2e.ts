@@ -28,9 +28,17 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
-import { stateKeys } from '../src/pipeline/redis-keys.ts';
+import { stateKeys } from '../src/state/redis-keys.ts';
 import { BENCH_MAX_LOCATIONS, BENCH_MAX_RANGES, writeBenchConfig } from './lib/bench-config.ts';
-import { graphControl, mutateIndicators, spawnGraphEmulator, spawnThreatQEmulator } from './lib/emulator-processes.ts';
+import {
+  graphControl,
+  mutateIndicators,
+  spawnGraphEmulator,
+  spawnThreatQEmulator,
+  type EmulatorProcess,
+  type GraphEmulatorProcess,
+  type GraphNamedLocation,
+} from './lib/emulator-processes.ts';
 import { measureRun, type RunContext, type RunFigures } from './lib/measure-run.ts';
 import { formatRun, graphCounts } from './lib/format-figures.ts';
 import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
@@ -92,10 +100,33 @@ async function waitForWorkers(ctx: Pick<RunContext, 'queues'>, count: number): P
   }
 }
 
-async function main(): Promise<number> {
+/** The processes and connections of one bench: emulators, workers, Redis, queues. */
+interface Bench {
+  tq: EmulatorProcess;
+  graphEmu: GraphEmulatorProcess;
+  workers: ChildProcess[];
+  connection: Redis;
+  ctx: RunContext;
+}
+
+type Run = () => Promise<RunFigures>;
+
+function printHeader(): void {
   out(`bench:e2e — ${N.toLocaleString('en-US')} indicators, pacing ${args.pacing}, ${WORKERS} worker process(es), page size ${PAGE_SIZE}, objectsPerRun ${OBJECTS_PER_RUN}, maxLocations ${BENCH_MAX_LOCATIONS} × ${BENCH_MAX_RANGES}`);
   out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load()}`);
-  const setupStart = Date.now();
+}
+
+function spawnWorkers(configPath: string): ChildProcess[] {
+  const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
+  profile.push(...(process.env['BENCH_WORKER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean));
+  const workers: ChildProcess[] = [];
+  for (let i = 0; i < WORKERS; i += 1) {
+    workers.push(spawn(process.execPath, [...profile, BIN, 'worker', '--config', configPath], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  }
+  return workers;
+}
+
+async function startBench(): Promise<Bench> {
   const tq = await spawnThreatQEmulator(BIN, N, SEED);
   const graphEmu = await spawnGraphEmulator(BIN, REAL ? 1 : 0);
   const { path: configPath, config } = writeBenchConfig({
@@ -108,22 +139,15 @@ async function main(): Promise<number> {
     objectsPerRun: OBJECTS_PER_RUN,
     requestsPerSecond: REAL ? 1 : 100,
   });
-  const workers: ChildProcess[] = [];
-  const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
-  profile.push(...(process.env['BENCH_WORKER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean));
-  for (let i = 0; i < WORKERS; i += 1) {
-    workers.push(spawn(process.execPath, [...profile, BIN, 'worker', '--config', configPath], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] }));
-  }
+  const workers = spawnWorkers(configPath);
   const redis = new Redis(redisUrl);
   const connection = bullConnection(redisUrl);
-  const queues = createQueues(connection, prefix);
-  const graph = graphControl(graphEmu);
   const ctx: RunContext = {
     config,
     redis,
     keys: stateKeys(prefix),
-    queues,
-    graph,
+    queues: createQueues(connection, prefix),
+    graph: graphControl(graphEmu),
     procs: [
       ...workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.pid })),
       { name: 'ThreatQ emulator', pid: tq.proc.pid },
@@ -132,76 +156,109 @@ async function main(): Promise<number> {
     ],
     timeoutMs: 3_600_000,
   };
-  let failures = 0;
+  return { tq, graphEmu, workers, connection, ctx };
+}
+
+/**
+ * A worker or emulator that dies mid-run (e.g. out of memory) fails the bench at once instead of
+ * leaving it waiting for a run that cannot finish; `stop()` before stopping them on purpose.
+ */
+function watchForDeaths(bench: Bench): { died: Promise<never>; stop(): void } {
   let stopping = false;
-  // A worker or emulator that dies mid-run (e.g. out of memory) fails the bench at once instead of
-  // leaving it waiting for a run that cannot finish.
   const died = new Promise<never>((_, reject) => {
     const watch = (name: string, p: ChildProcess) =>
       p.once('exit', (code, signal) => {
         if (!stopping) reject(new Error(`${name} (pid ${p.pid ?? '?'}) exited mid-run (${signal ?? `code ${code ?? '?'}`})`));
       });
-    workers.forEach((w, i) => watch(`worker ${i + 1}`, w));
-    watch('ThreatQ emulator', tq.proc);
-    watch('Graph emulator', graphEmu.proc);
+    bench.workers.forEach((w, i) => watch(`worker ${i + 1}`, w));
+    watch('ThreatQ emulator', bench.tq.proc);
+    watch('Graph emulator', bench.graphEmu.proc);
   });
   died.catch(() => undefined);
-  const run = (): Promise<RunFigures> => Promise.race([measureRun(ctx), died]);
+  return { died, stop: () => { stopping = true; } };
+}
+
+async function firstRun(run: Run): Promise<void> {
+  out();
+  out(`run 1: first sync into an empty tenant (load average ${load()})`);
+  const first = await run();
+  for (const l of formatRun(first, N)) out(l);
+  const toCommit = first.at.committed - first.enqueuedAt;
+  const workerPeak = Math.max(...first.rss.filter((p) => p.name.startsWith('worker')).map((p) => p.hwmMb));
+  out(`  targets: committed snapshot ≤ 30 s for 1,000,000: ${(toCommit / 1000).toFixed(2)} s${N === 1_000_000 ? (toCommit <= 30_000 ? ' MET' : ' MISSED') : ' (scale: N differs)'}; worker peak RSS ≤ 400 MB: ${workerPeak.toFixed(0)} MB ${workerPeak <= 400 ? 'MET' : 'MISSED'}`);
+}
+
+/** Run 2: nothing changed, so zero Graph writes and at most 3 requests. Returns the failed checks. */
+async function unchangedRun(run: Run): Promise<number> {
+  out();
+  out(`run 2: re-sync with no change (load average ${load()})`);
+  const same = await run();
+  for (const l of formatRun(same, N)) out(l);
+  const writes = graphCounts(same.graphLog).writes;
+  out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
+  const sameRequests = same.graphLog.length;
+  out(`  check: no change → at most 3 Graph requests: ${sameRequests} ${sameRequests <= 3 ? 'OK' : 'FAILED'}`);
+  return (writes !== 0 ? 1 : 0) + (sameRequests > 3 ? 1 : 0);
+}
+
+/** Run 3: P % changed, so only the locations holding changed ranges are rewritten. Returns the failed checks. */
+async function changedRun(bench: Bench, run: Run, before: GraphNamedLocation[]): Promise<number> {
+  const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100);
+  const t = Date.now();
+  await mutateIndicators(bench.tq.url, changes);
+  out();
+  out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4 and IPv6, Active, new values in 5.0.0.0/8 and 2a0b:0::/32, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
+  const changed = await run();
+  for (const l of formatRun(changed, N)) out(l);
+  const after = await bench.ctx.graph.namedLocations();
+  const cmp = compareLocations(before, after, writtenLocations(changed.graphLog, before, after));
+  out(`  ranges in Entra: ${cmp.rangesAdded.toLocaleString('en-US')} added, ${cmp.rangesRemoved.toLocaleString('en-US')} removed, ${cmp.moved} moved to another location`);
+  out(`  locations holding a changed range: ${cmp.touched.size} of ${after.length}; locations written: ${cmp.written.size}`);
+  out(`  check: only the locations that hold changed ranges were rewritten, and no other range moved: ${cmp.holds ? 'OK' : 'FAILED'}` +
+    `${cmp.writtenNeedlessly.length ? `; written needlessly: ${cmp.writtenNeedlessly.join(', ')}` : ''}${cmp.touchedNotWritten.length ? `; changed but not written: ${cmp.touchedNotWritten.join(', ')}` : ''}`);
+  return cmp.holds ? 0 : 1;
+}
+
+async function printEnd(redis: Redis): Promise<void> {
+  const held = await prefixMemory(redis, prefix);
+  out();
+  out(`Redis keys of this bench at the end: ${held.keys} keys, ${mb(held.bytes)} (committed snapshot, run records, finished jobs)`);
+  out(`load average at end ${load()}`);
+}
+
+async function stopBench(bench: Bench): Promise<void> {
+  await Promise.all(bench.workers.map((w) => new Promise((resolve) => {
+    if (w.exitCode !== null) return resolve(undefined);
+    w.once('exit', resolve);
+    w.kill('SIGTERM');
+  })));
+  await bench.ctx.queues.close();
+  bench.connection.disconnect();
+  await deleteKeysByPrefix(bench.ctx.redis, prefix);
+  bench.ctx.redis.disconnect();
+  await Promise.all([bench.tq.stop(), bench.graphEmu.stop()]);
+}
+
+async function main(): Promise<number> {
+  printHeader();
+  const setupStart = Date.now();
+  const bench = await startBench();
+  const deaths = watchForDeaths(bench);
+  const run: Run = () => Promise.race([measureRun(bench.ctx), deaths.died]);
+  let failures = 0;
   try {
-    await waitForWorkers(ctx, WORKERS);
-    out(`setup: ${((Date.now() - setupStart) / 1000).toFixed(1)} s (emulators generate the collection, workers start); ThreatQ emulator peak RSS after generating ${peakRssMb(tq.proc.pid).toFixed(0)} MB`);
-    out();
-    out(`run 1: first sync into an empty tenant (load average ${load()})`);
-    const first = await run();
-    for (const l of formatRun(first, N)) out(l);
-    const toCommit = first.at.committed - first.enqueuedAt;
-    const workerPeak = Math.max(...first.rss.filter((p) => p.name.startsWith('worker')).map((p) => p.hwmMb));
-    out(`  targets: committed snapshot ≤ 30 s for 1,000,000: ${(toCommit / 1000).toFixed(2)} s${N === 1_000_000 ? (toCommit <= 30_000 ? ' MET' : ' MISSED') : ' (scale: N differs)'}; worker peak RSS ≤ 400 MB: ${workerPeak.toFixed(0)} MB ${workerPeak <= 400 ? 'MET' : 'MISSED'}`);
-
+    await waitForWorkers(bench.ctx, WORKERS);
+    out(`setup: ${((Date.now() - setupStart) / 1000).toFixed(1)} s (emulators generate the collection, workers start); ThreatQ emulator peak RSS after generating ${peakRssMb(bench.tq.proc.pid).toFixed(0)} MB`);
+    await firstRun(run);
     if (args.resync) {
-      const before = await graph.namedLocations();
-      out();
-      out(`run 2: re-sync with no change (load average ${load()})`);
-      const same = await run();
-      for (const l of formatRun(same, N)) out(l);
-      const writes = graphCounts(same.graphLog).writes;
-      out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
-      if (writes !== 0) failures += 1;
-      const sameRequests = same.graphLog.length;
-      out(`  check: no change → at most 3 Graph requests: ${sameRequests} ${sameRequests <= 3 ? 'OK' : 'FAILED'}`);
-      if (sameRequests > 3) failures += 1;
-
-      const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100);
-      const t = Date.now();
-      await mutateIndicators(tq.url, changes);
-      out();
-      out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4 and IPv6, Active, new values in 5.0.0.0/8 and 2a0b:0::/32, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
-      const changed = await run();
-      for (const l of formatRun(changed, N)) out(l);
-      const after = await graph.namedLocations();
-      const cmp = compareLocations(before, after, writtenLocations(changed.graphLog, before, after));
-      out(`  ranges in Entra: ${cmp.rangesAdded.toLocaleString('en-US')} added, ${cmp.rangesRemoved.toLocaleString('en-US')} removed, ${cmp.moved} moved to another location`);
-      out(`  locations holding a changed range: ${cmp.touched.size} of ${after.length}; locations written: ${cmp.written.size}`);
-      out(`  check: only the locations that hold changed ranges were rewritten, and no other range moved: ${cmp.holds ? 'OK' : 'FAILED'}` +
-        `${cmp.writtenNeedlessly.length ? `; written needlessly: ${cmp.writtenNeedlessly.join(', ')}` : ''}${cmp.touchedNotWritten.length ? `; changed but not written: ${cmp.touchedNotWritten.join(', ')}` : ''}`);
-      if (!cmp.holds) failures += 1;
+      const before = await bench.ctx.graph.namedLocations();
+      failures += await unchangedRun(run);
+      failures += await changedRun(bench, run, before);
     }
-    const held = await prefixMemory(redis, prefix);
-    out();
-    out(`Redis keys of this bench at the end: ${held.keys} keys, ${mb(held.bytes)} (committed snapshot, run records, finished jobs)`);
-    out(`load average at end ${load()}`);
+    await printEnd(bench.ctx.redis);
   } finally {
-    stopping = true;
-    await Promise.all(workers.map((w) => new Promise((resolve) => {
-      if (w.exitCode !== null) return resolve(undefined);
-      w.once('exit', resolve);
-      w.kill('SIGTERM');
-    })));
-    await queues.close();
-    connection.disconnect();
-    await deleteKeysByPrefix(redis, prefix);
-    redis.disconnect();
-    await Promise.all([tq.stop(), graphEmu.stop()]);
+    deaths.stop();
+    await stopBench(bench);
   }
   return failures === 0 ? 0 : 1;
 }

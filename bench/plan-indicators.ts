@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/emulator-options.ts';
-import { startGraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
+import { startGraphEmulator, type GraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
 import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 import { peakRssMb, rssMb } from './lib/proc-memory.ts';
 
@@ -56,18 +56,21 @@ function generate(path: string, n: number): void {
   closeSync(fd);
 }
 
-async function main(): Promise<void> {
+/** The file to plan: --file as given, else one of --lines lines generated in the temp directory. */
+function indicatorsFile(): string {
   const file = args.file ?? join(dir, 'indicators.txt');
   if (args.file === undefined) {
     const t0 = performance.now();
     generate(file, lines);
     console.log(`generated ${lines.toLocaleString('en-US')} lines, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${file}`);
   }
-  const emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
+  return file;
+}
+
+/** Writes config.yaml for one target on the emulator (195 × 2000 ranges); returns its path. */
+function writeConfig(emu: GraphEmulator, redisUrl: string, prefix: string): string {
   const writer = DEFAULT_APPS[0];
   const config = join(dir, 'config.yaml');
-  const prefix = `tqe-bench-plan-indicators-${process.pid}`;
-  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   writeFileSync(
     config,
     stringify({
@@ -87,47 +90,83 @@ async function main(): Promise<void> {
       ],
     }),
   );
+  return config;
+}
+
+interface RssSamples {
+  /** The kernel's high-water mark (VmHWM), MB. */
+  peak: number;
+  /** The largest RSS seen by sampling, MB, and when (s after t0). */
+  sampledPeak: number;
+  sampledPeakAt: number;
+}
+
+/** Samples the process's memory every 20 ms until `stop()`. */
+function sampleRss(pid: number | undefined, t0: number): { samples: RssSamples; stop(): void } {
+  const samples: RssSamples = { peak: 0, sampledPeak: 0, sampledPeakAt: 0 };
+  const poll = setInterval(() => {
+    const hwm = peakRssMb(pid);
+    if (Number.isFinite(hwm)) samples.peak = Math.max(samples.peak, hwm);
+    const rss = rssMb(pid);
+    if (rss > samples.sampledPeak) {
+      samples.sampledPeak = rss;
+      samples.sampledPeakAt = (performance.now() - t0) / 1000;
+    }
+  }, 20);
+  return { samples, stop: () => clearInterval(poll) };
+}
+
+interface PlanOutcome extends RssSamples {
+  code: number | null;
+  seconds: number;
+  stderr: string;
+  stdoutBytes: number;
+  stdoutHead: string;
+  /** When the summary line came (the file read and merged), s. */
+  readDoneAt: number | undefined;
+}
+
+/** Runs `tq-entra plan --json` on the file and watches its output and memory until it exits. */
+async function runPlan(config: string, file: string): Promise<PlanOutcome> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, 'plan', '--config', config, '--target', 'bench', '--indicators', file, '--json'], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const o = { stderr: '', stdoutBytes: 0, stdoutHead: '', readDoneAt: undefined as number | undefined };
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    o.stderr += s;
+    if (o.readDoneAt === undefined && /range\(s\)/.test(o.stderr)) o.readDoneAt = (performance.now() - t0) / 1000;
+  });
+  child.stdout.on('data', (b: Buffer) => {
+    if (o.stdoutHead.length < 4096) o.stdoutHead += b.toString('utf8');
+    o.stdoutBytes += b.length;
+  });
+  const rss = sampleRss(child.pid, t0);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  rss.stop();
+  return { ...o, ...rss.samples, code, seconds: (performance.now() - t0) / 1000 };
+}
+
+function report(r: PlanOutcome): void {
+  const summary = /(\S+ indicator\(s\) accepted, \d+ rejected.*-> \d+ range\(s\))/.exec(r.stderr)?.[1] ?? '(no summary line)';
+  const desired = /"desired": (\d+)/.exec(r.stdoutHead)?.[1];
+  console.log(`plan --indicators: exit ${r.code}, ${r.seconds.toFixed(1)} s, plan JSON ${(r.stdoutBytes / 2 ** 20).toFixed(1)} MiB, summary.desired ${desired ?? '?'}`);
+  console.log(`  ${summary.slice(0, 300)}`);
+  console.log(`  peak RSS ${r.peak.toFixed(0)} MB (target <= ${TARGET_MB} MB): ${r.peak <= TARGET_MB ? 'met' : 'NOT met'}`);
+  console.log(`  largest sampled RSS ${r.sampledPeak.toFixed(0)} MB at ${r.sampledPeakAt.toFixed(1)} s; file read and merged at ${r.readDoneAt?.toFixed(1) ?? '?'} s`);
+  console.log(`  machine: ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`);
+  if (r.code !== 0) console.log(r.stderr.slice(-2000));
+}
+
+async function main(): Promise<void> {
+  const file = indicatorsFile();
+  const emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
+  const prefix = `tqe-bench-plan-indicators-${process.pid}`;
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const config = writeConfig(emu, redisUrl, prefix);
   try {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, 'plan', '--config', config, '--target', 'bench', '--indicators', file, '--json'], {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdoutBytes = 0;
-    let stdoutHead = '';
-    let readDoneAt: number | undefined; // the summary line comes once the file is read and merged
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-      if (readDoneAt === undefined && /range\(s\)/.test(stderr)) readDoneAt = (performance.now() - t0) / 1000;
-    });
-    child.stdout.on('data', (b: Buffer) => {
-      if (stdoutHead.length < 4096) stdoutHead += b.toString('utf8');
-      stdoutBytes += b.length;
-    });
-    let peak = 0;
-    let sampledPeak = 0;
-    let sampledPeakAt = 0;
-    const poll = setInterval(() => {
-      const hwm = peakRssMb(child.pid);
-      if (Number.isFinite(hwm)) peak = Math.max(peak, hwm);
-      const rss = rssMb(child.pid);
-      if (rss > sampledPeak) {
-        sampledPeak = rss;
-        sampledPeakAt = (performance.now() - t0) / 1000;
-      }
-    }, 20);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearInterval(poll);
-    const seconds = (performance.now() - t0) / 1000;
-    const summary = /(\S+ indicator\(s\) accepted, \d+ rejected.*-> \d+ range\(s\))/.exec(stderr)?.[1] ?? '(no summary line)';
-    const desired = /"desired": (\d+)/.exec(stdoutHead)?.[1];
-    console.log(`plan --indicators: exit ${code}, ${seconds.toFixed(1)} s, plan JSON ${(stdoutBytes / 2 ** 20).toFixed(1)} MiB, summary.desired ${desired ?? '?'}`);
-    console.log(`  ${summary.slice(0, 300)}`);
-    console.log(`  peak RSS ${peak.toFixed(0)} MB (target <= ${TARGET_MB} MB): ${peak <= TARGET_MB ? 'met' : 'NOT met'}`);
-    console.log(`  largest sampled RSS ${sampledPeak.toFixed(0)} MB at ${sampledPeakAt.toFixed(1)} s; file read and merged at ${readDoneAt?.toFixed(1) ?? '?'} s`);
-    console.log(`  machine: ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`);
-    if (code !== 0) console.log(stderr.slice(-2000));
+    report(await runPlan(config, file));
   } finally {
     await emu.close();
     const redis = new Redis(redisUrl);
