@@ -1,6 +1,6 @@
 /**
  * Shared by subcommands: resolve `--config`/TQ_ENTRA_CONFIG and load the validated configuration;
- * find a target by name; read an `--indicators FILE` for `plan`/`apply`.
+ * read an `--indicators FILE` for `plan`/`apply`.
  *
  * readIndicatorsFile streams the file through the range engine as `ranges merge` does
  * (src/ranges/indicator-merge.ts: the shared line reader, values parsed from bytes into typed arrays),
@@ -10,7 +10,6 @@
  */
 import { open } from 'node:fs/promises';
 import { loadConfigFile, resolveConfigPath } from '../config/load-config.ts';
-import { findTarget } from '../config/find-target.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { IndicatorMerge, storeOf, type CidrStore, type CodeTally, type LineEncoding, type RejectCode } from '../ranges/index.ts';
@@ -18,9 +17,6 @@ import { IndicatorMerge, storeOf, type CidrStore, type CodeTally, type LineEncod
 export function loadConfigForCommand(path: string | undefined): Config {
   return loadConfigFile(resolveConfigPath(path));
 }
-
-/** The target named on the command line (exit 2 when there is none; see config/find-target.ts). */
-export const requireTarget = findTarget;
 
 export interface IndicatorsFile {
   path: string;

@@ -33,7 +33,8 @@ import { cidrLineChunks, normalizeCidr, printableText } from '../ranges/index.ts
 import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import type { DesiredRange } from '../reconcile/plan-types.ts';
 import { reconcileTarget, type ReconcileResult } from '../reconcile/reconcile-target.ts';
-import { loadConfigForCommand, readIndicatorsFile, requireTarget, type IndicatorsFile } from './load-for-command.ts';
+import { findTarget } from '../config/find-target.ts';
+import { loadConfigForCommand, readIndicatorsFile, type IndicatorsFile } from './load-for-command.ts';
 import { EXIT_FAILURE, type CommandContext } from './command-context.ts';
 
 export interface ReconcileCommandOptions {
@@ -163,7 +164,7 @@ export async function writeJson(out: NodeJS.WritableStream, value: Json): Promis
 
 export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: CommandContext, apply: boolean): Promise<void> {
   const config: Config = loadConfigForCommand(opts.config);
-  const target = requireTarget(config, opts.target);
+  const target = findTarget(config, opts.target);
   let file: IndicatorsFile | undefined;
   if (opts.indicators !== undefined) {
     file = await readIndicatorsFile(opts.indicators, target);

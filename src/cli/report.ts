@@ -15,7 +15,8 @@ import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
 import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
 import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 import { collectionsOf, feedersOf } from '../config/collections.ts';
-import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
+import { findTarget } from '../config/find-target.ts';
+import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './command-context.ts';
 
 export interface RunReport {
@@ -90,7 +91,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
         if (opts.run !== undefined) {
           await add(opts.run, `run ${opts.run}`);
         } else {
-          const targets = opts.target !== undefined ? [requireTarget(config, opts.target).name] : config.targets.map((t) => t.name);
+          const targets = opts.target !== undefined ? [findTarget(config, opts.target).name] : config.targets.map((t) => t.name);
           const feeders =
             opts.target !== undefined
               ? feedersOf(config, opts.target)

@@ -16,7 +16,8 @@ import { configFingerprint } from '../pipeline/config-fingerprint.ts';
 import { followRuns, type Outcome } from '../pipeline/follow-runs.ts';
 import { createProgress } from './progress.ts';
 import type { Config } from '../config/schema.ts';
-import { loadConfigForCommand, requireTarget } from './load-for-command.ts';
+import { findSource, findTarget } from '../config/find-target.ts';
+import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './command-context.ts';
 
 interface SyncOptions {
@@ -39,12 +40,11 @@ function plan(config: Config, opts: SyncOptions): SyncWork {
   if ((opts.target === undefined) === (opts.source === undefined)) throw new UsageError('give exactly one of --target T or --source S');
   if (opts.target !== undefined) {
     if (opts.collection !== undefined) throw new UsageError('--collection goes with --source, not --target');
-    requireTarget(config, opts.target);
+    findTarget(config, opts.target);
     const feeders = feedersOf(config, opts.target);
     return feeders.length > 0 ? { collects: feeders, reconcileOnly: [] } : { collects: [], reconcileOnly: [opts.target] };
   }
-  const source = config.sources.find((s) => s.name === opts.source);
-  if (!source) throw new UsageError(`no source named "${opts.source ?? ''}" (configured: ${config.sources.map((s) => s.name).join(', ') || 'none'})`);
+  const source = findSource(config, opts.source ?? '');
   const all = collectionsOf(source).map((c) => c.id);
   if (opts.collection !== undefined && !all.includes(opts.collection)) {
     throw new UsageError(`source "${source.name}" has no collection "${opts.collection}" (configured: ${all.join(', ')})`);

@@ -1,7 +1,7 @@
 /**
- * Start and stop the ops HTTP servers. `listenHttp` resolves with the base URL once bound (port 0
+ * Start and stop the service's own HTTP servers (dashboard, worker health, emulators). `listenHttp` resolves with the base URL once bound (port 0
  * picks a free port; a wildcard bind address is given as loopback so the URL can be opened from this
- * host) or rejects with ListenError naming the address and the reason. `listeningText` says honestly
+ * host) or rejects with ListenError naming the address and the reason. `listenText` says honestly
  * where a server listens, for logs and banners: `http://0.0.0.0:3000 (all interfaces)` for a wildcard
  * bind, the URL otherwise. `closeHttp` stops accepting, ends idle keep-alive connections at once and
  * open ones after a grace period.

@@ -15,7 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type RunKind = 'collect' | 'reconcile';
+import type { RunKind } from '../observability/metrics-store.ts';
+
+export type { RunKind };
 
 const RUN_ID = /^(collect|reconcile)-(\d{8}T\d{6}Z)-([0-9a-f]{8})$/;
 const STAGE_ID = /^(collect-\d{8}T\d{6}Z-[0-9a-f]{8})~([1-9]\d*)$/;

@@ -27,8 +27,6 @@ export { InvalidCidrError } from './errors/invalid-cidr-error.ts';
 export { normalizeCidr } from './normalize-cidr.ts';
 export { sameCidrs } from './same-cidrs.ts';
 export { compareCidrs } from './compare-cidrs.ts';
-export { parseWrittenCidr } from './written-cidr.ts';
-export type { WrittenCidr } from './written-cidr.ts';
 export { printableText } from './printable-text.ts';
 export { parseCidr, cidrsOverlap } from './cidr-address.ts';
 export type { ParsedCidr } from './cidr-address.ts';

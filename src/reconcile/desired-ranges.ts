@@ -95,8 +95,6 @@ export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock:
   });
 }
 
-/** Entra refuses prefixes broader than /8 (defined with the other floors in src/ranges/range-options.ts). */
-export { GRAPH_MIN_PREFIX };
 
 /**
  * Merging is exact, so adjacent ranges can merge into a block broader than the floor (two /8s make a

@@ -22,7 +22,6 @@ import { SyncError } from '../errors/sync-error.ts';
 import { getLogger } from '../observability/logger.ts';
 import { redactString, registerSecret } from '../observability/secrets.ts';
 
-export const ERR_REDIS_UNAVAILABLE = 'ERR_REDIS_UNAVAILABLE';
 export const REDIS_TIMEOUT_ENV = 'TQ_ENTRA_REDIS_TIMEOUT';
 export const DEFAULT_REDIS_TIMEOUT_MS = 10_000;
 /** Upper bound of the reconnect backoff. */
@@ -196,7 +195,7 @@ export function redisTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 export function redisUnavailableError(waitedMs: number, url = redisHealth.url, lastError = redisHealth.lastError): SyncError {
   const seconds = Math.round(waitedMs / 100) / 10;
   return new SyncError(
-    ERR_REDIS_UNAVAILABLE,
+    'ERR_REDIS_UNAVAILABLE',
     `Redis at ${url ?? '(unknown URL)'} is unavailable (${lastError ? `${lastError}; ` : ''}waited ${seconds} s): check that Redis is running and reachable from this host, and the URL and password in redis.url / REDIS_URL (${REDIS_TIMEOUT_ENV} sets how long to wait)`,
   );
 }

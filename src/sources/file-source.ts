@@ -30,7 +30,7 @@ import { FileSourceError } from './errors/file-source-error.ts';
 import { SourceNotBlocklistError } from './errors/source-not-blocklist-error.ts';
 import { SourceAbortedError } from '../errors/source-aborted-error.ts';
 import type { IndicatorSource, SourceIndicator, SourcePage } from './source-types.ts';
-import { combineSignals } from './threatq-source.ts';
+import { combineSignals } from './combine-signals.ts';
 
 /** Fewest value lines read before a file can be refused as not a block list. */
 export const NOT_A_BLOCKLIST_MIN_VALUES = 20;

@@ -22,6 +22,7 @@ import type { ThreatQClient } from '../threatq/threatq-client.ts';
 import type { ThreatQRawIndicator } from '../threatq/threatq-types.ts';
 import type { IndicatorType } from '../ranges/index.ts';
 import type { IndicatorSource, SourceIndicator, SourcePage } from './source-types.ts';
+import { combineSignals } from './combine-signals.ts';
 
 export interface ThreatQSourceOptions {
   signal?: AbortSignal | undefined;
@@ -103,11 +104,4 @@ export class ThreatQSource implements IndicatorSource {
       yield { page: raw.page, indicators, seen: raw.data.length, filtered, total: raw.total };
     }
   }
-}
-
-/** One signal that fires when either does (undefined when neither is given). */
-export function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return AbortSignal.any([a, b]);
 }

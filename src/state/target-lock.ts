@@ -4,7 +4,7 @@
  *
  * acquire: token = INCR fence; SET lock token NX PX ttl. The holder renews it while working
  * (`extend`) and checks `assertHeld()` before each Graph write, so a holder that lost the lock (paused
- * past its TTL, say) stops writing; state updates that must be fenced run `fencedWrite`, a script that
+ * past its TTL, say) stops writing; state updates that must be fenced run a fenced script (owned-ranges-store.ts FENCED_UPDATE) that
  * applies only while the lock still holds this token.
  */
 import type { Redis } from 'ioredis';

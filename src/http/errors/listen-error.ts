@@ -1,4 +1,4 @@
-/** An ops HTTP server (dashboard, worker health) could not bind its address (in use, not permitted). */
+/** One of the service's HTTP servers (dashboard, worker health) could not bind its address (in use, not permitted). */
 import { SyncError } from '../../errors/sync-error.ts';
 
 export class ListenError extends SyncError {
