@@ -4,18 +4,28 @@
  *
  *   npm run bench:e2e -- [--indicators N] [--pacing off|real] [--workers W] [--resync]
  *                        [--change-percent P] [--page-size S] [--objects-per-run K] [--generator-seed G]
+ *                        [--generator-distribution clustered|sparse]
  *
  * Prints wall time per stage (collect, ingest, commit, plan, apply), indicators per second, peak RSS of
  * every process (VmHWM), Redis memory, Graph requests by method and status and by kind (list, get,
  * headers lookup, POST/PATCH/DELETE per resource) with their ratio to writes, named locations written
  * and overflow. The target uses maxLocations 195 (390,000 ranges at most); what does not fit is the
  * overflow.
+ *   --generator-distribution  the emulator's generator (indicator-generator.ts): `clustered` (default;
+ *                  ranges merge, 1,000,000 indicators give about 103,000 ranges in 52 locations) or
+ *                  `sparse` (nothing merges: 1,000,000 give about 382,000 ranges in 191 locations, a
+ *                  full target as issue 15 means it).
  *   --pacing off   Graph emulator throttle off, target rateLimit 100 requests/s: measures the service.
  *   --pacing real  1 request/s on both sides (Microsoft's limit): the wall time users will see.
- *   --resync       then a second run with no change, which must make zero Graph writes, and a third
- *                  after changing P % (default 1) of the indicators through the emulator's
- *                  /__emulator/indicators/{id} control, which must rewrite only the locations holding
- *                  changed ranges (and move no other range). Exit status 1 when either check fails.
+ *   --resync       then a second run with no change, which must make zero Graph writes, a third
+ *                  after turning one filtered-out indicator into one new range, which must write one
+ *                  location, and a fourth after changing P % (default 1; 0 skips this run) of the
+ *                  indicators through the emulator's /__emulator/indicators/{id} control, which must
+ *                  rewrite only the locations holding changed ranges (and move no other range).
+ * Issue-15 request targets, printed with OK or OVER: first sync ≤ 1.1 × writes + 5 requests, no change
+ * ≤ 3, one added range ≤ 4 (bench/lib/request-targets.ts), and whether the first sync filled a full
+ * target (≥ 375,000 ranges, ≥ 188 locations) within maxLocations. Exit status 1 when a check or a
+ * request target fails.
  * Targets on a 2-core machine: N = 1,000,000 to committed snapshot in ≤ 30 s, worker peak RSS ≤ 400 MB
  * (and within 1.5× of the 100,000-indicator figure: run both). BENCH_CPU_PROF_DIR=D writes worker CPU
  * profiles to D; BENCH_WORKER_NODE_FLAGS="…" passes extra node flags to the workers. Needs a Redis (REDIS_URL, default
@@ -37,11 +47,12 @@ import {
   spawnThreatQEmulator,
   type EmulatorProcess,
   type GraphEmulatorProcess,
-  type GraphNamedLocation,
 } from './lib/emulator-processes.ts';
 import { measureRun, type RunContext, type RunFigures } from './lib/measure-run.ts';
-import { formatRun, graphCounts } from './lib/format-figures.ts';
-import { compareLocations, pickChanges, writtenLocations } from './lib/resync-check.ts';
+import { formatRun } from './lib/format-figures.ts';
+import { compareLocations, pickAddition, pickChanges, writtenLocations } from './lib/resync-check.ts';
+import { firstSyncCheck, fullTargetCheck, noChangeCheck, oneRangeCheck } from './lib/request-targets.ts';
+import { parseDistribution } from '../src/emulators/threatq/indicator-generator.ts';
 import { mb, prefixMemory } from './lib/redis-memory.ts';
 import { peakRssMb } from './lib/proc-memory.ts';
 import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
@@ -69,6 +80,7 @@ const { values: args } = (() => {
         'page-size': { type: 'string', default: '2000' },
         'objects-per-run': { type: 'string', default: '5000' },
         'generator-seed': { type: 'string', default: '7' },
+        'generator-distribution': { type: 'string', default: 'clustered' },
       },
     });
   } catch (e) {
@@ -81,7 +93,14 @@ const PAGE_SIZE = intArg('page-size', args['page-size'], 1, 10_000);
 const OBJECTS_PER_RUN = intArg('objects-per-run', args['objects-per-run'], 1, 1_000_000);
 const SEED = intArg('generator-seed', args['generator-seed'], 0, 2 ** 31 - 1);
 const CHANGE_PERCENT = Number(args['change-percent']);
-if (!(CHANGE_PERCENT > 0 && CHANGE_PERCENT <= 100)) usage(`--change-percent must be a number above 0 and at most 100 (got "${args['change-percent']}")`);
+if (!(CHANGE_PERCENT >= 0 && CHANGE_PERCENT <= 100)) usage(`--change-percent must be a number from 0 (no such run) to 100 (got "${args['change-percent']}")`);
+const DISTRIBUTION = (() => {
+  try {
+    return parseDistribution(args['generator-distribution'], '--generator-distribution');
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+})();
 if (args.pacing !== 'off' && args.pacing !== 'real') usage(`--pacing must be "off" or "real" (got "${args.pacing}")`);
 const REAL = args.pacing === 'real';
 const BIN = fileURLToPath(new URL('../bin/tq-entra.js', import.meta.url));
@@ -112,7 +131,7 @@ interface Bench {
 type Run = () => Promise<RunFigures>;
 
 function printHeader(): void {
-  out(`bench:e2e — ${N.toLocaleString('en-US')} indicators, pacing ${args.pacing}, ${WORKERS} worker process(es), page size ${PAGE_SIZE}, objectsPerRun ${OBJECTS_PER_RUN}, maxLocations ${BENCH_MAX_LOCATIONS} × ${BENCH_MAX_RANGES}`);
+  out(`bench:e2e — ${N.toLocaleString('en-US')} indicators (${DISTRIBUTION} distribution, seed ${SEED}), pacing ${args.pacing}, ${WORKERS} worker process(es), page size ${PAGE_SIZE}, objectsPerRun ${OBJECTS_PER_RUN}, maxLocations ${BENCH_MAX_LOCATIONS} × ${BENCH_MAX_RANGES}`);
   out(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at start ${load()}`);
 }
 
@@ -127,7 +146,7 @@ function spawnWorkers(configPath: string): ChildProcess[] {
 }
 
 async function startBench(): Promise<Bench> {
-  const tq = await spawnThreatQEmulator(BIN, N, SEED);
+  const tq = await spawnThreatQEmulator(BIN, N, SEED, DISTRIBUTION);
   const graphEmu = await spawnGraphEmulator(BIN, REAL ? 1 : 0);
   const { path: configPath, config } = writeBenchConfig({
     redisUrl,
@@ -178,7 +197,8 @@ function watchForDeaths(bench: Bench): { died: Promise<never>; stop(): void } {
   return { died, stop: () => { stopping = true; } };
 }
 
-async function firstRun(run: Run): Promise<void> {
+/** Run 1 into an empty tenant. Returns the failed checks (full-target limits, the first-sync request budget). */
+async function firstRun(run: Run): Promise<number> {
   out();
   out(`run 1: first sync into an empty tenant (load average ${load()})`);
   const first = await run();
@@ -186,6 +206,9 @@ async function firstRun(run: Run): Promise<void> {
   const toCommit = first.at.committed - first.enqueuedAt;
   const workerPeak = Math.max(...first.rss.filter((p) => p.name.startsWith('worker')).map((p) => p.hwmMb));
   out(`  targets: committed snapshot ≤ 30 s for 1,000,000: ${(toCommit / 1000).toFixed(2)} s${N === 1_000_000 ? (toCommit <= 30_000 ? ' MET' : ' MISSED') : ' (scale: N differs)'}; worker peak RSS ≤ 400 MB: ${workerPeak.toFixed(0)} MB ${workerPeak <= 400 ? 'MET' : 'MISSED'}`);
+  const checks = [fullTargetCheck(first, BENCH_MAX_LOCATIONS), firstSyncCheck(first.graphLog)];
+  for (const c of checks) out(c.line);
+  return checks.filter((c) => !c.ok).length;
 }
 
 /** Run 2: nothing changed, so zero Graph writes and at most 3 requests. Returns the failed checks. */
@@ -194,20 +217,37 @@ async function unchangedRun(run: Run): Promise<number> {
   out(`run 2: re-sync with no change (load average ${load()})`);
   const same = await run();
   for (const l of formatRun(same, N)) out(l);
-  const writes = graphCounts(same.graphLog).writes;
-  out(`  check: no change → zero Graph writes: ${writes} writes ${writes === 0 ? 'OK' : 'FAILED'}`);
-  const sameRequests = same.graphLog.length;
-  out(`  check: no change → at most 3 Graph requests: ${sameRequests} ${sameRequests <= 3 ? 'OK' : 'FAILED'}`);
-  return (writes !== 0 ? 1 : 0) + (sameRequests > 3 ? 1 : 0);
+  const check = noChangeCheck(same.graphLog);
+  out(check.line);
+  return check.ok ? 0 : 1;
 }
 
-/** Run 3: P % changed, so only the locations holding changed ranges are rewritten. Returns the failed checks. */
-async function changedRun(bench: Bench, run: Run, before: GraphNamedLocation[]): Promise<number> {
-  const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100);
+/** Run 3: one filtered-out indicator becomes one new range: one location written, at most 4 requests. */
+async function addedRangeRun(bench: Bench, run: Run): Promise<number> {
+  const before = await bench.ctx.graph.namedLocations();
+  const addition = pickAddition(SEED, N, DISTRIBUTION);
+  await mutateIndicators(bench.tq.url, [addition]);
+  out();
+  out(`run 3: re-sync after one added range (indicator ${addition.id}, an FQDN, made an Active IP Address ${addition.value}) (load average ${load()})`);
+  const added = await run();
+  for (const l of formatRun(added, N)) out(l);
+  const after = await bench.ctx.graph.namedLocations();
+  const cmp = compareLocations(before, after, writtenLocations(added.graphLog, before, after));
+  const holds = cmp.holds && cmp.rangesAdded === 1 && cmp.rangesRemoved === 0;
+  out(`  check: one range added, none removed or moved, only its location written: ${cmp.rangesAdded} added, ${cmp.rangesRemoved} removed, ${cmp.moved} moved; written ${[...cmp.written].join(', ') || 'none'} ${holds ? 'OK' : 'FAILED'}`);
+  const check = oneRangeCheck(added.graphLog);
+  out(check.line);
+  return (holds ? 0 : 1) + (check.ok ? 0 : 1);
+}
+
+/** Run 4: P % changed, so only the locations holding changed ranges are rewritten. Returns the failed checks. */
+async function changedRun(bench: Bench, run: Run): Promise<number> {
+  const before = await bench.ctx.graph.namedLocations();
+  const changes = pickChanges(SEED, N, CHANGE_PERCENT / 100, DISTRIBUTION);
   const t = Date.now();
   await mutateIndicators(bench.tq.url, changes);
   out();
-  out(`run 3: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4 and IPv6, Active, new values in 5.0.0.0/8 and 2a0b:0::/32, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
+  out(`run 4: re-sync after changing ${changes.length.toLocaleString('en-US')} indicators (${CHANGE_PERCENT} % of ${N.toLocaleString('en-US')}: public IPv4 and IPv6, Active, new values in 5.0.0.0/8 and 2a0b:0::/32, updated_at now; ${((Date.now() - t) / 1000).toFixed(1)} s through /__emulator/indicators/{id}) (load average ${load()})`);
   const changed = await run();
   for (const l of formatRun(changed, N)) out(l);
   const after = await bench.ctx.graph.namedLocations();
@@ -249,11 +289,11 @@ async function main(): Promise<number> {
   try {
     await waitForWorkers(bench.ctx, WORKERS);
     out(`setup: ${((Date.now() - setupStart) / 1000).toFixed(1)} s (emulators generate the collection, workers start); ThreatQ emulator peak RSS after generating ${peakRssMb(bench.tq.proc.pid).toFixed(0)} MB`);
-    await firstRun(run);
+    failures += await firstRun(run);
     if (args.resync) {
-      const before = await bench.ctx.graph.namedLocations();
       failures += await unchangedRun(run);
-      failures += await changedRun(bench, run, before);
+      failures += await addedRangeRun(bench, run);
+      if (CHANGE_PERCENT > 0) failures += await changedRun(bench, run);
     }
     await printEnd(bench.ctx.redis);
   } finally {

@@ -3,7 +3,7 @@
  * and a real Graph would be: their CPU and memory are not the benchmark's, and their peak RSS can be
  * read from /proc. Plus thin clients of their `/__emulator/*` controls:
  *
- *   ThreatQ (HTTP)   POST /__emulator/indicators/{id}   mutate an indicator (value, updated_at → now)
+ *   ThreatQ (HTTP)   POST /__emulator/indicators/{id}   mutate an indicator (value, type, status; updated_at → now)
  *   Graph (HTTPS, the emulator's own CA)
  *                    GET /__emulator/requests?kind=graph   request log (method, path, status, body)
  *                    DELETE /__emulator/requests           clear it
@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import type { GeneratorDistribution } from '../../src/emulators/threatq/emulator-seed.ts';
 
 export interface EmulatorProcess {
   proc: ChildProcess;
@@ -56,10 +57,10 @@ function stopper(proc: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function spawnThreatQEmulator(bin: string, count: number, generatorSeed: number): Promise<EmulatorProcess> {
+export async function spawnThreatQEmulator(bin: string, count: number, generatorSeed: number, distribution: GeneratorDistribution = 'clustered'): Promise<EmulatorProcess> {
   const { proc, match } = await startProcess(
     bin,
-    ['emulate', 'threatq', '--port', '0', '--generate', String(count), '--generator-seed', String(generatorSeed)],
+    ['emulate', 'threatq', '--port', '0', '--generate', String(count), '--generator-seed', String(generatorSeed), '--generator-distribution', distribution],
     /listening on (http:\/\/[0-9.:]+)/,
     120_000,
   );
@@ -141,8 +142,8 @@ export function graphControl(emu: GraphEmulatorProcess): GraphControl {
   };
 }
 
-/** Apply indicator mutations through the ThreatQ emulator's control, `concurrency` at a time. */
-export async function mutateIndicators(tqUrl: string, patches: readonly { id: number; value: string }[], concurrency = 8): Promise<void> {
+/** Apply indicator mutations (value, and type or status when given) through the ThreatQ emulator's control, `concurrency` at a time. */
+export async function mutateIndicators(tqUrl: string, patches: readonly { id: number; value: string; type?: string; status?: string }[], concurrency = 8): Promise<void> {
   let next = 0;
   const lane = async () => {
     for (;;) {
@@ -152,7 +153,7 @@ export async function mutateIndicators(tqUrl: string, patches: readonly { id: nu
       const res = await fetch(`${tqUrl}/__emulator/indicators/${p.id}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: p.value }),
+        body: JSON.stringify({ value: p.value, ...(p.type === undefined ? {} : { type: p.type }), ...(p.status === undefined ? {} : { status: p.status }) }),
       });
       if (!res.ok) throw new Error(`mutate indicator ${p.id}: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();

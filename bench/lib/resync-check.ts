@@ -10,6 +10,10 @@
  * indicator adds exactly one range and removes at most one (an IPv4 /32 that a CIDR Block of the
  * collection covers removes nothing; the generator's IPv6 addresses are each their own range).
  *
+ * pickAddition: one indicator to turn into exactly one new range (issue 15: "one added range"): the
+ * first generated FQDN, which the source filters out, becomes an Active `IP Address` 5.255.255.1, an
+ * address neither distribution nor pickChanges uses, and adjacent to nothing.
+ *
  * compareLocations: from the named locations before and after the run and the names of the locations
  * the run wrote (POST/PATCH/DELETE in the Graph emulator's request log):
  *   touched = locations that held a range that went  ∪  locations that hold a range that came
@@ -18,18 +22,19 @@
  * moved == 0.
  */
 import { generateIndicator } from '../../src/emulators/threatq/indicator-generator.ts';
+import type { GeneratorDistribution } from '../../src/emulators/threatq/emulator-seed.ts';
 import type { GraphLogEntry, GraphNamedLocation } from './emulator-processes.ts';
 
 /** Row i of a generated collection has id firstId + i (emulator-seed.ts: 100,000 + idOffset × 1000). */
 export const GENERATED_FIRST_ID = 100_000 + 40 * 1000;
 
-export function pickChanges(generatorSeed: number, count: number, fraction: number): { id: number; old: string; value: string }[] {
+export function pickChanges(generatorSeed: number, count: number, fraction: number, distribution: GeneratorDistribution): { id: number; old: string; value: string }[] {
   const want = Math.max(1, Math.round(count * fraction));
   const stride = Math.max(1, Math.floor(count / want));
   const out: { id: number; old: string; value: string }[] = [];
   for (let start = 0; start < stride && out.length < want; start += 1) {
     for (let i = start; i < count && out.length < want; i += stride) {
-      const g = generateIndicator(generatorSeed, i);
+      const g = generateIndicator(generatorSeed, i, distribution);
       if (g.status !== 'Active') continue;
       const a = out.length * 4 + 1;
       let value: string;
@@ -40,6 +45,15 @@ export function pickChanges(generatorSeed: number, count: number, fraction: numb
     }
   }
   return out;
+}
+
+export const ADDED_RANGE_VALUE = '5.255.255.1';
+
+export function pickAddition(generatorSeed: number, count: number, distribution: GeneratorDistribution): { id: number; type: string; status: string; value: string } {
+  for (let i = 0; i < count; i += 1) {
+    if (generateIndicator(generatorSeed, i, distribution).type === 'FQDN') return { id: GENERATED_FIRST_ID + i, type: 'IP Address', status: 'Active', value: ADDED_RANGE_VALUE };
+  }
+  throw new Error(`no FQDN among the ${count} generated indicators to turn into one added range`);
 }
 
 export function rangeHomes(locations: readonly GraphNamedLocation[]): Map<string, string> {

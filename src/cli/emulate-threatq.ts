@@ -2,12 +2,15 @@
  * `tq-entra emulate threatq --port P (--seed FILE | --generate N)`: run the ThreatQ API emulator in the
  * foreground until SIGINT/SIGTERM. Prints the URL, the credentials it accepts (both grants) and the
  * collection ids it serves, with a ready-to-paste `sources:` entry. Without --seed or --generate it
- * generates 1000 indicators. The emulator is for tests and demos only: its credentials are fixed,
+ * generates 1000 indicators; `--generator-seed` and `--generator-distribution` (clustered: ranges
+ * merge; sparse: nothing merges, 1,000,000 indicators fill an Entra target) shape what it generates. The emulator is for tests and demos only: its credentials are fixed,
  * well-known strings, which is why printing them is fine.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../emulators/threatq/threatq-emulator.ts';
+import type { GeneratorDistribution } from '../emulators/threatq/emulator-seed.ts';
+import { parseDistribution } from '../emulators/threatq/indicator-generator.ts';
 import type { CommandContext } from './command-context.ts';
 import { emulatorStartError } from './errors/emulator-start-error.ts';
 import { untilStopSignal } from './stop-signal.ts';
@@ -18,6 +21,7 @@ interface EmulateThreatQOptions {
   seed?: string;
   generate?: string;
   generatorSeed: string;
+  generatorDistribution: string;
   idOffset: string;
   tokenTtl: string;
   idsOnly?: boolean;
@@ -30,6 +34,14 @@ function intOption(name: string, text: string, min: number, max: number): number
     throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${text}")`);
   }
   return n;
+}
+
+function distributionOption(text: string): GeneratorDistribution {
+  try {
+    return parseDistribution(text, '--generator-distribution');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export function emulatorSummary(emu: ThreatQEmulator): string {
@@ -62,6 +74,7 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
     .option('--seed <file>', 'JSON fixture with users, clients, types, statuses, indicators, collections')
     .option('--generate <n>', 'generate N deterministic indicators (default 1000 when no --seed)')
     .option('--generator-seed <n>', 'seed of the generator', '1')
+    .option('--generator-distribution <kind>', 'clustered (ranges merge) or sparse (no two values merge: a full target)', 'clustered')
     .option('--id-offset <n>', 'shift type/status/indicator ids (run instances with different offsets)', '40')
     .option('--token-ttl <seconds>', 'access token lifetime (expires_in)', '3600')
     .option('--ids-only', 'indicators carry only type_id/status_id (forces lookups)')
@@ -76,9 +89,10 @@ export function registerEmulateThreatQCommand(emulate: Command, ctx: CommandCont
         scoreAsObject: opts.scoreAsObject ?? false,
       };
       const generatorSeed = intOption('generator-seed', opts.generatorSeed, 0, 2 ** 31 - 1);
+      const distribution = distributionOption(opts.generatorDistribution);
       if (opts.seed !== undefined) options.seedFile = opts.seed;
-      if (opts.generate !== undefined) options.generate = { count: intOption('generate', opts.generate, 0, 5_000_000), seed: generatorSeed };
-      else if (opts.seed === undefined) options.generate = { count: 1000, seed: generatorSeed };
+      if (opts.generate !== undefined) options.generate = { count: intOption('generate', opts.generate, 0, 5_000_000), seed: generatorSeed, distribution };
+      else if (opts.seed === undefined) options.generate = { count: 1000, seed: generatorSeed, distribution };
       const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       let emu: ThreatQEmulator;
       try {

@@ -54,10 +54,16 @@ export interface SeedCollection {
   deniedStatus?: 403 | 404;
 }
 
+/** How the generator spreads network values (indicator-generator.ts): merging clusters, or nothing merges. */
+export const GENERATOR_DISTRIBUTIONS = ['clustered', 'sparse'] as const;
+export type GeneratorDistribution = (typeof GENERATOR_DISTRIBUTIONS)[number];
+
 export interface GenerateSpec {
   count: number;
   /** PRNG seed: the same seed and count always give the same indicators. Default 1. */
   seed?: number;
+  /** Default `clustered`; `sparse` makes every accepted network value its own range (a full target). */
+  distribution?: GeneratorDistribution;
 }
 
 export interface ThreatQSeed {

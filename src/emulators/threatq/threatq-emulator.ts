@@ -5,7 +5,7 @@
  * mirroring `/__emulator/*`.
  *
  * Data: a fixture (`seedFile`, JSON in the ThreatQSeed format), a seed object, and/or a deterministic
- * generator (`generate: {count, seed}`). Defaults: one user and one OAuth client (emulator-seed.ts),
+ * generator (`generate: {count, seed, distribution}`). Defaults: one user and one OAuth client (emulator-seed.ts),
  * the types IP Address … Email Address and statuses Active … Whitelisted with per-instance ids shifted
  * by `idOffset` (default 40), collections `6d4c1f0e2b9a8c7d` (everything) and `a1b2c3d4e5f6` (every
  * third indicator) unless the seed names its own.
@@ -35,6 +35,7 @@ import {
   firstIndicatorIdFor,
   statusIdFor,
   typeIdFor,
+  type GenerateSpec,
   type SeedClient,
   type SeedUser,
   type ThreatQSeed,
@@ -58,7 +59,7 @@ export interface ThreatQEmulatorOptions extends Partial<EmulatorBehaviour> {
   /** A JSON fixture in the ThreatQSeed format, read at start. */
   seedFile?: string;
   /** Generate N indicators (overrides seed.generate). */
-  generate?: { count: number; seed?: number };
+  generate?: GenerateSpec;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
   requestLogLimit?: number;
