@@ -92,6 +92,19 @@ export class ReplicatedView {
     return undefined;
   }
 
+  /**
+   * NL7/P9 on replicated state: how many objects exist in the latest or in the replicated view. A new
+   * object counts at once; a deleted one until its delete has replicated under `countAfterDelete`.
+   * `except`: an object being restored is not counted twice.
+   */
+  count(kind: Kind, except?: string): number {
+    const deleteDelay: DelayOf = (v) => (v.op === 'delete' ? this.delay('countAfterDelete') : 0);
+    return this.store
+      .ids(kind)
+      .filter((id) => id !== except)
+      .filter((id) => this.store.current(kind, id) !== undefined || this.store.settled(kind, id, this.now, deleteDelay) !== undefined).length;
+  }
+
   /** Deleted items whose delete has replicated (`readAfterDelete`), for the deleted-items list. */
   deletedItems(kind: Kind): Json[] {
     return this.store
