@@ -4,9 +4,11 @@
  * DELETE 204 with no body, unknown id 404 `ResourceNotFound`. Writes land in the authoritative state
  * at once; reads and preconditions see them as they replicate, rule by rule (replication.ts): a new
  * object is 404 to GET, PATCH and DELETE, a location un-trusted or unreferenced a moment ago still
- * cannot be deleted, reads mix old and new near the end of a delay. Undeclared properties in a body
+ * cannot be deleted, an object deleted a moment ago still counts toward the 195 limits, reads mix old
+ * and new near the end of a delay (every precondition and its view: README "Emulators"). Undeclared properties in a body
  * are refused (known-properties.ts). DELETE is a soft delete: the object goes to
- * `deletedItems/{namedLocations|policies}`, where it can be read, restored or removed for good. Named-location
+ * `deletedItems/{namedLocations|policies}`, where it can be read, restored (a create: limits and, for a
+ * policy, every policy rule again) or removed for good. Named-location
  * PATCH merges top-level properties and replaces `ipRanges` wholesale; policy PATCH deep-merges
  * objects and replaces arrays. Validation: named-location-rules.ts, policy-rules.ts.
  */
