@@ -426,3 +426,48 @@ describe('list paging on replicated state', () => {
     expect(t.page('namedLocations', `?$filter=displayName eq 'N'`).value.map((x: any) => x.id)).toEqual([id]);
   });
 });
+
+describe('preconditions hold on every replica: states still replicating count too', () => {
+  /** Objects seeded as replicated long ago. */
+  function seeded(patch: Patch) {
+    const t = tenant(patch);
+    for (const id of ['l', 'a']) t.store.put('namedLocations', id, { ...location(id.toUpperCase()), id }, Number.NEGATIVE_INFINITY, 'create');
+    t.store.put('policies', 'p', { ...policy('a'), id: 'p' }, Number.NEGATIVE_INFINITY, 'create');
+    return t;
+  }
+
+  it('trustedDelete: trusted and un-trusted again a moment ago is still trusted for DELETE (NL8)', () => {
+    const t = seeded(only({ trustedDelete: 5000 }));
+    expect(t.nl('PATCH', 'l', { '@odata.type': IP, isTrusted: true }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('PATCH', 'l', { '@odata.type': IP, isTrusted: false }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('DELETE', 'l').body.error.message).toMatch(/NL8/); // latest and replicated are untrusted; a replica may be trusted
+    t.advance(4900);
+    expect(t.nl('DELETE', 'l').status).toBe(204);
+  });
+
+  it('referencedDelete: a reference added and dropped again a moment ago still blocks the DELETE (NL9)', () => {
+    const t = seeded(only({ referencedDelete: 5000 }));
+    const l = t.nl('POST', undefined, location('L2')).body.id;
+    expect(t.pol('PATCH', 'p', { conditions: { locations: { includeLocations: [l] } } }).status).toBe(204);
+    t.advance(100);
+    expect(t.pol('PATCH', 'p', { conditions: { locations: { includeLocations: ['All'] } } }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('DELETE', l).body.error.message).toMatch(/NL9/);
+    t.advance(4900);
+    expect(t.nl('DELETE', l).status).toBe(204);
+  });
+
+  it('referenceAfterCreate: a location deleted and restored a moment ago may still be deleted on a replica (P3, 1040)', () => {
+    const t = tenant(only({ referenceAfterCreate: 5000 }));
+    const loc = '11111111-1111-4111-8111-111111111111';
+    t.store.put('namedLocations', loc, { ...location('L'), id: loc }, Number.NEGATIVE_INFINITY, 'create'); // replicated long ago
+    expect(t.nl('DELETE', loc).status).toBe(204);
+    expect(t.deleted('namedLocations', 'POST', loc, 'restore').status).toBe(200);
+    t.advance(10);
+    expect(t.pol('POST', undefined, policy(loc)).body.error.message).toBe(`1040: NamedLocation with id ${loc} does not exist in the directory.`);
+    t.advance(5000);
+    expect(t.pol('POST', undefined, policy(loc)).status).toBe(201);
+  });
+});
