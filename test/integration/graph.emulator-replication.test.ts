@@ -169,7 +169,7 @@ describe('soft delete over HTTP', () => {
 
 describe('tq-entra emulate graph', () => {
   it('--replication-delay-ms and --replication-rule set the delays; a misspelled rule exits 2', async () => {
-    const child = spawn(process.execPath, [BIN, 'emulate', 'graph', '--port', '0', '--replication-delay-ms', '250', '--replication-rule', 'trustedDelete=5000,referencedDelete=4000', '--replication-rule', '{"readAfterCreate": 100}'], {
+    const child = spawn(process.execPath, [BIN, 'emulate', 'graph', '--port', '0', '--replication-delay-ms', '250', '--replication-rule', 'trustedDelete=5000,referencedDelete=4000', '--replication-rule', '{"readAfterCreate": 100, "countAfterDelete": 3000}'], {
       env: { ...process.env, LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -186,7 +186,7 @@ describe('tq-entra emulate graph', () => {
           }
         });
       });
-      expect(out).toMatch(/Replication:\s+250 ms; trustedDelete 5000 ms, referencedDelete 4000 ms, readAfterCreate 100 ms/);
+      expect(out).toMatch(/Replication:\s+250 ms; trustedDelete 5000 ms, referencedDelete 4000 ms, readAfterCreate 100 ms, countAfterDelete 3000 ms/);
     } finally {
       child.kill('SIGTERM');
     }

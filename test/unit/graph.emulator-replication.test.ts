@@ -31,13 +31,15 @@ function tenant(patch: Patch = {}) {
   const store = new TenantStore();
   let now = 1_700_000_000_000;
   let cfg: GraphEmulatorConfig = mergeConfig(DEFAULT_CONFIG, patch);
-  const ctx = (kind: Kind) => ({ store, cfg, now, url: new URL(`https://emu.test/v1.0/identity/conditionalAccess/${kind}`), evolvable: false });
+  const ctx = (kind: Kind, query = '') => ({ store, cfg, now, url: new URL(`https://emu.test/v1.0/identity/conditionalAccess/${kind}${query}`), evolvable: false });
   const call = (kind: Kind, method: string, id?: string, body?: unknown) => {
     const out = handleResource(kind, method, id, body, ctx(kind));
     return { status: out.status, body: out.body as any };
   };
   return {
     store,
+    /** GET a collection page with query options (e.g. `?$top=2`, or a nextLink's search). */
+    page: (kind: Kind, query: string) => handleResource(kind, 'GET', undefined, undefined, ctx(kind, query)).body as any,
     nl: (method: string, id?: string, body?: unknown) => call('namedLocations', method, id, body),
     pol: (method: string, id?: string, body?: unknown) => call('policies', method, id, body),
     deleted: (kind: Kind, method: string, id?: string, action?: string) => {
@@ -294,5 +296,178 @@ describe('soft delete', () => {
     expect(t.deleted('namedLocations', 'GET').body.value).toEqual([]);
     t.advance(1000);
     expect(t.deleted('namedLocations', 'GET').body.value).toHaveLength(1);
+  });
+});
+
+describe('limits on replicated state (NL7, P9)', () => {
+  it('countAfterDelete: a location deleted less than the delay ago still counts toward the tenant limit (NL7)', () => {
+    const t = tenant(only({ countAfterDelete: 3000 }, { maxLocations: 2 }));
+    const a = t.nl('POST', undefined, location('A')).body.id;
+    expect(t.nl('POST', undefined, location('B')).status).toBe(201);
+    expect(t.nl('DELETE', a).status).toBe(204);
+    const refused = t.nl('POST', undefined, location('C'));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^EMULATOR: NL7/);
+    t.advance(2999);
+    expect(t.nl('POST', undefined, location('C')).status).toBe(400);
+    t.advance(1);
+    expect(t.nl('POST', undefined, location('C')).status).toBe(201);
+    expect(t.nl('POST', undefined, location('D')).status).toBe(400); // the limit itself still holds
+  });
+
+  it('countAfterDelete: a policy deleted less than the delay ago still counts toward the tenant limit (P9)', () => {
+    const t = tenant(only({ countAfterDelete: 3000 }, { maxPolicies: 1 }));
+    const loc = t.nl('POST', undefined, location('L')).body.id;
+    const p = t.pol('POST', undefined, policy(loc)).body.id;
+    expect(t.pol('DELETE', p).status).toBe(204);
+    const refused = t.pol('POST', undefined, policy(loc));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^EMULATOR: P9/);
+    t.advance(3000);
+    expect(t.pol('POST', undefined, policy(loc)).status).toBe(201);
+  });
+
+  it('a restore is a create: it is refused when the tenant is full, and does not count the restored object twice', () => {
+    const t = tenant(only({ countAfterDelete: 3000 }, { maxLocations: 1 }));
+    const a = t.nl('POST', undefined, location('A')).body.id;
+    t.nl('DELETE', a);
+    expect(t.deleted('namedLocations', 'POST', a, 'restore').status).toBe(200); // A still counts, but it is A that comes back
+    t.nl('DELETE', a);
+    t.advance(3000);
+    expect(t.nl('POST', undefined, location('B')).status).toBe(201);
+    const refused = t.deleted('namedLocations', 'POST', a, 'restore');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^EMULATOR: NL7/);
+    expect(t.deleted('namedLocations', 'GET').body.value.map((x: any) => x.id)).toEqual([a]); // still in deleted items
+  });
+});
+
+describe('restoring a policy (P3 on restore)', () => {
+  /** A location L, a policy P naming it, P deleted, then L deleted (allowed: only a deleted policy names it). */
+  function deletedPolicyAndLocation(patch: Patch = {}) {
+    const t = tenant(patch);
+    const loc = t.nl('POST', undefined, location('L')).body.id;
+    const p = t.pol('POST', undefined, policy(loc)).body.id;
+    expect(t.pol('DELETE', p).status).toBe(204);
+    expect(t.nl('DELETE', loc).status).toBe(204);
+    return { t, loc, p };
+  }
+
+  it('a policy whose location is deleted is not restored: 400 with the 1040 error of a policy write', () => {
+    const { t, loc, p } = deletedPolicyAndLocation();
+    const refused = t.deleted('policies', 'POST', p, 'restore');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('BadRequest');
+    expect(refused.body.error.message).toBe(`1040: NamedLocation with id ${loc} does not exist in the directory.`);
+    expect(t.pol('GET', p).status).toBe(404);
+    expect(t.deleted('policies', 'GET').body.value.map((x: any) => x.id)).toEqual([p]); // still restorable later
+  });
+
+  it('restoring the location first works once the location’s restore has replicated (referenceAfterCreate)', () => {
+    const { t, loc, p } = deletedPolicyAndLocation(only({}));
+    t.configure({ replicationRules: { referenceAfterCreate: 2000 } });
+    expect(t.deleted('namedLocations', 'POST', loc, 'restore').status).toBe(200);
+    expect(t.deleted('policies', 'POST', p, 'restore').status).toBe(400);
+    t.advance(2000);
+    expect(t.deleted('policies', 'POST', p, 'restore').status).toBe(200);
+    expect(t.pol('GET', p).body.conditions.locations.includeLocations).toEqual([loc]);
+  });
+
+  it('a policy whose location was purged from deleted items can never be restored', () => {
+    const { t, loc, p } = deletedPolicyAndLocation();
+    expect(t.deleted('namedLocations', 'DELETE', loc).status).toBe(204);
+    expect(t.deleted('policies', 'POST', p, 'restore').body.error.message).toMatch(/^1040: /);
+  });
+
+  it('referencedDelete: a location named only by a deleted policy can go once the policy’s delete has replicated [I]', () => {
+    const t = tenant(only({ referencedDelete: 2000 }));
+    const loc = t.nl('POST', undefined, location('L')).body.id;
+    const p = t.pol('POST', undefined, policy(loc)).body.id;
+    t.pol('DELETE', p);
+    expect(t.nl('DELETE', loc).status).toBe(400);
+    t.advance(2000);
+    expect(t.deleted('policies', 'GET').body.value.map((x: any) => x.id)).toEqual([p]);
+    expect(t.nl('DELETE', loc).status).toBe(204);
+  });
+
+  it('writeAfterCreate: a restored location is 404 to PATCH and DELETE until the restore has replicated', () => {
+    const t = tenant(only({ writeAfterCreate: 1500 }));
+    t.store.put('namedLocations', 'x', { ...location('X'), id: 'x' }, Number.NEGATIVE_INFINITY, 'create');
+    expect(t.nl('DELETE', 'x').status).toBe(204);
+    expect(t.deleted('namedLocations', 'POST', 'x', 'restore').status).toBe(200);
+    expect(t.nl('PATCH', 'x', { '@odata.type': IP, displayName: 'Y' }).status).toBe(404);
+    expect(t.nl('DELETE', 'x').status).toBe(404);
+    t.advance(1500);
+    expect(t.nl('PATCH', 'x', { '@odata.type': IP, displayName: 'Y' }).status).toBe(204);
+  });
+});
+
+describe('list paging on replicated state', () => {
+  it('each page is cut from the replicated view at its own request: a delete between pages shifts the offset (EMULATOR:)', () => {
+    const t = tenant(only({}));
+    for (const n of ['A', 'B', 'C', 'D']) {
+      t.store.put('namedLocations', n.toLowerCase(), { ...location(n), id: n.toLowerCase(), createdDateTime: `2024-01-0${'ABCD'.indexOf(n) + 1}T00:00:00.0000000Z` }, Number.NEGATIVE_INFINITY, 'create');
+    }
+    const first = t.page('namedLocations', '?$top=2');
+    expect(first.value.map((x: any) => x.displayName)).toEqual(['A', 'B']);
+    expect(t.nl('DELETE', 'a').status).toBe(204);
+    const next = new URL(first['@odata.nextLink']);
+    const second = t.page('namedLocations', next.search);
+    expect(second.value.map((x: any) => x.displayName)).toEqual(['D']); // C was never listed: no snapshot across pages
+    expect(second['@odata.nextLink']).toBeUndefined();
+  });
+
+  it('a new object enters the pages only once its creation has replicated (readAfterCreate)', () => {
+    const t = tenant(only({ readAfterCreate: 1000 }));
+    const id = t.nl('POST', undefined, location('N')).body.id;
+    expect(t.page('namedLocations', '?$top=1').value).toEqual([]);
+    expect(t.page('namedLocations', `?$filter=displayName eq 'N'`).value).toEqual([]);
+    t.advance(1000);
+    expect(t.page('namedLocations', `?$filter=displayName eq 'N'`).value.map((x: any) => x.id)).toEqual([id]);
+  });
+});
+
+describe('preconditions hold on every replica: states still replicating count too', () => {
+  /** Objects seeded as replicated long ago. */
+  function seeded(patch: Patch) {
+    const t = tenant(patch);
+    for (const id of ['l', 'a']) t.store.put('namedLocations', id, { ...location(id.toUpperCase()), id }, Number.NEGATIVE_INFINITY, 'create');
+    t.store.put('policies', 'p', { ...policy('a'), id: 'p' }, Number.NEGATIVE_INFINITY, 'create');
+    return t;
+  }
+
+  it('trustedDelete: trusted and un-trusted again a moment ago is still trusted for DELETE (NL8)', () => {
+    const t = seeded(only({ trustedDelete: 5000 }));
+    expect(t.nl('PATCH', 'l', { '@odata.type': IP, isTrusted: true }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('PATCH', 'l', { '@odata.type': IP, isTrusted: false }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('DELETE', 'l').body.error.message).toMatch(/NL8/); // latest and replicated are untrusted; a replica may be trusted
+    t.advance(4900);
+    expect(t.nl('DELETE', 'l').status).toBe(204);
+  });
+
+  it('referencedDelete: a reference added and dropped again a moment ago still blocks the DELETE (NL9)', () => {
+    const t = seeded(only({ referencedDelete: 5000 }));
+    const l = t.nl('POST', undefined, location('L2')).body.id;
+    expect(t.pol('PATCH', 'p', { conditions: { locations: { includeLocations: [l] } } }).status).toBe(204);
+    t.advance(100);
+    expect(t.pol('PATCH', 'p', { conditions: { locations: { includeLocations: ['All'] } } }).status).toBe(204);
+    t.advance(100);
+    expect(t.nl('DELETE', l).body.error.message).toMatch(/NL9/);
+    t.advance(4900);
+    expect(t.nl('DELETE', l).status).toBe(204);
+  });
+
+  it('referenceAfterCreate: a location deleted and restored a moment ago may still be deleted on a replica (P3, 1040)', () => {
+    const t = tenant(only({ referenceAfterCreate: 5000 }));
+    const loc = '11111111-1111-4111-8111-111111111111';
+    t.store.put('namedLocations', loc, { ...location('L'), id: loc }, Number.NEGATIVE_INFINITY, 'create'); // replicated long ago
+    expect(t.nl('DELETE', loc).status).toBe(204);
+    expect(t.deleted('namedLocations', 'POST', loc, 'restore').status).toBe(200);
+    t.advance(10);
+    expect(t.pol('POST', undefined, policy(loc)).body.error.message).toBe(`1040: NamedLocation with id ${loc} does not exist in the directory.`);
+    t.advance(5000);
+    expect(t.pol('POST', undefined, policy(loc)).status).toBe(201);
   });
 });

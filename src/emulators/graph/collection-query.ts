@@ -3,7 +3,10 @@
  * escaping, `isof('microsoft.graph.…')`, `createdDateTime ge <date>`, joined by `and`/`or` without
  * parentheses, evaluated left to right), `$top`, `$skiptoken` (our own opaque offset), `$select`.
  * Anything else in `$filter` → 400 `BadRequest` [I]. Items are ordered by creation time, then id.
- * `@odata.nextLink` carries the full URL with every option kept.
+ * `@odata.nextLink` carries the full URL with every option kept. Each page is cut from the items its
+ * own request sees (the replicated view at that moment, no snapshot across pages): when objects appear,
+ * disappear or mix between two pages a page may skip or repeat items. EMULATOR: Graph's `$skiptoken`
+ * semantics are undocumented; this is the stricter reading (clients key by id and re-list).
  */
 import { badRequest, type EmulatorResponse } from './emulator-http.ts';
 import type { Json } from './tenant-store.ts';

@@ -62,6 +62,10 @@ export interface ThrottleConfig {
  * - `trustedDelete`: DELETE of a location whose un-trust has not replicated is refused as trusted (NL8).
  * - `referencedDelete`: DELETE of a location whose last reference was dropped (policy PATCH or DELETE)
  *   less than this ago is refused as referenced (NL9).
+ * - `countAfterDelete`: an object deleted less than this ago still counts toward the tenant's 195
+ *   named locations (NL7) or 195 policies (P9), on create and on restore (EMULATOR: Microsoft does not
+ *   say which view the limits are counted on; counting both the latest and the replicated view is the
+ *   stricter reading).
  *
  * During the last `replicationMixedFraction` of a read rule's delay, each read sees the new or the old
  * state at random (seeded by `replicationSeed`, per object and read): Terraform's azuread maintainers saw
@@ -77,6 +81,7 @@ export const REPLICATION_RULES = [
   'referenceAfterCreate',
   'trustedDelete',
   'referencedDelete',
+  'countAfterDelete',
 ] as const;
 export type ReplicationRule = (typeof REPLICATION_RULES)[number];
 

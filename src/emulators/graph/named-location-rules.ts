@@ -81,7 +81,11 @@ export function checkNamedLocationWrite(body: unknown, cfg: GraphEmulatorConfig,
   return undefined;
 }
 
-/** NL8 and NL9: may this location be deleted? `policies` is the authoritative policy list. */
+/**
+ * NL8 and NL9: may this location be deleted? The caller evaluates both on replicated state
+ * (replication.ts): `location.isTrusted` is true when the latest or the replicated state is trusted,
+ * `policies` holds the policies that name it in their latest or replicated state.
+ */
 export function checkNamedLocationDelete(location: Json, policies: readonly Json[], cfg: GraphEmulatorConfig): EmulatorResponse | undefined {
   if (location['isTrusted'] === true) {
     return rule('NL8', 'a named location marked as trusted cannot be deleted; set isTrusted to false first');

@@ -2,8 +2,9 @@
  * The Graph emulator's replicated view of one tenant at one moment: what reads return and what every
  * precondition is evaluated on, rule by rule (the rules and their delays: emulator-options.ts,
  * `REPLICATION_RULES`). Reads may mix old and new while a change replicates; preconditions never do:
- * a precondition is met only when both the latest write and the fully replicated state meet it, so
- * the emulator is never kinder than a Graph replica that has not caught up.
+ * a precondition is met only when every state a replica may be in meets it (the latest write, the
+ * fully replicated state and every state still replicating between them), so the emulator is never
+ * kinder than a Graph replica that has not caught up.
  */
 import { replicationDelay, type GraphEmulatorConfig, type ReplicationRule } from './emulator-options.ts';
 import type { DelayOf, Json, Kind, TenantStore, Version } from './tenant-store.ts';
@@ -62,34 +63,51 @@ export class ReplicatedView {
     return current;
   }
 
-  /** May a policy name this location? It must exist and its creation have replicated (`referenceAfterCreate`). */
+  /**
+   * May a policy name this location (P3)? It must exist on every replica: in the latest write, in the
+   * state replicated under `referenceAfterCreate` and in every state still replicating (a location
+   * deleted and restored a moment ago may still be deleted on a replica).
+   */
   locationReferencable(id: string): boolean {
-    const lid = id.toLowerCase();
-    if (!this.store.current('namedLocations', lid)) return false;
-    return this.store.settled('namedLocations', lid, this.now, () => this.delay('referenceAfterCreate')) !== undefined;
-  }
-
-  /** NL8 on replicated state: trusted in the latest write or in the state replicated under `trustedDelete`. */
-  trusted(id: string): boolean {
-    const lid = id.toLowerCase();
-    const latest = this.store.current('namedLocations', lid);
-    const replicated = this.store.settled('namedLocations', lid, this.now, this.preconditionDelay('trustedDelete'));
-    return latest?.['isTrusted'] === true || replicated?.['isTrusted'] === true;
+    const states = this.store.inFlight('namedLocations', id.toLowerCase(), this.now, () => this.delay('referenceAfterCreate'));
+    return states.every((s) => s !== null);
   }
 
   /**
-   * NL9 on replicated state: a policy that references the location in its latest write or in the state
-   * replicated under `referencedDelete` (a policy changed or deleted less than that ago still counts).
+   * NL8 on replicated state: trusted in the latest write, in the state replicated under `trustedDelete`
+   * or in any state between them (trusted and un-trusted again a moment ago still counts).
+   */
+  trusted(id: string): boolean {
+    const states = this.store.inFlight('namedLocations', id.toLowerCase(), this.now, this.preconditionDelay('trustedDelete'));
+    return states.some((s) => s?.['isTrusted'] === true);
+  }
+
+  /**
+   * NL9 on replicated state: a policy that references the location in its latest write, in the state
+   * replicated under `referencedDelete` or in any state between them (a policy changed or deleted less
+   * than that ago still counts, and so does a reference added and dropped again a moment ago).
    */
   referencingPolicy(locationId: string): Json | undefined {
     const lid = locationId.toLowerCase();
     for (const pid of this.store.ids('policies')) {
-      const latest = this.store.current('policies', pid);
-      if (latest && locationIds(latest).includes(lid)) return latest;
-      const replicated = this.store.settled('policies', pid, this.now, this.preconditionDelay('referencedDelete'));
-      if (replicated && locationIds(replicated).includes(lid)) return replicated;
+      const states = this.store.inFlight('policies', pid, this.now, this.preconditionDelay('referencedDelete'));
+      const user = states.find((s) => s !== null && locationIds(s).includes(lid));
+      if (user) return user;
     }
     return undefined;
+  }
+
+  /**
+   * NL7/P9 on replicated state: how many objects exist in the latest or in the replicated view. A new
+   * object counts at once; a deleted one until its delete has replicated under `countAfterDelete`.
+   * `except`: an object being restored is not counted twice.
+   */
+  count(kind: Kind, except?: string): number {
+    const deleteDelay: DelayOf = (v) => (v.op === 'delete' ? this.delay('countAfterDelete') : 0);
+    return this.store
+      .ids(kind)
+      .filter((id) => id !== except)
+      .filter((id) => this.store.inFlight(kind, id, this.now, deleteDelay).some((s) => s !== null)).length;
   }
 
   /** Deleted items whose delete has replicated (`readAfterDelete`), for the deleted-items list. */

@@ -4,9 +4,11 @@
  * DELETE 204 with no body, unknown id 404 `ResourceNotFound`. Writes land in the authoritative state
  * at once; reads and preconditions see them as they replicate, rule by rule (replication.ts): a new
  * object is 404 to GET, PATCH and DELETE, a location un-trusted or unreferenced a moment ago still
- * cannot be deleted, reads mix old and new near the end of a delay. Undeclared properties in a body
+ * cannot be deleted, an object deleted a moment ago still counts toward the 195 limits, reads mix old
+ * and new near the end of a delay (every precondition and its view: README "Emulators"). Undeclared properties in a body
  * are refused (known-properties.ts). DELETE is a soft delete: the object goes to
- * `deletedItems/{namedLocations|policies}`, where it can be read, restored or removed for good. Named-location
+ * `deletedItems/{namedLocations|policies}`, where it can be read, restored (a create: limits and, for a
+ * policy, every policy rule again) or removed for good. Named-location
  * PATCH merges top-level properties and replaces `ipRanges` wholesale; policy PATCH deep-merges
  * objects and replaces arrays. Validation: named-location-rules.ts, policy-rules.ts.
  */
@@ -124,13 +126,7 @@ export function handleDeletedItems(kind: Kind, method: string, rawId: string | u
   const id = rawId.toLowerCase();
   const item = replicated.deletedItem(kind, id);
   if (!item) return notFound(kind, rawId);
-  if (action === 'restore' && method === 'POST') {
-    ctx.store.takeDeleted(kind, id);
-    const restored: Json = { ...item };
-    delete restored['deletedDateTime'];
-    ctx.store.put(kind, id, restored, ctx.now, 'create');
-    return { status: 200, body: { '@odata.context': context(ctx, kind, true), ...project(restored) } };
-  }
+  if (action === 'restore' && method === 'POST') return restore(kind, id, item, ctx, replicated);
   if (action !== undefined) return graphError(405, 'BadRequest', `EMULATOR: ${method} ${action} is not supported on deletedItems/${kind}/{id}`);
   if (method === 'GET') return { status: 200, body: { '@odata.context': `${ctxUrl}/$entity`, ...project(item) } };
   if (method === 'DELETE') {
@@ -140,13 +136,44 @@ export function handleDeletedItems(kind: Kind, method: string, rawId: string | u
   return graphError(405, 'BadRequest', `EMULATOR: ${method} is not supported on deletedItems/${kind}/{id}`);
 }
 
+/**
+ * NL7/P9, the 196th object, on replicated state: an object deleted less than `countAfterDelete` ago
+ * still counts (EMULATOR: the stricter reading; Microsoft does not say which view the limits count).
+ */
+function overLimit(kind: Kind, ctx: ResourceContext, replicated: ReplicatedView, restoring?: string): EmulatorResponse | undefined {
+  const max = kind === 'namedLocations' ? ctx.cfg.maxLocations : ctx.cfg.maxPolicies;
+  if (replicated.count(kind, restoring) < max) return undefined;
+  return kind === 'namedLocations'
+    ? badRequest(`EMULATOR: NL7: a tenant holds at most ${max} named locations`)
+    : badRequest(`EMULATOR: P9: a tenant holds at most ${max} conditional access policies`);
+}
+
+/**
+ * POST `deletedItems/{kind}/{id}/restore`: a new create under the same id, so the 195 limits apply
+ * (NL7/P9), and a policy must pass the policy rules again, P3 included: a restore whose policy names a
+ * location that is gone, or whose creation or restore has not replicated (`referenceAfterCreate`), is
+ * refused with the 1040 error of a policy write. Microsoft's support notes say a policy whose
+ * dependent objects (named locations among them) are deleted is not restored [I]; the error text is
+ * unknown (EMULATOR: the 1040 text of §3 is reused).
+ */
+function restore(kind: Kind, id: string, item: Json, ctx: ResourceContext, replicated: ReplicatedView): EmulatorResponse {
+  const restored: Json = { ...item };
+  delete restored['deletedDateTime'];
+  const refused =
+    overLimit(kind, ctx, replicated, id) ??
+    (kind === 'policies' ? checkPolicySemantics(restored, { cfg: ctx.cfg, locationExists: (lid) => replicated.locationReferencable(lid) }) : undefined);
+  if (refused) return refused;
+  ctx.store.takeDeleted(kind, id);
+  ctx.store.put(kind, id, restored, ctx.now, 'create');
+  return { status: 200, body: { '@odata.context': context(ctx, kind, true), ...projector(kind, ctx)(restored) } };
+}
+
 function createLocation(body: unknown, ctx: ResourceContext): EmulatorResponse {
   const unknown = ctx.cfg.rejectUnknownProperties ? checkNamedLocationProperties(body, (body as Json | null)?.['@odata.type']) : undefined;
   const refused = checkNamedLocationWrite(body, ctx.cfg) ?? unknown;
   if (refused) return refused;
-  if (ctx.store.listCurrent('namedLocations').length >= ctx.cfg.maxLocations) {
-    return badRequest(`EMULATOR: NL7: a tenant holds at most ${ctx.cfg.maxLocations} named locations`);
-  }
+  const full = overLimit('namedLocations', ctx, view(ctx));
+  if (full) return full;
   const b = body as Json;
   const id = randomUUID();
   const t = graphTimestamp(ctx.now);
@@ -167,9 +194,8 @@ function createLocation(body: unknown, ctx: ResourceContext): EmulatorResponse {
 function createPolicy(body: unknown, ctx: ResourceContext): EmulatorResponse {
   const refused = (ctx.cfg.rejectUnknownProperties ? checkPolicyProperties(body) : undefined) ?? checkPolicySchema(body, true, ctx.evolvable);
   if (refused) return refused;
-  if (ctx.store.listCurrent('policies').length >= ctx.cfg.maxPolicies) {
-    return badRequest(`EMULATOR: P9: a tenant holds at most ${ctx.cfg.maxPolicies} conditional access policies`);
-  }
+  const tooMany = overLimit('policies', ctx, view(ctx));
+  if (tooMany) return tooMany;
   const full = fillPolicyDefaults(writable(body as Json), randomUUID(), graphTimestamp(ctx.now));
   const invalid = checkPolicySemantics(full, { cfg: ctx.cfg, locationExists: (lid) => view(ctx).locationReferencable(lid) });
   if (invalid) return invalid;

@@ -83,6 +83,19 @@ export class TenantStore {
   }
 
   /**
+   * Every state a replica may be in at `now`: the latest version fully replicated (`null` when none
+   * has, or it is a delete) and every later version still replicating, oldest first. A precondition
+   * that must hold on every replica holds on each of these.
+   */
+  inFlight(kind: Kind, id: string, now: number, delayOf: DelayOf): (Json | null)[] {
+    const versions = this.versions(kind, id);
+    let from = versions.length - 1;
+    while (from >= 0 && (versions[from] as Version).writtenAt + delayOf(versions[from] as Version) > now) from--;
+    const states = versions.slice(Math.max(from, 0)).map((v) => v.value);
+    return from < 0 ? [null, ...states] : states;
+  }
+
+  /**
    * What one read sees at `now`: a version fully replicated, or one still replicating that is in the
    * mixed part of its delay and wins this read's coin toss. Each call counts as a read of the object.
    */
