@@ -30,17 +30,28 @@ afterEach(async () => {
 const A = ['198.51.100.1', '198.51.100.2'];
 const B = ['192.0.2.44', '203.0.113.9'];
 const ALL = ['192.0.2.44/32', '198.51.100.1/32', '198.51.100.2/32', '203.0.113.9/32'];
+const COLLECTION = 'shared';
 
-async function twoSources(window: string, worker: Record<string, unknown> = {}): Promise<PipelineEnv> {
-  return startPipelineEnv({
-    files: [
-      { name: 'a', lines: A },
-      { name: 'b', lines: B },
+const seed = (values: string[]) => ({
+  indicators: values.map((value) => ({ value, type: 'IP Address', status: 'Active', score: 5 })),
+  collections: { [COLLECTION]: {} },
+});
+
+/**
+ * Sources a and b (ThreatQ emulators) feeding target corp; b answers its first collection page
+ * `bLagMs` late, so b commits about that long after a (as the demo's two sources do).
+ */
+async function twoSources(window: string, bLagMs: number): Promise<PipelineEnv> {
+  const e = await startPipelineEnv({
+    threatq: [
+      { name: 'a', options: { idOffset: 5, seed: seed(A) }, collections: [{ id: COLLECTION }] },
+      { name: 'b', options: { idOffset: 60, seed: seed(B) }, collections: [{ id: COLLECTION }] },
     ],
     target: { safety: { allowReserved: true } },
-    worker,
     config: { pipeline: { reconcileWindow: window } },
   });
+  if (bLagMs > 0) e.threatq['b']?.addFault({ match: { method: 'GET', path: '/api/indicators/query' }, delayMs: bLagMs });
+  return e;
 }
 
 /** Every reconcile run of target corp, oldest first. */
@@ -52,7 +63,7 @@ async function reconcileRuns(e: PipelineEnv): Promise<RunRecord[]> {
 }
 
 async function collectRunId(e: PipelineEnv, source: 'a' | 'b'): Promise<string> {
-  const id = await lastRunId(e.redis.client, stateKeys(e.config.redis.prefix), 'source', `${source}/${e.files[source] ?? ''}`);
+  const id = await lastRunId(e.redis.client, stateKeys(e.config.redis.prefix), 'source', `${source}/${COLLECTION}`);
   if (id === null) throw new Error(`no run of source ${source}`);
   return id;
 }
@@ -73,7 +84,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 
 describe('reconcile window (end to end)', () => {
   it('two sources committing within the window: exactly one reconcile, covering both snapshots', async () => {
-    env = await twoSources('3s');
+    env = await twoSources('3s', 1500);
     await env.startWorker();
     const sync = await env.cli(['sync', '--target', 'corp', '--wait']);
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
@@ -86,8 +97,7 @@ describe('reconcile window (end to end)', () => {
   });
 
   it('window 0s: one reconcile per commit, as before debouncing', async () => {
-    // One collect at a time: source b commits while (or after) the reconcile of a's commit runs.
-    env = await twoSources('0s', { concurrency: { collect: 1, ingest: 4, reconcile: 2 } });
+    env = await twoSources('0s', 1500);
     await env.startWorker();
     const sync = await env.cli(['sync', '--target', 'corp', '--wait']);
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
@@ -98,7 +108,7 @@ describe('reconcile window (end to end)', () => {
   });
 
   it('a commit while the target reconciles leads to a second reconcile that sees it', async () => {
-    env = await twoSources('1s');
+    env = await twoSources('1s', 0);
     // The first reconcile's listing of named locations takes 4 s: it is running when b commits.
     env.graph.addFaults([{ method: 'GET', path: '/namedLocations', delayMs: 4000, times: 1 }]);
     await env.startWorker();
