@@ -149,7 +149,7 @@ describe('reconcile window (producer)', () => {
     return score === null ? undefined : Math.floor(Number(score) / 0x1000);
   }
 
-  it('debounces: each commit moves the start to a window after itself, never past the max wait', async () => {
+  it('debounces: each commit moves the start to a window after itself, never past the max wait, and joins the job', async () => {
     r = testRedis('window');
     queues = createQueues(bullConnection(r.url), r.prefix);
     const debounce = { windowMs: 1000, maxWaitMs: 2000 };
@@ -166,13 +166,15 @@ describe('reconcile window (producer)', () => {
     expect(moved).toBeLessThan(t1 + 1200);
 
     await new Promise((res) => setTimeout(res, 600));
-    expect(await enqueueReconcile(queues, req('r3'), debounce)).toBe(id);
+    expect(await enqueueReconcile(queues, { ...req('r3'), manual: true }, debounce)).toBe(id);
     // A window after this commit would be past created + 2 s: the start stays at the bound.
     const bounded = (await dueAt(queues, id, r.prefix, r)) ?? 0;
     expect(bounded).toBeLessThanOrEqual(created + 2000 + 50);
     expect(bounded).toBeGreaterThanOrEqual(created + 2000 - 50);
-    // Same job, same data: the first commit's.
-    expect((await queues.reconcile.getJob(id))?.data.runIds).toEqual(['r1']);
+    // One job for the three commits: it names their runs, and is manual as one of them was.
+    const data = (await queues.reconcile.getJob(id))?.data;
+    expect(data?.runIds).toEqual(['r1', 'r2', 'r3']);
+    expect(data?.manual).toBe(true);
     expect(await queues.reconcile.getDeduplicationJobId(reconcileDedupId('t1'))).toBe(id);
   });
 
