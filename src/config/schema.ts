@@ -133,8 +133,8 @@ function boundedDuration(minMs: number, maxMs: number, bounds: string) {
 }
 
 /** Defaults of `pipeline.reconcileWindow`, `pipeline.reconcileMaxWait` and a target's `consistencyTimeout`. */
-export const DEFAULT_RECONCILE_WINDOW_MS = 5000;
-export const DEFAULT_RECONCILE_MAX_WAIT_MS = 60_000;
+const DEFAULT_RECONCILE_WINDOW_MS = 5000;
+const DEFAULT_RECONCILE_MAX_WAIT_MS = 60_000;
 export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 180_000;
 
 // The floor here is scheduler.minInterval's; the configured minInterval is checked on the whole config.
