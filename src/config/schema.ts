@@ -14,6 +14,7 @@ import {
   INDICATOR_TYPES,
   normalizeCidr,
 } from '../ranges/index.ts';
+import { microsoftGraphHost } from './microsoft-clouds.ts';
 import { ownershipCollisions } from './target-collisions.ts';
 
 export const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'] as const;
@@ -108,11 +109,17 @@ export const MIN_EVERY_MS = 60_000;
 export const MIN_EVERY_FLOOR_MS = 1000;
 export const MAX_EVERY_MS = 366 * 86_400_000;
 
-/** A duration (text or number) in milliseconds within [minMs, maxMs]; `bounds` names them in messages. */
+/** "0s", "0ms", "0": a zero duration, accepted only where a bound starts at zero (a window that may be off). */
+const ZERO_DURATION = /^0+\s*(ms|s|m|h|d)?$/;
+
+/**
+ * A duration (text or number) in milliseconds within [minMs, maxMs]; `bounds` names them in messages.
+ * Zero ("0s") is accepted only when `minMs` is 0.
+ */
 function boundedDuration(minMs: number, maxMs: number, bounds: string) {
   return z.union([z.string(), z.number()]).transform((raw, ctx) => {
     const text = String(raw);
-    const ms = parseDuration(text);
+    const ms = minMs === 0 && ZERO_DURATION.test(text.trim()) ? 0 : parseDuration(text);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got ${quote(text)}` });
       return z.NEVER;
@@ -124,6 +131,11 @@ function boundedDuration(minMs: number, maxMs: number, bounds: string) {
     return ms;
   });
 }
+
+/** Defaults of `pipeline.reconcileWindow`, `pipeline.reconcileMaxWait` and a target's `consistencyTimeout`. */
+const DEFAULT_RECONCILE_WINDOW_MS = 5000;
+const DEFAULT_RECONCILE_MAX_WAIT_MS = 60_000;
+export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 180_000;
 
 // The floor here is scheduler.minInterval's; the configured minInterval is checked on the whole config.
 const every = boundedDuration(MIN_EVERY_FLOOR_MS, MAX_EVERY_MS, '1m and 366d');
@@ -287,10 +299,30 @@ export const targetSchema = z
         authorityHost: url.default('https://login.microsoftonline.com'),
       })
       .default({ graphBaseUrl: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com' }),
-    /** Graph pacing: conditional-access requests per second for this tenant, across every process. */
+    /**
+     * Graph pacing for this target's tenant, across every process (src/graph/graph-pacer.ts).
+     * Microsoft allows conditional access and named-location calls 1 request per second per tenant,
+     * across all apps.
+     */
     rateLimit: z
-      .strictObject({ requestsPerSecond: numeric(z.number().positive().max(100)).default(1) })
-      .default({ requestsPerSecond: 1 }),
+      .strictObject({
+        /** Requests per second, at most 100. Default 1. Above 1 against a Microsoft cloud needs the opt-in below. */
+        requestsPerSecond: numeric(z.number().positive().max(100)).default(1),
+        /**
+         * The explicit opt-in for `requestsPerSecond` above 1 against a Microsoft cloud (graph.microsoft.com
+         * or a national cloud; src/config/microsoft-clouds.ts), e.g. when Microsoft raised the tenant's
+         * limit. Without it such a configuration is refused at load. Default false.
+         */
+        allowAboveMicrosoftLimit: bool().default(false),
+      })
+      .default({ requestsPerSecond: 1, allowAboveMicrosoftLimit: false }),
+    /**
+     * The longest wait, in total, for Graph to agree before one destructive step (a location reading as
+     * untrusted before its delete, a policy no longer referencing a location, a refused delete retried:
+     * src/graph/consistency.ts); past it the reconcile fails with ERR_GRAPH_NOT_CONSISTENT and is
+     * retried. 10s to 30m. Default 3m.
+     */
+    consistencyTimeout: boundedDuration(10_000, 1_800_000, '10s and 30m').default(DEFAULT_CONSISTENCY_TIMEOUT_MS),
     objectsPerRun: numeric(z.number().int().min(1).max(1_000_000)).default(1000),
     mode: z.enum(['mirror', 'append']).default('mirror'),
     namedLocation: z.strictObject({
@@ -309,6 +341,16 @@ export const targetSchema = z
     }
     if (t.clientSecret !== undefined && t.certificatePath !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['certificatePath'], message: 'expected only one of clientSecret and certificatePath' });
+    }
+    const host = microsoftGraphHost(t.cloud.graphBaseUrl);
+    if (host !== undefined && t.rateLimit.requestsPerSecond > 1 && !t.rateLimit.allowAboveMicrosoftLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rateLimit', 'requestsPerSecond'],
+        message:
+          `${t.rateLimit.requestsPerSecond} requests/s against ${host}, a Microsoft cloud that allows 1 request per second per tenant ` +
+          'for conditional access: set it to 1 (the default), or set rateLimit.allowAboveMicrosoftLimit: true if Microsoft raised your limit',
+      });
     }
   });
 
@@ -370,6 +412,23 @@ export const configSchema = z
       })
       .default({ keepCompleted: 1000, keepFailed: 5000, keepEvents: 10_000, keepFor: 7 * 86_400_000 })
       .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepEvents: j.keepEvents, keepForMs: j.keepFor })),
+    /** How committed runs become reconciles (src/pipeline/producer.ts `enqueueReconcile`). */
+    pipeline: z
+      .strictObject({
+        /**
+         * Commits for one target that land within this long of each other collapse into one reconcile,
+         * which starts once this long has passed since the last of them (debounce): a target fed by
+         * several sources that finish close together is reconciled once, not once per source. `0s`: a
+         * reconcile is queued at once for every commit. 0s to 5m. Default 5s.
+         */
+        reconcileWindow: boundedDuration(0, 300_000, '0s and 5m').default(DEFAULT_RECONCILE_WINDOW_MS),
+        /**
+         * However steadily commits keep coming, a reconcile waits at most this long after the first
+         * commit it covers. At least `reconcileWindow`; 1s to 1h. Default 1m.
+         */
+        reconcileMaxWait: boundedDuration(1000, 3_600_000, '1s and 1h').default(DEFAULT_RECONCILE_MAX_WAIT_MS),
+      })
+      .default({ reconcileWindow: DEFAULT_RECONCILE_WINDOW_MS, reconcileMaxWait: DEFAULT_RECONCILE_MAX_WAIT_MS }),
     scheduler: z
       .strictObject({
         /** The shortest `every` a schedule may have (default 1m; tests and demos may lower it, down to 1s). */
@@ -415,6 +474,13 @@ export const configSchema = z
         });
       }
     });
+    if (c.pipeline.reconcileMaxWait < c.pipeline.reconcileWindow) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pipeline', 'reconcileMaxWait'],
+        message: `expected at least pipeline.reconcileWindow (${shortDuration(c.pipeline.reconcileWindow)}), got "${shortDuration(c.pipeline.reconcileMaxWait)}"`,
+      });
+    }
     for (const problem of ownershipCollisions(c.targets)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.dashboard.host);
     if (!loopback && (!c.dashboard.username || !c.dashboard.password)) {

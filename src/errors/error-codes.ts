@@ -103,7 +103,7 @@ export const ERROR_CODES = {
   ERR_GRAPH_PACE_NOT_ALLOWED: {
     meaning: '`rateLimit.requestsPerSecond` above 1 against a Microsoft cloud without the opt-in',
     retryable: false,
-    action: 'set it to 1, or set `TQ_ENTRA_GRAPH_ALLOW_FAST_PACE=1` if Microsoft raised your limit',
+    action: 'set it to 1, or set `rateLimit.allowAboveMicrosoftLimit: true` on the target if Microsoft raised your limit',
   },
   ERR_GRAPH_AUTH: {
     meaning: 'sign-in failed (no access token)',

@@ -10,10 +10,12 @@
  * Defaults (DEFAULT_CONSISTENCY_POLICY): 3 agreeing reads in a row, 1 s apart at first, the gap after
  * a disagreeing read doubling to at most 10 s, at most 180 s per wait. Terraform's provider asks for 5
  * agreeing reads at least 5 s apart; 3 keeps the request count down at Microsoft's 1 request/s while
- * still requiring the answer to hold over a few seconds. There is no configuration key yet
- * (`graph.consistencyTimeout` would need the configuration schema); callers may pass a policy.
+ * still requiring the answer to hold over a few seconds. The bound per wait is the target's
+ * `consistencyTimeout` (configuration, default 3m; `targetConsistencyPolicy`, used by graph-client.ts);
+ * callers may pass a policy over it.
  */
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import { DEFAULT_CONSISTENCY_TIMEOUT_MS, type TargetConfig } from '../config/schema.ts';
 import { GraphNotConsistentError, type ConsistencyWaitReport } from './errors/graph-not-consistent-error.ts';
 
 export interface ConsistencyPolicy {
@@ -31,7 +33,7 @@ export const DEFAULT_CONSISTENCY_POLICY: ConsistencyPolicy = Object.freeze({
   confirmations: 3,
   pollMs: 1000,
   maxPollMs: 10_000,
-  timeoutMs: 180_000,
+  timeoutMs: DEFAULT_CONSISTENCY_TIMEOUT_MS,
 });
 
 /** Receives one report per wait (for run summaries). */
@@ -47,6 +49,11 @@ export interface WaitOptions {
 
 export function consistencyPolicy(p?: Partial<ConsistencyPolicy>): ConsistencyPolicy {
   return { ...DEFAULT_CONSISTENCY_POLICY, ...p };
+}
+
+/** The policy of a target's waits: the defaults bounded by its `consistencyTimeout`, then `over`. */
+export function targetConsistencyPolicy(target: Pick<TargetConfig, 'consistencyTimeout'>, over?: Partial<ConsistencyPolicy>): ConsistencyPolicy {
+  return consistencyPolicy({ timeoutMs: target.consistencyTimeout, ...over });
 }
 
 /**

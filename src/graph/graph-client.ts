@@ -6,7 +6,9 @@
  * and the two resource modules. `onThrottle`: 'wait' (CLI; sleep through 429s and tenant-wide
  * pauses) or 'throw' (workers; GraphThrottledError carrying `retryAfterMs` so the queue is paused
  * instead). Pacing is keyed on the token's tenant id (`tid`); a pace above 1 request/s against a
- * Microsoft cloud needs the explicit opt-in (checkPace). The target's client secret and every token are registered as secrets for redaction.
+ * Microsoft cloud needs the explicit opt-in `rateLimit.allowAboveMicrosoftLimit` (checkPace). Every
+ * consistency wait before a destructive step is bounded by the target's `consistencyTimeout`.
+ * The target's client secret and every token are registered as secrets for redaction.
  * TLS: `tls.caFile` is trusted in addition to the system roots; `tls.verify: false` turns off
  * certificate checks for Graph requests (not for the authority, see graph-credential.ts).
  * Proxies: Graph requests do not go through HTTP(S)_PROXY (got has no proxy support built in);
@@ -15,6 +17,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { TargetConfig } from '../config/schema.ts';
+import { microsoftGraphHost } from '../config/microsoft-clouds.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { registerSecret } from '../observability/secrets.ts';
@@ -24,7 +27,7 @@ import { createGraphCredential, graphScope, readTokenClaims, trustedCas, type To
 import { createGraphPacer, createLazyPacer, paceIntervalMs } from './graph-pacer.ts';
 import { GraphRequester, emptyStats } from './graph-request.ts';
 import { GraphPaceError } from './errors/graph-pace-error.ts';
-import type { ConsistencyPolicy, WaitOptions } from './consistency.ts';
+import { targetConsistencyPolicy, type ConsistencyPolicy, type WaitOptions } from './consistency.ts';
 import type { GraphClient, GraphRequestStats } from './graph-types.ts';
 import * as locations from './named-locations.ts';
 
@@ -41,7 +44,7 @@ export interface GraphClientDeps {
   timeoutMs?: number;
   /** Lookups by name after an ambiguous create failure before creating again (default 4 over 30 s). */
   createLookup?: { reads: number; spanMs: number };
-  /** Consistency waits before destructive steps (default DEFAULT_CONSISTENCY_POLICY). */
+  /** Consistency waits before destructive steps (default DEFAULT_CONSISTENCY_POLICY, bounded by the target's `consistencyTimeout`). */
   consistency?: Partial<ConsistencyPolicy>;
   logger?: Logger;
 }
@@ -56,27 +59,16 @@ export const DEFAULT_REPLICATION_POLICY: RetryPolicy = Object.freeze({
   deadlineMs: 120_000,
 });
 
-/** Microsoft's Graph hosts (global and national clouds): 1 request per second per tenant for CA. */
-const MICROSOFT_GRAPH_HOSTS = /^(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn|graph\.microsoft\.de)$/i;
-
 /**
- * The explicit opt-in for a pace above 1 request/s against a Microsoft cloud. There is no
- * configuration key for it yet (the schema would need `rateLimit.allowAboveMicrosoftLimit`), so it is
- * this environment variable set to `1`.
+ * Throws GraphPaceError for a pace above 1/s against a Microsoft cloud without the opt-in
+ * (`rateLimit.allowAboveMicrosoftLimit`). The configuration schema refuses such a target at load;
+ * this check covers targets built any other way.
  */
-export const FAST_PACE_OPT_IN = 'TQ_ENTRA_GRAPH_ALLOW_FAST_PACE';
-
-/** Throws GraphPaceError for a pace above 1/s against a Microsoft cloud without the opt-in. */
-export function checkPace(target: Pick<TargetConfig, 'name' | 'cloud' | 'rateLimit'>, env: NodeJS.ProcessEnv = process.env): void {
-  let host: string;
-  try {
-    host = new URL(target.cloud.graphBaseUrl).hostname;
-  } catch {
-    return;
-  }
+export function checkPace(target: Pick<TargetConfig, 'name' | 'cloud' | 'rateLimit'>): void {
+  const host = microsoftGraphHost(target.cloud.graphBaseUrl);
   const rps = target.rateLimit.requestsPerSecond;
-  if (rps > 1 && MICROSOFT_GRAPH_HOSTS.test(host) && env[FAST_PACE_OPT_IN] !== '1') {
-    throw new GraphPaceError(target.name, host, rps, `${FAST_PACE_OPT_IN}=1`);
+  if (host !== undefined && rps > 1 && !target.rateLimit.allowAboveMicrosoftLimit) {
+    throw new GraphPaceError(target.name, host, rps, 'rateLimit.allowAboveMicrosoftLimit: true');
   }
 }
 
@@ -130,7 +122,7 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
   const rps = target.rateLimit.requestsPerSecond;
   // Keyed on the token's tenant id: a configured domain name and the GUID of one tenant share one pace.
   const pacer = createLazyPacer(paceIntervalMs(rps), async () => createGraphPacer(deps.redis, deps.prefix, await tokenTid(), rps));
-  const waitWith = consistencyWaits(stats, deps.consistency);
+  const waitWith = consistencyWaits(stats, targetConsistencyPolicy(target, deps.consistency));
   const req = new GraphRequester({
     graphBaseUrl: target.cloud.graphBaseUrl,
     getToken,

@@ -1,9 +1,10 @@
 /**
  * Following runs to their end (`tq-entra sync --wait`, the demo, the benchmarks): wait for collect
  * jobs (and reconcile jobs queued directly), then, for every target the committed runs feed, for a
- * finished reconcile that used all of their snapshots (reconciles are deduplicated per target, so the
- * one that picks up the last commit may be a later job than the one the first commit queued). Every
- * wait shares one deadline; each job or target ends as one `Outcome`.
+ * finished reconcile that used all of their snapshots (reconciles are deduplicated and debounced per
+ * target, so the one that picks up the last commit may be a later job than the one the first commit
+ * queued, and may start up to `pipeline.reconcileWindow` after it). Every wait shares one deadline;
+ * each job or target ends as one `Outcome`.
  *
  * Progress, when a reporter is given: indicators read over every collect of the run (the
  * collections' totals as the whole), reconcile steps as log lines.
@@ -118,13 +119,19 @@ function reportProgress(events: Events, progress: FollowProgress): void {
   });
 }
 
-/** Wait for a finished reconcile of `target` that used the snapshots of every run in `runIds`. */
+/**
+ * Wait for a finished reconcile of `target` that used the snapshots of every run in `runIds`, or for
+ * one that failed for good after the last of them committed. A reconcile that started before that
+ * commit cannot cover it (an earlier failure, or one still running when the commit landed: the
+ * producer queues another), so it settles nothing; nor does one still to start (debounced).
+ */
 export async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queues: Queues, target: string, runIds: string[], deadline: number): Promise<Outcome> {
+  const committedMs = await lastCommitMs(redis, keys, runIds);
   for (;;) {
     const id = await lastRunId(redis, keys, 'target', target);
     const run = id === null ? null : await readRun(redis, keys, id);
     if (run && id !== null) {
-      const ended = await reconcileOutcome(queues, run, target, runIds);
+      const ended = await reconcileOutcome(queues, run, { target, runIds, committedMs });
       if (ended) return ended;
     }
     if (Date.now() > deadline) return { queue: 'reconcile', jobId: id ?? '', ok: false, error: `no finished reconcile of ${target} covering runs ${runIds.join(', ')} before the timeout` };
@@ -132,13 +139,25 @@ export async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queu
   }
 }
 
+/** When the last of `runIds` committed (the finish time of its run record), in ms; 0 when none is known. */
+async function lastCommitMs(redis: Redis, keys: StateKeys, runIds: readonly string[]): Promise<number> {
+  let last = 0;
+  for (const runId of runIds) {
+    const at = Date.parse((await readRun(redis, keys, runId))?.finishedAt ?? '');
+    if (Number.isFinite(at)) last = Math.max(last, at);
+  }
+  return last;
+}
+
 /** The outcome `run` (the target's last reconcile) settles, or undefined when it settles nothing yet. */
-async function reconcileOutcome(queues: Queues, run: RunRecord, target: string, runIds: readonly string[]): Promise<Outcome | undefined> {
+async function reconcileOutcome(queues: Queues, run: RunRecord, want: { target: string; runIds: readonly string[]; committedMs: number }): Promise<Outcome | undefined> {
+  const { target, runIds } = want;
   const used = new Set(((run.details?.['snapshots'] as { runId?: string }[] | undefined) ?? []).map((s) => s.runId));
   if (run.status === 'succeeded' && runIds.every((r) => used.has(r))) {
     return { queue: 'reconcile', jobId: run.id, ok: true, result: { target, ...run.counts, policy: run.details?.['policy'], locations: run.details?.['locations'] } };
   }
   if (run.status !== 'failed' && run.status !== 'refused') return undefined;
+  if (Date.parse(run.startedAt) < want.committedMs) return undefined;
   const jobId = run.details?.['jobId'];
   const job = typeof jobId === 'string' ? await Job.fromId(queues.reconcile, jobId) : undefined;
   const state = job ? await job.getState() : 'unknown';

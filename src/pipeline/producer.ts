@@ -11,10 +11,13 @@
  * - reconcile: deduplicated per target (`keepLastIfActive`): bursts from many sources collapse into at
  *   most one waiting and one active run per target; 8 attempts, backoff from 15 s. Graph 429s do not
  *   use attempts (the reconcile waits out the tenant's pause; stages/reconcile/run-reconcile.ts).
+ *   A commit's reconcile is debounced (configuration `pipeline.reconcileWindow`, `reconcileMaxWait`;
+ *   `enqueueReconcile`): see ReconcileDebounce.
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
-import type { JobsOptions } from 'bullmq';
+import { Job, type JobsOptions } from 'bullmq';
+import type { Config } from '../config/schema.ts';
 import type { SourceSchedule } from '../config/collections.ts';
 import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
 import { ingestJobId } from './run-ids.ts';
@@ -57,17 +60,84 @@ export async function enqueueCollect(
   return job.id ?? '';
 }
 
+/**
+ * Debouncing a commit's reconcile (BullMQ deduplication with `delay` and `reschedule`): the first
+ * commit for a target queues its reconcile delayed by `windowMs`; each further commit while that job
+ * is still delayed moves its start to `windowMs` after itself and joins it (same job; its run ids
+ * and `manual` are added: joinWindow), so commits within the window of each other make one
+ * reconcile, which reads every committed snapshot when it runs. The start is never moved past `maxWaitMs` after the job was made, so a steady stream of
+ * commits cannot postpone it for ever. A commit while the target's reconcile is running is kept by
+ * `keepLastIfActive`: BullMQ queues one more reconcile (delayed by the window) when the running one
+ * ends, so no commit is ever left unreconciled. A job delayed for another reason (a retry's backoff,
+ * a busy target lock) keeps its timing. `windowMs` 0: no delay (the behaviour before debouncing).
+ */
+export interface ReconcileDebounce {
+  windowMs: number;
+  maxWaitMs: number;
+}
+
+/** The debounce the configuration asks for (`pipeline.reconcileWindow`, `pipeline.reconcileMaxWait`). */
+export function reconcileDebounceOf(config: Pick<Config, 'pipeline'>): ReconcileDebounce {
+  return { windowMs: config.pipeline.reconcileWindow, maxWaitMs: config.pipeline.reconcileMaxWait };
+}
+
+/**
+ * A reconcile of a target: at once (the CLI's reconcile of a target nothing feeds), or, with a
+ * `debounce`, after the window (a collect run's commit). Returns the id of the job that will run it
+ * (an existing one when deduplicated).
+ */
 export async function enqueueReconcile(
   queues: Queues,
   req: { target: string; manual: boolean; force: boolean; trigger: Trigger; runIds: string[]; configFingerprint?: string | undefined },
+  debounce?: ReconcileDebounce,
 ): Promise<string> {
   const data: ReconcileJobData = { ...req };
+  const id = reconcileDedupId(req.target);
+  const timing = debounce !== undefined && debounce.windowMs > 0 ? await debounceTiming(queues, id, debounce) : undefined;
   const job = await queues.reconcile.add('reconcile', data, {
     ...RECONCILE_JOB_OPTIONS,
     ...keepOptions(queues.retention),
-    deduplication: { id: reconcileDedupId(req.target), keepLastIfActive: true },
+    deduplication: { id, keepLastIfActive: true, ...(timing?.reschedule === true ? { reschedule: true } : {}) },
+    ...(timing === undefined ? {} : { delay: timing.delayMs }),
   });
+  const windowing = timing?.windowing;
+  if (windowing !== undefined && job.id === windowing.id) await joinWindow(windowing, data);
   return job.id ?? '';
+}
+
+interface DebounceTiming {
+  delayMs: number;
+  /** Move a job still waiting out its window (BullMQ `reschedule`); false for one delayed for another reason. */
+  reschedule: boolean;
+  /** That job, when there is one: this request joins it. */
+  windowing?: Job<ReconcileJobData>;
+}
+
+/**
+ * The delay of a debounced request, and the pending job it may move: only a job still waiting out
+ * its window (delayed, never started) is moved, and never past `maxWaitMs` after it was made.
+ */
+async function debounceTiming(queues: Queues, dedupId: string, debounce: ReconcileDebounce): Promise<DebounceTiming> {
+  const pendingId = await queues.reconcile.getDeduplicationJobId(dedupId);
+  const pending = pendingId === null ? undefined : await Job.fromId(queues.reconcile, pendingId);
+  // None pending: a new job (should another producer make one first, this request moves it).
+  if (pending === undefined) return { delayMs: debounce.windowMs, reschedule: true };
+  if (pending.attemptsStarted > 0 || (await pending.getState()) !== 'delayed') return { delayMs: debounce.windowMs, reschedule: false };
+  const untilMaxWait = pending.timestamp + debounce.maxWaitMs - Date.now();
+  return { delayMs: Math.max(0, Math.min(debounce.windowMs, untilMaxWait)), reschedule: true, windowing: pending };
+}
+
+/**
+ * A request that joined a windowing job adds to its data what the one reconcile must honour: its
+ * runs (reports) and `manual` (a manual run's clearOnManualRun must not be lost to a scheduled run
+ * that committed a moment earlier). Done after the job was moved; should it have started in between,
+ * that run read the committed snapshots anyway.
+ */
+async function joinWindow(job: Job<ReconcileJobData>, req: ReconcileJobData): Promise<void> {
+  const runIds = [...new Set([...job.data.runIds, ...req.runIds])];
+  const manual = job.data.manual || req.manual;
+  if (manual === job.data.manual && runIds.length === job.data.runIds.length) return;
+  await job.updateData({ ...job.data, manual, runIds });
 }
 
 /**

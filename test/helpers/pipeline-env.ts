@@ -23,6 +23,8 @@ export interface EnvOptions {
   /** Merged over the default target. */
   target?: Record<string, unknown>;
   worker?: Record<string, unknown>;
+  /** Further top-level configuration keys (e.g. `pipeline`). */
+  config?: Record<string, unknown>;
   /** Use this Redis instead of the suite's (e.g. a redis-server the test restarts). */
   redisUrl?: string;
 }
@@ -94,6 +96,7 @@ export async function startPipelineEnv(options: EnvOptions = {}): Promise<Pipeli
       },
     ],
     worker: { lockDurationMs: 5000, stalledIntervalMs: 2000, http: { port: 0 }, ...options.worker },
+    ...options.config,
   };
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, stringify(doc));

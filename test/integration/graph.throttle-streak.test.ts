@@ -72,11 +72,16 @@ describe('429 streak', () => {
     expect(await r.client.hget(metricKeys(r.prefix).throttleStreak, tid.toLowerCase())).toBe('0');
   });
 
-  it('above 1 request/s against a Microsoft cloud only with the explicit opt-in', () => {
-    const t = { name: 'prod', cloud: { graphBaseUrl: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com' }, rateLimit: { requestsPerSecond: 5 } };
-    expect(() => checkPace(t, {})).toThrow(/ERR_GRAPH_PACE_NOT_ALLOWED|Microsoft cloud/);
-    expect(() => checkPace(t, { TQ_ENTRA_GRAPH_ALLOW_FAST_PACE: '1' })).not.toThrow();
-    expect(() => checkPace({ ...t, rateLimit: { requestsPerSecond: 1 } }, {})).not.toThrow();
-    expect(() => checkPace({ ...t, cloud: { ...t.cloud, graphBaseUrl: 'https://127.0.0.1:8443' } }, {})).not.toThrow();
+  it('above 1 request/s against a Microsoft cloud only with the explicit opt-in (rateLimit.allowAboveMicrosoftLimit)', () => {
+    const t = {
+      name: 'prod',
+      cloud: { graphBaseUrl: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com' },
+      rateLimit: { requestsPerSecond: 5, allowAboveMicrosoftLimit: false },
+    };
+    expect(() => checkPace(t)).toThrow(/ERR_GRAPH_PACE_NOT_ALLOWED|Microsoft cloud/);
+    expect(() => checkPace(t)).toThrow(/rateLimit\.allowAboveMicrosoftLimit/);
+    expect(() => checkPace({ ...t, rateLimit: { requestsPerSecond: 5, allowAboveMicrosoftLimit: true } })).not.toThrow();
+    expect(() => checkPace({ ...t, rateLimit: { requestsPerSecond: 1, allowAboveMicrosoftLimit: false } })).not.toThrow();
+    expect(() => checkPace({ ...t, cloud: { ...t.cloud, graphBaseUrl: 'https://127.0.0.1:8443' } })).not.toThrow();
   });
 });

@@ -66,6 +66,26 @@ describe('reconcile: consistent before destructive', () => {
   });
 });
 
+describe('reconcile: the consistency wait is bounded by the target\'s consistencyTimeout', () => {
+  it('an update that does not replicate within consistencyTimeout (10s) fails the run with ERR_GRAPH_NOT_CONSISTENT after 10 s, not 3 minutes', async () => {
+    const h = harness(emu, r.client, r.prefix, { consistencyTimeout: '10s', namedLocation: { maxRangesPerLocation: 100, isTrusted: true } });
+    expect(h.target.consistencyTimeout).toBe(10_000);
+    await h.reconcile({ desired: hostRanges(250) });
+    // Updates (the policy dropping the shards, their un-trust) stay invisible to reads for a minute:
+    // the wait before the first delete cannot end well.
+    emu.configure({ replicationRules: { readAfterUpdate: 60_000, trustedDelete: 60_000 } });
+    const started = Date.now();
+    // No timeoutMs here: the bound is the target's (the client's default for every wait).
+    const err = await h.reconcile({ desired: hostRanges(80), force: true, apply: { consistency: { pollMs: 200, maxPollMs: 1000 } } }).catch((e: unknown) => e);
+    const waited = Date.now() - started;
+    expect((err as { code?: string }).code).toBe('ERR_GRAPH_NOT_CONSISTENT');
+    expect((err as Error).message).toMatch(/within 10s: waited for /);
+    expect(waited).toBeGreaterThan(8000);
+    expect(waited).toBeLessThan(20_000);
+    expect(locationsIn(emu)).toHaveLength(3);
+  });
+});
+
 describe('reconcile: every rule replicating late, with 429s', () => {
   it('growing, shrinking and re-trusting a sharded target converge in one run each with 1.5 s on every rule and 30 % 429s', async () => {
     emu.configure({ replicationDelayMs: 1500 });

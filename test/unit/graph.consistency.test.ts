@@ -1,10 +1,13 @@
 /**
  * consistency.ts: reads until several in a row agree (a disagreeing read starts the count again), a
  * bounded wait that ends in ERR_GRAPH_NOT_CONSISTENT naming what was waited for, and refused
- * destructive requests retried until they pass or the bound is reached.
+ * destructive requests retried until they pass or the bound is reached; the bound is the target's
+ * `consistencyTimeout` (configuration).
  */
-import { describe, expect, it } from 'vitest';
-import { retryWhileRefused, waitUntilConsistent } from '../../src/graph/consistency.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfigText } from '../../src/config/load-config.ts';
+import { DEFAULT_CONSISTENCY_POLICY, retryWhileRefused, targetConsistencyPolicy, waitUntilConsistent, type ConsistencyPolicy } from '../../src/graph/consistency.ts';
 import { GraphNotConsistentError } from '../../src/graph/errors/graph-not-consistent-error.ts';
 
 const noSleep = async () => undefined;
@@ -66,5 +69,56 @@ describe('retryWhileRefused', () => {
       (e: unknown) => e,
     );
     expect(bounded).toBeInstanceOf(GraphNotConsistentError);
+  });
+});
+
+describe('consistencyTimeout (configuration)', () => {
+  const target = (extra: Record<string, unknown>) =>
+    loadConfigText(
+      stringify({
+        targets: [
+          {
+            name: 't1',
+            tenantId: '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d',
+            clientId: '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b',
+            clientSecret: 's3cr3t',
+            namedLocation: { name: 'Blocked' },
+            policy: { name: 'Block' },
+            ...extra,
+          },
+        ],
+      }),
+      { env: {} },
+    ).targets[0]!;
+
+  /** Wait on a condition that never holds, on a fake clock that each sleep moves on. */
+  async function waitNeverConsistent(policy: Partial<ConsistencyPolicy>): Promise<GraphNotConsistentError> {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const sleep = async (ms: number) => void vi.setSystemTime(Date.now() + ms);
+      const err = await waitUntilConsistent('l to read isTrusted: false', async () => 'isTrusted: true', { policy, sleep }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GraphNotConsistentError);
+      return err as GraphNotConsistentError;
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('bounds every wait of the target: 10s ends the wait within 10 s, the default (3m) within 180 s', async () => {
+    const short = targetConsistencyPolicy(target({ consistencyTimeout: '10s' }));
+    expect(short.timeoutMs).toBe(10_000);
+    const shortErr = await waitNeverConsistent(short);
+    expect(shortErr.waitedMs).toBeLessThanOrEqual(10_000);
+    expect(shortErr.waitedMs).toBeGreaterThan(5000);
+
+    const byDefault = targetConsistencyPolicy(target({}));
+    expect(byDefault).toEqual(DEFAULT_CONSISTENCY_POLICY);
+    const defaultErr = await waitNeverConsistent(byDefault);
+    expect(defaultErr.waitedMs).toBeGreaterThan(150_000);
+    expect(defaultErr.waitedMs).toBeLessThanOrEqual(180_000);
+  });
+
+  it('a policy passed by the caller still wins over the target\'s bound', () => {
+    expect(targetConsistencyPolicy(target({ consistencyTimeout: '10s' }), { timeoutMs: 500 }).timeoutMs).toBe(500);
   });
 });

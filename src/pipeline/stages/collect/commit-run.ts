@@ -1,12 +1,13 @@
 /**
  * The commit step of a collect run: merge the staged chunks of the final attempt and replace the
  * source collection's snapshot atomically, then enqueue a reconcile of every target the collection
- * feeds, and record the run (status succeeded, counts, `timings`: collectMs, waitMs, commitMs).
+ * feeds (debounced: `pipeline.reconcileWindow`, producer.ts), and record the run (status succeeded,
+ * counts, `timings`: collectMs, waitMs, commitMs).
  */
 import { mergeWeighted } from '../../../ranges/index.ts';
 import { recordRun } from '../../../observability/metrics-store.ts';
 import { StagingLostError } from '../../errors/staging-lost-error.ts';
-import { enqueueReconcile } from '../../producer.ts';
+import { enqueueReconcile, reconcileDebounceOf } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
 import { commitSnapshot, readStagedTexts, stagedRanges } from '../../../state/snapshot-store.ts';
@@ -27,10 +28,10 @@ interface Committed {
 export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<CollectResult> {
   const committed = await commitSnapshotOf(run, data, deps);
   const reconcileJobIds: string[] = [];
+  const debounce = reconcileDebounceOf(deps.config);
   for (const target of run.settings.targets) {
-    reconcileJobIds.push(
-      await enqueueReconcile(deps.queues, { target, manual: data.manual, force: false, trigger: data.trigger, runIds: [run.runId], configFingerprint: data.configFingerprint }),
-    );
+    const req = { target, manual: data.manual, force: false, trigger: data.trigger, runIds: [run.runId], configFingerprint: data.configFingerprint };
+    reconcileJobIds.push(await enqueueReconcile(deps.queues, req, debounce));
   }
   const { rejections: rej } = committed;
   const result: CollectResult = {
