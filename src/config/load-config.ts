@@ -72,7 +72,6 @@ export function loadConfigText(text: string, options: LoadOptions & { source?: s
   return config;
 }
 
-export { formatPath };
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   const out: string[] = [];

@@ -32,15 +32,21 @@ export const COLLECT_JOB_OPTIONS: JobsOptions = { attempts: 3, backoff: { type: 
 export function ingestJobOptions(r: JobRetention): JobsOptions {
   return { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, failParentOnFailure: true, removeOnComplete: true, removeOnFail: keepOptions(r).removeOnFail };
 }
-export const INGEST_JOB_OPTIONS: JobsOptions = ingestJobOptions(DEFAULT_JOB_RETENTION);
 export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
+
+const COLLECT_ID_PREFIX = 'collect:';
 
 /**
  * Deduplication ids and job scheduler ids are not job ids (BullMQ allows `:` in them); names are
  * percent-encoded so a source or collection (a file path) can never make two ids collide.
  */
 export function collectDedupId(source: string, collection: string): string {
-  return `collect:${encodeURIComponent(source)}:${encodeURIComponent(collection)}`;
+  return `${COLLECT_ID_PREFIX}${encodeURIComponent(source)}:${encodeURIComponent(collection)}`;
+}
+
+/** Is this job scheduler id one of the service's collect schedulers (made by scheduleCollect)? */
+export function isCollectSchedulerId(id: string): boolean {
+  return id.startsWith(COLLECT_ID_PREFIX);
 }
 
 export function reconcileDedupId(target: string): string {

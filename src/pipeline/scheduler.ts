@@ -8,7 +8,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Queues } from './queues.ts';
 import { collectionsOf } from '../config/collections.ts';
-import { scheduleCollect } from './producer.ts';
+import { isCollectSchedulerId, scheduleCollect } from './producer.ts';
 import { jobRetentionOf } from './queues.ts';
 import { configFingerprint } from './config-fingerprint.ts';
 
@@ -33,7 +33,7 @@ export async function syncSchedulers(config: Config, queues: Queues): Promise<Sc
   const existing = await queues.collect.getJobSchedulers(0, -1);
   for (const s of existing) {
     const key = s.key;
-    if (key.startsWith('collect:') && !wanted.has(key)) {
+    if (isCollectSchedulerId(key) && !wanted.has(key)) {
       await queues.collect.removeJobScheduler(key);
       removed.push(key);
     }
