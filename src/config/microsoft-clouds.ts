@@ -17,3 +17,19 @@ export function microsoftGraphHost(graphBaseUrl: string): string | undefined {
   }
   return MICROSOFT_GRAPH_HOSTS.test(host) ? host : undefined;
 }
+
+/** The pacing settings the rule reads. */
+export interface PaceSettings {
+  cloud: { graphBaseUrl: string };
+  rateLimit: { requestsPerSecond: number; allowAboveMicrosoftLimit: boolean };
+}
+
+/**
+ * The one rule: the Microsoft host a target would pace above 1 request/s without the opt-in, or
+ * undefined when its pace is allowed (at most 1/s, opted in, or not a Microsoft host).
+ */
+export function paceAboveMicrosoftLimit(target: PaceSettings): string | undefined {
+  const { requestsPerSecond, allowAboveMicrosoftLimit } = target.rateLimit;
+  if (requestsPerSecond <= 1 || allowAboveMicrosoftLimit) return undefined;
+  return microsoftGraphHost(target.cloud.graphBaseUrl);
+}

@@ -14,7 +14,7 @@ import {
   INDICATOR_TYPES,
   normalizeCidr,
 } from '../ranges/index.ts';
-import { microsoftGraphHost } from './microsoft-clouds.ts';
+import { paceAboveMicrosoftLimit } from './microsoft-clouds.ts';
 import { ownershipCollisions } from './target-collisions.ts';
 
 export const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'] as const;
@@ -342,8 +342,8 @@ export const targetSchema = z
     if (t.clientSecret !== undefined && t.certificatePath !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['certificatePath'], message: 'expected only one of clientSecret and certificatePath' });
     }
-    const host = microsoftGraphHost(t.cloud.graphBaseUrl);
-    if (host !== undefined && t.rateLimit.requestsPerSecond > 1 && !t.rateLimit.allowAboveMicrosoftLimit) {
+    const host = paceAboveMicrosoftLimit(t);
+    if (host !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['rateLimit', 'requestsPerSecond'],

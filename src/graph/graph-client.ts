@@ -17,7 +17,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { TargetConfig } from '../config/schema.ts';
-import { microsoftGraphHost } from '../config/microsoft-clouds.ts';
+import { paceAboveMicrosoftLimit } from '../config/microsoft-clouds.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry-policy.ts';
 import { getLogger } from '../observability/logger.ts';
 import { registerSecret } from '../observability/secrets.ts';
@@ -65,10 +65,9 @@ export const DEFAULT_REPLICATION_POLICY: RetryPolicy = Object.freeze({
  * this check covers targets built any other way.
  */
 export function checkPace(target: Pick<TargetConfig, 'name' | 'cloud' | 'rateLimit'>): void {
-  const host = microsoftGraphHost(target.cloud.graphBaseUrl);
-  const rps = target.rateLimit.requestsPerSecond;
-  if (host !== undefined && rps > 1 && !target.rateLimit.allowAboveMicrosoftLimit) {
-    throw new GraphPaceError(target.name, host, rps, 'rateLimit.allowAboveMicrosoftLimit: true');
+  const host = paceAboveMicrosoftLimit(target);
+  if (host !== undefined) {
+    throw new GraphPaceError(target.name, host, target.rateLimit.requestsPerSecond, 'rateLimit.allowAboveMicrosoftLimit: true');
   }
 }
 

@@ -4,8 +4,7 @@
  * (503, 504, reset, slow response), POST retried only after a listing by name, replication delay
  * (1040) retried until it clears, and no secret or token in logs or errors.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
+import { describe, expect, it } from 'vitest';
 import { P7_INNER } from '../../src/emulators/graph/policy-rules.ts';
 import { GraphAuthError } from '../../src/graph/errors/graph-auth-error.ts';
 import { GraphNotFoundError } from '../../src/graph/errors/graph-not-found-error.ts';
@@ -14,25 +13,11 @@ import { GraphUnavailableError } from '../../src/graph/errors/graph-unavailable-
 import { GraphValidationError } from '../../src/graph/errors/graph-validation-error.ts';
 import { captureLogs, rootLogger } from '../../src/observability/logger.ts';
 import { READER, WRITER, blockPolicy, emulatorClient, graphLog } from '../fixtures/graph/graph-target.ts';
-import { testRedis, type TestRedis } from '../helpers/redis.ts';
+import { useGraphEmulator } from '../helpers/graph-emulator-suite.ts';
 
-let emu: GraphEmulator;
-let r: TestRedis;
+const suite = useGraphEmulator('graph-errors', { unpacedEachTest: true });
 
-beforeAll(async () => {
-  emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
-  r = testRedis('graph-errors');
-});
-afterAll(async () => {
-  await emu.close();
-  await r.cleanup();
-});
-beforeEach(() => {
-  emu.reset();
-  emu.configure({ throttle: { requestsPerSecond: 0 } });
-});
-
-const client = (options: Parameters<typeof emulatorClient>[3] = {}) => emulatorClient(emu, r.client, `${r.prefix}:${Math.random()}`, options);
+const client = (options: Parameters<typeof emulatorClient>[3] = {}) => emulatorClient(suite.emu, suite.r.client, `${suite.r.prefix}:${Math.random()}`, options);
 
 describe('failures that are not retried', () => {
   it('an incompatible clientAppTypes/platforms policy fails once with Microsoft’s message', async () => {
@@ -51,7 +36,7 @@ describe('failures that are not retried', () => {
       innerMessage: P7_INNER,
     });
     expect((err as Error).message).toContain(P7_INNER);
-    expect(graphLog(emu).filter((e) => e.method === 'POST' && e.path.endsWith('/policies'))).toHaveLength(1);
+    expect(graphLog(suite.emu).filter((e) => e.method === 'POST' && e.path.endsWith('/policies'))).toHaveLength(1);
   });
 
   it('empty clientAppTypes surfaces the 1064 text from innerError', async () => {
@@ -68,7 +53,7 @@ describe('failures that are not retried', () => {
     expect(err).toBeInstanceOf(GraphPermissionError);
     expect(err).toMatchObject({ code: 'ERR_GRAPH_FORBIDDEN', status: 403, graphCode: 'AccessDenied' });
     expect((err as Error).message).toContain('Policy.Read.All and Policy.ReadWrite.ConditionalAccess');
-    expect(graphLog(emu).filter((e) => e.status === 403)).toHaveLength(1);
+    expect(graphLog(suite.emu).filter((e) => e.status === 403)).toHaveLength(1);
   });
 
   it('PATCH of an unknown location is a GraphNotFoundError', async () => {
@@ -85,20 +70,20 @@ describe('failures that are not retried', () => {
     expect(err).toBeInstanceOf(GraphAuthError);
     expect((err as Error).message).toContain('AADSTS7000215');
     expect((err as Error).message).not.toContain(secret);
-    expect(graphLog(emu)).toHaveLength(0);
+    expect(graphLog(suite.emu)).toHaveLength(0);
   });
 });
 
 describe('transient failures', () => {
   it('retries GET through 503, 504 and a connection reset', async () => {
-    emu.addFaults([{ method: 'GET', status: 503 }, { method: 'GET', status: 504 }, { method: 'GET', reset: true }]);
+    suite.emu.addFaults([{ method: 'GET', status: 503 }, { method: 'GET', status: 504 }, { method: 'GET', reset: true }]);
     const c = client();
     expect(await c.listPolicies()).toEqual([]);
-    expect(graphLog(emu).map((e) => e.status)).toEqual([503, 504, 0, 200]);
+    expect(graphLog(suite.emu).map((e) => e.status)).toEqual([503, 504, 0, 200]);
   });
 
   it('a slow response times out and is retried', async () => {
-    emu.addFaults([{ method: 'GET', delayMs: 2500 }]);
+    suite.emu.addFaults([{ method: 'GET', delayMs: 2500 }]);
     const c = client({ timeoutMs: 500 });
     const started = Date.now();
     expect(await c.listNamedLocations()).toEqual([]);
@@ -106,14 +91,14 @@ describe('transient failures', () => {
     expect(c.stats.byMethodStatus).toMatchObject({ 'GET ERR': 1, 'GET 200': 1 });
     // The slow request is logged when the emulator finishes it.
     const deadline = Date.now() + 5000;
-    while (!graphLog(emu).some((e) => e.fault === 'delay 2500ms') && Date.now() < deadline) {
+    while (!graphLog(suite.emu).some((e) => e.fault === 'delay 2500ms') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(graphLog(emu).map((e) => e.fault ?? '')).toContain('delay 2500ms');
+    expect(graphLog(suite.emu).map((e) => e.fault ?? '')).toContain('delay 2500ms');
   });
 
   it('gives up with GraphUnavailableError after the last attempt', async () => {
-    emu.addFaults([{ method: 'GET', status: 503, times: 10 }]);
+    suite.emu.addFaults([{ method: 'GET', status: 503, times: 10 }]);
     const err = await client({ retryPolicy: { baseDelayMs: 20, minDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 } })
       .listPolicies()
       .catch((e: unknown) => e);
@@ -122,30 +107,30 @@ describe('transient failures', () => {
   });
 
   it('retries a POST only after several listings by name over the replication window show it did not happen', async () => {
-    emu.addFaults([{ method: 'POST', status: 503 }]);
+    suite.emu.addFaults([{ method: 'POST', status: 503 }]);
     const loc = await client({ createLookup: { reads: 4, spanMs: 300 } }).createNamedLocation({ displayName: 'Once', ipRanges: ['203.0.113.0/24'], isTrusted: false });
     // A create that has not replicated is invisible to the first reads: four lookups before the POST is sent again.
-    expect(graphLog(emu).map((e) => `${e.method} ${e.status}`)).toEqual(['POST 503', 'GET 200', 'GET 200', 'GET 200', 'GET 200', 'POST 201']);
-    expect(emu.state().namedLocations.map((l) => l.id)).toEqual([loc.id]);
+    expect(graphLog(suite.emu).map((e) => `${e.method} ${e.status}`)).toEqual(['POST 503', 'GET 200', 'GET 200', 'GET 200', 'GET 200', 'POST 201']);
+    expect(suite.emu.state().namedLocations.map((l) => l.id)).toEqual([loc.id]);
   });
 
   it('a POST that happened is not repeated: the listing finds it', async () => {
     const c = client();
     // The first POST is answered 503 only after another writer created the same name: the listing finds it.
-    emu.addFaults([{ method: 'POST', status: 503 }]);
-    emu.seed({ namedLocations: [{ displayName: 'Raced', ipRanges: [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: '203.0.113.0/24' }] }] });
+    suite.emu.addFaults([{ method: 'POST', status: 503 }]);
+    suite.emu.seed({ namedLocations: [{ displayName: 'Raced', ipRanges: [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: '203.0.113.0/24' }] }] });
     const loc = await c.createNamedLocation({ displayName: 'Raced', ipRanges: ['203.0.113.0/24'], isTrusted: false });
     // The POST failed ambiguously; a header listing finds the name, a GET reads the object: no second POST.
-    expect(graphLog(emu).map((e) => `${e.method} ${e.status}`)).toEqual(['POST 503', 'GET 200', 'GET 200']);
-    expect(graphLog(emu)[1]?.path).toContain('$select=');
-    expect(emu.state().namedLocations).toHaveLength(1);
+    expect(graphLog(suite.emu).map((e) => `${e.method} ${e.status}`)).toEqual(['POST 503', 'GET 200', 'GET 200']);
+    expect(graphLog(suite.emu)[1]?.path).toContain('$select=');
+    expect(suite.emu.state().namedLocations).toHaveLength(1);
     expect(loc.displayName).toBe('Raced');
   });
 });
 
 describe('replication delay', () => {
   it('a policy referring to a location created 2 s earlier completes without a failure', async () => {
-    emu.configure({ replicationDelayMs: 2000 });
+    suite.emu.configure({ replicationDelayMs: 2000 });
     const c = client({ replicationPolicy: { baseDelayMs: 400, minDelayMs: 300, maxDelayMs: 1000 } });
     const started = Date.now();
     const loc = await c.createNamedLocation({ displayName: 'Fresh', ipRanges: ['203.0.113.0/24'], isTrusted: false });
@@ -153,7 +138,7 @@ describe('replication delay', () => {
     const policy = await c.createPolicy(blockPolicy(loc.id));
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(policy.conditions.locations?.includeLocations).toEqual([loc.id]);
-    const posts = graphLog(emu).filter((e) => e.method === 'POST' && e.path.endsWith('/policies'));
+    const posts = graphLog(suite.emu).filter((e) => e.method === 'POST' && e.path.endsWith('/policies'));
     expect(posts.at(-1)?.status).toBe(201);
     expect(posts.slice(0, -1).every((e) => e.status === 400)).toBe(true);
     expect(posts.length).toBeGreaterThan(1);
@@ -169,7 +154,7 @@ describe('secrets', () => {
     rootLogger.level = 'debug';
     const logs = captureLogs();
     try {
-      emu.addFaults([{ method: 'GET', status: 503 }, { method: 'POST', status: 429 }]);
+      suite.emu.addFaults([{ method: 'GET', status: 503 }, { method: 'POST', status: 429 }]);
       const c = client();
       await c.listNamedLocations();
       await c.createNamedLocation({ displayName: 'S', ipRanges: ['203.0.113.0/24'], isTrusted: false });

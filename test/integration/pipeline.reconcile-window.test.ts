@@ -14,6 +14,7 @@ import { bullConnection, createQueues, type Queues } from '../../src/pipeline/qu
 import { enqueueReconcile, reconcileDedupId } from '../../src/pipeline/producer.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { lastRunId, readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
+import { until } from '../helpers/until.ts';
 
 let env: PipelineEnv | undefined;
 let r: TestRedis | undefined;
@@ -72,14 +73,6 @@ async function collectRunId(e: PipelineEnv, source: 'a' | 'b'): Promise<string> 
 function snapshotRunIds(run: RunRecord | undefined): string[] {
   const used = (run?.details?.['snapshots'] as { runId?: string }[] | undefined) ?? [];
   return used.flatMap((s) => (s.runId === undefined ? [] : [s.runId])).sort();
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
 }
 
 describe('reconcile window (end to end)', () => {

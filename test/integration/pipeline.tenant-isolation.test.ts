@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { rangesInEntra } from '../helpers/expected-ranges.ts';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../../src/emulators/graph/graph-emulator.ts';
+import { until } from '../helpers/until.ts';
 
 const TENANT_B = '7a1b2c3d-0000-4000-8000-00000000000b';
 const APP_B = { tenantId: TENANT_B, clientId: '9b8a7c6d-1111-4222-8333-444455556666', clientSecret: 'tenant-b-secret', roles: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'] };
@@ -24,14 +25,6 @@ afterEach(async () => {
   await env?.close();
   env = undefined;
 });
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Target `corp` (tenant A, fed by list-a) and target `b` (tenant B, fed by list-b). */
 function addTenantB(e: PipelineEnv): void {

@@ -16,6 +16,7 @@ import { startCliProcess, type CliProcess } from '../helpers/cli-process.ts';
 import { expectedRanges, rangesInEntra } from '../helpers/expected-ranges.ts';
 import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../../src/emulators/graph/graph-emulator.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
+import { until } from '../helpers/until.ts';
 
 const W1 = DEFAULT_APPS[0]?.clientId ?? '';
 const W2_APP = { tenantId: DEFAULT_TENANT_ID, clientId: 'f0e1d2c3-2222-4333-8444-555566667777', clientSecret: 'second-worker-secret', roles: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'] };
@@ -33,14 +34,6 @@ afterEach(async () => {
   await env?.close();
   env = undefined;
 });
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A copy of the configuration whose target signs in as the second worker's app. */
 function secondWorkerConfig(e: PipelineEnv): string {

@@ -6,49 +6,34 @@
  * the plan the oldest), and an object recorded as this target's wins over an administrator's older
  * look-alike.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
+import { describe, expect, it } from 'vitest';
 import { toPolicyJson } from '../../src/graph/conditional-access-policies.ts';
 import { planReconcile } from '../../src/reconcile/plan.ts';
 import { NO_OWNERS } from '../../src/reconcile/object-owners.ts';
 import { readLiveState } from '../../src/reconcile/read-live-state.ts';
 import { blockPolicy, emulatorClient } from '../fixtures/graph/graph-target.ts';
 import { desired, liveLocation, livePolicy, makeTarget, planInput } from '../fixtures/reconcile/plan-fixtures.ts';
-import { testRedis, type TestRedis } from '../helpers/redis.ts';
+import { useGraphEmulator } from '../helpers/graph-emulator-suite.ts';
 
-let emu: GraphEmulator;
-let r: TestRedis;
-
-beforeAll(async () => {
-  emu = await startGraphEmulator({ throttle: { requestsPerSecond: 0 } });
-  r = testRedis('same-name-rule');
-});
-afterAll(async () => {
-  await emu.close();
-  await r.cleanup();
-});
-beforeEach(() => {
-  emu.reset();
-  emu.configure({ throttle: { requestsPerSecond: 0 } });
-});
+const suite = useGraphEmulator('same-name-rule', { unpacedEachTest: true });
 
 const OLDER = '2023-01-01T00:00:00Z';
 const YOUNGER = '2024-06-01T00:00:00Z';
 const range = (cidr: string) => [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: cidr }];
-const client = () => emulatorClient(emu, r.client, `${r.prefix}:${Math.random()}`, { createLookup: { reads: 2, spanMs: 100 } });
+const client = () => emulatorClient(suite.emu, suite.r.client, `${suite.r.prefix}:${Math.random()}`, { createLookup: { reads: 2, spanMs: 100 } });
 // The plan fixtures' target: locations "TQ Block", policy "TQ Policy".
 const target = makeTarget();
 
 describe('the lookup after an ambiguous create and the plan pick the same object', () => {
   it('named locations: the oldest of two look-alikes that appeared since the listing, in both lookups', async () => {
     // Listed younger first, so neither lookup can win by listing order.
-    const [young, old] = emu.seed({
+    const [young, old] = suite.emu.seed({
       namedLocations: [
         { displayName: 'TQ Block', ipRanges: range('198.51.100.9/32'), createdDateTime: YOUNGER },
         { displayName: 'TQ Block', ipRanges: range('198.51.100.1/32'), createdDateTime: OLDER },
       ],
     }).namedLocations;
-    emu.addFaults([{ method: 'POST', status: 503 }]);
+    suite.emu.addFaults([{ method: 'POST', status: 503 }]);
     const graph = client();
     const recovered = await graph.createNamedLocation({ displayName: 'TQ Block', ipRanges: ['198.51.100.1/32'], isTrusted: false });
     expect(recovered.id).toBe(old);
@@ -60,10 +45,10 @@ describe('the lookup after an ambiguous create and the plan pick the same object
   });
 
   it('policies: the oldest of two look-alikes that appeared since the listing, in both lookups', async () => {
-    const [loc] = emu.seed({ namedLocations: [{ displayName: 'TQ Block', ipRanges: range('198.51.100.1/32') }] }).namedLocations;
+    const [loc] = suite.emu.seed({ namedLocations: [{ displayName: 'TQ Block', ipRanges: range('198.51.100.1/32') }] }).namedLocations;
     const json = toPolicyJson(blockPolicy(loc as string, {}, 'TQ Policy'));
-    const [, old] = emu.seed({ policies: [{ ...json, createdDateTime: YOUNGER }, { ...json, createdDateTime: OLDER }] }).policies;
-    emu.addFaults([{ method: 'POST', status: 503 }]);
+    const [, old] = suite.emu.seed({ policies: [{ ...json, createdDateTime: YOUNGER }, { ...json, createdDateTime: OLDER }] }).policies;
+    suite.emu.addFaults([{ method: 'POST', status: 503 }]);
     const graph = client();
     const recovered = await graph.createPolicy(blockPolicy(loc as string, {}, 'TQ Policy'));
     expect(recovered.id).toBe(old);

@@ -24,6 +24,7 @@ import { stateKeys } from '../../src/state/redis-keys.ts';
 import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
 import { scanKeys } from '../../src/redis/redis-scan.ts';
 import { rssMb } from '../../bench/lib/proc-memory.ts';
+import { until } from '../helpers/until.ts';
 
 export const COLLECTION_A = '6d4c1f0e2b9a8c7d';
 export const COLLECTION_B = 'a1b2c3d4e5f6';
@@ -55,14 +56,6 @@ export interface SoakResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`soak: ${what} not reached within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
 
 function fileLines(cycle: number, extra: boolean): string[] {
   const base = Array.from({ length: 20 }, (_, i) => `45.10.${i}.7`);
@@ -165,7 +158,7 @@ async function soak(env: PipelineEnv, minutes: number, log: (line: string) => vo
   let lines = fileLines(0, false);
   const expected = () => expectedRanges([...qualifyingValues(tq, COLLECTION_A), ...lines]);
   const converged = () => JSON.stringify(rangesInEntra(env.graph, LOCATION).all) === JSON.stringify(expected());
-  await waitUntil('first scheduled sync in Entra', converged, 90_000);
+  await until('soak: first scheduled sync in Entra', converged, 90_000, 250);
   log('first scheduled sync reached Entra');
 
   const started = Date.now();
@@ -204,7 +197,7 @@ async function soak(env: PipelineEnv, minutes: number, log: (line: string) => vo
     await at(58);
     await sample(cycle + 1);
   }
-  await waitUntil('Entra equal to the final desired set', converged, 120_000);
+  await until('soak: Entra equal to the final desired set', converged, 120_000, 250);
   log('Entra equals the final desired set');
 
   const queues = createQueues(bullConnection(env.redis.url), env.redis.prefix);

@@ -6,29 +6,13 @@
  * bounds, and errors that name the key.
  */
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfigText } from '../../src/config/load-config.ts';
 import { ConfigError } from '../../src/config/errors/config-error.ts';
-
-function doc(): any {
-  return {
-    targets: [
-      {
-        name: 't1',
-        tenantId: '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d',
-        clientId: '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b',
-        clientSecret: 's3cr3t',
-        namedLocation: { name: 'Blocked' },
-        policy: { name: 'Block' },
-      },
-    ],
-  };
-}
+import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 
 function load(fn: (d: any) => void = () => undefined) {
-  const d = doc();
+  const d: any = { targets: [baseTarget()] };
   fn(d);
-  return loadConfigText(stringify(d), { env: {} });
+  return configFrom(d);
 }
 
 function problems(fn: (d: any) => void): string[] {

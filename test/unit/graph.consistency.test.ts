@@ -5,10 +5,9 @@
  * `consistencyTimeout` (configuration).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfigText } from '../../src/config/load-config.ts';
 import { DEFAULT_CONSISTENCY_POLICY, retryWhileRefused, targetConsistencyPolicy, waitUntilConsistent, type ConsistencyPolicy } from '../../src/graph/consistency.ts';
 import { GraphNotConsistentError } from '../../src/graph/errors/graph-not-consistent-error.ts';
+import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 
 const noSleep = async () => undefined;
 
@@ -73,23 +72,7 @@ describe('retryWhileRefused', () => {
 });
 
 describe('consistencyTimeout (configuration)', () => {
-  const target = (extra: Record<string, unknown>) =>
-    loadConfigText(
-      stringify({
-        targets: [
-          {
-            name: 't1',
-            tenantId: '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d',
-            clientId: '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b',
-            clientSecret: 's3cr3t',
-            namedLocation: { name: 'Blocked' },
-            policy: { name: 'Block' },
-            ...extra,
-          },
-        ],
-      }),
-      { env: {} },
-    ).targets[0]!;
+  const target = (extra: Record<string, unknown>) => configFrom({ targets: [baseTarget(extra)] }).targets[0]!;
 
   /** Wait on a condition that never holds, on a fake clock that each sleep moves on. */
   async function waitNeverConsistent(policy: Partial<ConsistencyPolicy>): Promise<GraphNotConsistentError> {
