@@ -61,6 +61,8 @@ async function run(url: string, pageSize: number): Promise<string> {
     tls: { verify: true },
     disableProxies: true,
     pageSize,
+    neverBlockWhitelisted: true,
+    whitelistStatuses: ['Whitelisted'],
     collections: [{ id: COLLECTION, targets: ['t'], statuses: ['Active'], types: ['IP Address', 'IPv6 Address', 'CIDR Block'] }],
   } as ThreatQSourceConfig;
   const client = ThreatQClient.fromConfig(source);

@@ -191,7 +191,34 @@ const collectionSchema = z.strictObject({
   schedule: scheduleSchema.optional(),
   statuses: z.array(name).min(1).default(['Active']),
   types: z.array(z.enum(INDICATOR_TYPES)).min(1).default([...INDICATOR_TYPES]),
+  /**
+   * Thresholds, evaluated as the collection is paged (src/sources/threatq-source.ts); what they drop is
+   * counted as filtered out by reason (`score:below-N`, `score:none`, `age:older-than-90d`,
+   * `age:unknown`), never as an error. minScore: keep indicators whose effective ThreatQ score (0-10,
+   * manual over generated) is at least this. maxAge: keep indicators whose `updated_at` is at most this
+   * old at the start of the run (1h to 3660d). Default: neither.
+   */
+  minScore: numeric(z.number().min(0).max(10)).optional(),
+  maxAge: boundedDuration(3_600_000, 3660 * 86_400_000, '1h and 3660d').optional(),
 });
+
+/**
+ * Write-back to ThreatQ (opt-in per source; src/pipeline/stages/writeback/): after a successful
+ * reconcile, indicators of the source's collections whose range is enforced in Entra get `tag`
+ * and/or an attribute named `attribute` (value: the target and the date it was first enforced);
+ * indicators that left Entra lose the tag and attribute (`onRemoval: untag`) or are tagged
+ * `removedTag` (`onRemoval: tag`). `false` turns the tag or the attribute off (not both).
+ * Paced at `requestsPerSecond` (1-50, default 5) per ThreatQ instance.
+ */
+const writeBackSchema = z
+  .strictObject({
+    tag: z.union([z.literal(false), name]).default('Blocked in Entra'),
+    attribute: z.union([z.literal(false), name]).default('Entra Block'),
+    onRemoval: z.enum(['untag', 'tag']).default('untag'),
+    removedTag: name.default('Unblocked in Entra'),
+    requestsPerSecond: numeric(z.number().positive().max(50)).default(5),
+  })
+  .refine((w) => w.tag !== false || w.attribute !== false, { message: 'expected tag or attribute (both are false: nothing to write back)', path: ['tag'] });
 
 const threatqSource = z.strictObject({
   name,
@@ -202,6 +229,16 @@ const threatqSource = z.strictObject({
   disableProxies: bool().default(false),
   pageSize: numeric(z.number().int().min(1).max(10_000)).default(500),
   collections: z.array(collectionSchema).min(1, 'expected at least one collection'),
+  /**
+   * ThreatQ's own whitelist: indicators of a `whitelistStatuses` status (default [Whitelisted]) in the
+   * source's collections, or in `whitelistCollection` when set, are never blocked by any target the
+   * source feeds, whichever source has them (src/reconcile/desired-ranges.ts). Default true.
+   */
+  neverBlockWhitelisted: bool().default(true),
+  whitelistStatuses: z.array(name).min(1).default(['Whitelisted']),
+  /** A data collection hash holding the whitelist (paged with every collect run of this source). */
+  whitelistCollection: name.optional(),
+  writeBack: writeBackSchema.optional(),
 });
 
 const fileSource = z.strictObject({
@@ -324,6 +361,13 @@ export const targetSchema = z
      */
     consistencyTimeout: boundedDuration(10_000, 1_800_000, '10s and 30m').default(DEFAULT_CONSISTENCY_TIMEOUT_MS),
     objectsPerRun: numeric(z.number().int().min(1).max(1_000_000)).default(1000),
+    /**
+     * Anti-flap (src/state/grace-store.ts): a range this service wrote that leaves the desired set stays
+     * blocked until it has been absent this long, then goes in one write; one that comes back within it
+     * costs no write. 1m to 30d. Default: none (a range is removed the run it leaves). A manual run with
+     * namedLocation.clearOnManualRun ignores it.
+     */
+    removalGrace: boundedDuration(60_000, 30 * 86_400_000, '1m and 30d').optional(),
     mode: z.enum(['mirror', 'append']).default('mirror'),
     namedLocation: z.strictObject({
       name,
@@ -466,8 +510,14 @@ export const configSchema = z
         tooOften(s.schedule, ['sources', i]);
       } else {
         const ids = new Set<string>();
+        const whitelist = new Set(s.neverBlockWhitelisted ? s.whitelistStatuses.map((x) => x.toLowerCase()) : []);
         s.collections.forEach((col, j) => {
           if (ids.has(col.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'collections', j, 'id'], message: `duplicate collection id "${col.id}"` });
+          col.statuses.forEach((st, k) => {
+            if (whitelist.has(st.toLowerCase())) {
+              ctx.addIssue({ code: 'custom', path: ['sources', i, 'collections', j, 'statuses', k], message: `"${st}" is a whitelist status of this source (whitelistStatuses): it cannot also be blocked` });
+            }
+          });
           ids.add(col.id);
           check(col.targets, ['sources', i, 'collections', j, 'targets']);
           tooOften(col.schedule, ['sources', i, 'collections', j]);
@@ -527,3 +577,4 @@ export type TargetConfig = Config['targets'][number];
 export type PolicyConfig = TargetConfig['policy'];
 export type SafetyConfig = TargetConfig['safety'];
 export type Schedule = NonNullable<CollectionConfig['schedule']>;
+export type WriteBackConfig = NonNullable<ThreatQSourceConfig['writeBack']>;

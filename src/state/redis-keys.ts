@@ -16,6 +16,11 @@
  *   <prefix>:state:last:<kind>:<name>                hash: last run of a source collection or target
  *   <prefix>:state:owners:<tenant id>                hash: Graph object id -> target managing it
  *                                                    (owned-ranges-store.ts, objectOwnersKey)
+ *   <prefix>:state:grace:<target>                    hash: range in removal grace -> first absent (ms)
+ *                                                    (grace-store.ts)
+ *   <prefix>:state:wl:<source>:<collection>          committed whitelist of a source collection
+ *   <prefix>:state:wlstage:<runId>                   whitelist staged by one collect attempt (expires)
+ *   <prefix>:state:wb:<source>:<collection>          hash: ThreatQ indicator id -> what write-back wrote
  */
 export interface StateKeys {
   readonly prefix: string;
@@ -31,6 +36,10 @@ export interface StateKeys {
   lock(target: string): string;
   fence(target: string): string;
   last(kind: 'source' | 'target', name: string): string;
+  grace(target: string): string;
+  whitelist(source: string, collection: string): string;
+  whitelistStage(runId: string): string;
+  writeBack(source: string, collection: string): string;
 }
 
 /** Colons and whitespace inside names are escaped so that key parts never collide. */
@@ -54,5 +63,9 @@ export function stateKeys(prefix: string): StateKeys {
     lock: (target: string) => `${base}:lock:${part(target)}`,
     fence: (target: string) => `${base}:fence:${part(target)}`,
     last: (kind: 'source' | 'target', name: string) => `${base}:last:${kind}:${part(name)}`,
+    grace: (target: string) => `${base}:grace:${part(target)}`,
+    whitelist: (source: string, collection: string) => `${base}:wl:${part(source)}:${part(collection)}`,
+    whitelistStage: (runId: string) => `${base}:wlstage:${part(runId)}`,
+    writeBack: (source: string, collection: string) => `${base}:wb:${part(source)}:${part(collection)}`,
   });
 }
