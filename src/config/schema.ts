@@ -364,10 +364,10 @@ export const targetSchema = z
     /**
      * Anti-flap (src/state/grace-store.ts): a range this service wrote that leaves the desired set stays
      * blocked until it has been absent this long, then goes in one write; one that comes back within it
-     * costs no write. 1m to 30d. Default: none (a range is removed the run it leaves). A manual run with
+     * costs no write. 1s to 30d (tests use seconds; operators hours). Default: none (a range is removed the run it leaves). A manual run with
      * namedLocation.clearOnManualRun ignores it.
      */
-    removalGrace: boundedDuration(60_000, 30 * 86_400_000, '1m and 30d').optional(),
+    removalGrace: boundedDuration(1000, 30 * 86_400_000, '1s and 30d').optional(),
     mode: z.enum(['mirror', 'append']).default('mirror'),
     namedLocation: z.strictObject({
       name,
