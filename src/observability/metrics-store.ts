@@ -52,7 +52,7 @@ export interface GraphRequestCounts {
   once?: string;
 }
 
-export type RunKind = 'collect' | 'reconcile';
+export type RunKind = 'collect' | 'reconcile' | 'writeback';
 export type RunOutcome = 'succeeded' | 'failed' | 'refused';
 
 export interface RunObservation {
@@ -77,7 +77,7 @@ export interface QueuePause {
   once?: string;
 }
 
-const RUN_KINDS: readonly string[] = ['collect', 'reconcile'];
+const RUN_KINDS: readonly string[] = ['collect', 'reconcile', 'writeback'];
 const RUN_OUTCOMES: readonly string[] = ['succeeded', 'failed', 'refused'];
 /** "METHOD status": an HTTP status, `ERR` (no response: a network error), or a lower-case class word. */
 const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|ERR|[a-z_]{1,20})$/;
@@ -182,7 +182,7 @@ export async function recordGraphRequests(redis: Redis, prefix: string, input: G
 
 /** One finished run: counted by kind and outcome, its duration observed in the histogram. */
 export async function recordRun(redis: Redis, prefix: string, input: RunObservation): Promise<boolean> {
-  if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect or reconcile, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
+  if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect, reconcile or writeback, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
   if (!RUN_OUTCOMES.includes(input.outcome)) {
     throw new MetricsInputError(`outcome: expected succeeded, failed or refused, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
   }

@@ -58,7 +58,7 @@ describe('dashboard', () => {
     const api = await fetch(`${d.url}/queues/api/queues`);
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string; type: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'reconcile']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'reconcile', 'writeback']);
     expect(body.queues.every((q) => q.type === 'bullmq')).toBe(true);
   });
 
