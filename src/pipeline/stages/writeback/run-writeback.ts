@@ -40,6 +40,9 @@
  * may edit indicator context: Administrator, Maintenance or Primary Contributor, or a custom role
  * with Objects & Context › Individual Object Context & Actions › Tags and Attributes; a Read Only
  * user gets ERR_THREATQ_WRITE_REFUSED (403).
+ * Consistency: the owned sets are read as they are when the job starts; a reconcile that changes
+ * them later queues another write-back, which corrects what this one saw (deduplication keeps one
+ * waiting behind a running one).
  * Attempts: a failed attempt records what it wrote before failing, so the next attempt (5, backoff
  * from 30 s) starts where it stopped; the attribute's time is the job's `at` (the same on every
  * attempt), so a request repeated after a crash carries the same value.
@@ -178,14 +181,17 @@ async function passAndSweep(run: WriteBackRun, job: StageJob<WriteBackJobData>, 
   return { summary: summarize(run, { ...base, status: 'succeeded' }), pass };
 }
 
-/** Plan and write a batch; the entries of what succeeded are recorded before an error is thrown. */
+/**
+ * Plan and write a batch; the entries of what succeeded are recorded before an error is thrown. An
+ * unreadable value is recorded as it is (`fallbackRange`), so the sweep finds it not enforced too.
+ */
 async function writeBatch(run: WriteBackRun, items: readonly { id: string; range: string | undefined; fallbackRange: string }[], entries: ReadonlyMap<string, WriteBackEntry>): Promise<void> {
   const work: IndicatorWork[] = [];
   for (const it of items) {
     const entry = entries.get(it.id);
     const enforcedBy = enforcingTargets(run.enforced, it.range);
     const ops = planIndicator({ entry, enforcedBy, settings: run.settings, names: run.names, at: run.at });
-    if (ops.length > 0) work.push({ id: it.id, range: it.range ?? entry?.range ?? it.fallbackRange, entry, ops });
+    if (ops.length > 0) work.push({ id: it.id, range: it.range ?? it.fallbackRange, entry, ops });
   }
   if (work.length === 0) return;
   const out = await applyWork(run.writer, work, run.counts);
@@ -199,7 +205,9 @@ async function writeBatch(run: WriteBackRun, items: readonly { id: string; range
 async function pageCollection(run: WriteBackRun): Promise<void> {
   const { redis, keys } = run.deps;
   for await (const page of createSource(run.source, run.collection.id).pages()) {
-    const items = page.indicators.map((i) => ({ id: i.id, range: normalizeCidr(i.value) ?? undefined, fallbackRange: i.value }));
+    // An indicator updated during the scan can come twice; once per batch is enough.
+    const byId = new Map(page.indicators.map((i) => [i.id, { id: i.id, range: normalizeCidr(i.value) ?? undefined, fallbackRange: i.value }]));
+    const items = [...byId.values()];
     run.seen.indicators += items.length;
     for (const it of items) if (enforcingTargets(run.enforced, it.range).length > 0) run.seen.enforced++;
     const entries = await readWriteBackEntries(redis, keys, run.source.name, run.collection.id, items.map((i) => i.id));

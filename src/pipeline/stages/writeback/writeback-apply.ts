@@ -16,7 +16,7 @@ import type { ThreatQWriter } from '../../../threatq/threatq-writeback.ts';
 import { applyOp, type OpResult, type WriteOp } from './writeback-diff.ts';
 
 /** Indicators written at once per job (each request is paced; this only hides latency). */
-export const APPLY_CONCURRENCY = 4;
+const APPLY_CONCURRENCY = 4;
 
 export interface IndicatorWork {
   id: string;

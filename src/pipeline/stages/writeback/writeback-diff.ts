@@ -25,7 +25,7 @@ import type { WriteBackEntry, WrittenAttributeRecord } from '../../../state/writ
 export type WriteBackSettings = Pick<WriteBackConfig, 'tag' | 'attribute' | 'onRemoval' | 'removedTag'>;
 
 /** `tag` is writeBack.tag, `removedTag` writeBack.removedTag. */
-export type TagRole = 'tag' | 'removedTag';
+type TagRole = 'tag' | 'removedTag';
 
 export type WriteOp =
   | { kind: 'addTag'; role: TagRole; name: string }
@@ -47,15 +47,15 @@ export interface IndicatorState {
 }
 
 /** `2024-05-01T10:00:00Z`. */
-export function isoSeconds(epochSeconds: number): string {
+function isoSeconds(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function enforcedValue(target: string, since: number): string {
+function enforcedValue(target: string, since: number): string {
   return `${target} since ${isoSeconds(since)}`;
 }
 
-export function removedValue(target: string, since: number, removed: number): string {
+function removedValue(target: string, since: number, removed: number): string {
   return `${enforcedValue(target, since)}, removed ${isoSeconds(removed)}`;
 }
 
@@ -150,6 +150,6 @@ export function applyOp(entry: WriteBackEntry | undefined, range: string, op: Wr
   return isEmpty(next) ? undefined : next;
 }
 
-export function isEmpty(e: WriteBackEntry): boolean {
+function isEmpty(e: WriteBackEntry): boolean {
   return e.tag === undefined && e.removedTag === undefined && Object.keys(e.attributes).length === 0;
 }

@@ -21,7 +21,7 @@ redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', slot + interval - no
 return slot - now
 `;
 
-export function writeBackPaceKey(prefix: string, source: string): string {
+function writeBackPaceKey(prefix: string, source: string): string {
   return `${prefix}:threatq:pace:${encodeURIComponent(source)}`;
 }
 
