@@ -12,6 +12,7 @@ import { metricKeys } from '../../src/observability/metrics-keys.ts';
 import { createQueues, type Queues } from '../../src/pipeline/queues.ts';
 import type { WriteBackJobData } from '../../src/pipeline/queues.ts';
 import { runWriteBack } from '../../src/pipeline/stages/writeback/run-writeback.ts';
+import { createWriteBackPacer } from '../../src/pipeline/stages/writeback/writeback-pacer.ts';
 import type { StageDeps } from '../../src/pipeline/stages/stage-deps.ts';
 import type { StageJob } from '../../src/pipeline/stages/stage-job.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
@@ -175,6 +176,17 @@ describe('write-back stage', () => {
     expect(await runWriteBack(retried, d)).toMatchObject({ status: 'succeeded', tagged: 1, attributesAdded: 1 });
     expect(await r.client.hget(metricKeys(r.prefix).threatqWrites, JSON.stringify(['tq', 'POST', '201']))).toBe('2');
     expect(await r.client.hget(metricKeys(r.prefix).runs, JSON.stringify(['writeback', 'succeeded']))).toBe('1');
+  });
+
+  it('paces the requests of one ThreatQ instance across pacers (processes), not those of another', async () => {
+    const [a, b] = [createWriteBackPacer(r.client, r.prefix, 'tq', 20), createWriteBackPacer(r.client, r.prefix, 'tq', 20)];
+    const other = createWriteBackPacer(r.client, r.prefix, 'tq-west', 20);
+    const started = Date.now();
+    await Promise.all([...Array.from({ length: 6 }, () => a()), ...Array.from({ length: 5 }, () => b())]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(480); // 11 slots 50 ms apart
+    const otherStarted = Date.now();
+    await other();
+    expect(Date.now() - otherStarted).toBeLessThan(40);
   });
 
   it('measures the record: Redis bytes per annotated indicator', async () => {
