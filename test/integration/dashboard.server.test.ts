@@ -170,7 +170,7 @@ describe('tq-entra dashboard', () => {
       });
     });
     const api = (await (await fetch(`${url}/queues/api/queues`)).json()) as { queues: unknown[] };
-    expect(api.queues).toHaveLength(3);
+    expect(api.queues).toHaveLength(4);
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
