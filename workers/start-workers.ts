@@ -1,5 +1,5 @@
 /**
- * The worker process: one BullMQ Worker per queue (collect, ingest, reconcile) with the configured
+ * The worker process: one BullMQ Worker per queue (collect, ingest, reconcile, writeback) with the configured
  * concurrency, all sharing one Redis. Several processes on one Redis share the work; a job whose
  * process dies is picked up again once its lock expires (`worker.lockDurationMs`).
  *
@@ -36,6 +36,7 @@ import { processIngest } from './ingest.ts';
 import { describeError } from './job-signals.ts';
 import { markRunFailed } from './mark-run-failed.ts';
 import { processReconcile } from './reconcile.ts';
+import { processWriteBack } from './writeback.ts';
 import { runProcessor } from './run-processor.ts';
 
 export type { WorkerOptions } from '../src/pipeline/worker-runtime.ts';
@@ -63,7 +64,7 @@ interface Opened {
   drift: ReturnType<typeof driftWarning>;
 }
 
-const ALL_QUEUES: readonly QueueName[] = [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile];
+const ALL_QUEUES: readonly QueueName[] = [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile, QUEUE.writeBack];
 
 export async function startWorkers(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const opened = openResources(config);
@@ -117,6 +118,8 @@ function workerFor(opened: Opened, queue: QueueName): Worker {
       return createWorker(opened, queue, runProcessor(queues.ingest, (job) => processIngest(job, deps)));
     case QUEUE.reconcile:
       return createWorker(opened, queue, runProcessor(queues.reconcile, (job, token) => (drift(job), processReconcile(job, token, deps)), onPause));
+    case QUEUE.writeBack:
+      return createWorker(opened, queue, runProcessor(queues.writeBack, (job) => processWriteBack(job, deps)));
     default: {
       const never: never = queue;
       throw new Error(`unhandled queue: ${String(never)}`);

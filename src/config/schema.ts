@@ -416,8 +416,10 @@ export const configSchema = z
             collect: numeric(z.number().int().min(1).max(64)).default(2),
             ingest: numeric(z.number().int().min(1).max(64)).default(4),
             reconcile: numeric(z.number().int().min(1).max(64)).default(2),
+            /** Write-back jobs (one per ThreatQ source collection with writeBack) at once per process. */
+            writeback: numeric(z.number().int().min(1).max(64)).default(1),
           })
-          .default({ collect: 2, ingest: 4, reconcile: 2 }),
+          .default({ collect: 2, ingest: 4, reconcile: 2, writeback: 1 }),
         /** A job whose worker stops renewing its lock for this long (killed, frozen) is handed to another worker. */
         lockDurationMs: numeric(z.number().int().min(1000).max(600_000)).default(30_000),
         /** How often workers look for such stalled jobs. */
@@ -431,7 +433,7 @@ export const configSchema = z
           .default({ host: '127.0.0.1', port: 9464 }),
       })
       .default({
-        concurrency: { collect: 2, ingest: 4, reconcile: 2 },
+        concurrency: { collect: 2, ingest: 4, reconcile: 2, writeback: 1 },
         lockDurationMs: 30_000,
         stalledIntervalMs: 30_000,
         http: { host: '127.0.0.1', port: 9464 },
@@ -534,11 +536,7 @@ export const configSchema = z
     for (const problem of ownershipCollisions(c.targets)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.dashboard.host);
     if (!loopback && (!c.dashboard.username || !c.dashboard.password)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dashboard', 'username'],
-        message: 'expected username and password when dashboard.host is not a loopback address',
-      });
+      ctx.addIssue({ code: 'custom', path: ['dashboard', 'username'], message: 'expected username and password when dashboard.host is not a loopback address' });
     }
   });
 

@@ -25,7 +25,9 @@
  * | tq_entra_graph_throttled_seconds_total                         | counter   | target (time waited after 429s)      |
  * | tq_entra_graph_throttle_streak                                 | gauge     | tenant (429s in a row now)           |
  * | tq_entra_queue_paused_seconds_total                            | counter   | queue                                |
- * | tq_entra_runs_total                                            | counter   | kind, outcome                        |
+ * | tq_entra_threatq_write_requests_total                          | counter   | source, method, status               |
+ * |   write-back requests to ThreatQ (tags, attributes) by final status; ERR: no response                   |
+ * | tq_entra_runs_total                                            | counter   | kind (collect, reconcile, writeback), outcome |
  * | tq_entra_run_duration_seconds                                  | histogram | kind                                 |
  * | bullmq_job_count                                               | gauge     | queue, state                         |
  * | bullmq_job_completed_total / bullmq_job_failed_total           | counter   | queue (needs Worker `metrics` option)|
@@ -75,6 +77,7 @@ export interface MetricsSnapshot {
   graphRequests: Hash;
   graphThrottled: Hash;
   queuePaused: Hash;
+  threatqWrites: Hash;
   runs: Hash;
   runDuration: Hash;
   targets: Hash;
@@ -84,7 +87,7 @@ export interface MetricsSnapshot {
 
 export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
-  const order = ['indicators', 'graphRequests', 'graphThrottled', 'queuePaused', 'runs', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
+  const order = ['indicators', 'graphRequests', 'graphThrottled', 'queuePaused', 'threatqWrites', 'runs', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
   for (const name of order) tx.hgetall(k[name]);
   const results = (await tx.exec()) ?? [];
@@ -163,7 +166,7 @@ function durationFamily(hash: Hash): MetricFamily {
     samples.push({ suffix: '_sum', labels: { kind }, value: k.sumMs / 1000 });
     samples.push({ suffix: '_count', labels: { kind }, value: k.count });
   }
-  return { name: 'tq_entra_run_duration_seconds', type: 'histogram', help: 'Duration of finished runs (collect: source to snapshot; reconcile: plan and apply).', samples };
+  return { name: 'tq_entra_run_duration_seconds', type: 'histogram', help: 'Duration of finished runs (collect: source to snapshot; reconcile: plan and apply; writeback: annotate ThreatQ).', samples };
 }
 
 /** The service families from one Redis snapshot (exported for tests and the demo summary). */
@@ -212,10 +215,23 @@ export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
       help: 'Time a queue was paused cluster-wide (the reconcile queue pauses on Graph 429s).',
       samples: rows(snap.queuePaused, 1).map(([[queue = ''], value]) => ({ labels: { queue }, value: value / 1000 })),
     },
+    ...runFamilies(snap),
+  ];
+}
+
+/** Runs by kind and outcome, their durations, and the write-back's ThreatQ requests. */
+function runFamilies(snap: MetricsSnapshot): MetricFamily[] {
+  return [
+    {
+      name: 'tq_entra_threatq_write_requests_total',
+      type: 'counter',
+      help: 'Write-back requests to ThreatQ (tags, attributes) by source, HTTP method and final status (ERR: no response).',
+      samples: rows(snap.threatqWrites, 3).map(([[source = '', method = '', status = ''], value]) => ({ labels: { source, method, status }, value })),
+    },
     {
       name: 'tq_entra_runs_total',
       type: 'counter',
-      help: 'Finished runs by kind (collect, reconcile) and outcome (succeeded, failed, refused).',
+      help: 'Finished runs by kind (collect, reconcile, writeback) and outcome (succeeded, failed, refused).',
       samples: rows(snap.runs, 2).map(([[kind = '', outcome = ''], value]) => ({ labels: { kind, outcome }, value })),
     },
     durationFamily(snap.runDuration),

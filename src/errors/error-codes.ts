@@ -186,6 +186,13 @@ export const ERROR_CODES = {
     retryable: true,
     action: 'check that the URL points at the ThreatQ API; read the message',
   },
+  ERR_THREATQ_WRITE_REFUSED: {
+    meaning:
+      'ThreatQ refused a write-back request (403: the API user may not edit tags or attributes; 400/422: the tag or attribute was refused); the write-back job fails, the reconcile is not affected',
+    retryable: false,
+    action:
+      'give the API user the Primary Contributor role (or a custom role with Objects & Context › Individual Object Context & Actions › Tags and Attributes); check `writeBack.tag` / `attribute`',
+  },
   ERR_PROXY_CONFIG: {
     meaning: 'a proxy variable (`HTTPS_PROXY`, `HTTP_PROXY`) is malformed; reported as `ERR_THREATQ_CONFIG`',
     retryable: false,

@@ -9,6 +9,7 @@
  *   <prefix>:metrics:graph_requests   ["target","METHOD","status"]                          → count
  *   <prefix>:metrics:graph_throttled  ["target","count"|"ms"]                               → count / ms
  *   <prefix>:metrics:queue_paused     ["queue"]                                             → ms
+ *   <prefix>:metrics:threatq_writes   ["source","METHOD","status"]                          → count (write-back)
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
@@ -16,13 +17,14 @@
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
  *   <prefix>:metrics:throttle_streak  "tenant id" → 429s in a row now (a gauge; written by graph-pacer.ts)
  *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
- *                                     graph_requests, runs, queue_paused), scored by time, capped
+ *                                     graph_requests, runs, queue_paused, threatq_writes), scored by time, capped
  */
 export interface MetricKeys {
   indicators: string;
   graphRequests: string;
   graphThrottled: string;
   queuePaused: string;
+  threatqWrites: string;
   runs: string;
   runDuration: string;
   targets: string;
@@ -39,6 +41,7 @@ export function metricKeys(prefix: string): MetricKeys {
     graphRequests: `${base}:graph_requests`,
     graphThrottled: `${base}:graph_throttled`,
     queuePaused: `${base}:queue_paused`,
+    threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,

@@ -52,7 +52,14 @@ export interface GraphRequestCounts {
   once?: string;
 }
 
-export type RunKind = 'collect' | 'reconcile';
+/** ThreatQ write-back requests of a source, by "METHOD status" ("POST 201", "DELETE 404", "POST ERR"). */
+export interface ThreatQWriteCounts {
+  source: string;
+  byMethodStatus: Record<string, number>;
+  once?: string;
+}
+
+export type RunKind = 'collect' | 'reconcile' | 'writeback';
 export type RunOutcome = 'succeeded' | 'failed' | 'refused';
 
 export interface RunObservation {
@@ -77,7 +84,7 @@ export interface QueuePause {
   once?: string;
 }
 
-const RUN_KINDS: readonly string[] = ['collect', 'reconcile'];
+const RUN_KINDS: readonly string[] = ['collect', 'reconcile', 'writeback'];
 const RUN_OUTCOMES: readonly string[] = ['succeeded', 'failed', 'refused'];
 /** "METHOD status": an HTTP status, `ERR` (no response: a network error), or a lower-case class word. */
 const METHOD_STATUS = /^([A-Z]{3,7}) ([0-9]{3}|ERR|[a-z_]{1,20})$/;
@@ -145,7 +152,7 @@ function millis(value: unknown, field: string): number {
   return Math.round(value);
 }
 
-type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'queue_paused';
+type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'queue_paused' | 'threatq_writes';
 
 function onceKey(prefix: string, once: string | undefined, kind: OnceKind): { key: string; id: string } | undefined {
   return once === undefined ? undefined : { key: metricKeys(prefix).once(kind), id: name(once, 'once') };
@@ -162,27 +169,39 @@ export async function recordIndicators(redis: Redis, prefix: string, input: Indi
   return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once, 'indicators'));
 }
 
-/** Graph requests made for a target, by method and status, and the 429s met with their waits. */
-export async function recordGraphRequests(redis: Redis, prefix: string, input: GraphRequestCounts): Promise<boolean> {
-  const target = name(input.target, 'target');
-  const keys = metricKeys(prefix);
+/** `["<name>", METHOD, status]` increments of a byMethodStatus map, validated. */
+function methodStatusIncrements(owner: string, byMethodStatus: Record<string, number>): Increment[] {
   const incs: Increment[] = [];
-  for (const [key, n] of Object.entries(input.byMethodStatus)) {
+  for (const [key, n] of Object.entries(byMethodStatus)) {
     const m = METHOD_STATUS.exec(key);
     if (!m || m[1] === undefined || m[2] === undefined) {
       throw new MetricsInputError(`byMethodStatus: expected keys like "GET 200", "PATCH 429" or "GET ERR" (no response), got ${JSON.stringify(key)}`, { field: 'byMethodStatus' });
     }
-    incs.push([0, encodeField([target, m[1], m[2]]), count(n, `byMethodStatus.${key}`)]);
+    incs.push([0, encodeField([owner, m[1], m[2]]), count(n, `byMethodStatus.${key}`)]);
   }
+  return incs;
+}
+
+/** Graph requests made for a target, by method and status, and the 429s met with their waits. */
+export async function recordGraphRequests(redis: Redis, prefix: string, input: GraphRequestCounts): Promise<boolean> {
+  const target = name(input.target, 'target');
+  const keys = metricKeys(prefix);
+  const incs = methodStatusIncrements(target, input.byMethodStatus);
   const throttled = count(input.throttled, 'throttled');
   const throttledMs = millis(input.throttledMs, 'throttledMs');
   incs.push([1, encodeField([target, 'count']), throttled], [1, encodeField([target, 'ms']), throttledMs]);
   return increment(redis, [keys.graphRequests, keys.graphThrottled], incs, onceKey(prefix, input.once, 'graph_requests'));
 }
 
+/** ThreatQ write-back requests of a source (write-back stage), by method and final status. */
+export async function recordThreatQWrites(redis: Redis, prefix: string, input: ThreatQWriteCounts): Promise<boolean> {
+  const incs = methodStatusIncrements(name(input.source, 'source'), input.byMethodStatus);
+  return increment(redis, [metricKeys(prefix).threatqWrites], incs, onceKey(prefix, input.once, 'threatq_writes'));
+}
+
 /** One finished run: counted by kind and outcome, its duration observed in the histogram. */
 export async function recordRun(redis: Redis, prefix: string, input: RunObservation): Promise<boolean> {
-  if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect or reconcile, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
+  if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect, reconcile or writeback, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
   if (!RUN_OUTCOMES.includes(input.outcome)) {
     throw new MetricsInputError(`outcome: expected succeeded, failed or refused, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
   }

@@ -13,13 +13,16 @@
  *   use attempts (the reconcile waits out the tenant's pause; stages/reconcile/run-reconcile.ts).
  *   A commit's reconcile is debounced (configuration `pipeline.reconcileWindow`, `reconcileMaxWait`;
  *   `enqueueReconcile`): see ReconcileDebounce.
+ * - writeback: deduplicated per source collection (`keepLastIfActive`), added after a successful
+ *   reconcile (`enqueueWriteBack`); 5 attempts, backoff from 30 s (an attempt resumes where the last
+ *   stopped: the write-back record holds what was written).
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
 import { Job, type JobsOptions } from 'bullmq';
 import type { Config } from '../config/schema.ts';
 import type { SourceSchedule } from '../config/collections.ts';
-import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger } from './queues.ts';
+import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger, type WriteBackJobData } from './queues.ts';
 import { ingestJobId } from './run-ids.ts';
 
 /** removeOnComplete / removeOnFail for a retention. */
@@ -33,6 +36,7 @@ export function ingestJobOptions(r: JobRetention): JobsOptions {
   return { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, failParentOnFailure: true, removeOnComplete: true, removeOnFail: keepOptions(r).removeOnFail };
 }
 export const RECONCILE_JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 15_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
+export const WRITEBACK_JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: 'exponential', delay: 30_000 }, ...keepOptions(DEFAULT_JOB_RETENTION) };
 
 const COLLECT_ID_PREFIX = 'collect:';
 
@@ -144,6 +148,25 @@ async function joinWindow(job: Job<ReconcileJobData>, req: ReconcileJobData): Pr
   const manual = job.data.manual || req.manual;
   if (manual === job.data.manual && runIds.length === job.data.runIds.length) return;
   await job.updateData({ ...job.data, manual, runIds });
+}
+
+export function writeBackDedupId(source: string, collection: string): string {
+  return `writeback:${encodeURIComponent(source)}:${encodeURIComponent(collection)}`;
+}
+
+/**
+ * The write-back of a ThreatQ source collection after a reconcile of `target`: one job per source
+ * collection (deduplicated: a request while one waits joins it; one while it runs queues one more).
+ * Returns the id of the job that will run it.
+ */
+export async function enqueueWriteBack(queues: Queues, req: { source: string; collection: string; target: string }): Promise<string> {
+  const data: WriteBackJobData = { source: req.source, collection: req.collection, targets: [req.target] };
+  const job = await queues.writeBack.add('writeback', data, {
+    ...WRITEBACK_JOB_OPTIONS,
+    ...keepOptions(queues.retention),
+    deduplication: { id: writeBackDedupId(req.source, req.collection), keepLastIfActive: true },
+  });
+  return job.id ?? '';
 }
 
 /**

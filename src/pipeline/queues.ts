@@ -6,6 +6,9 @@
  *   ingest     one job per chunk: parse, validate, classify, stage ranges, count rejections
  *   reconcile  one job per target (deduplicated: at most one waiting and one active per target),
  *              serialised by the target lock; fan-in of committed snapshots, plan, apply
+ *   writeback  one job per ThreatQ source collection with `writeBack` (deduplicated likewise), added
+ *              by a successful reconcile of a target it feeds: tags and attributes of the indicators
+ *              whose range is enforced (stages/writeback/run-writeback.ts); never delays a reconcile
  *
  * Job data never holds secrets: only names, ids, indicator values and counts.
  */
@@ -15,7 +18,7 @@ import { getLogger } from '../observability/logger.ts';
 import { createRedisConnection, isRedisConnectionError } from '../redis/redis-connection.ts';
 import type { IndicatorType } from '../ranges/index.ts';
 
-export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile' } as const);
+export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile', writeBack: 'writeback' } as const);
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
 export type Trigger = 'schedule' | 'manual' | 'cli';
@@ -69,6 +72,15 @@ export interface ReconcileJobData {
   runIds: string[];
 }
 
+export interface WriteBackJobData {
+  source: string;
+  collection: string;
+  /** The targets whose reconcile asked for it (for logs; the job reads every target the collection feeds). */
+  targets: string[];
+  /** Epoch seconds of the run, set when the job is first picked up (the same on every attempt). */
+  at?: number;
+}
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -79,12 +91,14 @@ export interface JobPayloads {
   collect: CollectJobData;
   ingest: IngestJobData;
   reconcile: ReconcileJobData;
+  writeback: WriteBackJobData;
 }
 
 export interface Queues {
   collect: Queue<CollectJobData>;
   ingest: Queue<IngestJobData>;
   reconcile: Queue<ReconcileJobData>;
+  writeBack: Queue<WriteBackJobData>;
   /** Finished-job retention every job added through these queues gets (producer.ts). */
   retention: JobRetention;
   close(): Promise<void>;
@@ -136,16 +150,19 @@ export function createQueues(connection: ConnectionOptions, prefix: string, rete
   const collect = new Queue<CollectJobData>(QUEUE.collect, opts);
   const ingest = new Queue<IngestJobData>(QUEUE.ingest, opts);
   const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, opts);
+  const writeBack = new Queue<WriteBackJobData>(QUEUE.writeBack, opts);
   quietBullErrors(collect, QUEUE.collect);
   quietBullErrors(ingest, QUEUE.ingest);
   quietBullErrors(reconcile, QUEUE.reconcile);
+  quietBullErrors(writeBack, QUEUE.writeBack);
   return {
     collect,
     ingest,
     reconcile,
+    writeBack,
     retention,
     async close() {
-      await Promise.all([collect.close(), ingest.close(), reconcile.close()]);
+      await Promise.all([collect.close(), ingest.close(), reconcile.close(), writeBack.close()]);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import type { QueueName } from './queues.ts';
 
 export interface WorkerOptions {
-  /** Queues to serve (default all three). */
+  /** Queues to serve (default all four). */
   queues?: readonly QueueName[];
   /** Serve /metrics, /healthz, /readyz on worker.http (default true; port 0 in the config also turns it off). */
   http?: boolean;

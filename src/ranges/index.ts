@@ -48,3 +48,6 @@ export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
 export type { CidrStore } from './cidr-store.ts';
 export { storeOf } from './numeric-cidr.ts';
 export { cidrLineChunks } from './cidr-line-chunks.ts';
+
+// "Is this value inside those ranges?" (write-back: which indicators a target enforces).
+export { CoverIndex } from './cover-index.ts';

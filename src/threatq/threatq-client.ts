@@ -40,7 +40,8 @@ import { ThreatQIncompleteError } from './errors/threatq-incomplete-error.ts';
 import { ThreatQNotFoundError } from './errors/threatq-not-found-error.ts';
 import { ThreatQResponseError } from './errors/threatq-response-error.ts';
 import { ThreatQTokenProvider, type ThreatQAuth } from './threatq-token-provider.ts';
-import { ThreatQTransport } from './threatq-transport.ts';
+import { ThreatQTransport, type TransportResponse } from './threatq-transport.ts';
+import type { Method } from 'got';
 import type { ThreatQCollectionPage, ThreatQLookupPage, ThreatQNameMaps } from './threatq-types.ts';
 
 export interface ThreatQClientOptions {
@@ -159,42 +160,45 @@ export class ThreatQClient {
     return this.tokens.issued;
   }
 
-  /** GET a JSON document under /api with the Bearer token; 401 → re-auth once. */
-  async getJson(path: string, searchParams: Record<string, string | number>, ctx: ThreatQErrorContext, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * Send a request under /api with the Bearer token (the transport retries 408/429/5xx and network
+   * errors); a 401 invalidates the token and the request is sent once more with a new one, a second
+   * 401 is ERR_THREATQ_AUTH. Any other response is returned as it is, for the caller to map.
+   */
+  async send(req: { method: Method; path: string; searchParams?: Record<string, string | number>; json?: unknown; ctx: ThreatQErrorContext; signal?: AbortSignal | undefined }): Promise<TransportResponse> {
     for (let reauthenticated = false; ; reauthenticated = true) {
-      const token = await this.tokens.token(signal);
-      const res = await this.transport.send({
-        method: 'GET',
-        path,
-        searchParams,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        ctx,
-        signal,
-      });
-      const failCtx = { ...ctx, status: res.status, request: `GET /api${path}` };
-      if (res.status === 401) {
-        this.tokens.invalidate(token);
-        if (!reauthenticated) continue;
+      const token = await this.tokens.token(req.signal);
+      const res = await this.transport.send({ ...req, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+      if (res.status !== 401) return res;
+      this.tokens.invalidate(token);
+      if (reauthenticated) {
+        const failCtx = { ...req.ctx, status: res.status, request: `${req.method} /api${req.path}` };
         throw new ThreatQAuthError(failCtx, 'the API refused a token it had just issued', 'Check that the API user or OAuth client is enabled and allowed to use the API.');
       }
-      if (res.status === 403) throw new ThreatQForbiddenError(failCtx);
-      if (res.status === 404) throw new ThreatQNotFoundError(failCtx);
-      if (res.status === 400) {
-        throw new ThreatQHttpError(failCtx, serverMessage(res.body), ctx.collection === undefined ? 'Check the ThreatQ version supports this endpoint.' : 'Check the collection id and pageSize (1-10000).');
-      }
-      if (res.status < 200 || res.status >= 300) {
-        throw new ThreatQHttpError(failCtx, serverMessage(res.body), 'Check the instance URL (with or without /api); redirects are not followed.');
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(res.body);
-      } catch (e) {
-        throw new ThreatQResponseError(failCtx, 'the body is not JSON', { cause: e });
-      }
-      if (body === null || typeof body !== 'object') throw new ThreatQResponseError(failCtx, 'the body is not a JSON object');
-      if ('errors' in body) throw new ThreatQResponseError(failCtx, `the body carries errors: ${serverMessage(res.body) ?? 'unspecified'}`);
-      return body;
     }
+  }
+
+  /** GET a JSON document under /api with the Bearer token; 401 → re-auth once. */
+  async getJson(path: string, searchParams: Record<string, string | number>, ctx: ThreatQErrorContext, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.send({ method: 'GET', path, searchParams, ctx, signal });
+    const failCtx = { ...ctx, status: res.status, request: `GET /api${path}` };
+    if (res.status === 403) throw new ThreatQForbiddenError(failCtx);
+    if (res.status === 404) throw new ThreatQNotFoundError(failCtx);
+    if (res.status === 400) {
+      throw new ThreatQHttpError(failCtx, serverMessage(res.body), ctx.collection === undefined ? 'Check the ThreatQ version supports this endpoint.' : 'Check the collection id and pageSize (1-10000).');
+    }
+    if (res.status < 200 || res.status >= 300) {
+      throw new ThreatQHttpError(failCtx, serverMessage(res.body), 'Check the instance URL (with or without /api); redirects are not followed.');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(res.body);
+    } catch (e) {
+      throw new ThreatQResponseError(failCtx, 'the body is not JSON', { cause: e });
+    }
+    if (body === null || typeof body !== 'object') throw new ThreatQResponseError(failCtx, 'the body is not a JSON object');
+    if ('errors' in body) throw new ThreatQResponseError(failCtx, `the body carries errors: ${serverMessage(res.body) ?? 'unspecified'}`);
+    return body;
   }
 
   /**

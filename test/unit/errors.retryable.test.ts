@@ -52,6 +52,7 @@ import { ThreatQNotFoundError } from '../../src/threatq/errors/threatq-not-found
 import { ThreatQResponseError } from '../../src/threatq/errors/threatq-response-error.ts';
 import { ThreatQTlsError } from '../../src/threatq/errors/threatq-tls-error.ts';
 import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavailable-error.ts';
+import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write-refused-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
 import { FinalJobError, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
@@ -89,6 +90,7 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_THREATQ_INCOMPLETE: true,
   ERR_THREATQ_CONFIG: false,
   ERR_THREATQ_RESPONSE: true,
+  ERR_THREATQ_WRITE_REFUSED: false,
   ERR_PROXY_CONFIG: false,
   ERR_PROXY_CONNECT: 'by-status',
   ERR_SOURCE_FILE_READ: true,
@@ -137,6 +139,7 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['threatq response', new ThreatQResponseError(ctx, 'p'), true],
   ['threatq tls', new ThreatQTlsError(ctx, 'CERT_HAS_EXPIRED'), false],
   ['threatq unavailable', new ThreatQUnavailableError(ctx, 1, 'w'), true],
+  ['threatq write refused', new ThreatQWriteRefusedError({ instance: 'tq', status: 403 }, 'm'), false],
   ['proxy config', new ProxyConfigError('HTTPS_PROXY is not a valid proxy URL'), false],
   ['proxy connect 407', new ProxyConnectError(407, 'refused'), false],
   ['proxy connect 503', new ProxyConnectError(503, 'refused'), true],

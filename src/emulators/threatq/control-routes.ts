@@ -14,6 +14,8 @@
  *   POST   /__emulator/indicators/{id}       mutate {value?, type?, status?, score?, updated_at?};
  *                                            updated_at defaults to now (a touched indicator moves)
  *   GET|DELETE /__emulator/requests          the request log / clear it
+ *   GET    /__emulator/annotations           tags and attributes of every indicator that has any
+ *   GET|DELETE /__emulator/writes            the write-back request log (write-routes.ts) / clear it
  *   GET    /__emulator/state                 counts, collections, credentials, behaviour
  *   POST   /__emulator/config                change behaviour switches (EmulatorBehaviour)
  */
@@ -22,6 +24,7 @@ import { PAGE_FAULT_KINDS, type EmulatorBehaviour, type EmulatorContext, type Em
 import { EmulatorHttpError } from './errors/emulator-http-error.ts';
 import { errorsBody, parseJson, readBody, sendJson } from './emulator-http.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
+import type { EmulatedAttribute, EmulatedTag } from './annotation-store.ts';
 import { parseTime } from './cursor-mark.ts';
 import { RandomFaults, validateRandomFaults } from '../random-faults.ts';
 
@@ -50,6 +53,24 @@ export function mutateIndicator(ctx: EmulatorContext, id: number, patch: Indicat
   if (patch.score !== undefined) rows.score[r] = patch.score === null ? -1 : Math.max(0, Math.min(10, Math.round(patch.score)));
   rows.updated[r] = updated;
   ctx.store.changed();
+}
+
+/** The tags and attributes of one indicator (GET /__emulator/annotations, `annotations()`). */
+export interface IndicatorAnnotations {
+  id: number;
+  value: string;
+  tags: EmulatedTag[];
+  attributes: EmulatedAttribute[];
+}
+
+export function annotationsOf(ctx: EmulatorContext): IndicatorAnnotations[] {
+  const rows = ctx.store.rows;
+  return ctx.annotations.annotated().map((id) => ({
+    id,
+    value: rows.values[rows.rowById.get(id) ?? -1] ?? '',
+    tags: ctx.annotations.tagsOfIndicator(id),
+    attributes: ctx.annotations.attributesOfIndicator(id),
+  }));
 }
 
 /** `{random: {...} | null}`: start or stop seeded random faults. */
@@ -134,6 +155,12 @@ export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, 
     return sendJson(res, 200, { ok: true });
   }
   if (route === 'GET /__emulator/state') return sendJson(res, 200, describeState(ctx));
+  if (route === 'GET /__emulator/annotations') return sendJson(res, 200, { data: annotationsOf(ctx) });
+  if (route === 'GET /__emulator/writes') return sendJson(res, 200, { data: ctx.annotations.writes });
+  if (route === 'DELETE /__emulator/writes') {
+    ctx.annotations.writes.length = 0;
+    return sendJson(res, 200, { ok: true });
+  }
   if (route === 'POST /__emulator/config') {
     const patch = body as Partial<EmulatorBehaviour>;
     for (const k of Object.keys(patch) as (keyof EmulatorBehaviour)[]) {

@@ -7,7 +7,9 @@
  *   not exist.`; bad limit/cursor/sort → 400. Page faults (EmulatorFault.page) damage a page here,
  *   after it was computed: empty or null `data`, a missing or repeated cursor, a shrunk `total`.
  * - GET /api/indicator/types[/{id}], /api/indicator/statuses[/{id}] with name/limit/offset.
- * - GET /api/indicators/{id}[?with=score,…] → `{data}`; score as an object when `with` has `score`.
+ * - GET /api/indicators/{id}[?with=score,tags,attributes,…] → `{data}`; score as an object when `with`
+ *   has `score`; `tags` and `attributes` arrays when `with` names them.
+ * - POST/PUT/DELETE of an indicator's tags and attributes: write-routes.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext, EmulatorFault, PageFaultKind } from './emulator-context.ts';
@@ -16,6 +18,7 @@ import { errorsBody, sendJson } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
 import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
 import { hash32 } from './indicator-generator.ts';
+import { handleWrite, isWritePath } from './write-routes.ts';
 
 const bad = (message: string) => new EmulatorHttpError(400, errorsBody(message));
 const notFound = () => new EmulatorHttpError(404, errorsBody('Object does not exist.'));
@@ -175,9 +178,10 @@ function lookup(ctx: EmulatorContext, kind: 'types' | 'statuses', rest: string, 
 }
 
 /** Route a request under /api (other than /api/token). */
-export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, onFault: () => void = () => undefined): void {
+export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, onFault: () => void = () => undefined): void | Promise<void> {
   const grant = authenticate(ctx, req);
   const path = url.pathname.replace(/\/+$/, '');
+  if (isWritePath(path)) return handleWrite(ctx, req, res, path);
   if (req.method !== 'GET') throw new EmulatorHttpError(405, errorsBody('Method not allowed.'));
   let m = /^\/api\/indicators\/query\/hash\/([^/]+)$/.exec(path);
   if (m?.[1] !== undefined) return collectionPage(ctx, grant, decodeURIComponent(m[1]), url, res, onFault);
@@ -187,8 +191,11 @@ export function handleData(ctx: EmulatorContext, req: IncomingMessage, res: Serv
   if (m?.[1] !== undefined) {
     const r = ctx.store.rows.rowById.get(Number(m[1]));
     if (r === undefined) throw notFound();
-    const withScore = (url.searchParams.get('with') ?? '').split(',').includes('score');
-    return sendJson(res, 200, { data: indicatorJson(ctx, r, withScore) });
+    const withs = (url.searchParams.get('with') ?? '').split(',');
+    const data = indicatorJson(ctx, r, withs.includes('score'));
+    if (withs.includes('tags')) data['tags'] = ctx.annotations.tagsOfIndicator(Number(m[1]));
+    if (withs.includes('attributes')) data['attributes'] = ctx.annotations.attributesOfIndicator(Number(m[1]));
+    return sendJson(res, 200, { data });
   }
   throw notFound();
 }

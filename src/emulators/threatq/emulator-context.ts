@@ -2,6 +2,7 @@
  * The mutable state shared by the ThreatQ emulator's route handlers: data store, tokens, behaviour
  * switches, injected faults and the request log. Emulator-only.
  */
+import type { AnnotationStore } from './annotation-store.ts';
 import type { EmulatorStore } from './emulator-store.ts';
 import type { EmulatorTokens } from './emulator-tokens.ts';
 import type { ThreatQSeed } from './emulator-seed.ts';
@@ -80,6 +81,8 @@ export interface RequestLogEntry {
 
 export interface EmulatorContext {
   store: EmulatorStore;
+  /** Tags and attributes written through the write-back endpoints, and their write log. */
+  annotations: AnnotationStore;
   tokens: EmulatorTokens;
   behaviour: EmulatorBehaviour;
   faults: EmulatorFault[];

@@ -13,7 +13,9 @@
  * random ones (`setRandomFaults({p429, p500, p503, seed, retryAfterSeconds})`, random-faults.ts), so
  * chaos runs are reproducible. Page faults (`{page: {kind, fromIndex}, times}`) answer a collection
  * page with HTTP 200 and a damaged body (empty or null `data`, no or the same cursor, a shrunk
- * `total`); see EmulatorPageFault. The request log keeps the last
+ * `total`); see EmulatorPageFault. Write-back endpoints (tags and attributes of indicators,
+ * write-routes.ts) keep what was written and a write log (`annotations()`, `writes()`,
+ * `/__emulator/annotations`, `/__emulator/writes`). The request log keeps the last
  * `requestLogLimit` (default 10,000) requests.
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { addFaults, mutateIndicator, type IndicatorPatch } from './control-routes.ts';
+import { addFaults, annotationsOf, mutateIndicator, type IndicatorAnnotations, type IndicatorPatch } from './control-routes.ts';
 import { handleControl } from './control-routes.ts';
 import type { EmulatorBehaviour, EmulatorContext, EmulatorFault, RequestLogEntry } from './emulator-context.ts';
 import { EmulatorHttpError } from './errors/emulator-http-error.ts';
@@ -41,6 +43,7 @@ import {
   type ThreatQSeed,
 } from './emulator-seed.ts';
 import { EmulatorStore, type IndicatorRecord } from './emulator-store.ts';
+import { AnnotationStore, type WriteLogEntry } from './annotation-store.ts';
 import { EmulatorTokens } from './emulator-tokens.ts';
 import { handleData } from './data-routes.ts';
 import { RandomFaults, type RandomFaultConfig, type RandomFaultState } from '../random-faults.ts';
@@ -86,6 +89,11 @@ export interface ThreatQEmulator {
   clearRequests(): void;
   /** Every indicator of a collection (or of the instance), in id order: the ground truth for tests. */
   indicators(collectionId?: string): Generator<IndicatorRecord>;
+  /** Tags and attributes of every indicator that has any (written through the write-back endpoints). */
+  annotations(): IndicatorAnnotations[];
+  /** Every write-back request that reached a handler (not those answered by an injected fault). */
+  writes(): WriteLogEntry[];
+  clearWrites(): void;
   close(): Promise<void>;
 }
 
@@ -184,13 +192,15 @@ function createContext(options: ThreatQEmulatorOptions): EmulatorContext {
   for (const k of Object.keys(DEFAULT_BEHAVIOUR) as (keyof EmulatorBehaviour)[]) {
     if (options[k] !== undefined) (behaviour0 as unknown as Record<string, unknown>)[k] = options[k];
   }
+  const idOffset = options.idOffset ?? 40;
   const ctx: EmulatorContext = {
     store: new EmulatorStore(),
+    annotations: new AnnotationStore(idOffset),
     tokens: new EmulatorTokens(behaviour0.tokenTtlSeconds),
     behaviour: { ...behaviour0 },
     faults: [],
     log: [],
-    idOffset: options.idOffset ?? 40,
+    idOffset,
     applySeed: (seed, replace) => applySeed(ctx, seed, replace),
     reset: () => {
       applySeed(ctx, initial, true);
@@ -198,6 +208,7 @@ function createContext(options: ThreatQEmulatorOptions): EmulatorContext {
       ctx.faults.length = 0;
       ctx.random = undefined;
       ctx.log.length = 0;
+      ctx.annotations.clear();
       ctx.tokens.clear();
     },
   };
@@ -224,7 +235,7 @@ async function route(ctx: EmulatorContext, req: http.IncomingMessage, res: http.
       if (grant !== undefined) entry.grant = grant;
       return;
     }
-    if (path.startsWith('/api/')) return handleData(ctx, req, res, url, () => void (entry.fault = true));
+    if (path.startsWith('/api/')) return await handleData(ctx, req, res, url, () => void (entry.fault = true));
     throw new EmulatorHttpError(404, errorsBody('Not found.'));
   } catch (e) {
     if (res.headersSent) return void res.destroy();
@@ -281,6 +292,9 @@ function emulatorHandle(ctx: EmulatorContext, server: http.Server, url: string, 
     reset: () => ctx.reset(),
     requests: () => [...ctx.log],
     clearRequests: () => void (ctx.log.length = 0),
+    annotations: () => annotationsOf(ctx),
+    writes: () => [...ctx.annotations.writes],
+    clearWrites: () => void (ctx.annotations.writes.length = 0),
     *indicators(collectionId?: string) {
       const c = collectionId === undefined ? undefined : ctx.store.collections.get(collectionId);
       if (collectionId !== undefined && c === undefined) throw new Error(`no collection ${collectionId}`);

@@ -12,7 +12,9 @@
  *
  * A busy target lock (another process is reconciling the same target) is rethrown as it is
  * (LockBusyError, no run record): the worker delays the job by a few seconds without using an
- * attempt. Every other end is one summary log line and a run record (record-reconcile.ts).
+ * attempt. Every other end is one summary log line and a run record (record-reconcile.ts). A success
+ * then queues the write-back to ThreatQ of the collections feeding the target that ask for it
+ * (stages/writeback/enqueue-writeback.ts; its failures are only logged).
  */
 import { coerceError } from '../../../errors/sync-error.ts';
 import { reconcileTarget } from '../../../reconcile/reconcile-target.ts';
@@ -23,6 +25,7 @@ import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';
 import { openAttempt, type ReconcileAttempt } from './reconcile-attempt.ts';
 import { recordFailed, recordSucceeded, type ReconcileSummary } from './record-reconcile.ts';
+import { enqueueWriteBacksAfter } from '../writeback/enqueue-writeback.ts';
 
 export type { ReconcileSummary } from './record-reconcile.ts';
 
@@ -58,5 +61,6 @@ async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<Recon
   const summary = await recordSucceeded(attempt, result, job, deps);
   await job.updateProgress({ step: 'done', ...summary });
   attempt.log.info('reconcile finished', { ...summary, overflowBySource: result.plan.overflow.bySource });
+  await enqueueWriteBacksAfter(deps, attempt.target.name, attempt.log);
   return summary;
 }

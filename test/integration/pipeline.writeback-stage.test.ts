@@ -1,0 +1,206 @@
+/**
+ * The write-back stage against a real Redis and the ThreatQ emulator (no worker process): several
+ * targets fed by one collection (enforced while any target is, one attribute per target),
+ * `onRemoval: tag`, the sweep of indicators that left the collection, the skipped pass, a refused
+ * write reported, and the record's Redis memory per indicator.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/schema.ts';
+import { startThreatQEmulator, type ThreatQEmulator } from '../../src/emulators/threatq/threatq-emulator.ts';
+import { getLogger } from '../../src/observability/logger.ts';
+import { metricKeys } from '../../src/observability/metrics-keys.ts';
+import { createQueues, type Queues } from '../../src/pipeline/queues.ts';
+import type { WriteBackJobData } from '../../src/pipeline/queues.ts';
+import { runWriteBack } from '../../src/pipeline/stages/writeback/run-writeback.ts';
+import { createWriteBackPacer } from '../../src/pipeline/stages/writeback/writeback-pacer.ts';
+import type { StageDeps } from '../../src/pipeline/stages/stage-deps.ts';
+import type { StageJob } from '../../src/pipeline/stages/stage-job.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { readWriteBackRun, writeWriteBackEntries, type WriteBackEntry } from '../../src/state/writeback-store.ts';
+import { describeError } from '../../workers/job-signals.ts';
+import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
+import { testRedis, type TestRedis } from '../helpers/redis.ts';
+
+const COLLECTION = '6d4c1f0e2b9a8c7d';
+const IDS = { a: 501, b: 502, c: 503, d: 504, e: 505, f: 506 };
+
+let emu: ThreatQEmulator;
+let r: TestRedis;
+let queues: Queues;
+
+beforeEach(async () => {
+  emu = await startThreatQEmulator({
+    seed: {
+      indicators: [
+        { id: IDS.a, value: '203.0.113.10', type: 'IP Address', status: 'Active' },
+        { id: IDS.b, value: '198.51.100.7', type: 'IP Address', status: 'Active' },
+        { id: IDS.c, value: '192.0.2.1', type: 'IP Address', status: 'Active' },
+        { id: IDS.d, value: '2001:db8::1', type: 'IPv6 Address', status: 'Active' },
+        { id: IDS.e, value: '203.0.113.99', type: 'IP Address', status: 'Expired' },
+        { id: IDS.f, value: 'not-an-ip', type: 'IP Address', status: 'Active' },
+      ],
+    },
+  });
+  r = testRedis('writeback-stage');
+  queues = createQueues(r.client, r.prefix);
+});
+
+afterEach(async () => {
+  await queues.close();
+  await r.cleanup();
+  await emu.close();
+});
+
+function config(writeBack: Record<string, unknown> = {}): Config {
+  const c = emu.clients[0];
+  return configFrom({
+    redis: { url: r.url, prefix: r.prefix },
+    sources: [
+      {
+        name: 'tq',
+        kind: 'threatq',
+        url: emu.url,
+        auth: { grant: 'client_credentials', clientId: c?.clientId, clientSecret: c?.clientSecret },
+        collections: [{ id: COLLECTION, targets: ['t1', 't2'] }],
+        writeBack: { requestsPerSecond: 50, ...writeBack },
+      },
+    ],
+    targets: [baseTarget(), baseTarget({ name: 't2' })],
+  });
+}
+
+function deps(cfg: Config): StageDeps {
+  return { config: cfg, redis: r.client, keys: stateKeys(r.prefix), queues, logger: getLogger('test'), describeError };
+}
+
+/** A job as the stage sees it (a BullMQ job satisfies the same interface). */
+function job(): StageJob<WriteBackJobData> {
+  const j = {
+    id: '1',
+    data: { source: 'tq', collection: COLLECTION, targets: ['t1'] } as WriteBackJobData,
+    attemptsStarted: 1,
+    updateData: async (d: WriteBackJobData) => void (j.data = d),
+    updateProgress: async () => undefined,
+  };
+  return j;
+}
+
+async function own(target: string, ...ranges: string[]): Promise<void> {
+  await r.client.sadd(stateKeys(r.prefix).owned(target), ...ranges);
+}
+
+async function disown(target: string, ...ranges: string[]): Promise<void> {
+  await r.client.srem(stateKeys(r.prefix).owned(target), ...ranges);
+}
+
+/** Indicator id → its tag names and attribute values. */
+function annotations(): Record<number, { tags: string[]; attributes: string[] }> {
+  return Object.fromEntries(emu.annotations().map((a) => [a.id, { tags: a.tags.map((t) => t.name), attributes: a.attributes.map((x) => `${x.name}=${x.value}`) }]));
+}
+
+describe('write-back stage', () => {
+  it('tags what any target enforces, with one attribute per enforcing target; a target that stops loses only its attribute', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.0/24', '198.51.100.7/32');
+    await own('t2', '198.51.100.0/24', '2001:db8::/48');
+    const first = await runWriteBack(job(), d);
+    expect(first).toMatchObject({ status: 'succeeded', indicators: 5, enforced: 3, tagged: 3, attributesAdded: 4 });
+    const a = annotations();
+    expect(Object.keys(a).map(Number).sort()).toEqual([IDS.a, IDS.b, IDS.d]);
+    expect(a[IDS.b]?.tags).toEqual(['Blocked in Entra']);
+    expect(a[IDS.b]?.attributes).toEqual([expect.stringMatching(/^Entra Block=t1 since \S+Z$/), expect.stringMatching(/^Entra Block=t2 since \S+Z$/)]);
+
+    await disown('t1', '198.51.100.7/32');
+    emu.clearWrites();
+    const second = await runWriteBack(job(), d);
+    expect(second).toMatchObject({ tagged: 0, untagged: 0, attributesRemoved: 1 });
+    expect(annotations()[IDS.b]).toEqual({ tags: ['Blocked in Entra'], attributes: [expect.stringMatching(/^Entra Block=t2 since /)] });
+    expect(emu.writes()).toHaveLength(1);
+
+    await disown('t2', '198.51.100.0/24');
+    await runWriteBack(job(), d);
+    expect(annotations()[IDS.b]).toBeUndefined();
+  });
+
+  it('skips a pass whose inputs are unchanged: no ThreatQ request at all', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.0/24');
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'succeeded', tagged: 1 });
+    emu.clearRequests();
+    const again = await runWriteBack(job(), d);
+    expect(again).toMatchObject({ status: 'skipped', reason: 'nothing changed since the last complete pass', indicators: 0 });
+    expect(emu.requests()).toEqual([]);
+    expect((await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq', COLLECTION))?.status).toBe('skipped');
+  });
+
+  it('judges an indicator that left the collection by its recorded range (the sweep)', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.0/24');
+    await runWriteBack(job(), d);
+    emu.mutate(IDS.a, { status: 'Expired' });
+    await own('t2', '2001:db8::/48'); // another input changes: not a skipped pass
+    const still = await runWriteBack(job(), d);
+    expect(still).toMatchObject({ indicators: 4, swept: 2, untagged: 0 });
+    expect(annotations()[IDS.a]?.tags).toEqual(['Blocked in Entra']);
+    await disown('t1', '203.0.113.0/24');
+    expect(await runWriteBack(job(), d)).toMatchObject({ untagged: 1, attributesRemoved: 1 });
+    expect(annotations()[IDS.a]).toBeUndefined();
+  });
+
+  it('onRemoval tag: marks an indicator that left Entra, once, and unmarks it when it comes back', async () => {
+    const d = deps(config({ onRemoval: 'tag' }));
+    await own('t1', '203.0.113.10/32');
+    await runWriteBack(job(), d);
+    await disown('t1', '203.0.113.10/32');
+    expect(await runWriteBack(job(), d)).toMatchObject({ untagged: 1, removedTagged: 1, attributesUpdated: 1 });
+    expect(annotations()[IDS.a]).toEqual({ tags: ['Unblocked in Entra'], attributes: [expect.stringMatching(/^Entra Block=t1 since \S+Z, removed \S+Z$/)] });
+    await own('t2', '2001:db8::/48');
+    emu.clearWrites();
+    await runWriteBack(job(), d);
+    expect(emu.writes().filter((w) => w.indicatorId === IDS.a)).toEqual([]);
+    await own('t1', '203.0.113.10/32');
+    expect(await runWriteBack(job(), d)).toMatchObject({ tagged: 1, attributesUpdated: 1 });
+    expect(annotations()[IDS.a]).toEqual({ tags: ['Blocked in Entra'], attributes: [expect.stringMatching(/^Entra Block=t1 since \S+Z$/)] });
+  });
+
+  it('fails on a refused write with ERR_THREATQ_WRITE_REFUSED, reported in the record and the metrics', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.0/24');
+    emu.addFault({ match: { method: 'POST', path: '/api/indicators/' }, status: 403, times: 1 });
+    await expect(runWriteBack(job(), d)).rejects.toMatchObject({ code: 'ERR_THREATQ_WRITE_REFUSED', message: expect.stringMatching(/Primary Contributor/) });
+    const last = await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq', COLLECTION);
+    expect(last).toMatchObject({ status: 'failed', error: { code: 'ERR_THREATQ_WRITE_REFUSED' } });
+    expect(await r.client.hget(metricKeys(r.prefix).runs, JSON.stringify(['writeback', 'failed']))).toBe('1');
+    expect(await r.client.hget(metricKeys(r.prefix).threatqWrites, JSON.stringify(['tq', 'POST', '403']))).toBe('1');
+    const retried = { ...job(), attemptsStarted: 2 };
+    expect(await runWriteBack(retried, d)).toMatchObject({ status: 'succeeded', tagged: 1, attributesAdded: 1 });
+    expect(await r.client.hget(metricKeys(r.prefix).threatqWrites, JSON.stringify(['tq', 'POST', '201']))).toBe('2');
+    expect(await r.client.hget(metricKeys(r.prefix).runs, JSON.stringify(['writeback', 'succeeded']))).toBe('1');
+  });
+
+  it('paces the requests of one ThreatQ instance across pacers (processes), not those of another', async () => {
+    const [a, b] = [createWriteBackPacer(r.client, r.prefix, 'tq', 20), createWriteBackPacer(r.client, r.prefix, 'tq', 20)];
+    const other = createWriteBackPacer(r.client, r.prefix, 'tq-west', 20);
+    const started = Date.now();
+    await Promise.all([...Array.from({ length: 6 }, () => a()), ...Array.from({ length: 5 }, () => b())]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(480); // 11 slots 50 ms apart
+    const otherStarted = Date.now();
+    await other();
+    expect(Date.now() - otherStarted).toBeLessThan(40);
+  });
+
+  it('measures the record: Redis bytes per annotated indicator', async () => {
+    const keys = stateKeys(r.prefix);
+    const set = new Map<string, WriteBackEntry>();
+    const since = 1_714_557_600;
+    for (let i = 0; i < 20_000; i++) {
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`;
+      set.set(String(1_000_000 + i), { range: ip, tag: 4242, attributes: { corp: { id: 90_000_000 + i, type: 77, since } } });
+    }
+    await writeWriteBackEntries(r.client, keys, { source: 'tq', collection: COLLECTION }, { set, deleted: [] });
+    const bytes = Number(await r.client.call('MEMORY', 'USAGE', keys.writeBack('tq', COLLECTION), 'SAMPLES', '0'));
+    const perEntry = bytes / set.size;
+    console.log(`write-back record: ${Math.round(perEntry)} bytes per indicator (tag + one attribute), ${(bytes / 1e6).toFixed(1)} MB for ${set.size}`);
+    expect(perEntry).toBeLessThan(150);
+  });
+});
