@@ -44,6 +44,7 @@ export { IndicatorMerge } from './indicator-merge.ts';
 export { mergeCidrs } from './merge-cidrs.ts';
 export { mergeWeighted } from './merge-weighted.ts';
 export { subtractCidrs } from './subtract-cidrs.ts';
+export { enclosingCidrLookup } from './enclosing-cidr.ts';
 export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
 export type { CidrStore } from './cidr-store.ts';
 export { storeOf } from './numeric-cidr.ts';

@@ -1,0 +1,150 @@
+/**
+ * Removal grace (anti-flap): the pure decision. A range that leaves a target's desired set stays
+ * blocked until it has been absent for the target's `removalGrace`; then it goes, in the run that
+ * finds it expired (one write of its location). A range that comes back within the grace costs no
+ * write: it never left the location.
+ *
+ * Design (the store is src/state/grace-store.ts, the wiring reconcile-target.ts and plan.ts):
+ * - State: one Redis hash per target, range → the time (epoch ms) a run first saw it absent. Only
+ *   ranges currently in grace are in it (bounded memory): an entry is forgotten as soon as its range
+ *   is desired again, is no longer in the target as ours, or has been removed after its expiry.
+ * - Which ranges leave: the owned ranges present in the target's shards now (mirror mode removes only
+ *   ranges this service wrote; `present`) that no desired range covers. Compared by address, not text:
+ *   a range whose addresses are all still desired (a /25 now inside a desired /24) has not left; a
+ *   /24 of which only a /25 is still desired has left, and is held whole (the desired /25 inside it
+ *   rides along) until it expires, when the /24 is replaced by the /25 in one write.
+ * - Held ranges join the desired set the plan places (`effective`) with the lowest weight
+ *   (GRACE_WEIGHT, below every priority weight, which is ≥ 0: src/pipeline/priority.ts), so when the
+ *   target is short of capacity they go first, before any desired range; a held range that carries
+ *   desired ranges inside it takes their highest weight and their sources. Held ranges are already
+ *   live, so holding them writes nothing; they are not "desired", so they never count as overflow,
+ *   never make an empty feed non-empty for safety.refuseEmpty, and are never warned about as broad.
+ * - Expiry: held while now − firstAbsent < grace; expiresAt = firstAbsent + grace.
+ * - Record changes: `start` (ranges first seen absent) is written before apply, whatever apply then
+ *   does, so a failed or refused run still starts the clock; `forget` is deleted only after apply
+ *   succeeded, so a range whose removal failed stays recorded as expired and goes on the next run.
+ *   A crash between the two only means the hash keeps entries the next run forgets; a crash before
+ *   `start` is written means the absence is counted from the next run that sees it: a range is never
+ *   removed before it has been absent for the grace, at worst one run interval later.
+ * - Where grace does not apply: no `removalGrace` (or 0), mode `append` (it never removes, grace is
+ *   moot), and a manual run with namedLocation.clearOnManualRun (mode `clear`: the target holds exactly
+ *   the desired set). Then nothing is held and every recorded entry is forgotten.
+ * - The mass-removal guard (safety.maxRemovalFraction) sees the plan after grace: a feed that drops
+ *   half its ranges is held for the grace and then refused as one removal of half the ranges.
+ */
+import { compareCidrs, enclosingCidrLookup, mergeCidrs } from '../ranges/index.ts';
+import type { DesiredRange } from './plan-types.ts';
+
+/** Weight of a held range: below every priority weight, so held ranges are the first to give way. */
+export const GRACE_WEIGHT = -1;
+/** The `sources` label of a held range (overflow reports leave such ranges out). */
+export const GRACE_SOURCE = '(removal grace)';
+
+export interface GraceInput {
+  /** The desired ranges (canonical, de-duplicated). */
+  desired: readonly DesiredRange[];
+  /** Owned ranges present in the target's locations now (the only ones the plan could remove). */
+  present: Iterable<string>;
+  /** The grace record: range → first seen absent (epoch ms). */
+  firstAbsent: ReadonlyMap<string, number>;
+  now: number;
+  /** Grace in milliseconds; 0 when none applies. */
+  graceMs: number;
+}
+
+export interface HeldRange {
+  cidr: string;
+  /** First seen absent (epoch ms). */
+  since: number;
+  /** since + grace (epoch ms). */
+  expiresAt: number;
+}
+
+export interface GraceDecision {
+  /** desired with the held ranges in (address order): what the plan places. */
+  effective: DesiredRange[];
+  /** Ranges held, soonest expiry first. */
+  held: HeldRange[];
+  /** Ranges whose grace ran out: the plan removes them. */
+  expired: string[];
+  /** New record entries (written before apply). */
+  start: { cidr: string; since: number }[];
+  /** Record entries to delete once apply succeeded. */
+  forget: string[];
+}
+
+/** Is this a range the plan holds only for the grace (no desired range inside it)? */
+export function isHeldOnly(d: DesiredRange): boolean {
+  return d.sources.length === 1 && d.sources[0] === GRACE_SOURCE;
+}
+
+/** The present ranges no desired range covers, in input order. */
+function leavingRanges(desired: readonly DesiredRange[], present: Iterable<string>): string[] {
+  const wanted = new Set(desired.map((d) => d.cidr));
+  const candidates = [...new Set(present)].filter((r) => !wanted.has(r));
+  if (candidates.length === 0) return candidates;
+  // Maximal blocks, so "covered by the desired addresses" is "inside one of them".
+  const covering = enclosingCidrLookup(mergeCidrs(wanted));
+  return candidates.filter((r) => covering(r) === undefined);
+}
+
+export function decideRemovalGrace(input: GraceInput): GraceDecision {
+  const { firstAbsent, now, graceMs } = input;
+  const leaving = graceMs > 0 ? leavingRanges(input.desired, input.present) : [];
+  const held: HeldRange[] = [];
+  const expired: string[] = [];
+  const start: GraceDecision['start'] = [];
+  for (const cidr of leaving) {
+    const recorded = firstAbsent.get(cidr);
+    const since = recorded ?? now;
+    if (recorded === undefined) start.push({ cidr, since });
+    if (now - since < graceMs) held.push({ cidr, since, expiresAt: since + graceMs });
+    else expired.push(cidr);
+  }
+  held.sort((a, b) => a.expiresAt - b.expiresAt || compareCidrs(a.cidr, b.cidr));
+  const heldSet = new Set(held.map((h) => h.cidr));
+  const forget = [...firstAbsent.keys()].filter((c) => !heldSet.has(c));
+  return { effective: withHeld(input.desired, held), held, expired, start, forget };
+}
+
+/** desired ∪ held: a desired range inside a held one rides in it (weight and sources carried over). */
+function withHeld(desired: readonly DesiredRange[], held: readonly HeldRange[]): DesiredRange[] {
+  if (held.length === 0) return [...desired];
+  const carriers = new Map<string, { cidr: string; weight: number; sources: string[] }>();
+  for (const h of held) carriers.set(h.cidr, { cidr: h.cidr, weight: GRACE_WEIGHT, sources: [GRACE_SOURCE] });
+  const enclosing = enclosingCidrLookup(carriers.keys());
+  const rest: DesiredRange[] = [];
+  for (const d of desired) {
+    const at = enclosing(d.cidr);
+    const carrier = at === undefined ? undefined : carriers.get(at);
+    if (!carrier) {
+      rest.push(d);
+      continue;
+    }
+    if (d.weight > carrier.weight) carrier.weight = d.weight;
+    for (const s of d.sources) if (!carrier.sources.includes(s)) carrier.sources.push(s);
+  }
+  const added = [...carriers.values()].sort((a, b) => compareCidrs(a.cidr, b.cidr));
+  return mergeInOrder(rest, added);
+}
+
+/** Merge two lists each in address order (compareCidrs) into one. */
+function mergeInOrder(a: readonly DesiredRange[], b: readonly DesiredRange[]): DesiredRange[] {
+  const out: DesiredRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as DesiredRange;
+    const y = b[j] as DesiredRange;
+    if (compareCidrs(x.cidr, y.cidr) <= 0) {
+      out.push(x);
+      i += 1;
+    } else {
+      out.push(y);
+      j += 1;
+    }
+  }
+  for (; i < a.length; i += 1) out.push(a[i] as DesiredRange);
+  for (; j < b.length; j += 1) out.push(b[j] as DesiredRange);
+  return out;
+}
