@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { enclosingCidrLookup } from '../../src/ranges/enclosing-cidr.ts';
+import { adversarialList, anyBlock } from '../fixtures/ranges/arbitraries.ts';
+import { blockEnd, blockText, unmapped, type Block } from '../fixtures/ranges/reference-cidr-set.ts';
+
+/** The reference: the narrowest block of `list` holding every address of `q` (BigInt intervals). */
+function refEnclosing(list: readonly Block[], q: Block): string | undefined {
+  const holding = list.filter((b) => b.family === q.family && b.start <= q.start && blockEnd(q) <= blockEnd(b));
+  holding.sort((a, b) => b.prefix - a.prefix);
+  return holding[0] ? blockText(holding[0]) : undefined;
+}
+
+describe('enclosingCidrLookup', () => {
+  it('finds the narrowest enclosing CIDR, the CIDR itself included, in either family', () => {
+    const find = enclosingCidrLookup(['10.0.0.0/8', '10.1.0.0/16', '192.0.2.7/32', '2001:db8::/32', '2001:db8:1::/48']);
+    expect(find('10.1.2.3/32')).toBe('10.1.0.0/16');
+    expect(find('10.2.0.0/24')).toBe('10.0.0.0/8');
+    expect(find('10.0.0.0/8')).toBe('10.0.0.0/8');
+    expect(find('10.0.0.0/7')).toBeUndefined();
+    expect(find('192.0.2.7/32')).toBe('192.0.2.7/32');
+    expect(find('192.0.2.6/31')).toBeUndefined();
+    expect(find('2001:db8:1:2::/64')).toBe('2001:db8:1::/48');
+    expect(find('2001:db8:2::/64')).toBe('2001:db8::/32');
+    expect(find('2001:db9::/64')).toBeUndefined();
+    expect(find('not a cidr')).toBeUndefined();
+    expect(enclosingCidrLookup([])('10.0.0.1/32')).toBeUndefined();
+  });
+
+  it('agrees with a BigInt reference on nested, adjacent and boundary blocks of both families', () => {
+    fc.assert(
+      fc.property(adversarialList, fc.array(anyBlock, { maxLength: 20 }), (list, extra) => {
+        const blocks = list.map(unmapped);
+        const find = enclosingCidrLookup(blocks.map(blockText));
+        for (const q of [...blocks, ...extra.map(unmapped)]) expect(find(blockText(q))).toBe(refEnclosing(blocks, q));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
