@@ -26,7 +26,7 @@ export { InvalidCidrError } from './errors/invalid-cidr-error.ts';
 // CIDR text: canonical form, comparison, Graph's written form.
 export { normalizeCidr } from './normalize-cidr.ts';
 export { sameCidrs } from './same-cidrs.ts';
-export { compareCidrs } from './compare-cidrs.ts';
+export { compareCidrs, sortCidrs } from './compare-cidrs.ts';
 export { printableText } from './printable-text.ts';
 export { parseCidr, cidrsOverlap } from './cidr-address.ts';
 export type { ParsedCidr } from './cidr-address.ts';

@@ -15,10 +15,13 @@
  *   rides along) until it expires, when the /24 is replaced by the /25 in one write.
  * - Held ranges join the desired set the plan places (`effective`) with the lowest weight
  *   (GRACE_WEIGHT, below every priority weight, which is ≥ 0: src/pipeline/priority.ts), so when the
- *   target is short of capacity they go first, before any desired range; a held range that carries
- *   desired ranges inside it takes their highest weight and their sources. Held ranges are already
- *   live, so holding them writes nothing; they are not "desired", so they never count as overflow,
- *   never make an empty feed non-empty for safety.refuseEmpty, and are never warned about as broad.
+ *   target is short of capacity they go first, before any desired range, those nearest their expiry
+ *   first; a held range that carries desired ranges inside it takes their highest weight and their
+ *   sources. Held ranges are already live, so holding them writes nothing; they are not "desired", so
+ *   they never count as overflow, never make an empty feed non-empty for safety.refuseEmpty, and are
+ *   never warned about as broad.
+ * - Clock: the reconciling worker's (Date.now, injectable); workers on several hosts need synchronised
+ *   clocks, a skew shifts expiries by as much.
  * - Expiry: held while now − firstAbsent < grace; expiresAt = firstAbsent + grace.
  * - Record changes: `start` (ranges first seen absent) is written before apply, whatever apply then
  *   does, so a failed or refused run still starts the clock; `forget` is deleted only after apply
@@ -32,7 +35,7 @@
  * - The mass-removal guard (safety.maxRemovalFraction) sees the plan after grace: a feed that drops
  *   half its ranges is held for the grace and then refused as one removal of half the ranges.
  */
-import { compareCidrs, enclosingCidrLookup, mergeCidrs } from '../ranges/index.ts';
+import { enclosingCidrLookup, mergeCidrs, sortCidrs } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 
 /** Weight of a held range: below every priority weight, so held ranges are the first to give way. */
@@ -61,7 +64,12 @@ export interface HeldRange {
 }
 
 export interface GraceDecision {
-  /** desired with the held ranges in (address order): what the plan places. */
+  /**
+   * What the plan places: the desired ranges in their order (less those riding in a held range), then
+   * the held ranges, latest expiry first. Held ranges are live, and the planner gives ties to live
+   * ranges before it looks at the order, so where they stand among desired ranges changes no decision;
+   * among held ranges (all of GRACE_WEIGHT) the order makes those nearest their expiry give way first.
+   */
   effective: DesiredRange[];
   /** Ranges held, soonest expiry first. */
   held: HeldRange[];
@@ -78,19 +86,30 @@ export function isHeldOnly(d: DesiredRange): boolean {
   return d.sources.length === 1 && d.sources[0] === GRACE_SOURCE;
 }
 
+/** The prefix length written after the slash (canonical text). */
+const prefixOf = (cidr: string): number => Number(cidr.slice(cidr.lastIndexOf('/') + 1));
+const isHost = (cidr: string): boolean => prefixOf(cidr) === (cidr.includes(':') ? 128 : 32);
+
 /** The present ranges no desired range covers, in input order. */
 function leavingRanges(desired: readonly DesiredRange[], present: Iterable<string>): string[] {
   const wanted = new Set(desired.map((d) => d.cidr));
   const candidates = [...new Set(present)].filter((r) => !wanted.has(r));
   if (candidates.length === 0) return candidates;
-  // Maximal blocks, so "covered by the desired addresses" is "inside one of them".
-  const covering = enclosingCidrLookup(mergeCidrs(wanted));
-  return candidates.filter((r) => covering(r) === undefined);
+  // Inside one desired range: covered. A block can also be covered by several (desired ranges are
+  // merged, but split again at the floors), so for a block that is not a host the merged set decides.
+  const inOne = enclosingCidrLookup(wanted);
+  let merged: ((cidr: string) => string | undefined) | undefined;
+  return candidates.filter((r) => {
+    if (inOne(r) !== undefined) return false;
+    if (isHost(r)) return true;
+    merged ??= enclosingCidrLookup(mergeCidrs(wanted));
+    return merged(r) === undefined;
+  });
 }
 
 export function decideRemovalGrace(input: GraceInput): GraceDecision {
   const { firstAbsent, now, graceMs } = input;
-  const leaving = graceMs > 0 ? leavingRanges(input.desired, input.present) : [];
+  const leaving = graceMs > 0 ? sortCidrs(leavingRanges(input.desired, input.present)) : [];
   const held: HeldRange[] = [];
   const expired: string[] = [];
   const start: GraceDecision['start'] = [];
@@ -101,7 +120,7 @@ export function decideRemovalGrace(input: GraceInput): GraceDecision {
     if (now - since < graceMs) held.push({ cidr, since, expiresAt: since + graceMs });
     else expired.push(cidr);
   }
-  held.sort((a, b) => a.expiresAt - b.expiresAt || compareCidrs(a.cidr, b.cidr));
+  held.sort((a, b) => a.expiresAt - b.expiresAt); // stable: address order within one expiry
   const heldSet = new Set(held.map((h) => h.cidr));
   const forget = [...firstAbsent.keys()].filter((c) => !heldSet.has(c));
   return { effective: withHeld(input.desired, held), held, expired, start, forget };
@@ -113,9 +132,15 @@ function withHeld(desired: readonly DesiredRange[], held: readonly HeldRange[]):
   const carriers = new Map<string, { cidr: string; weight: number; sources: string[] }>();
   for (const h of held) carriers.set(h.cidr, { cidr: h.cidr, weight: GRACE_WEIGHT, sources: [GRACE_SOURCE] });
   const enclosing = enclosingCidrLookup(carriers.keys());
+  // A desired range can ride only in a strictly broader held one (an equal one would not have left).
+  const broadest: Record<4 | 6, number> = { 4: 33, 6: 129 };
+  for (const h of held) {
+    const fam = h.cidr.includes(':') ? 6 : 4;
+    broadest[fam] = Math.min(broadest[fam], prefixOf(h.cidr));
+  }
   const rest: DesiredRange[] = [];
   for (const d of desired) {
-    const at = enclosing(d.cidr);
+    const at = prefixOf(d.cidr) > broadest[d.cidr.includes(':') ? 6 : 4] ? enclosing(d.cidr) : undefined;
     const carrier = at === undefined ? undefined : carriers.get(at);
     if (!carrier) {
       rest.push(d);
@@ -124,27 +149,7 @@ function withHeld(desired: readonly DesiredRange[], held: readonly HeldRange[]):
     if (d.weight > carrier.weight) carrier.weight = d.weight;
     for (const s of d.sources) if (!carrier.sources.includes(s)) carrier.sources.push(s);
   }
-  const added = [...carriers.values()].sort((a, b) => compareCidrs(a.cidr, b.cidr));
-  return mergeInOrder(rest, added);
-}
-
-/** Merge two lists each in address order (compareCidrs) into one. */
-function mergeInOrder(a: readonly DesiredRange[], b: readonly DesiredRange[]): DesiredRange[] {
-  const out: DesiredRange[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as DesiredRange;
-    const y = b[j] as DesiredRange;
-    if (compareCidrs(x.cidr, y.cidr) <= 0) {
-      out.push(x);
-      i += 1;
-    } else {
-      out.push(y);
-      j += 1;
-    }
-  }
-  for (; i < a.length; i += 1) out.push(a[i] as DesiredRange);
-  for (; j < b.length; j += 1) out.push(b[j] as DesiredRange);
-  return out;
+  // Latest expiry first: when capacity is short, ties go to the earlier ones, so the held ranges nearest
+  // their expiry give way first.
+  return [...rest, ...[...carriers.values()].reverse()];
 }

@@ -14,7 +14,9 @@ const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const hosts = (...n: number[]) => n.map((i) => `198.51.100.${i}/32`);
 
 /** A target whose one shard holds `live`, all of them ours. */
-function input(over: { target?: Record<string, unknown>; want: string[]; live: string[]; record?: [string, number][]; now?: number } & Partial<PlanInput>): PlanInput {
+type Over = { target?: Record<string, unknown>; want: string[]; live: string[]; record?: [string, number][]; now?: number } & Omit<Partial<PlanInput>, 'target' | 'live' | 'desired'>;
+
+function input(over: Over): PlanInput {
   const { target, want, live, record, now, ...rest } = over;
   return planInput({
     target: makeTarget({ removalGrace: '24h', ...target }),

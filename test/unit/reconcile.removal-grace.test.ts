@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decideRemovalGrace, GRACE_SOURCE, GRACE_WEIGHT, type GraceDecision } from '../../src/reconcile/removal-grace.ts';
 import type { DesiredRange } from '../../src/reconcile/plan-types.ts';
 import { desired } from '../fixtures/reconcile/plan-fixtures.ts';
+import { blockEnd, parseBlock, refSubtract } from '../fixtures/ranges/reference-cidr-set.ts';
 
 const H = 3_600_000;
 const cidrs = (d: readonly DesiredRange[]) => d.map((x) => x.cidr);
@@ -130,6 +131,37 @@ describe('decideRemovalGrace: properties over run histories', () => {
           expect(eff.size).toBe(want.length + held.length);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with nested blocks: leaves exactly what the desired addresses do not cover, and places every desired address', () => {
+    // 10.0.0.0/24, its halves, quarters and eighths, and a few hosts: nesting and adjacency everywhere.
+    const nested = ['10.0.0.0/24', '10.0.0.0/25', '10.0.0.128/25', ...[0, 64, 128, 192].map((o) => `10.0.0.${o}/26`), ...[0, 32, 96, 160, 224].map((o) => `10.0.0.${o}/27`), '10.0.0.5/32', '10.0.0.200/32'];
+    const subset = fc.array(fc.boolean(), { minLength: nested.length, maxLength: nested.length }).map((m) => nested.filter((_, i) => m[i]));
+    fc.assert(
+      fc.property(subset, subset, fc.integer({ min: 1, max: 50 }), (want, present, graceMs) => {
+        const d = decideRemovalGrace({ desired: desired(want, 5), present, firstAbsent: new Map(), now: 0, graceMs });
+        const covered = (r: string) => refSubtract([parseBlock(r)], want.map(parseBlock)).length === 0;
+        expect(new Set(d.held.map((h) => h.cidr))).toEqual(new Set(present.filter((r) => !covered(r))));
+        expect(d.expired).toEqual([]);
+        // Every desired address is placed: in a desired range kept as is, or in the held range it rides in.
+        const eff = d.effective.map((e) => parseBlock(e.cidr));
+        for (const w of want) expect(refSubtract([parseBlock(w)], eff)).toEqual([]);
+        // A desired range rides in a held range holding it (which takes its weight), or is placed itself
+        // when no held range holds it; a held range holding no desired range keeps the lowest weight.
+        const held = d.effective.filter((x) => x.sources.includes(GRACE_SOURCE));
+        const holds = (k: string, w: string) => {
+          const [a, b] = [parseBlock(k), parseBlock(w)];
+          return b.start >= a.start && blockEnd(b) <= blockEnd(a);
+        };
+        for (const w of want) {
+          const carriers = held.filter((k) => holds(k.cidr, w));
+          if (cidrs(d.effective).includes(w)) expect(carriers).toEqual([]);
+          else expect(carriers.some((k) => k.weight === 5)).toBe(true);
+        }
+        for (const k of held) if (!want.some((w) => holds(k.cidr, w))) expect(k.weight).toBe(GRACE_WEIGHT);
+      }),
       { numRuns: 500 },
     );
   });
