@@ -5,8 +5,8 @@
  * lengths present. A query parses its CIDR and, from its own prefix length towards the broadest length
  * present, looks up the enclosing network of each length present: one lookup per distinct length
  * (a feed of /32s costs one), at most 33 (IPv4) or 129 (IPv6). The narrowest match is returned; a CIDR
- * encloses itself. List entries that are not canonical never match (normalizeCidr them first); a query
- * that does not parse has no match. Pure.
+ * encloses itself (`all` gives every match, narrowest first). List entries that are not canonical
+ * never match (normalizeCidr them first); a query that does not parse has no match. Pure.
  */
 import { parseCidrSyntax, type CidrSyntaxOk } from './cidr-syntax.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
@@ -22,7 +22,14 @@ function networkText(p: CidrSyntaxOk, prefix: number): string {
   return `${formatIPv6(w[0], w[1], w[2], w[3])}/${prefix}`;
 }
 
-export function enclosingCidrLookup(cidrs: Iterable<string>): (cidr: string) => string | undefined {
+export interface EnclosingCidrLookup {
+  /** The narrowest CIDR of the list holding `cidr` (itself included), or undefined. */
+  narrowest(cidr: string): string | undefined;
+  /** Every CIDR of the list holding `cidr` (itself included), narrowest first. */
+  all(cidr: string): string[];
+}
+
+export function enclosingCidrLookup(cidrs: Iterable<string>): EnclosingCidrLookup {
   const texts = new Set<string>();
   const lengths: Record<4 | 6, Set<number>> = { 4: new Set(), 6: new Set() };
   for (const c of cidrs) {
@@ -32,15 +39,26 @@ export function enclosingCidrLookup(cidrs: Iterable<string>): (cidr: string) => 
   }
   // Narrowest first, so the first hit is the narrowest enclosing CIDR.
   const order: Record<4 | 6, number[]> = { 4: [...lengths[4]].sort((a, b) => b - a), 6: [...lengths[6]].sort((a, b) => b - a) };
-  return (cidr: string) => {
+  /** The narrowest match, or (with `out`) every match pushed to `out`, narrowest first. */
+  const scan = (cidr: string, out?: string[]): string | undefined => {
     if (texts.size === 0) return undefined;
     const p = parseCidrSyntax(cidr);
     if (!p.ok) return undefined;
     for (const len of order[p.family]) {
       if (len > p.prefix) continue;
       const text = networkText(p, len);
-      if (texts.has(text)) return text;
+      if (!texts.has(text)) continue;
+      if (!out) return text;
+      out.push(text);
     }
     return undefined;
+  };
+  return {
+    narrowest: (cidr) => scan(cidr),
+    all: (cidr) => {
+      const out: string[] = [];
+      scan(cidr, out);
+      return out;
+    },
   };
 }

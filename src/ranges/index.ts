@@ -45,6 +45,7 @@ export { mergeCidrs } from './merge-cidrs.ts';
 export { mergeWeighted } from './merge-weighted.ts';
 export { subtractCidrs } from './subtract-cidrs.ts';
 export { enclosingCidrLookup } from './enclosing-cidr.ts';
+export type { EnclosingCidrLookup } from './enclosing-cidr.ts';
 export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
 export type { CidrStore } from './cidr-store.ts';
 export { storeOf } from './numeric-cidr.ts';

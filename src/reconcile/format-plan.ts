@@ -90,6 +90,7 @@ function graceLines(plan: Plan, max: number): string[] {
     if (g.held.length > max) out.push(`      … and ${g.held.length - max} more (use --json for all)`);
   }
   if (g.expired.length > 0) out.push(`Removal grace ended: ${g.expired.length} range(s) removed by this plan`);
+  if (g.neverBlocked.length > 0) out.push(`No removal grace for ${g.neverBlocked.length} range(s) overlapping the never-block list: removed by this plan`);
   return out;
 }
 

@@ -1,9 +1,10 @@
 /**
  * The removal-grace phase of the plan (the decision itself is removal-grace.ts): before placement,
- * which ranges are held (from the target's shards, the owned record, the grace record and the clock);
- * after placement, the report: held ranges that did not fit the target's capacity are not held but
- * removed (they weigh lowest, so they go before any desired range), named in one warning, and their
- * record entries forgotten. Pure.
+ * which ranges are held (from the target's shards, the owned record, the grace record, the clock, and
+ * the never-block CIDRs: safety.neverBlock plus the caller's `grace.neverHold`); after placement, the
+ * report: held ranges that did not fit the target's capacity are not held but removed (they weigh
+ * lowest, so they go before any desired range), named in one warning, and their record entries
+ * forgotten. Pure.
  */
 import { decideRemovalGrace, type GraceDecision } from './removal-grace.ts';
 import type { LocationPlan } from './plan-locations.ts';
@@ -19,7 +20,8 @@ export function decideGrace(input: PlanInput, shards: ReadonlyMap<number, LiveLo
   const graceMs = graceMsOf(input, mode);
   const present: string[] = [];
   if (graceMs > 0) for (const l of shards.values()) for (const r of l.ranges) if (input.owned.has(r)) present.push(r);
-  return decideRemovalGrace({ desired: input.desired, present, firstAbsent: input.grace?.firstAbsent ?? new Map(), now: input.grace?.now ?? 0, graceMs });
+  const neverHold = [...input.target.safety.neverBlock, ...(input.grace?.neverHold ?? [])];
+  return decideRemovalGrace({ desired: input.desired, present, firstAbsent: input.grace?.firstAbsent ?? new Map(), now: input.grace?.now ?? 0, graceMs, neverHold });
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -37,6 +39,7 @@ export function graceReport(decision: GraceDecision, graceMs: number, loc: Locat
     graceMs,
     held: held.map((h) => ({ cidr: h.cidr, absentSince: iso(h.since), expiresAt: iso(h.expiresAt) })),
     expired: decision.expired,
+    neverBlocked: decision.neverBlocked,
     // A range pushed out is removed now: not started, and forgotten when it was recorded.
     start: decision.start.filter((s) => !out.has(s.cidr)),
     forget: [...decision.forget, ...pushedOut.filter((c) => !started.has(c))],

@@ -49,7 +49,12 @@ export interface PlanInput {
    * The removal-grace record (range → first seen absent, epoch ms) and the clock, for a target with
    * `removalGrace` (see removal-grace.ts). Absent: no grace applies to this plan.
    */
-  grace?: { firstAbsent: ReadonlyMap<string, number>; now: number };
+  grace?: {
+    firstAbsent: ReadonlyMap<string, number>;
+    now: number;
+    /** Never-block CIDRs besides safety.neverBlock (e.g. ThreatQ's whitelist): ranges overlapping them get no grace. */
+    neverHold?: readonly string[];
+  };
 }
 
 /**
@@ -234,6 +239,8 @@ export interface PlanGrace {
   held: GraceRange[];
   /** Ranges whose grace ran out: this plan removes them. */
   expired: string[];
+  /** Ranges that left overlapping a never-block CIDR (safety.neverBlock, the whitelist): removed now, no grace. */
+  neverBlocked: string[];
   /**
    * Changes to the grace record (src/state/grace-store.ts): `start` (ranges first seen absent, epoch ms)
    * is written under the lock before apply; `forget` is deleted once apply succeeded.

@@ -31,11 +31,13 @@
  *   removed before it has been absent for the grace, at worst one run interval later.
  * - Where grace does not apply: no `removalGrace` (or 0), mode `append` (it never removes, grace is
  *   moot), and a manual run with namedLocation.clearOnManualRun (mode `clear`: the target holds exactly
- *   the desired set). Then nothing is held and every recorded entry is forgotten.
+ *   the desired set). Then nothing is held and every recorded entry is forgotten. Nor to a range that
+ *   left because it overlaps a never-block CIDR (safety.neverBlock, and what the caller adds, such as
+ *   ThreatQ's whitelist: `neverHold`): never-block wins at once (invariant 5), the range goes this run.
  * - The mass-removal guard (safety.maxRemovalFraction) sees the plan after grace: a feed that drops
  *   half its ranges is held for the grace and then refused as one removal of half the ranges.
  */
-import { enclosingCidrLookup, mergeCidrs, sortCidrs } from '../ranges/index.ts';
+import { enclosingCidrLookup, mergeCidrs, normalizeCidr, sortCidrs, type EnclosingCidrLookup } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 
 /** Weight of a held range: below every priority weight, so held ranges are the first to give way. */
@@ -53,6 +55,11 @@ export interface GraceInput {
   now: number;
   /** Grace in milliseconds; 0 when none applies. */
   graceMs: number;
+  /**
+   * Never-block CIDRs (any spelling; safety.neverBlock, ThreatQ's whitelist): a leaving range that
+   * shares an address with one of them is removed at once, without grace.
+   */
+  neverHold?: readonly string[];
 }
 
 export interface HeldRange {
@@ -75,6 +82,8 @@ export interface GraceDecision {
   held: HeldRange[];
   /** Ranges whose grace ran out: the plan removes them. */
   expired: string[];
+  /** Ranges that left and overlap a never-block CIDR (`neverHold`): the plan removes them, no grace. */
+  neverBlocked: string[];
   /** New record entries (written before apply). */
   start: { cidr: string; since: number }[];
   /** Record entries to delete once apply succeeded. */
@@ -90,6 +99,17 @@ export function isHeldOnly(d: DesiredRange): boolean {
 const prefixOf = (cidr: string): number => Number(cidr.slice(cidr.lastIndexOf('/') + 1));
 const isHost = (cidr: string): boolean => prefixOf(cidr) === (cidr.includes(':') ? 128 : 32);
 
+/** Does a range share an address with one of `never`? (CIDRs overlap only by nesting: one holds the other.) */
+function overlapTest(never: readonly string[], ranges: readonly string[]): (cidr: string) => boolean {
+  const canonical = never.map((n) => normalizeCidr(n)).filter((n): n is string => n !== null);
+  if (canonical.length === 0 || ranges.length === 0) return () => false;
+  const inNever = enclosingCidrLookup(canonical);
+  const holdingNever = new Set<string>();
+  const among = enclosingCidrLookup(ranges);
+  for (const n of canonical) for (const r of among.all(n)) holdingNever.add(r);
+  return (cidr) => holdingNever.has(cidr) || inNever.narrowest(cidr) !== undefined;
+}
+
 /** The present ranges no desired range covers, in input order. */
 function leavingRanges(desired: readonly DesiredRange[], present: Iterable<string>): string[] {
   const wanted = new Set(desired.map((d) => d.cidr));
@@ -98,12 +118,12 @@ function leavingRanges(desired: readonly DesiredRange[], present: Iterable<strin
   // Inside one desired range: covered. A block can also be covered by several (desired ranges are
   // merged, but split again at the floors), so for a block that is not a host the merged set decides.
   const inOne = enclosingCidrLookup(wanted);
-  let merged: ((cidr: string) => string | undefined) | undefined;
+  let merged: EnclosingCidrLookup | undefined;
   return candidates.filter((r) => {
-    if (inOne(r) !== undefined) return false;
+    if (inOne.narrowest(r) !== undefined) return false;
     if (isHost(r)) return true;
     merged ??= enclosingCidrLookup(mergeCidrs(wanted));
-    return merged(r) === undefined;
+    return merged.narrowest(r) === undefined;
   });
 }
 
@@ -112,8 +132,14 @@ export function decideRemovalGrace(input: GraceInput): GraceDecision {
   const leaving = graceMs > 0 ? sortCidrs(leavingRanges(input.desired, input.present)) : [];
   const held: HeldRange[] = [];
   const expired: string[] = [];
+  const neverBlocked: string[] = [];
   const start: GraceDecision['start'] = [];
+  const mustGo = overlapTest(input.neverHold ?? [], leaving);
   for (const cidr of leaving) {
+    if (mustGo(cidr)) {
+      neverBlocked.push(cidr);
+      continue;
+    }
     const recorded = firstAbsent.get(cidr);
     const since = recorded ?? now;
     if (recorded === undefined) start.push({ cidr, since });
@@ -123,7 +149,7 @@ export function decideRemovalGrace(input: GraceInput): GraceDecision {
   held.sort((a, b) => a.expiresAt - b.expiresAt); // stable: address order within one expiry
   const heldSet = new Set(held.map((h) => h.cidr));
   const forget = [...firstAbsent.keys()].filter((c) => !heldSet.has(c));
-  return { effective: withHeld(input.desired, held), held, expired, start, forget };
+  return { effective: withHeld(input.desired, held), held, expired, neverBlocked, start, forget };
 }
 
 /** desired ∪ held: a desired range inside a held one rides in it (weight and sources carried over). */
@@ -140,7 +166,7 @@ function withHeld(desired: readonly DesiredRange[], held: readonly HeldRange[]):
   }
   const rest: DesiredRange[] = [];
   for (const d of desired) {
-    const at = prefixOf(d.cidr) > broadest[d.cidr.includes(':') ? 6 : 4] ? enclosing(d.cidr) : undefined;
+    const at = prefixOf(d.cidr) > broadest[d.cidr.includes(':') ? 6 : 4] ? enclosing.narrowest(d.cidr) : undefined;
     const carrier = at === undefined ? undefined : carriers.get(at);
     if (!carrier) {
       rest.push(d);

@@ -37,6 +37,7 @@ describe('planReconcile with removalGrace', () => {
       graceMs: 24 * H,
       held: [{ cidr: '198.51.100.3/32', absentSince: '2025-03-01T12:00:00.000Z', expiresAt: '2025-03-02T12:00:00.000Z' }],
       expired: [],
+      neverBlocked: [],
       start: [{ cidr: '198.51.100.3/32', since: T0 }],
       forget: [],
     });
@@ -66,6 +67,17 @@ describe('planReconcile with removalGrace', () => {
     expect(plan.overflow).toMatchObject({ total: 0, bySource: {}, cutoffWeight: undefined });
     expect(plan.warnings.join('\n')).toContain("1 range(s) in removal grace do not fit the target's capacity");
     expect(plan.warnings.join('\n')).not.toContain('desired range(s) do not fit');
+  });
+
+  it('a range that left because it is on safety.neverBlock (or the caller\'s never-block list) is removed at once', () => {
+    const withList = planReconcile({
+      ...input({ target: { safety: { neverBlock: ['198.51.100.3'] } }, want: hosts(1), live: hosts(1, 2, 3, 4) }),
+      grace: { firstAbsent: new Map(), now: T0, neverHold: ['198.51.100.4/32'] },
+    });
+    expect(withList.grace.held.map((h) => h.cidr)).toEqual(['198.51.100.2/32']);
+    expect(withList.grace.neverBlocked).toEqual(['198.51.100.3/32', '198.51.100.4/32']);
+    expect(withList.steps.find((s) => s.kind === 'updateLocation')).toMatchObject({ removed: ['198.51.100.3/32', '198.51.100.4/32'] });
+    expect(formatPlanText(withList)).toContain('No removal grace for 2 range(s) overlapping the never-block list');
   });
 
   it('an empty feed is still refused (held ranges are not desired)', () => {

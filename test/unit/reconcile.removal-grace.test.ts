@@ -56,7 +56,24 @@ describe('decideRemovalGrace: examples', () => {
     expect(back.forget.sort()).toEqual(['198.51.100.2/32', '198.51.100.3/32']);
 
     const none = decideRemovalGrace({ desired: [], present: ['198.51.100.2/32'], firstAbsent: record, now: 10, graceMs: 0 });
-    expect(none).toEqual({ effective: [], held: [], expired: [], start: [], forget: ['198.51.100.2/32', '198.51.100.3/32'] });
+    expect(none).toEqual({ effective: [], held: [], expired: [], neverBlocked: [], start: [], forget: ['198.51.100.2/32', '198.51.100.3/32'] });
+  });
+
+  it('a range that left overlapping a never-block CIDR (either holding the other, any spelling) goes at once', () => {
+    const record = new Map([['10.9.8.0/24', 5]]);
+    const d = decideRemovalGrace({
+      desired: desired(['198.51.100.1/32']),
+      present: ['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32', '10.9.8.0/24', '10.9.9.0/24'],
+      firstAbsent: record,
+      now: 10,
+      graceMs: H,
+      neverHold: ['198.51.100.2', '10.9.8.77', '10.9.9.0/23'],
+    });
+    expect(d.held.map((h) => h.cidr)).toEqual(['198.51.100.3/32']);
+    expect(d.neverBlocked).toEqual(['10.9.8.0/24', '10.9.9.0/24', '198.51.100.2/32']);
+    expect(d.start.map((s) => s.cidr)).toEqual(['198.51.100.3/32']);
+    expect(d.forget).toEqual(['10.9.8.0/24']);
+    expect(cidrs(d.effective)).toEqual(['198.51.100.1/32', '198.51.100.3/32']);
   });
 });
 
@@ -114,18 +131,22 @@ describe('decideRemovalGrace: properties over run histories', () => {
         fc.array(fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }), { minLength: UNIVERSE.length, maxLength: UNIVERSE.length }),
         fc.integer({ min: 0, max: 100 }),
         fc.integer({ min: 0, max: 50 }),
-        (wantMask, presentMask, recorded, now, graceMs) => {
+        fc.subarray(UNIVERSE),
+        (wantMask, presentMask, recorded, now, graceMs, neverHold) => {
           const want = UNIVERSE.filter((_, i) => wantMask[i]);
           const present = UNIVERSE.filter((_, i) => presentMask[i]);
           const firstAbsent = new Map(UNIVERSE.flatMap((r, i) => (recorded[i] === undefined ? [] : [[r, recorded[i]] as [string, number]])));
-          const d = decideRemovalGrace({ desired: desired(want), present, firstAbsent, now, graceMs });
+          const d = decideRemovalGrace({ desired: desired(want), present, firstAbsent, now, graceMs, neverHold });
           const eff = new Set(cidrs(d.effective));
           for (const r of want) expect(eff.has(r)).toBe(true);
           const held = d.held.map((h) => h.cidr);
           for (const r of [...held, ...d.expired]) expect(present.includes(r) && !want.includes(r)).toBe(true);
           expect(held.filter((r) => d.expired.includes(r))).toEqual([]);
-          if (graceMs > 0) expect(new Set([...held, ...d.expired])).toEqual(new Set(present.filter((r) => !want.includes(r))));
-          else expect(held).toEqual([]);
+          const leaving = present.filter((r) => !want.includes(r));
+          if (graceMs > 0) {
+            expect(new Set([...held, ...d.expired, ...d.neverBlocked])).toEqual(new Set(leaving));
+            expect(new Set(d.neverBlocked)).toEqual(new Set(leaving.filter((r) => neverHold.includes(r))));
+          } else expect([...held, ...d.neverBlocked]).toEqual([]);
           for (const h of d.held) expect(h.expiresAt).toBeGreaterThan(now);
           expect(d.start.every((s) => !firstAbsent.has(s.cidr) && s.since === now)).toBe(true);
           expect(eff.size).toBe(want.length + held.length);
