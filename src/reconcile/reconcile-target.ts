@@ -6,9 +6,10 @@
  * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
  * entries are written just before it, its forgotten ones deleted once it succeeded). The lock is
- * released in every case; a refusal throws the typed safety error before any write. The result carries the plan, what apply did, and how long each step took (`timings`, wall
- * milliseconds: desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state
- * + owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
+ * released in every case; a refusal throws the typed safety error before any write. The result
+ * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
+ * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
+ * owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
