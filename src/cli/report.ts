@@ -3,6 +3,8 @@
  *   --run ID     one run: counts, rejections per reason with examples, error if it failed
  *   --target T   the last reconcile of T and the last run of every source collection feeding it
  *   (neither)    the last run of every source collection and every target
+ * A reconcile run names the ranges it left in removal grace (the first 20, soonest expiry first, with
+ * their expiry; counts inGrace and graceExpired).
  * Values taken from input (rejection examples, error messages) are escaped with printableText, the one
  * escape `ranges merge` and `plan --indicators` use too.
  */
@@ -42,6 +44,15 @@ function errorText(error: { code: string; message: string }): string {
   return printableText(`${error.code}: ${message}`, 2000);
 }
 
+/** A reconcile run's ranges in removal grace, with their expiry (record-reconcile.ts keeps the first 20). */
+function graceLines(run: RunRecord): string[] {
+  const n = run.counts['inGrace'] ?? 0;
+  const grace = run.details?.['grace'] as { held?: { cidr: string; expiresAt: string }[] } | undefined;
+  if (run.kind !== 'reconcile' || n === 0 || !Array.isArray(grace?.held)) return [];
+  const shown = grace.held.map((h) => `    ${printableText(h.cidr, 60)}  expires ${printableText(h.expiresAt, 40)}`);
+  return [`  in removal grace: ${n} range(s), still blocked until their grace ends:`, ...shown, ...(n > shown.length ? [`    … and ${n - shown.length} more`] : [])];
+}
+
 export function formatRunReport(r: RunReport): string {
   const { run } = r;
   const what = run.kind === 'collect' ? `collect ${run.name} / ${run.collection ?? ''}` : `reconcile ${run.name}`;
@@ -60,6 +71,7 @@ export function formatRunReport(r: RunReport): string {
     const warnings = Object.entries(rej.warnings);
     if (warnings.length > 0) lines.push(`  warnings: ${warnings.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
+  lines.push(...graceLines(run));
   const filtered = run.details?.['filtered'];
   if (filtered && typeof filtered === 'object' && Object.keys(filtered).length > 0) {
     lines.push(`  filtered out by type/status: ${Object.entries(filtered as Record<string, number>).map(([k, v]) => `${k}=${v}`).join(' ')}`);

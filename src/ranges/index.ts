@@ -26,7 +26,7 @@ export { InvalidCidrError } from './errors/invalid-cidr-error.ts';
 // CIDR text: canonical form, comparison, Graph's written form.
 export { normalizeCidr } from './normalize-cidr.ts';
 export { sameCidrs } from './same-cidrs.ts';
-export { compareCidrs } from './compare-cidrs.ts';
+export { compareCidrs, sortCidrs } from './compare-cidrs.ts';
 export { printableText } from './printable-text.ts';
 export { parseCidr, cidrsOverlap } from './cidr-address.ts';
 export type { ParsedCidr } from './cidr-address.ts';
@@ -44,6 +44,8 @@ export { IndicatorMerge } from './indicator-merge.ts';
 export { mergeCidrs } from './merge-cidrs.ts';
 export { mergeWeighted } from './merge-weighted.ts';
 export { subtractCidrs } from './subtract-cidrs.ts';
+export { enclosingCidrLookup } from './enclosing-cidr.ts';
+export type { EnclosingCidrLookup } from './enclosing-cidr.ts';
 export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
 export type { CidrStore } from './cidr-store.ts';
 export { storeOf } from './numeric-cidr.ts';

@@ -1,6 +1,7 @@
 /**
  * Human-readable text of a plan and of what apply did (CLI `plan` and `apply`). Range lists are cut
- * at `maxRanges` per location (the JSON output has them all).
+ * at `maxRanges` per location, and so is the list of ranges in removal grace (soonest expiry first,
+ * each with its expiry); the JSON output has them all.
  */
 import type { ApplyResult } from './apply.ts';
 import type { Plan } from './plan-types.ts';
@@ -67,9 +68,30 @@ export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {})
       .join(', ');
     out.push(`Overflow: ${o.total} range(s) left out (capacity ${o.capacity}); by source: ${by}`);
   }
+  out.push(...graceLines(plan, max));
   for (const w of plan.warnings) out.push(`Warning: ${w}`);
   for (const r of plan.refusals) out.push(`Refused: ${r.code}: ${r.message}`);
   return `${out.join('\n')}\n`;
+}
+
+/** `12h`, `90m`, `45s`: the removal grace as configured would be written. */
+function graceText(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/** The ranges held in removal grace (with their expiry) and those whose grace ran out. */
+function graceLines(plan: Plan, max: number): string[] {
+  const g = plan.grace;
+  const out: string[] = [];
+  if (g.held.length > 0) {
+    out.push(`In removal grace (${graceText(g.graceMs)}): ${g.held.length} range(s) left the feed and stay blocked until their grace ends`);
+    out.push(...g.held.slice(0, max).map((h) => `      ${h.cidr}  expires ${h.expiresAt}`));
+    if (g.held.length > max) out.push(`      … and ${g.held.length - max} more (use --json for all)`);
+  }
+  if (g.expired.length > 0) out.push(`Removal grace ended: ${g.expired.length} range(s) removed by this plan`);
+  if (g.neverBlocked.length > 0) out.push(`No removal grace for ${g.neverBlocked.length} range(s) overlapping the never-block list: removed by this plan`);
+  return out;
 }
 
 export function formatApplyText(plan: Plan, applied: ApplyResult): string {
@@ -82,6 +104,7 @@ export function formatApplyText(plan: Plan, applied: ApplyResult): string {
     out.push(`  ${st.kind} "${st.displayName}" ${st.id}${counts}${note}`);
   }
   if (plan.overflow.total > 0) out.push(`Overflow: ${plan.overflow.total} range(s) left out (capacity ${plan.overflow.capacity})`);
+  if (plan.grace.held.length > 0) out.push(`In removal grace: ${plan.grace.held.length} range(s), first to expire ${plan.grace.held[0]?.cidr} at ${plan.grace.held[0]?.expiresAt}`);
   for (const w of plan.warnings) out.push(`Warning: ${w}`);
   return `${out.join('\n')}\n`;
 }

@@ -45,6 +45,16 @@ export interface PlanInput {
   tokenTenantId: string;
   /** Objects of the tenant other targets manage (see object-owners.ts); none when absent. */
   objectOwners?: ObjectOwners;
+  /**
+   * The removal-grace record (range → first seen absent, epoch ms) and the clock, for a target with
+   * `removalGrace` (see removal-grace.ts). Absent: no grace applies to this plan.
+   */
+  grace?: {
+    firstAbsent: ReadonlyMap<string, number>;
+    now: number;
+    /** Never-block CIDRs besides safety.neverBlock (e.g. ThreatQ's whitelist): ranges overlapping them get no grace. */
+    neverHold?: readonly string[];
+  };
 }
 
 /**
@@ -210,6 +220,33 @@ export interface PlanSummary {
   removed: number;
   /** Graph write requests the plan makes (location and policy POST/PATCH/DELETE). */
   writes: number;
+  /** Ranges held in removal grace: left the desired set, still blocked (see removal-grace.ts). */
+  inGrace: number;
+}
+
+/** A range held in removal grace, with when it was first seen absent and when its grace runs out (ISO 8601). */
+export interface GraceRange {
+  cidr: string;
+  absentSince: string;
+  expiresAt: string;
+}
+
+/** The removal grace of one plan (removal-grace.ts). */
+export interface PlanGrace {
+  /** The grace applied (ms); 0 when none does (no removalGrace, mode append, or a clear run). */
+  graceMs: number;
+  /** Ranges held: kept in the target although they left the desired set; soonest expiry first. */
+  held: GraceRange[];
+  /** Ranges whose grace ran out: this plan removes them. */
+  expired: string[];
+  /** Ranges that left overlapping a never-block CIDR (safety.neverBlock, the whitelist): removed now, no grace. */
+  neverBlocked: string[];
+  /**
+   * Changes to the grace record (src/state/grace-store.ts): `start` (ranges first seen absent, epoch ms)
+   * is written under the lock before apply; `forget` is deleted once apply succeeded.
+   */
+  start: { cidr: string; since: number }[];
+  forget: string[];
 }
 
 export interface Plan {
@@ -246,6 +283,8 @@ export interface Plan {
    * owner only for the ids in `takeover` (stale owners, or unknown ones with --force).
    */
   ownership: { claim: string[]; takeover: string[] };
+  /** Ranges in removal grace and the grace record's changes. */
+  grace: PlanGrace;
   warnings: string[];
   /** Safety refusals: when non-empty, apply writes nothing and throws the first. */
   refusals: SyncError[];

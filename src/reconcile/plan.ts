@@ -38,11 +38,13 @@
  * id, or a shard this plan creates, whose id apply learns from the POST.
  */
 import { existingRef, shardRef } from './location-ref.ts';
+import { decideGrace, graceMsOf, graceReport } from './plan-grace.ts';
 import { planLocations, type LocationPlan } from './plan-locations.ts';
 import { planPolicy, type PolicyPlan } from './plan-policy.ts';
 import { broadRanges, ownershipOf, refusals } from './plan-safety.ts';
 import { planDuplicates, planShardSteps } from './plan-shard-steps.ts';
 import type { DesiredRange, LiveLocation, LocationRef, OverflowReport, Plan, PlanInput, PlanMode } from './plan-types.ts';
+import { isHeldOnly } from './removal-grace.ts';
 import { selectShards } from './select-shards.ts';
 
 export function planMode(input: Pick<PlanInput, 'target' | 'manual'>): PlanMode {
@@ -75,10 +77,15 @@ function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
   };
 }
 
-/** Phase: place the ranges in the shards; warnings for what does not fit. */
-function placeRanges(input: PlanInput, shards: Map<number, LiveLocation>, mode: PlanMode, warnings: string[]): LocationPlan {
+/**
+ * Phase: place the ranges (desired, and those held in removal grace) in the shards; warnings for what
+ * does not fit. Held ranges that do not fit are not overflow (plan-grace.ts reports them).
+ */
+function placeRanges(input: PlanInput, placed: readonly DesiredRange[], shards: Map<number, LiveLocation>, mode: PlanMode, warnings: string[]): LocationPlan {
   const nl = input.target.namedLocation;
-  const loc = planLocations({ shards, desired: input.desired, owned: input.owned, mode, maxRangesPerLocation: nl.maxRangesPerLocation, maxLocations: nl.maxLocations, isTrusted: nl.isTrusted });
+  const all = planLocations({ shards, desired: placed, owned: input.owned, mode, maxRangesPerLocation: nl.maxRangesPerLocation, maxLocations: nl.maxLocations, isTrusted: nl.isTrusted });
+  const dropped = all.dropped.filter((d) => !isHeldOnly(d));
+  const loc = { ...all, dropped, cutoffWeight: dropped.length > 0 ? all.cutoffWeight : undefined };
   if (loc.dropped.length > 0) {
     warnings.push(`${loc.dropped.length} desired range(s) do not fit in ${nl.maxLocations} location(s) of ${nl.maxRangesPerLocation}; the highest-priority ranges were kept`);
   }
@@ -107,7 +114,9 @@ export function planReconcile(input: PlanInput): Plan {
   const warnings: string[] = [];
   const broad = broadRanges(input, warnings);
   const { shards, duplicates } = selectShards(target.namedLocation.name, input.live.locations, input.objectOwners?.self);
-  const loc = placeRanges(input, shards, mode, warnings);
+  const held = decideGrace(input, shards, mode);
+  const loc = placeRanges(input, held.effective, shards, mode, warnings);
+  const grace = graceReport(held, graceMsOf(input, mode), loc, warnings);
   const policy = planPolicy(input, finalShards(loc), loc.finalRanges, warnings);
   const shardSteps = planShardSteps(input, loc, policy.touched, warnings);
   const dups = planDuplicates(input, duplicates, shards, warnings);
@@ -128,6 +137,7 @@ export function planReconcile(input: PlanInput): Plan {
       added: loc.added,
       removed: loc.removed,
       writes: steps.length,
+      inGrace: grace.held.length,
     },
     steps,
     locations: shardSteps.locations,
@@ -138,6 +148,7 @@ export function planReconcile(input: PlanInput): Plan {
     broadRanges: broad,
     duplicates: dups.report,
     ownership,
+    grace,
     warnings,
     refusals: refused,
   };

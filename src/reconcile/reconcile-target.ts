@@ -3,17 +3,20 @@
  * worker. Steps: desired set (the `desired` override, e.g. `--indicators`, else the fan-in of the
  * committed snapshots feeding the target) minus `safety.neverBlock` → under the target lock (not for
  * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
- * (which objects other targets manage, object-owners.ts) → planReconcile → applyPlan (unless
- * dryRun). The lock is released in every case; a refusal throws the typed safety error before any
- * write. The result carries the plan, what apply did, and how long each step took (`timings`, wall
- * milliseconds: desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state
- * + owned record, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
+ * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
+ * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
+ * entries are written just before it, its forgotten ones deleted once it succeeded). The lock is
+ * released in every case; a refusal throws the typed safety error before any write. The result
+ * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
+ * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
+ * owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
+import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
@@ -41,6 +44,8 @@ export interface ReconcileTargetOptions {
   lockWaitMs?: number;
   logger?: Logger;
   apply?: Pick<ApplyDeps, 'consistency' | 'sleep'>;
+  /** The clock of the removal grace (epoch ms); default Date.now (tests and bench:grace inject one). */
+  now?: () => number;
 }
 
 export interface ReconcileResult {
@@ -101,15 +106,18 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
+    const grace = { firstAbsent: await readGrace(redis, keys, target.name), now: (options.now ?? Date.now)() };
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners });
+    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     if (lock) {
+      await updateGrace(redis, keys, lock, { start: plan.grace.start });
       applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
+      await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
     return {

@@ -1,7 +1,8 @@
 /**
  * How a reconcile attempt ends up in the run store and the metrics: a succeeded run (the summary,
- * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs)
- * or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
+ * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs;
+ * the ranges in removal grace: counts inGrace and graceExpired, and details.grace with the first
+ * GRACE_EXAMPLES held ranges, soonest expiry first, each with its expiry) or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
  * not recorded as failed: it runs again after the queue's pause.
  */
 import { errorCodeOf } from '../../../errors/sync-error.ts';
@@ -31,8 +32,14 @@ export interface ReconcileSummary {
   consistencyWaitMs: number;
   /** Duplicates of a shard the plan deleted (ours, referenced by no policy). */
   duplicatesDeleted: number;
+  /** Ranges held in removal grace after the run, and ranges removed because their grace ran out. */
+  inGrace: number;
+  graceExpired: number;
   durationMs: number;
 }
+
+/** Held ranges a run record names (the plan's JSON has them all). */
+const GRACE_EXAMPLES = 20;
 
 async function summarize(attempt: ReconcileAttempt, result: ReconcileResult, deps: StageDeps): Promise<ReconcileSummary> {
   const { plan } = result;
@@ -52,6 +59,8 @@ async function summarize(attempt: ReconcileAttempt, result: ReconcileResult, dep
     consistencyWaits: result.applied?.consistency.waits ?? 0,
     consistencyWaitMs: result.applied?.consistency.waitedMs ?? 0,
     duplicatesDeleted: plan.duplicates.filter((d) => d.action === 'delete').length,
+    inGrace: plan.grace.held.length,
+    graceExpired: plan.grace.expired.length,
     durationMs: Date.now() - attempt.startedMs,
   };
 }
@@ -61,12 +70,12 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
   const { redis, keys } = deps;
   const { plan } = result;
   const summary = await summarize(attempt, result, deps);
-  const { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, durationMs } = summary;
+  const { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, inGrace, graceExpired, durationMs } = summary;
   await writeRun(redis, keys, {
     ...attempt.record,
     status: 'succeeded',
     finishedAt: new Date().toISOString(),
-    counts: { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, durationMs },
+    counts: { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, inGrace, graceExpired, durationMs },
     details: {
       consistency: result.applied?.consistency.details ?? [],
       jobId: job.id,
@@ -76,6 +85,7 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
       warnings: plan.warnings,
       snapshots: result.snapshots,
       timings: result.timings,
+      grace: { graceMs: plan.grace.graceMs, held: plan.grace.held.slice(0, GRACE_EXAMPLES).map(({ cidr, expiresAt }) => ({ cidr, expiresAt })) },
     },
   });
   await recordSucceededMetrics(attempt, result, summary, deps);
