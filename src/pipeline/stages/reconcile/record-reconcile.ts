@@ -1,6 +1,8 @@
 /**
  * How a reconcile attempt ends up in the run store and the metrics: a succeeded run (the summary,
- * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs)
+ * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs;
+ * ThreatQ's whitelist: counts whitelistRanges (ranges it held) and whitelistCut (desired ranges it
+ * cut), details.whitelist per source collection)
  * or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
  * not recorded as failed: it runs again after the queue's pause.
  */
@@ -66,7 +68,21 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
     ...attempt.record,
     status: 'succeeded',
     finishedAt: new Date().toISOString(),
-    counts: { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, durationMs },
+    counts: {
+      desired,
+      finalRanges,
+      added,
+      removed,
+      overflow,
+      graphReads,
+      graphWrites,
+      consistencyWaits,
+      consistencyWaitMs,
+      duplicatesDeleted,
+      durationMs,
+      whitelistRanges: result.whitelist.ranges,
+      whitelistCut: result.whitelist.cut,
+    },
     details: {
       consistency: result.applied?.consistency.details ?? [],
       jobId: job.id,
@@ -75,6 +91,7 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
       overflowBySource: plan.overflow.bySource,
       warnings: plan.warnings,
       snapshots: result.snapshots,
+      whitelist: result.whitelist.collections,
       timings: result.timings,
     },
   });
