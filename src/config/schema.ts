@@ -230,13 +230,14 @@ const threatqSource = z.strictObject({
   pageSize: numeric(z.number().int().min(1).max(10_000)).default(500),
   collections: z.array(collectionSchema).min(1, 'expected at least one collection'),
   /**
-   * ThreatQ's own whitelist: indicators of a `whitelistStatuses` status (default [Whitelisted]) in the
-   * source's collections, or in `whitelistCollection` when set, are never blocked by any target the
-   * source feeds, whichever source has them (src/reconcile/desired-ranges.ts). Default true.
+   * ThreatQ's own whitelist: IP indicators of a `whitelistStatuses` status (default [Whitelisted]) in the
+   * source's collections, and in `whitelistCollection` when set, are never blocked by any target the
+   * source feeds, whichever source has them (src/sources/threatq-source.ts collects them,
+   * src/reconcile/desired-ranges.ts subtracts them; entries broader than /8 are refused). Default true.
    */
   neverBlockWhitelisted: bool().default(true),
   whitelistStatuses: z.array(name).min(1).default(['Whitelisted']),
-  /** A data collection hash holding the whitelist (paged with every collect run of this source). */
+  /** A data collection hash holding more of the whitelist (paged with every collect run of this source's collections). */
   whitelistCollection: name.optional(),
   writeBack: writeBackSchema.optional(),
 });
