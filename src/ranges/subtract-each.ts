@@ -11,6 +11,7 @@
  * Accepts any CIDR or address text (as mergeCidrs); throws InvalidCidrError on anything else.
  */
 import { blockOverlapV4, blockOverlapV6, subtractFromBlockV4, subtractFromBlockV6 } from './block-subtract.ts';
+import { fastIPv4, fastPrefix } from './fast-ipv4.ts';
 import { formatIPv4Cidr } from './ipv4-text.ts';
 import { formatIPv6BigInt, wordsToBigInt } from './ipv6-text.ts';
 import { parseCidrOrThrow, storeOf } from './numeric-cidr.ts';
@@ -24,11 +25,17 @@ export function subtractEach(set: readonly string[], remove: Iterable<string>): 
   const pieces4: number[] = [];
   const pieces6: Array<[bigint, number]> = [];
   for (let i = 0; i < set.length; i++) {
-    const p = parseCidrOrThrow(set[i] ?? '', 'subtractEach(set)');
-    if (p.family === 4) {
-      if (iv4.length === 0 || blockOverlapV4(p.start, p.prefix, iv4) === 0) continue;
+    const text = set[i] ?? '';
+    // The common case (canonical IPv4 text) without the full parser's allocations.
+    const fast = fastIPv4(text);
+    const p = fast >= 0 ? undefined : parseCidrOrThrow(text, 'subtractEach(set)');
+    if (p === undefined || p.family === 4) {
+      const prefix = p?.prefix ?? fastPrefix();
+      const size = 2 ** (32 - prefix);
+      const start = p?.start ?? fast - (fast % size);
+      if (iv4.length === 0 || blockOverlapV4(start, prefix, iv4) === 0) continue;
       pieces4.length = 0;
-      subtractFromBlockV4(p.start, p.prefix, iv4, pieces4);
+      subtractFromBlockV4(start, prefix, iv4, pieces4);
       const rest: string[] = [];
       for (let k = 0; k < pieces4.length; k += 2) rest.push(formatIPv4Cidr(pieces4[k] ?? 0, pieces4[k + 1] ?? 0));
       out[i] = rest;
