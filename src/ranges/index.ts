@@ -45,7 +45,7 @@ export { mergeCidrs } from './merge-cidrs.ts';
 export { mergeWeighted } from './merge-weighted.ts';
 export { subtractCidrs } from './subtract-cidrs.ts';
 export { subtractEach } from './subtract-each.ts';
-export { whitelistRanges, WHITELIST_RANGE_OPTIONS } from './whitelist-ranges.ts';
+export { whitelistRanges } from './whitelist-ranges.ts';
 export type { WhitelistRanges } from './whitelist-ranges.ts';
 export { splitBroaderThan, serviceSplitFloors } from './split-broader-than.ts';
 export type { CidrStore } from './cidr-store.ts';
