@@ -1,7 +1,7 @@
 /**
  * reconcileTarget: one reconcile of one target, used by the CLI (`plan`, `apply`) and the reconcile
  * worker. Steps: desired set (the `desired` override, e.g. `--indicators`, else the fan-in of the
- * committed snapshots feeding the target) minus `safety.neverBlock` minus ThreatQ's whitelist → under the target lock (not for
+ * committed snapshots feeding the target) minus `safety.neverBlock` and ThreatQ's whitelist → under the target lock (not for
  * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
  * (which objects other targets manage, object-owners.ts) → planReconcile → applyPlan (unless
  * dryRun). The lock is released in every case; a refusal throws the typed safety error before any
