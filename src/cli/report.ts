@@ -1,6 +1,8 @@
 /**
  * `tq-entra report --config F [--run ID | --target T] [--json]`: what the last runs did.
- *   --run ID     one run: counts, rejections per reason with examples, error if it failed
+ *   --run ID     one run: counts, rejections per reason with examples, error if it failed; a collect
+ *                run also what the source filtered out by reason and the whitelist it committed, a
+ *                reconcile run the whitelist it subtracted
  *   --target T   the last reconcile of T and the last run of every source collection feeding it
  *   (neither)    the last run of every source collection and every target
  * A reconcile run names the ranges it left in removal grace (the first 20, soonest expiry first, with
@@ -71,12 +73,34 @@ export function formatRunReport(r: RunReport): string {
     const warnings = Object.entries(rej.warnings);
     if (warnings.length > 0) lines.push(`  warnings: ${warnings.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
-  lines.push(...graceLines(run));
-  const filtered = run.details?.['filtered'];
-  if (filtered && typeof filtered === 'object' && Object.keys(filtered).length > 0) {
-    lines.push(`  filtered out by type/status: ${Object.entries(filtered as Record<string, number>).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  }
+  lines.push(...graceLines(run), ...filteredLines(run), ...whitelistLines(run));
   return lines.join('\n');
+}
+
+function countsOf(value: unknown): [string, number][] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+}
+
+/** A collect run: what the source filtered out (type/status, score and age thresholds), by reason. */
+function filteredLines(run: RunRecord): string[] {
+  const filtered = countsOf(run.details?.['filtered']).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (filtered.length === 0) return [];
+  return ['  filtered out by reason:', ...filtered.map(([reason, n]) => `    ${printableText(reason, 60).padEnd(22)} ${String(n).padStart(8)}`)];
+}
+
+/** ThreatQ's whitelist: what a collect run committed, what a reconcile subtracted. */
+function whitelistLines(run: RunRecord): string[] {
+  const d = run.details ?? {};
+  if (run.kind === 'collect' && typeof d['whitelisted'] === 'number') {
+    const refused = countsOf(d['whitelistRejected']).map(([k, v]) => `${k}=${v}`).join(' ');
+    return [`  whitelist: ${d['whitelisted']} entries -> ${String(d['whitelistRanges'] ?? 0)} ranges committed${refused ? ` (refused: ${refused})` : ''}`];
+  }
+  const held = run.counts['whitelistRanges'];
+  if (run.kind !== 'reconcile' || held === undefined) return [];
+  const from = Array.isArray(d['whitelist']) ? (d['whitelist'] as { label?: unknown; ranges?: unknown }[]) : [];
+  const each = from.map((w) => `${printableText(String(w.label), 80)} ${typeof w.ranges === 'number' ? w.ranges : 'none committed yet'}`).join(', ');
+  return [`  whitelist: held ${held} ranges, cut ${run.counts['whitelistCut'] ?? 0} desired ranges${each ? ` (${each})` : ''}`];
 }
 
 export function registerReportCommand(program: Command, ctx: CommandContext): void {

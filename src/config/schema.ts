@@ -141,7 +141,7 @@ export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 180_000;
 const every = boundedDuration(MIN_EVERY_FLOOR_MS, MAX_EVERY_MS, '1m and 366d');
 
 /** 90000 → "90s", 60000 → "1m": the largest unit that divides the duration exactly. */
-function shortDuration(ms: number): string {
+export function shortDuration(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
@@ -230,13 +230,14 @@ const threatqSource = z.strictObject({
   pageSize: numeric(z.number().int().min(1).max(10_000)).default(500),
   collections: z.array(collectionSchema).min(1, 'expected at least one collection'),
   /**
-   * ThreatQ's own whitelist: indicators of a `whitelistStatuses` status (default [Whitelisted]) in the
-   * source's collections, or in `whitelistCollection` when set, are never blocked by any target the
-   * source feeds, whichever source has them (src/reconcile/desired-ranges.ts). Default true.
+   * ThreatQ's own whitelist: IP indicators of a `whitelistStatuses` status (default [Whitelisted]) in the
+   * source's collections, and in `whitelistCollection` when set, are never blocked by any target the
+   * source feeds, whichever source has them (src/sources/threatq-source.ts collects them,
+   * src/reconcile/desired-ranges.ts subtracts them; entries broader than /8 are refused). Default true.
    */
   neverBlockWhitelisted: bool().default(true),
   whitelistStatuses: z.array(name).min(1).default(['Whitelisted']),
-  /** A data collection hash holding the whitelist (paged with every collect run of this source). */
+  /** A data collection hash holding more of the whitelist (paged with every collect run of this source's collections). */
   whitelistCollection: name.optional(),
   writeBack: writeBackSchema.optional(),
 });
@@ -398,6 +399,22 @@ export const targetSchema = z
     }
   });
 
+/** A collection status that is also a whitelist status of its source (neverBlockWhitelisted): one problem each. */
+function whitelistStatusClashes(
+  s: z.output<typeof threatqSource>,
+  at: (string | number)[],
+): { path: (string | number)[]; message: string }[] {
+  if (!s.neverBlockWhitelisted) return [];
+  const whitelist = new Set(s.whitelistStatuses.map((x) => x.toLowerCase()));
+  return s.collections.flatMap((col, j) =>
+    col.statuses.flatMap((st, k) =>
+      whitelist.has(st.toLowerCase())
+        ? [{ path: [...at, 'collections', j, 'statuses', k], message: `"${st}" is a whitelist status of this source (whitelistStatuses): it cannot also be blocked` }]
+        : [],
+    ),
+  );
+}
+
 export const configSchema = z
   .strictObject({
     redis: z
@@ -512,14 +529,9 @@ export const configSchema = z
         tooOften(s.schedule, ['sources', i]);
       } else {
         const ids = new Set<string>();
-        const whitelist = new Set(s.neverBlockWhitelisted ? s.whitelistStatuses.map((x) => x.toLowerCase()) : []);
+        for (const problem of whitelistStatusClashes(s, ['sources', i])) ctx.addIssue({ code: 'custom', ...problem });
         s.collections.forEach((col, j) => {
           if (ids.has(col.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'collections', j, 'id'], message: `duplicate collection id "${col.id}"` });
-          col.statuses.forEach((st, k) => {
-            if (whitelist.has(st.toLowerCase())) {
-              ctx.addIssue({ code: 'custom', path: ['sources', i, 'collections', j, 'statuses', k], message: `"${st}" is a whitelist status of this source (whitelistStatuses): it cannot also be blocked` });
-            }
-          });
           ids.add(col.id);
           check(col.targets, ['sources', i, 'collections', j, 'targets']);
           tooOften(col.schedule, ['sources', i, 'collections', j]);

@@ -7,7 +7,9 @@
  * | series                                                         | type      | labels                               |
  * |----------------------------------------------------------------|-----------|--------------------------------------|
  * | tq_entra_indicators_total                                      | counter   | source, collection, outcome, reason  |
- * |   indicators accepted (outcome="accepted", reason="") or rejected by reason code                          |
+ * |   indicators accepted (outcome="accepted", reason=""), rejected by reason code (outcome="rejected"),       |
+ * |   filtered out by the source (outcome="filtered": type/status, score:/age: thresholds) or whitelisted   |
+ * |   (outcome="whitelisted", reason=""; ThreatQ's whitelist, never blocked)                                 |
  * | tq_entra_target_ranges                                         | gauge     | target                               |
  * |   ranges held in the target's named locations at its last reconcile                                      |
  * | tq_entra_target_capacity_ratio                                 | gauge     | target                               |
@@ -176,7 +178,7 @@ export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
     {
       name: 'tq_entra_indicators_total',
       type: 'counter',
-      help: 'Indicators read from sources: accepted, or rejected with a reason code.',
+      help: 'Indicators read from sources: accepted, rejected with a reason code, filtered out by the source with its reason (type, status, score and age thresholds), or whitelisted.',
       samples: rows(snap.indicators, 4).map(([[source = '', collection = '', outcome = '', reason = ''], value]) => ({
         labels: { source, collection, outcome, reason },
         value,

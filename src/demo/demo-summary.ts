@@ -22,6 +22,8 @@ export interface DemoSourceSummary {
   durationMs: number;
   rejectedByReason: Record<string, number>;
   filtered: Record<string, number>;
+  /** ThreatQ whitelist entries the run committed (never blocked). */
+  whitelisted: number;
 }
 
 export interface DemoLocationSummary {
@@ -35,6 +37,8 @@ export interface DemoSummary {
   target: string;
   desired: number;
   overflow: number;
+  /** ThreatQ's whitelist at the reconcile: ranges it held, desired ranges it cut. */
+  whitelist: { ranges: number; cut: number };
   locations: DemoLocationSummary[];
   policy: { displayName: string; state: string; locations: number } | undefined;
   graph: { reads: number; writes: number; throttled: number };
@@ -85,6 +89,7 @@ export async function buildDemoSummary(
         durationMs: run?.counts['durationMs'] ?? 0,
         rejectedByReason: rej.reasons,
         filtered: (run?.details?.['filtered'] as Record<string, number> | undefined) ?? {},
+        whitelisted: typeof run?.details?.['whitelisted'] === 'number' ? run.details['whitelisted'] : 0,
       });
     }
   }
@@ -103,6 +108,7 @@ export async function buildDemoSummary(
     target: target.name,
     desired: rrun?.counts['desired'] ?? 0,
     overflow: rrun?.counts['overflow'] ?? 0,
+    whitelist: { ranges: rrun?.counts['whitelistRanges'] ?? 0, cut: rrun?.counts['whitelistCut'] ?? 0 },
     locations,
     policy: policy && {
       displayName: policy.displayName,
@@ -133,10 +139,12 @@ export function formatDemoSummary(s: DemoSummary): string {
     const reasons = Object.entries(src.rejectedByReason).sort((a, b) => b[1] - a[1]);
     if (reasons.length > 0) out.push(`      rejected by reason: ${reasons.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
     const filtered = Object.entries(src.filtered).sort((a, b) => b[1] - a[1]);
-    if (filtered.length > 0) out.push(`      filtered out (not an IP type / not Active): ${filtered.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+    if (filtered.length > 0) out.push(`      filtered out (not an IP type / not Active / below a threshold): ${filtered.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+    if (src.whitelisted > 0) out.push(`      whitelist (ThreatQ Whitelisted IP indicators, never blocked): ${n(src.whitelisted)}`);
   }
   out.push('');
   out.push(`Target ${s.target}: ${n(s.desired)} ranges desired${s.overflow > 0 ? `, ${n(s.overflow)} left out (over capacity)` : ''}`);
+  if (s.whitelist.ranges > 0) out.push(`  ThreatQ whitelist: ${n(s.whitelist.ranges)} ranges, ${n(s.whitelist.cut)} desired ranges cut (never blocked)`);
   out.push(`  ${'named location'.padEnd(34)} ${'ranges'.padStart(8)}  capacity used`);
   for (const l of s.locations) out.push(`  ${l.displayName.padEnd(34)} ${n(l.ranges).padStart(8)}  ${(l.capacityShare * 100).toFixed(0).padStart(3)}%`);
   out.push(

@@ -5,7 +5,7 @@
  * locations, …), never by traffic. Hash fields are JSON arrays of label values, which needs no
  * escaping rules of its own and survives any character in a source or location name.
  *
- *   <prefix>:metrics:indicators       ["source","collection","accepted"|"rejected","reason"] → count
+ *   <prefix>:metrics:indicators       ["source","collection","accepted"|"rejected"|"filtered"|"whitelisted","reason"] → count
  *   <prefix>:metrics:graph_requests   ["target","METHOD","status"]                          → count
  *   <prefix>:metrics:graph_throttled  ["target","count"|"ms"]                               → count / ms
  *   <prefix>:metrics:queue_paused     ["queue"]                                             → ms

@@ -37,6 +37,20 @@ export interface IndicatorCounts {
   once?: string;
 }
 
+/** What a source collection's collect attempt left out of the block list. */
+export interface FilteredCounts {
+  source: string;
+  collection: string;
+  /**
+   * Reason (`type:FQDN`, `status:Expired`, `score:below-6`, `score:none`, `age:older-than-90d`,
+   * `age:unknown`, …) → indicators filtered out for it by the source (never an error).
+   */
+  filteredByReason: Record<string, number>;
+  /** Whitelist entries read (ThreatQ's whitelist: never blocked). */
+  whitelisted?: number;
+  once?: string;
+}
+
 export interface GraphRequestCounts {
   target: string;
   /**
@@ -165,6 +179,23 @@ export async function recordIndicators(redis: Redis, prefix: string, input: Indi
   const incs: Increment[] = [[0, encodeField([source, collection, 'accepted', '']), count(input.accepted, 'accepted')]];
   for (const [reason, n] of Object.entries(input.rejectedByReason)) {
     incs.push([0, encodeField([source, collection, 'rejected', name(reason, 'rejectedByReason key')]), count(n, `rejectedByReason.${reason}`)]);
+  }
+  return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once, 'indicators'));
+}
+
+/**
+ * Indicators a source filtered out, by reason, and its whitelist entries: the same hash and series as
+ * recordIndicators, outcome `filtered` (with the reason) and `whitelisted` (reason "").
+ */
+export async function recordFiltered(redis: Redis, prefix: string, input: FilteredCounts): Promise<boolean> {
+  const source = name(input.source, 'source');
+  const collection = name(input.collection, 'collection');
+  const incs: Increment[] = [];
+  for (const [reason, n] of Object.entries(input.filteredByReason)) {
+    incs.push([0, encodeField([source, collection, 'filtered', name(reason, 'filteredByReason key')]), count(n, `filteredByReason.${reason}`)]);
+  }
+  if (input.whitelisted !== undefined && count(input.whitelisted, 'whitelisted') > 0) {
+    incs.push([0, encodeField([source, collection, 'whitelisted', '']), input.whitelisted]);
   }
   return increment(redis, [metricKeys(prefix).indicators], incs, onceKey(prefix, input.once, 'indicators'));
 }

@@ -41,6 +41,8 @@ export interface CollectJobData {
   seen?: number;
   kept?: number;
   filtered?: Record<string, number>;
+  /** Whitelist entries the collect step staged (ThreatQ's whitelist). */
+  whitelisted?: number;
   pages?: number;
   startedAt?: string;
 }

@@ -38,14 +38,8 @@ export function subtractStoresToStore(s: CidrStore, r: CidrStore): CidrStore {
   return out.sealCollapsed();
 }
 
-interface PieceSink {
-  v4(start: number, prefix: number): void;
-  v6(w0: number, w1: number, w2: number, w3: number, prefix: number): void;
-}
-
-/** The pieces of (s − r), IPv4 ascending then IPv6 ascending, minimal. */
-function subtractStoresInto(s: CidrStore, r: CidrStore, sink: PieceSink): void {
-  const s4 = s.viewV4();
+/** The IPv4 part of `r` as flat, sorted, coalesced intervals [lo0, hi0, lo1, hi1, …] (block-subtract.ts). */
+export function removeIntervalsV4(r: CidrStore): number[] {
   const r4 = r.viewV4();
   const iv4: number[] = [];
   for (let i = 0; i < r4.count; i++) {
@@ -55,6 +49,34 @@ function subtractStoresInto(s: CidrStore, r: CidrStore, sink: PieceSink): void {
     if (n > 0 && lo <= (iv4[n - 1] ?? 0) + 1) iv4[n - 1] = Math.max(iv4[n - 1] ?? 0, hi);
     else iv4.push(lo, hi);
   }
+  return iv4;
+}
+
+/** The IPv6 part of `r` as flat, sorted, coalesced BigInt intervals. */
+export function removeIntervalsV6(r: CidrStore): bigint[] {
+  const r6 = r.viewV6();
+  const iv6: bigint[] = [];
+  for (let i = 0; i < r6.count; i++) {
+    const w = r6.words;
+    const lo = wordsToBigInt(w[i * 4] ?? 0, w[i * 4 + 1] ?? 0, w[i * 4 + 2] ?? 0, w[i * 4 + 3] ?? 0);
+    const hi = lo + (1n << BigInt(128 - (r6.prefixes[i] ?? 0))) - 1n;
+    const n = iv6.length;
+    const last = iv6[n - 1] ?? 0n;
+    if (n > 0 && lo <= last + 1n) iv6[n - 1] = last > hi ? last : hi;
+    else iv6.push(lo, hi);
+  }
+  return iv6;
+}
+
+interface PieceSink {
+  v4(start: number, prefix: number): void;
+  v6(w0: number, w1: number, w2: number, w3: number, prefix: number): void;
+}
+
+/** The pieces of (s − r), IPv4 ascending then IPv6 ascending, minimal. */
+function subtractStoresInto(s: CidrStore, r: CidrStore, sink: PieceSink): void {
+  const s4 = s.viewV4();
+  const iv4 = removeIntervalsV4(r);
   const pieces: number[] = [];
   for (let i = 0; i < s4.count; i++) {
     const start = s4.starts[i] ?? 0;
@@ -69,17 +91,7 @@ function subtractStoresInto(s: CidrStore, r: CidrStore, sink: PieceSink): void {
   }
 
   const s6 = s.viewV6();
-  const r6 = r.viewV6();
-  const iv6: bigint[] = [];
-  for (let i = 0; i < r6.count; i++) {
-    const w = r6.words;
-    const lo = wordsToBigInt(w[i * 4] ?? 0, w[i * 4 + 1] ?? 0, w[i * 4 + 2] ?? 0, w[i * 4 + 3] ?? 0);
-    const hi = lo + (1n << BigInt(128 - (r6.prefixes[i] ?? 0))) - 1n;
-    const n = iv6.length;
-    const last = iv6[n - 1] ?? 0n;
-    if (n > 0 && lo <= last + 1n) iv6[n - 1] = last > hi ? last : hi;
-    else iv6.push(lo, hi);
-  }
+  const iv6 = removeIntervalsV6(r);
   const words = new Uint32Array(4);
   for (let i = 0; i < s6.count; i++) {
     const w = s6.words;

@@ -9,13 +9,21 @@
  *   `<source>/<collection>` (a file source: `<source>`).
  * - subtractNeverBlock: `safety.neverBlock` removed; a range that partly overlaps keeps the rest of
  *   itself, with the weight and sources of the range it was cut from.
+ * - subtractWhitelists: then ThreatQ's whitelist removed the same way: the union of the committed
+ *   whitelists (state/snapshot-store.ts readWhitelist) of every source collection feeding the target
+ *   whose source has `neverBlockWhitelisted`, whichever source the range came from (a Whitelisted
+ *   indicator of collection A is never blocked even when source B, a file say, has it). A collection
+ *   whose whitelist was never committed contributes nothing and is listed with `ranges` undefined.
+ *   Reported: the ranges the union held and how many desired ranges it cut (wholly or in part).
+ * Both subtractions go through subtractAttributed: O((n + m) log m) for n desired and m removed ranges
+ * (the range engine's subtractEach cuts each range on its own, so its pieces keep its data).
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../config/collections.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
-import { readSnapshot } from '../state/snapshot-store.ts';
-import { GRAPH_MIN_PREFIX, mergeWeighted, splitBroaderThan, subtractCidrs } from '../ranges/index.ts';
+import { readSnapshot, readWhitelist } from '../state/snapshot-store.ts';
+import { GRAPH_MIN_PREFIX, mergeCidrs, mergeWeighted, splitBroaderThan, subtractEach } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 
 export interface SnapshotUse {
@@ -79,22 +87,77 @@ export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, c
   return { desired: merged.map((m, i) => ({ cidr: m.cidr, weight: m.weight, sources: sources[i] ?? [] })), snapshots };
 }
 
-/** Remove `neverBlock` from desired; cut ranges keep the weight and sources they were cut from. */
-export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock: readonly string[]): DesiredRange[] {
-  if (neverBlock.length === 0 || desired.length === 0) return [...desired];
-  const byCidr = new Map(desired.map((d) => [d.cidr, d]));
-  const pieces = subtractCidrs([...byCidr.keys()], neverBlock);
-  const pieceSet = new Set(pieces);
-  const cut = desired.filter((d) => !pieceSet.has(d.cidr));
-  return pieces.map((p) => {
-    const whole = byCidr.get(p);
-    if (whole) return whole;
-    // A fragment of a range that overlapped neverBlock: find the range it came from (few of these).
-    const parent = cut.find((c) => subtractCidrs([p], [c.cidr]).length === 0);
-    return { cidr: p, weight: parent?.weight ?? 0, sources: parent?.sources ?? [] };
-  });
+export interface Subtracted {
+  desired: DesiredRange[];
+  /** Desired ranges that lost addresses (wholly removed or cut into a remainder). */
+  cut: number;
 }
 
+/** `desired` minus the union of `remove`: each remainder keeps the weight and sources of its range. */
+export function subtractAttributed(desired: readonly DesiredRange[], remove: readonly string[]): Subtracted {
+  if (remove.length === 0 || desired.length === 0) return { desired: [...desired], cut: 0 };
+  const rests = subtractEach(
+    desired.map((d) => d.cidr),
+    remove,
+  );
+  const out: DesiredRange[] = [];
+  let cut = 0;
+  desired.forEach((d, i) => {
+    const rest = rests[i];
+    if (rest === undefined) {
+      out.push(d);
+      return;
+    }
+    cut += 1;
+    for (const cidr of rest) out.push({ cidr, weight: d.weight, sources: d.sources });
+  });
+  return { desired: out, cut };
+}
+
+/** Remove `neverBlock` from desired; cut ranges keep the weight and sources they were cut from. */
+export function subtractNeverBlock(desired: readonly DesiredRange[], neverBlock: readonly string[]): DesiredRange[] {
+  return subtractAttributed(desired, neverBlock).desired;
+}
+
+/** What ThreatQ's whitelist did to a target's desired set (ReconcileResult, the reconcile run record). */
+export interface WhitelistUse {
+  /** Ranges of the union of the whitelists applied (merged canonical CIDRs). */
+  ranges: number;
+  /** Desired ranges (after safety.neverBlock) the whitelist removed wholly or in part. */
+  cut: number;
+  /** The whitelists read: one per source collection feeding the target with neverBlockWhitelisted. */
+  collections: { label: string; ranges: number | undefined }[];
+}
+
+/** The union of the committed whitelists that apply to a target, and where they came from. */
+async function readTargetWhitelist(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<{ cidrs: string[]; collections: WhitelistUse['collections'] }> {
+  const collections: WhitelistUse['collections'] = [];
+  const all: string[] = [];
+  for (const { source, collection } of feedersOf(config, targetName)) {
+    const s = config.sources.find((x) => x.name === source);
+    if (s?.kind !== 'threatq' || !s.neverBlockWhitelisted) continue;
+    const list = await readWhitelist(redis, keys, source, collection);
+    collections.push({ label: labelOf(config, source, collection), ranges: list?.length });
+    if (list) for (const c of list) all.push(c);
+  }
+  return { cidrs: all.length === 0 ? [] : mergeCidrs(all), collections };
+}
+
+/**
+ * `desired` minus the ThreatQ whitelists that apply to the target (see the header); `cidrs` is the
+ * union applied, which the removal grace never holds either (it goes at once, like neverBlock).
+ */
+export async function subtractWhitelists(
+  redis: Redis,
+  keys: StateKeys,
+  config: Config,
+  targetName: string,
+  desired: readonly DesiredRange[],
+): Promise<{ desired: DesiredRange[]; whitelist: WhitelistUse; cidrs: string[] }> {
+  const { cidrs, collections } = await readTargetWhitelist(redis, keys, config, targetName);
+  const { desired: kept, cut } = subtractAttributed(desired, cidrs);
+  return { desired: kept, whitelist: { ranges: cidrs.length, cut, collections }, cidrs };
+}
 
 /**
  * Merging is exact, so adjacent ranges can merge into a block broader than the floor (two /8s make a

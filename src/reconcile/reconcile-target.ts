@@ -1,7 +1,7 @@
 /**
  * reconcileTarget: one reconcile of one target, used by the CLI (`plan`, `apply`) and the reconcile
  * worker. Steps: desired set (the `desired` override, e.g. `--indicators`, else the fan-in of the
- * committed snapshots feeding the target) minus `safety.neverBlock` → under the target lock (not for
+ * committed snapshots feeding the target) minus `safety.neverBlock` and ThreatQ's whitelist → under the target lock (not for
  * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
  * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
@@ -21,7 +21,7 @@ import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
-import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, type SnapshotUse } from './desired-ranges.ts';
+import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
 import { planReconcile } from './plan.ts';
@@ -57,6 +57,8 @@ export interface ReconcileResult {
   snapshots: SnapshotUse[];
   /** Desired ranges before and after the never-block subtraction. */
   desiredBeforeNeverBlock: number;
+  /** ThreatQ's whitelist (subtracted after neverBlock, with an override too): ranges held, ranges cut. */
+  whitelist: WhitelistUse;
   plan: Plan;
   /** undefined for a dry run. */
   applied: ApplyResult | undefined;
@@ -88,7 +90,8 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     raw = built.desired;
     snapshots = built.snapshots;
   }
-  const desired = splitDesiredBroaderThan(subtractNeverBlock(raw, target.safety.neverBlock), target.safety.minPrefixV4, target.safety.minPrefixV6);
+  const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(raw, target.safety.neverBlock));
+  const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
   const t1 = performance.now();
 
   let lock: TargetLock | undefined;
@@ -106,7 +109,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
-    const grace = { firstAbsent: await readGrace(redis, keys, target.name), now: (options.now ?? Date.now)() };
+    const grace = { firstAbsent: await readGrace(redis, keys, target.name), now: (options.now ?? Date.now)(), neverHold: allowed.cidrs };
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const t2 = performance.now();
     const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace });
@@ -126,6 +129,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       desiredFrom: options.desired ? 'override' : 'snapshots',
       snapshots,
       desiredBeforeNeverBlock: raw.length,
+      whitelist: allowed.whitelist,
       plan,
       applied,
       timings: { desiredMs: Math.round(t1 - t0), readMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2), applyMs: Math.round(performance.now() - t3) },

@@ -23,10 +23,11 @@ export function clientFor(source: ThreatQSourceConfig): ThreatQClient {
   return client;
 }
 
-export function createSource(source: SourceConfig, collectionId: string, options: { signal?: AbortSignal } = {}): IndicatorSource {
+/** `now`: the run's start (epoch ms), from which a ThreatQ collection's `maxAge` counts back. */
+export function createSource(source: SourceConfig, collectionId: string, options: { signal?: AbortSignal; now?: number } = {}): IndicatorSource {
   if (source.kind === 'file') {
     if (collectionId !== source.path) throw new UnknownCollectionError(source.name, collectionId, [source.path]);
-    return new FileSource(source, options);
+    return new FileSource(source, { signal: options.signal });
   }
   const collection = source.collections.find((c) => c.id === collectionId);
   if (collection === undefined) throw new UnknownCollectionError(source.name, collectionId, source.collections.map((c) => c.id));

@@ -32,12 +32,30 @@ export interface SourcePage {
   page: number;
   /** Indicators that passed the type/status filter, in source order. */
   indicators: SourceIndicator[];
-  /** Objects the source returned on this page before filtering (kept + filtered out). */
+  /** Objects the source returned on this page (kept + filtered out + whitelist entries). */
   seen: number;
-  /** Objects dropped by the type/status filter on this page, by reason (`type:FQDN`, `status:Expired`). */
+  /**
+   * Objects dropped on this page, by reason: type/status filter (`type:FQDN`, `status:Expired`) and
+   * thresholds (`score:below-6`, `score:none`, `age:older-than-90d`, `age:unknown`).
+   */
   filtered: Record<string, number>;
+  /**
+   * Values of this page's whitelist entries (ThreatQ: IP indicators of a whitelist status, when the
+   * source honours ThreatQ's whitelist): never blocked by any target the source feeds. Absent: none.
+   */
+  whitelist?: string[];
   /** Size of the whole collection when the source knows it (ThreatQ `total`). */
   total: number | undefined;
+}
+
+/** One page of a source's separate whitelist collection (ThreatQ `whitelistCollection`). */
+export interface WhitelistPage {
+  collection: string;
+  page: number;
+  /** Objects the collection returned on this page (whitelist entries and everything else). */
+  seen: number;
+  /** Values of the whitelist entries. */
+  values: string[];
 }
 
 export interface IndicatorSource {
@@ -48,4 +66,9 @@ export interface IndicatorSource {
    * SyncError subclass on failure (the run is then abandoned and the last good snapshot kept).
    */
   pages(signal?: AbortSignal): AsyncIterable<SourcePage>;
+  /**
+   * The entries of a separate whitelist collection, read after `pages()` in the same run (a source
+   * without one yields nothing). Fails like `pages()`; a run commits neither when either fails.
+   */
+  whitelistPages?(signal?: AbortSignal): AsyncIterable<WhitelistPage>;
 }

@@ -5,6 +5,11 @@
  * collect job commits: one MULTI that replaces the committed snapshot blob and its metadata and
  * deletes the staging keys. Until that MULTI runs, readers see the previous snapshot whole; a failed
  * or incomplete run never replaces it (invariant 1).
+ *
+ * The whitelist of a source collection (ThreatQ's whitelist entries, sources/threatq-source.ts) goes
+ * the same way: the collect attempt appends the raw values to a list under keys.whitelistStage (same
+ * TTL), and the commit replaces the committed whitelist (canonical CIDRs, one per line; an empty
+ * whitelist commits as the empty string) in the snapshot's MULTI, so a failed run changes neither.
  */
 import type { Redis } from 'ioredis';
 import type { StateKeys } from './redis-keys.ts';
@@ -84,10 +89,42 @@ export function* stagedRanges(texts: readonly (string | null)[]): Generator<Weig
   for (const text of texts) yield* decodeRanges(text);
 }
 
+/** Append whitelist values staged by one collect attempt (`stageRunId`); the list expires like chunks. */
+export async function stageWhitelist(redis: Redis, keys: StateKeys, stageRunId: string, values: readonly string[], ttlSeconds = STAGE_TTL_SECONDS): Promise<void> {
+  if (values.length === 0) return;
+  const key = keys.whitelistStage(stageRunId);
+  const results = await redis.multi().rpush(key, ...values).expire(key, ttlSeconds).exec();
+  const failed = results?.find(([err]) => err !== null);
+  if (!results || failed) throw failed?.[0] ?? new Error('whitelist staging was aborted');
+}
+
+/** Values per LRANGE when reading a staged whitelist. */
+const WHITELIST_READ_BATCH = 10_000;
+
+/** The whitelist values staged by one collect attempt, in staging order (empty when none were). */
+export async function readStagedWhitelist(redis: Redis, keys: StateKeys, stageRunId: string): Promise<string[]> {
+  const key = keys.whitelistStage(stageRunId);
+  const out: string[] = [];
+  for (let first = 0; ; first += WHITELIST_READ_BATCH) {
+    const batch = await redis.lrange(key, first, first + WHITELIST_READ_BATCH - 1);
+    for (const v of batch) out.push(v);
+    if (batch.length < WHITELIST_READ_BATCH) return out;
+  }
+}
+
+/** The committed whitelist of a source collection (canonical CIDRs); null when none was ever committed. */
+export async function readWhitelist(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<string[] | null> {
+  const text = await redis.get(keys.whitelist(source, collection));
+  if (text === null) return null;
+  return text === '' ? [] : text.split('\n');
+}
+
 /**
  * Atomically replace the committed snapshot of a source collection and drop the run's staging keys
  * (`stageRunId`: the id the chunks were staged under, when it differs from meta.runId, e.g. the
- * per-attempt id of a collect run).
+ * per-attempt id of a collect run). `whitelist` (canonical CIDRs; given for every ThreatQ collect run,
+ * empty included) replaces the collection's committed whitelist in the same MULTI and drops its
+ * staged list; undefined leaves the whitelist as it is.
  */
 export async function commitSnapshot(
   redis: Redis,
@@ -98,8 +135,13 @@ export async function commitSnapshot(
   meta: SnapshotMeta,
   stagedChunks: number,
   stageRunId: string = meta.runId,
+  whitelist?: readonly string[],
 ): Promise<void> {
   const tx = redis.multi();
+  if (whitelist !== undefined) {
+    tx.set(keys.whitelist(source, collection), whitelist.join('\n'));
+    tx.del(keys.whitelistStage(stageRunId));
+  }
   tx.set(keys.snapshot(source, collection), encodeRanges(entries));
   tx.del(keys.snapshotMeta(source, collection));
   tx.hset(keys.snapshotMeta(source, collection), {

@@ -12,7 +12,7 @@ import { mergeCidrs } from '../../src/ranges/index.ts';
 import type { CliResult } from './run-cli.ts';
 import { duplicateNames, entraPicture, type EntraPicture } from './chaos-entra.ts';
 import { watchPauses, type PauseWindow } from './chaos-pause-watch.ts';
-import { expectedRanges, qualifyingValues } from './expected-ranges.ts';
+import { expectedRanges, qualifyingValues, whitelistValues } from './expected-ranges.ts';
 import { startPipelineEnv, type PipelineEnv, type WorkerProcess } from './pipeline-env.ts';
 
 export const CHAOS_COLLECTION = '6d4c1f0e2b9a8c7d';
@@ -105,7 +105,7 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
       picture,
       duplicates: duplicateNames(env.graph),
       inEntra: mergeCidrs(picture.locations.filter((l) => l.displayName === LOCATION_NAME || l.displayName.startsWith(`${LOCATION_NAME} (`)).flatMap((l) => l.ranges)),
-      expected: expectedRanges(qualifyingValues(tq, CHAOS_COLLECTION)),
+      expected: expectedRanges(qualifyingValues(tq, CHAOS_COLLECTION), { whitelist: whitelistValues(tq, CHAOS_COLLECTION) }),
       log,
       windows,
       pollErrors,

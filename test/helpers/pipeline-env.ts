@@ -17,8 +17,8 @@ import { testRedis, type TestRedis } from './redis.ts';
 import { stageId } from '../../src/pipeline/run-ids.ts';
 
 export interface EnvOptions {
-  /** `source`: further keys of the source's configuration (e.g. `writeBack`). */
-  threatq?: { name: string; options: ThreatQEmulatorOptions; collections: { id: string }[]; source?: Record<string, unknown> }[];
+  /** `collections`: further keys of a collection (minScore, …) beside its id; `source`: of the source (whitelistCollection, …). */
+  threatq?: { name: string; options: ThreatQEmulatorOptions; collections: ({ id: string } & Record<string, unknown>)[]; source?: Record<string, unknown> }[];
   files?: { name: string; lines: string[] }[];
   graph?: Parameters<typeof startGraphEmulator>[0];
   /** Merged over the default target. */
@@ -69,7 +69,7 @@ export async function startPipelineEnv(options: EnvOptions = {}): Promise<Pipeli
       kind: 'threatq',
       url: emu.url,
       auth: { grant: 'client_credentials', clientId: client?.clientId, clientSecret: client?.clientSecret },
-      collections: tq.collections.map((c) => ({ id: c.id, targets: ['corp'] })),
+      collections: tq.collections.map((c) => ({ targets: ['corp'], ...c })),
       ...tq.source,
     });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.ts';
 import { startWorkers } from '../../workers/start-workers.ts';
-import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
+import { expectedRanges, qualifyingValues, rangesInEntra, whitelistValues } from '../helpers/expected-ranges.ts';
 import { mergeCidrs, subtractCidrs } from '../../src/ranges/index.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -14,7 +14,8 @@ describe('demo', () => {
       const [east, west] = demo.threatq;
       if (!east || !west) throw new Error('unreachable');
       const values = [...qualifyingValues(east, '6d4c1f0e2b9a8c7d'), ...qualifyingValues(west, 'a1b2c3d4e5f6')];
-      const expected = subtractCidrs(expectedRanges(values), ['203.0.113.0/28']);
+      const whitelist = [...whitelistValues(east, '6d4c1f0e2b9a8c7d'), ...whitelistValues(west, 'a1b2c3d4e5f6')];
+      const expected = subtractCidrs(expectedRanges(values, { whitelist }), ['203.0.113.0/28']);
       const inEntra = rangesInEntra(demo.graph, 'ThreatQ Demo Block');
       expect(inEntra.all).toEqual(mergeCidrs(expected));
       // The summary reports exactly what the emulator holds.
@@ -22,6 +23,10 @@ describe('demo', () => {
         inEntra.locations.map((l) => [l.displayName, l.ranges.length]).sort((a, b) => String(a[0]).length - String(b[0]).length || String(a[0]).localeCompare(String(b[0]))),
       );
       expect(demo.summary.locations.reduce((n, l) => n + l.ranges, 0)).toBe(demo.summary.desired);
+      // The generated collections hold Whitelisted IP indicators: reported per source and at the target.
+      expect(demo.summary.sources.map((s) => s.whitelisted)).toEqual([whitelistValues(east, '6d4c1f0e2b9a8c7d').length, whitelistValues(west, 'a1b2c3d4e5f6').length]);
+      expect(demo.summary.whitelist.ranges).toBeGreaterThan(0);
+      expect(text).toContain('ThreatQ whitelist:');
       const state = demo.graph.state();
       const policy = state.policies[0] as { state: string; conditions: { locations: { includeLocations: string[] } } };
       expect(policy.state).toBe('enabledForReportingButNotEnforced');

@@ -8,6 +8,7 @@ import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
 import { metricKeys } from '../../src/observability/metrics-keys.ts';
 import { MetricsInputError } from '../../src/observability/errors/metrics-input-error.ts';
 import {
+  recordFiltered,
   recordGraphRequests,
   recordIndicators,
   recordQueuePause,
@@ -46,6 +47,24 @@ describe('service metrics in Redis', () => {
     expect(sampleValue(m, 'tq_entra_indicators_total', { source: 'tq-a', collection: 'c1', outcome: 'rejected', reason: 'ERR_PARSE' })).toBe(4);
     // Quotes in names are escaped and read back intact.
     expect(sampleValue(m, 'tq_entra_indicators_total', { source: 'file "x"', collection: 'file', outcome: 'accepted', reason: '' })).toBe(7);
+  });
+
+  it('counts what a source filtered out, by reason, and its whitelist entries, once per collect attempt', async () => {
+    const input = { source: 'tq-a', collection: 'c1', filteredByReason: { 'score:below-6': 4, 'age:older-than-90d': 2, 'status:Expired': 1 }, whitelisted: 3, once: 'collect-1~1:filtered' };
+    expect(await recordFiltered(r.client, r.prefix, input)).toBe(true);
+    expect(await recordFiltered(r.client, r.prefix, input)).toBe(false);
+    await recordFiltered(r.client, r.prefix, { source: 'tq-a', collection: 'c1', filteredByReason: { 'score:below-6': 1, 'score:none': 5 } });
+    await recordIndicators(r.client, r.prefix, { source: 'tq-a', collection: 'c1', accepted: 10, rejectedByReason: {} });
+    const m = parseExposition(await render());
+    const v = (outcome: string, reason: string) => sampleValue(m, 'tq_entra_indicators_total', { source: 'tq-a', collection: 'c1', outcome, reason });
+    expect(v('filtered', 'score:below-6')).toBe(5);
+    expect(v('filtered', 'score:none')).toBe(5);
+    expect(v('filtered', 'age:older-than-90d')).toBe(2);
+    expect(v('filtered', 'status:Expired')).toBe(1);
+    expect(v('whitelisted', '')).toBe(3);
+    expect(v('accepted', '')).toBe(10);
+    await expect(recordFiltered(r.client, r.prefix, { source: 's', collection: 'c', filteredByReason: { 'score:none': -1 } })).rejects.toThrow(/filteredByReason.score:none/);
+    await expect(recordFiltered(r.client, r.prefix, { source: 's', collection: 'c', filteredByReason: {}, whitelisted: 1.5 })).rejects.toBeInstanceOf(MetricsInputError);
   });
 
   it('records an event once when given the same `once` id twice (a retried job)', async () => {

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { commitSnapshot } from '../../src/state/snapshot-store.ts';
-import { buildDesiredFromSnapshots } from '../../src/reconcile/desired-ranges.ts';
+import { buildDesiredFromSnapshots, subtractNeverBlock, subtractWhitelists } from '../../src/reconcile/desired-ranges.ts';
 import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -41,5 +41,61 @@ describe('buildDesiredFromSnapshots', () => {
       ['tq/hash2', 1],
       ['list', undefined],
     ]);
+  });
+});
+
+describe('subtractWhitelists', () => {
+  const tq = (name: string, collections: { id: string; targets: string[] }[], extra: Record<string, unknown> = {}) => ({
+    name,
+    kind: 'threatq',
+    url: `https://${name}.example.com`,
+    auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' },
+    collections,
+    ...extra,
+  });
+
+  it("takes out the union of the whitelists of every collection feeding the target whose source honours them, whichever source has the range", async () => {
+    const config = configFrom({
+      sources: [
+        tq('tq-a', [{ id: 'a1', targets: ['t1'] }, { id: 'a2', targets: ['t2'] }]),
+        tq('tq-off', [{ id: 'o1', targets: ['t1'] }], { neverBlockWhitelisted: false }),
+        tq('tq-new', [{ id: 'n1', targets: ['t1'] }]),
+        { name: 'list', kind: 'file', path: '/feeds/list.txt', targets: ['t1'] },
+      ],
+      targets: [baseTarget({ safety: { neverBlock: ['11.0.0.0/30'] } }), baseTarget({ name: 't2' })],
+    });
+    const keys = stateKeys(r.prefix);
+    const wl = (source: string, collection: string, cidrs: string[], runId: string) =>
+      commitSnapshot(r.client, keys, source, collection, [], meta(runId, 0), 0, `${runId}~1`, cidrs);
+    await commitSnapshot(r.client, keys, 'list', '/feeds/list.txt', [{ cidr: '198.51.100.7/32', weight: 1 }, { cidr: '203.0.113.0/24', weight: 2 }, { cidr: '11.0.0.0/29', weight: 4 }], meta('f', 3), 0);
+    await wl('tq-a', 'a1', ['198.51.100.7/32', '203.0.113.128/25'], 'ra1'); // the file's ranges: the whitelist of tq-a wins
+    await wl('tq-a', 'a2', ['11.0.0.4/32'], 'ra2'); // feeds t2 only
+    await wl('tq-off', 'o1', ['11.0.0.5/32'], 'ro1'); // source does not honour its whitelist
+    // tq-new never committed a whitelist
+
+    const { desired: fanIn } = await buildDesiredFromSnapshots(r.client, keys, config, 't1');
+    const target = config.targets[0];
+    const { desired, whitelist } = await subtractWhitelists(r.client, keys, config, 't1', subtractNeverBlock(fanIn, target?.safety.neverBlock ?? []));
+    expect(desired).toEqual([
+      { cidr: '11.0.0.4/30', weight: 4, sources: ['list'] },
+      { cidr: '203.0.113.0/25', weight: 2, sources: ['list'] },
+    ]);
+    expect(whitelist).toEqual({
+      ranges: 2,
+      cut: 2,
+      collections: [
+        { label: 'tq-a/a1', ranges: 2 },
+        { label: 'tq-new/n1', ranges: undefined },
+      ],
+    });
+  });
+
+  it('an empty committed whitelist and no whitelist at all leave desired as it is', async () => {
+    const config = configFrom({ sources: [tq('tq-a', [{ id: 'a1', targets: ['t1'] }])], targets: [baseTarget()] });
+    const keys = stateKeys(r.prefix);
+    const d = [{ cidr: '198.51.100.7/32', weight: 1, sources: ['tq-a/a1'] }];
+    expect(await subtractWhitelists(r.client, keys, config, 't1', d)).toEqual({ desired: d, whitelist: { ranges: 0, cut: 0, collections: [{ label: 'tq-a/a1', ranges: undefined }] } });
+    await commitSnapshot(r.client, keys, 'tq-a', 'a1', [], meta('r', 0), 0, 'r~1', []);
+    expect((await subtractWhitelists(r.client, keys, config, 't1', d)).whitelist).toEqual({ ranges: 0, cut: 0, collections: [{ label: 'tq-a/a1', ranges: 0 }] });
   });
 });

@@ -23,9 +23,12 @@ const WITHOUT = ALL.filter((d) => !DROPPED.includes(d.cidr));
 let testNo = 0;
 
 /** A converged target (feed ALL, 24h grace; its own key prefix per test) and a reconcile at a given hour after T0. */
-async function converged(over: Record<string, unknown> = {}): Promise<{ h: Harness; at: (hours: number, opts?: Parameters<Harness['reconcile']>[0]) => ReturnType<Harness['reconcile']> }> {
+async function converged(
+  over: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<{ h: Harness; at: (hours: number, opts?: Parameters<Harness['reconcile']>[0]) => ReturnType<Harness['reconcile']> }> {
   testNo += 1;
-  const h = harness(suite.emu, suite.r.client, `${suite.r.prefix}:${testNo}`, { removalGrace: '24h', ...over });
+  const h = harness(suite.emu, suite.r.client, `${suite.r.prefix}:${testNo}`, { removalGrace: '24h', ...over }, extra);
   const at = (hours: number, opts: Parameters<Harness['reconcile']>[0] = {}) => h.reconcile({ now: () => T0 + hours * H, ...opts });
   await at(0, { desired: ALL });
   suite.emu.clearRequests();
@@ -70,6 +73,20 @@ describe('reconcile: removal grace', () => {
     suite.emu.clearRequests();
     await at(30, { desired: WITHOUT });
     expect(writes(suite.emu)).toEqual([]);
+  });
+
+  it('a range in grace that ThreatQ whitelists goes at once, in one write; the others stay held', async () => {
+    const source = { name: 'tq', kind: 'threatq', url: 'https://threatq.invalid', auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' }, collections: [{ id: 'c1', targets: [TARGET] }] };
+    const { h, at } = await converged({}, { sources: [source] });
+    await at(1, { desired: WITHOUT });
+    expect(writes(suite.emu)).toEqual([]);
+    await suite.r.client.set(h.keys.whitelist('tq', 'c1'), DROPPED[0] as string);
+
+    const r = await at(2, { desired: WITHOUT });
+    expect(writes(suite.emu).map((e) => `${e.method} ${e.status}`)).toEqual(['PATCH 204']);
+    expect(r.plan.grace.held.map((g) => g.cidr)).toEqual(DROPPED.slice(1));
+    expect(entraRanges().has(DROPPED[0] as string)).toBe(false);
+    expect([...(await readGrace(suite.r.client, h.keys, TARGET)).keys()]).toEqual(DROPPED.slice(1));
   });
 
   it('a manual run with clearOnManualRun ignores the grace and clears the record', async () => {

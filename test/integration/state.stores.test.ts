@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateKeys } from '../../src/state/redis-keys.ts';
-import { commitSnapshot, readSnapshot, readStagedChunks, stageChunk } from '../../src/state/snapshot-store.ts';
+import { commitSnapshot, readSnapshot, readStagedChunks, readStagedWhitelist, readWhitelist, stageChunk, stageWhitelist } from '../../src/state/snapshot-store.ts';
 import { LockBusyError } from '../../src/state/errors/lock-busy-error.ts';
 import { LockLostError } from '../../src/state/errors/lock-lost-error.ts';
 import { acquireTargetLock } from '../../src/state/target-lock.ts';
@@ -35,6 +35,32 @@ describe('snapshot store', () => {
     expect(snap?.entries.map((e) => e.cidr)).toEqual(['203.0.113.7/32', '2001:db8::/32']);
     expect(await client.exists(keys.stage('run-1', 0), keys.stage('run-1', 1))).toBe(0);
     expect(await readSnapshot(client, keys, 'tq', 'other')).toBeNull();
+  });
+
+  it('stages a whitelist per attempt and commits it with the snapshot; an uncommitted one changes nothing', async () => {
+    r = testRedis('wl');
+    const { client } = r;
+    const keys = stateKeys(r.prefix);
+    const meta = (runId: string) => ({ runId, committedAt: '2026-01-01T00:00:00.000Z', seen: 1, accepted: 1, rejected: 0, ranges: 1 });
+    const entries = [{ cidr: '198.51.100.0/24', weight: 5 }];
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toBeNull();
+    await stageWhitelist(client, keys, 'run-1~1', ['203.0.113.9', '2001:db8::1']);
+    await stageWhitelist(client, keys, 'run-1~1', ['192.0.2.0/28']);
+    await stageWhitelist(client, keys, 'run-1~1', []);
+    expect(await readStagedWhitelist(client, keys, 'run-1~1')).toEqual(['203.0.113.9', '2001:db8::1', '192.0.2.0/28']);
+    expect(await client.ttl(keys.whitelistStage('run-1~1'))).toBeGreaterThan(0);
+    expect(await readStagedWhitelist(client, keys, 'run-9~1')).toEqual([]);
+    await commitSnapshot(client, keys, 'tq', 'c1', entries, meta('run-1'), 0, 'run-1~1', ['192.0.2.0/28', '203.0.113.9/32', '2001:db8::1/128']);
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toEqual(['192.0.2.0/28', '203.0.113.9/32', '2001:db8::1/128']);
+    expect(await client.exists(keys.whitelistStage('run-1~1'))).toBe(0);
+    // A later attempt stages another whitelist but never commits: the committed one stays.
+    await stageWhitelist(client, keys, 'run-2~1', ['8.8.8.8']);
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toEqual(['192.0.2.0/28', '203.0.113.9/32', '2001:db8::1/128']);
+    // A commit without a whitelist (a file source) leaves it; an empty one commits as empty.
+    await commitSnapshot(client, keys, 'tq', 'c1', entries, meta('run-3'), 0, 'run-3~1');
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toHaveLength(3);
+    await commitSnapshot(client, keys, 'tq', 'c1', entries, meta('run-4'), 0, 'run-4~1', []);
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toEqual([]);
   });
 
   it('codec round-trips and ranks score before recency', () => {

@@ -32,7 +32,12 @@ describe('ThreatQ collection paging (generated data)', () => {
     expect(pages.length).toBe(Math.ceil(5000 / 137));
     const filtered: Record<string, number> = {};
     for (const p of pages) for (const [k, v] of Object.entries(p.filtered)) filtered[k] = (filtered[k] ?? 0) + v;
-    expect(Object.keys(filtered).sort()).toEqual(['status:Expired', 'status:Indirect', 'status:Review', 'status:Whitelisted', 'type:FQDN', 'type:MD5', 'type:URL']);
+    // Whitelisted IP indicators are ThreatQ's whitelist (neverBlockWhitelisted): taken aside, not filtered.
+    expect(Object.keys(filtered).sort()).toEqual(['status:Expired', 'status:Indirect', 'status:Review', 'type:FQDN', 'type:MD5', 'type:URL']);
+    const whitelist = pages.flatMap((p) => p.whitelist ?? []);
+    expect(whitelist.length).toBeGreaterThan(0);
+    expect(whitelist.length).toBe(expectedIds(emu, id, ALL_TYPES, ['Whitelisted']).length);
+    expect(pages.reduce((n, p) => n + p.indicators.length + (p.whitelist?.length ?? 0), 0) + Object.values(filtered).reduce((a, b) => a + b, 0)).toBe(5000);
     expect(indicators.every((i) => i.source === 'tq-test' && i.collection === id)).toBe(true);
     // updated_at ascending as requested with sort=updated_at
     const times = indicators.map((i) => i.updatedAt ?? '');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstStageIdOf, startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
-import { expectedRanges, qualifyingValues, rangesInEntra } from '../helpers/expected-ranges.ts';
+import { expectedRanges, qualifyingValues, rangesInEntra, whitelistValues } from '../helpers/expected-ranges.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 
 let env: PipelineEnv | undefined;
@@ -34,6 +34,6 @@ describe('graceful shutdown', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const tq = env.threatq['tq'];
     if (!tq) throw new Error('unreachable');
-    expect(rangesInEntra(env.graph, 'TQ Blocked').all).toEqual(expectedRanges(qualifyingValues(tq, COLLECTION)));
+    expect(rangesInEntra(env.graph, 'TQ Blocked').all).toEqual(expectedRanges(qualifyingValues(tq, COLLECTION), { whitelist: whitelistValues(tq, COLLECTION) }));
   });
 });

@@ -247,3 +247,81 @@ describe('prefix floors and "very broad" thresholds', () => {
     expect(problems((x) => (x.targets[0].safety = { warnBroaderThanV4: 33 }))).toEqual(['targets[0].safety.warnBroaderThanV4: expected a number of at most 32']);
   });
 });
+
+describe('indicator life cycle: thresholds and the ThreatQ whitelist (issue 18)', () => {
+  function tqDoc(): any {
+    const d = doc();
+    d.sources = [{ name: 'tq', kind: 'threatq', url: 'https://tq.example.com', auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' }, collections: [{ id: 'h1', targets: ['t1'] }] }];
+    return d;
+  }
+  function tqProblems(fn: (d: any) => void): string[] {
+    const d = tqDoc();
+    fn(d);
+    try {
+      load(d);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return [...(e as ConfigError).problems];
+    }
+    throw new Error('expected the configuration to be rejected');
+  }
+  const col = (key: string, v: unknown) => tqProblems((d) => (d.sources[0].collections[0][key] = v));
+  const src = (key: string, v: unknown) => tqProblems((d) => (d.sources[0][key] = v));
+
+  it('defaults: no thresholds, the whitelist honoured with status Whitelisted, no whitelist collection', () => {
+    const s = load(tqDoc()).sources[0];
+    expect(s).toMatchObject({ neverBlockWhitelisted: true, whitelistStatuses: ['Whitelisted'] });
+    expect(s?.kind === 'threatq' && s.whitelistCollection).toBeUndefined();
+    expect(s?.kind === 'threatq' && s.collections[0]).not.toHaveProperty('minScore');
+    expect(s?.kind === 'threatq' && s.collections[0]).not.toHaveProperty('maxAge');
+  });
+
+  it('accepts minScore 0-10 (text too, for ${VAR}) and maxAge from 1h to 3660d, in milliseconds', () => {
+    const d = tqDoc();
+    Object.assign(d.sources[0].collections[0], { minScore: '6.5', maxAge: '90d' });
+    Object.assign(d.sources[0], { neverBlockWhitelisted: 'false', whitelistStatuses: ['Whitelisted', 'False Positive'], whitelistCollection: 'wl-hash' });
+    const s = load(d).sources[0];
+    expect(s).toMatchObject({ neverBlockWhitelisted: false, whitelistStatuses: ['Whitelisted', 'False Positive'], whitelistCollection: 'wl-hash', collections: [{ minScore: 6.5, maxAge: 90 * 86_400_000 }] });
+    for (const [text, ms] of [['1h', 3_600_000], ['3660d', 3660 * 86_400_000]] as const) {
+      const x = tqDoc();
+      x.sources[0].collections[0].maxAge = text;
+      expect(load(x).sources[0]).toMatchObject({ collections: [{ maxAge: ms }] });
+    }
+  });
+
+  it('refuses a bad minScore, naming its path', () => {
+    expect(col('minScore', -1)).toEqual(['sources[0].collections[0].minScore: expected a number of at least 0']);
+    expect(col('minScore', 11)).toEqual(['sources[0].collections[0].minScore: expected a number of at most 10']);
+    expect(col('minScore', 'high')).toEqual(['sources[0].collections[0].minScore: expected number, got string']);
+  });
+
+  it('refuses a bad maxAge, naming its path', () => {
+    expect(col('maxAge', '30m')).toEqual(['sources[0].collections[0].maxAge: expected a duration between 1h and 3660d, got "30m"']);
+    expect(col('maxAge', '4000d')).toEqual(['sources[0].collections[0].maxAge: expected a duration between 1h and 3660d, got "4000d"']);
+    expect(col('maxAge', 'soon')).toEqual(['sources[0].collections[0].maxAge: expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got "soon"']);
+  });
+
+  it('refuses bad whitelist keys, naming their paths', () => {
+    expect(src('neverBlockWhitelisted', 'maybe')).toEqual(['sources[0].neverBlockWhitelisted: expected boolean, got string']);
+    expect(src('whitelistStatuses', [])).toEqual(['sources[0].whitelistStatuses: expected at least 1 item(s)']);
+    expect(src('whitelistStatuses', ['Whitelisted', ''])).toEqual(['sources[0].whitelistStatuses[1]: expected a non-empty string']);
+    expect(src('whitelistStatuses', 'Whitelisted')).toEqual(['sources[0].whitelistStatuses: expected array, got string']);
+    expect(src('whitelistCollection', '')).toEqual(['sources[0].whitelistCollection: expected a non-empty string']);
+    expect(src('whitelistCollection', 5)).toEqual(['sources[0].whitelistCollection: expected string, got number']);
+  });
+
+  it('refuses a collection status that is also a whitelist status (any case), unless the whitelist is off', () => {
+    expect(col('statuses', ['Active', 'whitelisted'])).toEqual([
+      'sources[0].collections[0].statuses[1]: "whitelisted" is a whitelist status of this source (whitelistStatuses): it cannot also be blocked',
+    ]);
+    const d = tqDoc();
+    d.sources[0].neverBlockWhitelisted = false;
+    d.sources[0].collections[0].statuses = ['Active', 'Whitelisted'];
+    expect(load(d).sources[0]).toMatchObject({ collections: [{ statuses: ['Active', 'Whitelisted'] }] });
+  });
+
+  it('the keys belong to ThreatQ collections and sources: a file source refuses them', () => {
+    expect(problems((d) => (d.sources[0].minScore = 5))).toEqual(['sources[0].minScore: unknown key']);
+    expect(problems((d) => (d.sources[0].neverBlockWhitelisted = true))).toEqual(['sources[0].neverBlockWhitelisted: unknown key']);
+  });
+});

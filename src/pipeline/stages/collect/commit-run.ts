@@ -3,14 +3,18 @@
  * source collection's snapshot atomically, then enqueue a reconcile of every target the collection
  * feeds (debounced: `pipeline.reconcileWindow`, producer.ts), and record the run (status succeeded,
  * counts, `timings`: collectMs, waitMs, commitMs).
+ * A ThreatQ collection's whitelist commits in the same MULTI: the attempt's staged whitelist values,
+ * read by the range engine's whitelistRanges (no floors but Graph's /8, reserved space allowed), an
+ * empty one included. Recorded in details: `whitelisted` (entries read), `whitelistRanges` (merged
+ * CIDRs committed), `whitelistRejected` (entries refused, by reason code).
  */
-import { mergeWeighted } from '../../../ranges/index.ts';
+import { mergeWeighted, whitelistRanges, type WhitelistRanges } from '../../../ranges/index.ts';
 import { recordRun } from '../../../observability/metrics-store.ts';
 import { StagingLostError } from '../../errors/staging-lost-error.ts';
 import { enqueueReconcile, reconcileDebounceOf } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
-import { commitSnapshot, readStagedTexts, stagedRanges } from '../../../state/snapshot-store.ts';
+import { commitSnapshot, readStagedTexts, readStagedWhitelist, stagedRanges } from '../../../state/snapshot-store.ts';
 import { safely } from '../record-metrics.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';
@@ -19,6 +23,8 @@ import type { CollectResult, CollectRun, TimedCollectData } from './collect-run.
 interface Committed {
   stage: string;
   ranges: number;
+  /** The committed whitelist (ThreatQ sources only). */
+  whitelist: WhitelistRanges | undefined;
   rejections: RejectionSummary;
   committedAt: string;
   commitStartMs: number;
@@ -48,7 +54,12 @@ export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun
   };
   const durationMs = await recordSucceeded(job, run, data, committed, result, deps);
   await job.updateProgress({ step: 'done', ...result });
-  run.log.info('run committed', { ...result, rejectedByReason: rej.reasons, durationMs });
+  const wl = committed.whitelist;
+  const whitelist = wl ? { whitelisted: data.whitelisted ?? 0, whitelistRanges: wl.cidrs.length, whitelistRejected: wl.rejected } : {};
+  run.log.info('run committed', { ...result, rejectedByReason: rej.reasons, ...whitelist, durationMs });
+  if (wl?.rejected.PREFIX_TOO_BROAD) {
+    run.log.warn('whitelist entries broader than /8 are not applied (they would unblock a whole region of the Internet)', { refused: wl.rejected.PREFIX_TOO_BROAD });
+  }
   return result;
 }
 
@@ -63,10 +74,11 @@ async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: S
   // Decoded chunk by chunk into the merge: never every staged range as objects at once.
   const merged = mergeWeighted(stagedRanges(staged.texts));
   const rejections = await readRejections(redis, keys, stage);
+  const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readStagedWhitelist(redis, keys, stage)) : undefined;
   const committedAt = new Date().toISOString();
   const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.length };
-  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage);
-  return { stage, ranges: merged.length, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
+  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs);
+  return { stage, ranges: merged.length, whitelist, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
 }
 
 /** Write the succeeded run record and its metrics; returns the run's duration (ms). */
@@ -83,7 +95,15 @@ async function recordSucceeded(job: StageJob<TimedCollectData>, run: CollectRun,
     status: 'succeeded',
     finishedAt: c.committedAt,
     counts: { seen, kept, accepted, rejected, ranges, chunks, durationMs },
-    details: { jobId: job.id, stageId: c.stage, filtered: data.filtered ?? {}, rejectedByReason: c.rejections.reasons, warnings: c.rejections.warnings, timings },
+    details: {
+      jobId: job.id,
+      stageId: c.stage,
+      filtered: data.filtered ?? {},
+      ...(c.whitelist ? { whitelisted: data.whitelisted ?? 0, whitelistRanges: c.whitelist.cidrs.length, whitelistRejected: c.whitelist.rejected } : {}),
+      rejectedByReason: c.rejections.reasons,
+      warnings: c.rejections.warnings,
+      timings,
+    },
   });
   await safely(deps, run.log, 'run', () => recordRun(deps.redis, deps.config.redis.prefix, { kind: 'collect', outcome: 'succeeded', durationMs, once: run.runId }));
   return durationMs;

@@ -2,7 +2,9 @@
  * How a reconcile attempt ends up in the run store and the metrics: a succeeded run (the summary,
  * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs;
  * the ranges in removal grace: counts inGrace and graceExpired, and details.grace with the first
- * GRACE_EXAMPLES held ranges, soonest expiry first, each with its expiry) or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
+ * GRACE_EXAMPLES held ranges, soonest expiry first, each with its expiry; ThreatQ's whitelist: counts
+ * whitelistRanges (ranges it held) and whitelistCut (desired ranges it cut), details.whitelist per
+ * source collection) or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
  * not recorded as failed: it runs again after the queue's pause.
  */
 import { errorCodeOf } from '../../../errors/sync-error.ts';
@@ -75,7 +77,23 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
     ...attempt.record,
     status: 'succeeded',
     finishedAt: new Date().toISOString(),
-    counts: { desired, finalRanges, added, removed, overflow, graphReads, graphWrites, consistencyWaits, consistencyWaitMs, duplicatesDeleted, inGrace, graceExpired, durationMs },
+    counts: {
+      desired,
+      finalRanges,
+      added,
+      removed,
+      overflow,
+      graphReads,
+      graphWrites,
+      consistencyWaits,
+      consistencyWaitMs,
+      duplicatesDeleted,
+      inGrace,
+      graceExpired,
+      durationMs,
+      whitelistRanges: result.whitelist.ranges,
+      whitelistCut: result.whitelist.cut,
+    },
     details: {
       consistency: result.applied?.consistency.details ?? [],
       jobId: job.id,
@@ -84,6 +102,7 @@ export async function recordSucceeded(attempt: ReconcileAttempt, result: Reconci
       overflowBySource: plan.overflow.bySource,
       warnings: plan.warnings,
       snapshots: result.snapshots,
+      whitelist: result.whitelist.collections,
       timings: result.timings,
       grace: { graceMs: plan.grace.graceMs, held: plan.grace.held.slice(0, GRACE_EXAMPLES).map(({ cidr, expiresAt }) => ({ cidr, expiresAt })) },
     },
