@@ -94,7 +94,7 @@ describe('subtractWhitelists', () => {
     const config = configFrom({ sources: [tq('tq-a', [{ id: 'a1', targets: ['t1'] }])], targets: [baseTarget()] });
     const keys = stateKeys(r.prefix);
     const d = [{ cidr: '198.51.100.7/32', weight: 1, sources: ['tq-a/a1'] }];
-    expect(await subtractWhitelists(r.client, keys, config, 't1', d)).toEqual({ desired: d, whitelist: { ranges: 0, cut: 0, collections: [{ label: 'tq-a/a1', ranges: undefined }] } });
+    expect(await subtractWhitelists(r.client, keys, config, 't1', d)).toEqual({ desired: d, whitelist: { ranges: 0, cut: 0, collections: [{ label: 'tq-a/a1', ranges: undefined }] }, cidrs: [] });
     await commitSnapshot(r.client, keys, 'tq-a', 'a1', [], meta('r', 0), 0, 'r~1', []);
     expect((await subtractWhitelists(r.client, keys, config, 't1', d)).whitelist).toEqual({ ranges: 0, cut: 0, collections: [{ label: 'tq-a/a1', ranges: 0 }] });
   });
