@@ -6,7 +6,8 @@
  *   --target T   the last reconcile of T and the last run of every source collection feeding it
  *   (neither)    the last run of every source collection and every target
  * A reconcile run names the ranges it left in removal grace (the first 20, soonest expiry first, with
- * their expiry; counts inGrace and graceExpired).
+ * their expiry; counts inGrace and graceExpired). Without --run, every source collection with
+ * `writeBack` also shows its last write-back to ThreatQ (status, time, counts, error).
  * Values taken from input (rejection examples, error messages) are escaped with printableText, the one
  * escape `ranges merge` and `plan --indicators` use too.
  */
@@ -20,6 +21,8 @@ import { lastRunId, readRejections, readRun, type RejectionSummary, type RunReco
 import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
 import { collectionsOf, feedersOf } from '../config/collections.ts';
 import { findTarget } from '../config/find-target.ts';
+import type { Config } from '../config/schema.ts';
+import { readWriteBackRun, type WriteBackRunSummary } from '../state/writeback-store.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './command-context.ts';
 
@@ -103,6 +106,31 @@ function whitelistLines(run: RunRecord): string[] {
   return [`  whitelist: held ${held} ranges, cut ${run.counts['whitelistCut'] ?? 0} desired ranges${each ? ` (${each})` : ''}`];
 }
 
+interface WriteBackReport {
+  source: string;
+  collection: string;
+  last: WriteBackRunSummary | undefined;
+}
+
+/** The last write-back of every listed collection whose source has `writeBack`. */
+async function writeBackReports(redis: Redis, keys: StateKeys, config: Config, feeders: readonly { source: string; collection: string }[]): Promise<WriteBackReport[]> {
+  const out: WriteBackReport[] = [];
+  for (const { source, collection } of feeders) {
+    const s = config.sources.find((x) => x.name === source);
+    if (s?.kind !== 'threatq' || s.writeBack === undefined) continue;
+    out.push({ source, collection, last: await readWriteBackRun(redis, keys, source, collection) });
+  }
+  return out;
+}
+
+function formatWriteBack(w: WriteBackReport): string {
+  const head = `write-back ${printableText(w.source, 80)} / ${printableText(w.collection, 80)}`;
+  if (w.last === undefined) return `${head}: no run yet`;
+  const counts = Object.entries(w.last.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+  const error = w.last.error ? `\n  ${errorText(w.last.error)}` : '';
+  return `${head}: ${w.last.status} at ${printableText(w.last.finishedAt, 40)}${counts ? `\n  ${counts}` : ''}${error}`;
+}
+
 export function registerReportCommand(program: Command, ctx: CommandContext): void {
   program
     .command('report')
@@ -119,6 +147,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
       try {
         const reports: RunReport[] = [];
         const missing: string[] = [];
+        const writeBacks: WriteBackReport[] = [];
         const add = async (id: string | null, label: string) => {
           const r = id === null ? null : await runReport(redis, keys, id);
           if (r) reports.push(r);
@@ -134,9 +163,10 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
               : config.sources.flatMap((s) => collectionsOf(s).map((c) => ({ source: s.name, collection: c.id })));
           for (const f of feeders) await add(await lastRunId(redis, keys, 'source', `${f.source}/${f.collection}`), `collect ${f.source} / ${f.collection}: no run yet`);
           for (const t of targets) await add(await lastRunId(redis, keys, 'target', t), `reconcile ${t}: no run yet`);
+          writeBacks.push(...(await writeBackReports(redis, keys, config, feeders)));
         }
-        if (opts.json) process.stdout.write(`${JSON.stringify({ runs: reports, missing }, null, 2)}\n`);
-        else process.stdout.write(`${[...reports.map(formatRunReport), ...missing].join('\n\n')}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ runs: reports, missing, writeBacks }, null, 2)}\n`);
+        else process.stdout.write(`${[...reports.map(formatRunReport), ...missing, ...writeBacks.map(formatWriteBack)].join('\n\n')}\n`);
         if (opts.run !== undefined && reports.length === 0) ctx.exitCode = 1;
       } finally {
         redis.disconnect();

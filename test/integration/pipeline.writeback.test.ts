@@ -122,6 +122,9 @@ describe('write-back to ThreatQ, end to end', () => {
     expect(emu.writes()).toEqual([]);
     expect(run3.counts).toMatchObject({ indicators: run2.counts['indicators'], tagged: 0, untagged: 0, attributesAdded: 0, attributesRemoved: 0 });
     expectAnnotatedExactly(env, enforced2);
+    const report = await env.cli(['report']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(new RegExp(`write-back tq / ${COLLECTION}: succeeded at ${run3.finishedAt.replace(/[.]/g, '\\.')}\\n  .*tagged=0`));
     expect(worker.output()).not.toContain('"level":"error"');
   }, 180_000);
 });
