@@ -21,7 +21,6 @@ import { stringify } from 'yaml';
 import { createLogger, transports } from 'winston';
 import { loadConfigText } from '../src/config/load-config.ts';
 import type { Config, TargetConfig } from '../src/config/schema.ts';
-import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/emulator-options.ts';
 import { startGraphEmulator, type GraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
 import { mulberry32 } from '../src/emulators/mulberry32.ts';
 import { createGraphClient } from '../src/graph/graph-client.ts';
@@ -29,6 +28,7 @@ import type { DesiredRange } from '../src/reconcile/plan-types.ts';
 import { reconcileTarget } from '../src/reconcile/reconcile-target.ts';
 import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 import { stateKeys } from '../src/state/redis-keys.ts';
+import { benchTargetDoc } from './lib/bench-config.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,25 +78,8 @@ function* feed(seed: number): Generator<number[]> {
 }
 
 function benchConfig(emu: GraphEmulator, prefix: string, grace: string | undefined): Config {
-  const writer = DEFAULT_APPS[0];
-  const doc = {
-    redis: { url: redisUrl, prefix },
-    targets: [
-      {
-        name: TARGET,
-        tenantId: DEFAULT_TENANT_ID,
-        clientId: writer?.clientId,
-        clientSecret: writer?.clientSecret,
-        tls: { caFile: emu.caFile },
-        cloud: { graphBaseUrl: emu.graphBaseUrl, authorityHost: emu.authorityHost },
-        rateLimit: { requestsPerSecond: 100 },
-        namedLocation: { name: 'Bench', maxLocations: 40, maxRangesPerLocation: 2000 },
-        policy: { name: 'Bench' },
-        ...(grace ? { removalGrace: grace } : {}),
-      },
-    ],
-  };
-  return loadConfigText(stringify(doc), { env: {} });
+  const overrides = { namedLocation: { name: 'Bench', maxLocations: 40, maxRangesPerLocation: 2000 }, ...(grace ? { removalGrace: grace } : {}) };
+  return loadConfigText(stringify({ redis: { url: redisUrl, prefix }, targets: [benchTargetDoc(TARGET, emu, overrides)] }), { env: {} });
 }
 
 interface Figures {

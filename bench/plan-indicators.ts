@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
-import { DEFAULT_APPS, DEFAULT_TENANT_ID } from '../src/emulators/graph/emulator-options.ts';
+import { benchTargetDoc } from './lib/bench-config.ts';
 import { startGraphEmulator, type GraphEmulator } from '../src/emulators/graph/graph-emulator.ts';
 import { deleteKeysByPrefix } from '../src/redis/redis-scan.ts';
 import { peakRssMb, rssMb } from './lib/proc-memory.ts';
@@ -69,27 +69,8 @@ function indicatorsFile(): string {
 
 /** Writes config.yaml for one target on the emulator (195 × 2000 ranges); returns its path. */
 function writeConfig(emu: GraphEmulator, redisUrl: string, prefix: string): string {
-  const writer = DEFAULT_APPS[0];
   const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      redis: { url: redisUrl, prefix },
-      targets: [
-        {
-          name: 'bench',
-          tenantId: DEFAULT_TENANT_ID,
-          clientId: writer?.clientId,
-          clientSecret: writer?.clientSecret,
-          tls: { caFile: emu.caFile },
-          cloud: { graphBaseUrl: emu.graphBaseUrl, authorityHost: emu.authorityHost },
-          rateLimit: { requestsPerSecond: 100 },
-          namedLocation: { name: 'Bench', maxLocations: 195, maxRangesPerLocation: 2000 },
-          policy: { name: 'Bench' },
-        },
-      ],
-    }),
-  );
+  writeFileSync(config, stringify({ redis: { url: redisUrl, prefix }, targets: [benchTargetDoc('bench', emu)] }));
   return config;
 }
 

@@ -20,6 +20,34 @@ export const BENCH_TARGET = 'corp';
 export const BENCH_MAX_LOCATIONS = 195;
 export const BENCH_MAX_RANGES = 2000;
 
+/** Where a bench's Graph emulator is: its CA file, Graph base URL and authority host. */
+export interface BenchGraphEndpoint {
+  caFile: string;
+  graphBaseUrl: string;
+  authorityHost: string;
+}
+
+/**
+ * A target document on the Graph emulator, written by its first app (the one allowed to write), in
+ * the emulator's default tenant, unpaced (100 requests/s), location and policy named "Bench";
+ * `overrides` replace any key (e.g. namedLocation, removalGrace).
+ */
+export function benchTargetDoc(name: string, graph: BenchGraphEndpoint, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const writer = DEFAULT_APPS[0];
+  return {
+    name,
+    tenantId: DEFAULT_TENANT_ID,
+    clientId: writer?.clientId,
+    clientSecret: writer?.clientSecret,
+    tls: { caFile: graph.caFile },
+    cloud: { graphBaseUrl: graph.graphBaseUrl, authorityHost: graph.authorityHost },
+    rateLimit: { requestsPerSecond: 100 },
+    namedLocation: { name: 'Bench', maxLocations: BENCH_MAX_LOCATIONS, maxRangesPerLocation: BENCH_MAX_RANGES },
+    policy: { name: 'Bench' },
+    ...overrides,
+  };
+}
+
 export interface BenchConfigInput {
   redisUrl: string;
   prefix: string;
