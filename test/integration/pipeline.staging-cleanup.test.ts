@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateKeys } from '../../src/state/redis-keys.ts';
-import { commitSnapshot, readSnapshot, readStagedTexts, stageChunk, stagedRanges } from '../../src/state/snapshot-store.ts';
+import { commitSnapshot, readSnapshot, readStagedTexts, readWhitelist, stageChunk, stagedRanges, stageWhitelist } from '../../src/state/snapshot-store.ts';
+import { commitRun } from '../../src/pipeline/stages/collect/commit-run.ts';
+import { quietLogger } from '../fixtures/reconcile/emulator-target.ts';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -48,5 +50,31 @@ describe('staging keys of a run', () => {
     expect(res.code, res.stdout + res.stderr + worker.output()).toBe(0);
     const left = await keysMatching(env.redis.client, `${env.redis.prefix}*:stage:*`);
     expect(left).toEqual([]);
+  });
+});
+
+describe('the staged whitelist at commit', () => {
+  it('a staged whitelist that lost entries fails the commit (ERR_STAGING_LOST) and keeps the committed snapshot and whitelist', async () => {
+    r = testRedis('stage-wl');
+    const { client } = r;
+    const keys = stateKeys(r.prefix);
+    const meta = { runId: 'collect-1', committedAt: '2026-01-01T00:00:00.000Z', seen: 1, accepted: 1, rejected: 0, ranges: 1 };
+    await commitSnapshot(client, keys, 'tq', 'c1', [{ cidr: '203.0.113.7/32', weight: 1 }], meta, 0, 'collect-1~1', ['198.51.100.0/24', '192.0.2.1/32']);
+
+    await stageChunk(client, keys, 'collect-2~1', 0, [{ cidr: '203.0.113.9/32', weight: 1 }]);
+    await stageWhitelist(client, keys, 'collect-2~1', ['198.51.100.0/24']); // 2 were staged; one is gone
+    const run = { runId: 'collect-2', settings: { source: 'tq', collection: 'c1', targets: [] }, source: { kind: 'threatq' }, record: {}, log: quietLogger };
+    const data = { attempt: 1, chunks: 1, seen: 3, whitelisted: 2 };
+    const deps = { redis: client, keys };
+    await expect(commitRun({} as never, run as never, data as never, deps as never)).rejects.toMatchObject({ code: 'ERR_STAGING_LOST', message: expect.stringContaining('holds 1 of the 2 entries') });
+    expect((await readSnapshot(client, keys, 'tq', 'c1'))?.entries.map((e) => e.cidr)).toEqual(['203.0.113.7/32']);
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toEqual(['198.51.100.0/24', '192.0.2.1/32']);
+
+    // With every staged entry present the snapshot and the whitelist are replaced (what follows the
+    // commit, the run record and reconciles, needs more than these stand-ins and is not looked at).
+    await stageWhitelist(client, keys, 'collect-2~1', ['192.0.2.1/32']);
+    await commitRun({} as never, run as never, data as never, deps as never).catch(() => undefined);
+    expect((await readSnapshot(client, keys, 'tq', 'c1'))?.entries.map((e) => e.cidr)).toEqual(['203.0.113.9/32']);
+    expect(await readWhitelist(client, keys, 'tq', 'c1')).toEqual(['192.0.2.1/32', '198.51.100.0/24']);
   });
 });

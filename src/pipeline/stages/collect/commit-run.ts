@@ -63,6 +63,17 @@ export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun
   return result;
 }
 
+/**
+ * The whitelist values the final attempt staged, all of them: a list that lost entries (expired,
+ * evicted) would commit a shorter whitelist and block what ThreatQ says never to block.
+ */
+async function readWholeWhitelist(runId: string, data: TimedCollectData, deps: StageDeps, stage: string): Promise<string[]> {
+  const values = await readStagedWhitelist(deps.redis, deps.keys, stage);
+  const staged = data.whitelisted ?? 0;
+  if (values.length !== staged) throw new StagingLostError(runId, { whitelistStaged: staged, whitelistFound: values.length });
+  return values;
+}
+
 /** Read the final attempt's staged chunks, merge them and commit the snapshot. */
 async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<Committed> {
   const { redis, keys } = deps;
@@ -74,7 +85,7 @@ async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: S
   // Decoded chunk by chunk into the merge: never every staged range as objects at once.
   const merged = mergeWeighted(stagedRanges(staged.texts));
   const rejections = await readRejections(redis, keys, stage);
-  const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readStagedWhitelist(redis, keys, stage)) : undefined;
+  const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readWholeWhitelist(run.runId, data, deps, stage)) : undefined;
   const committedAt = new Date().toISOString();
   const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.length };
   await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs);
