@@ -10,9 +10,10 @@
  * - subtractNeverBlock: `safety.neverBlock` removed; a range that partly overlaps keeps the rest of
  *   itself, with the weight and sources of the range it was cut from.
  * - subtractWhitelists: then ThreatQ's whitelist removed the same way: the union of the committed
- *   whitelists (state/snapshot-store.ts readWhitelist) of every source collection feeding the target
- *   whose source has `neverBlockWhitelisted`, whichever source the range came from (a Whitelisted
- *   indicator of collection A is never blocked even when source B, a file say, has it). A collection
+ *   whitelists (state/snapshot-store.ts readWhitelist) of every collection of every ThreatQ source
+ *   that feeds the target (through any of its collections) and has `neverBlockWhitelisted`, whichever
+ *   source the range came from (a Whitelisted indicator of source A is never blocked by any target A
+ *   feeds, even when source B, a file say, has it). A collection
  *   whose whitelist was never committed contributes nothing and is listed with `ranges` undefined.
  *   Reported: the ranges the union held and how many desired ranges it cut (wholly or in part).
  * Both subtractions go through subtractAttributed: O((n + m) log m) for n desired and m removed ranges
@@ -125,7 +126,7 @@ export interface WhitelistUse {
   ranges: number;
   /** Desired ranges (after safety.neverBlock) the whitelist removed wholly or in part. */
   cut: number;
-  /** The whitelists read: one per source collection feeding the target with neverBlockWhitelisted. */
+  /** The whitelists read: one per collection of each ThreatQ source feeding the target with neverBlockWhitelisted. */
   collections: { label: string; ranges: number | undefined }[];
 }
 
@@ -133,12 +134,14 @@ export interface WhitelistUse {
 async function readTargetWhitelist(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<{ cidrs: string[]; collections: WhitelistUse['collections'] }> {
   const collections: WhitelistUse['collections'] = [];
   const all: string[] = [];
-  for (const { source, collection } of feedersOf(config, targetName)) {
-    const s = config.sources.find((x) => x.name === source);
-    if (s?.kind !== 'threatq' || !s.neverBlockWhitelisted) continue;
-    const list = await readWhitelist(redis, keys, source, collection);
-    collections.push({ label: labelOf(config, source, collection), ranges: list?.length });
-    if (list) for (const c of list) all.push(c);
+  const feeding = new Set(feedersOf(config, targetName).map((f) => f.source));
+  for (const s of config.sources) {
+    if (!feeding.has(s.name) || s.kind !== 'threatq' || !s.neverBlockWhitelisted) continue;
+    for (const { id: collection } of s.collections) {
+      const list = await readWhitelist(redis, keys, s.name, collection);
+      collections.push({ label: labelOf(config, s.name, collection), ranges: list?.length });
+      if (list) for (const c of list) all.push(c);
+    }
   }
   return { cidrs: all.length === 0 ? [] : mergeCidrs(all), collections };
 }

@@ -54,7 +54,7 @@ describe('subtractWhitelists', () => {
     ...extra,
   });
 
-  it("takes out the union of the whitelists of every collection feeding the target whose source honours them, whichever source has the range", async () => {
+  it("takes out the union of the whitelists of every collection of every source feeding the target that honours them, whichever source has the range", async () => {
     const config = configFrom({
       sources: [
         tq('tq-a', [{ id: 'a1', targets: ['t1'] }, { id: 'a2', targets: ['t2'] }]),
@@ -69,7 +69,7 @@ describe('subtractWhitelists', () => {
       commitSnapshot(r.client, keys, source, collection, [], meta(runId, 0), 0, `${runId}~1`, cidrs);
     await commitSnapshot(r.client, keys, 'list', '/feeds/list.txt', [{ cidr: '198.51.100.7/32', weight: 1 }, { cidr: '203.0.113.0/24', weight: 2 }, { cidr: '11.0.0.0/29', weight: 4 }], meta('f', 3), 0);
     await wl('tq-a', 'a1', ['198.51.100.7/32', '203.0.113.128/25'], 'ra1'); // the file's ranges: the whitelist of tq-a wins
-    await wl('tq-a', 'a2', ['11.0.0.4/32'], 'ra2'); // feeds t2 only
+    await wl('tq-a', 'a2', ['11.0.0.4/32'], 'ra2'); // feeds t2 only, but tq-a feeds t1 too: whitelisted for t1
     await wl('tq-off', 'o1', ['11.0.0.5/32'], 'ro1'); // source does not honour its whitelist
     // tq-new never committed a whitelist
 
@@ -77,14 +77,16 @@ describe('subtractWhitelists', () => {
     const target = config.targets[0];
     const { desired, whitelist } = await subtractWhitelists(r.client, keys, config, 't1', subtractNeverBlock(fanIn, target?.safety.neverBlock ?? []));
     expect(desired).toEqual([
-      { cidr: '11.0.0.4/30', weight: 4, sources: ['list'] },
+      { cidr: '11.0.0.5/32', weight: 4, sources: ['list'] },
+      { cidr: '11.0.0.6/31', weight: 4, sources: ['list'] },
       { cidr: '203.0.113.0/25', weight: 2, sources: ['list'] },
     ]);
     expect(whitelist).toEqual({
-      ranges: 2,
-      cut: 2,
+      ranges: 3,
+      cut: 3,
       collections: [
         { label: 'tq-a/a1', ranges: 2 },
+        { label: 'tq-a/a2', ranges: 1 },
         { label: 'tq-new/n1', ranges: undefined },
       ],
     });
