@@ -89,6 +89,21 @@ describe('reconcile: removal grace', () => {
     expect([...(await readGrace(suite.r.client, h.keys, TARGET)).keys()]).toEqual(DROPPED.slice(1));
   });
 
+  it('a removal that fails keeps the expired ranges recorded; the next run removes them', async () => {
+    const { h, at } = await converged();
+    await at(1, { desired: WITHOUT });
+    suite.emu.addFaults([{ method: 'PATCH', path: '/namedLocations', status: 400, times: 1 }]);
+    await expect(at(25, { desired: WITHOUT })).rejects.toThrow();
+    expect(entraRanges()).toEqual(new Set(ALL.map((d) => d.cidr)));
+    expect(await readGrace(suite.r.client, h.keys, TARGET)).toEqual(new Map(DROPPED.map((c) => [c, T0 + H])));
+
+    suite.emu.clearRequests();
+    const again = await at(26, { desired: WITHOUT });
+    expect(writes(suite.emu).map((e) => `${e.method} ${e.status}`)).toEqual(['PATCH 204']);
+    expect(again.plan.grace.expired).toEqual(DROPPED);
+    expect(await readGrace(suite.r.client, h.keys, TARGET)).toEqual(new Map());
+  });
+
   it('a manual run with clearOnManualRun ignores the grace and clears the record', async () => {
     const { h, at } = await converged({ namedLocation: { clearOnManualRun: true } });
     await at(1, { desired: WITHOUT });
