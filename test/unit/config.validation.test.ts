@@ -324,4 +324,29 @@ describe('indicator life cycle: thresholds and the ThreatQ whitelist (issue 18)'
     expect(problems((d) => (d.sources[0].minScore = 5))).toEqual(['sources[0].minScore: unknown key']);
     expect(problems((d) => (d.sources[0].neverBlockWhitelisted = true))).toEqual(['sources[0].neverBlockWhitelisted: unknown key']);
   });
+  it('writeBack: defaults when the block is given, and each bad value named by its path', () => {
+    const d = tqDoc();
+    d.sources[0].writeBack = {};
+    expect(load(d).sources[0]).toMatchObject({ writeBack: { tag: 'Blocked in Entra', attribute: 'Entra Block', onRemoval: 'untag', removedTag: 'Unblocked in Entra', requestsPerSecond: 5 } });
+    expect(load(tqDoc()).sources[0]).not.toHaveProperty('writeBack');
+    const wb = (v: unknown) => tqProblems((x) => (x.sources[0].writeBack = v));
+    expect(wb({ tag: false, attribute: false })).toEqual(['sources[0].writeBack.tag: expected tag or attribute (both are false: nothing to write back)']);
+    expect(wb({ onRemoval: 'delete' })).toEqual(['sources[0].writeBack.onRemoval: expected one of untag, tag']);
+    expect(wb({ requestsPerSecond: 0 })).toEqual(['sources[0].writeBack.requestsPerSecond: expected a number greater than 0']);
+    expect(wb({ requestsPerSecond: 51 })).toEqual(['sources[0].writeBack.requestsPerSecond: expected a number of at most 50']);
+    expect(wb({ tag: '' })).toHaveLength(1);
+    expect(wb({ colour: 'red' })).toEqual(['sources[0].writeBack.colour: unknown key']);
+  });
+
+  it('removalGrace: a duration from 1s to 30d on a target, named by its path when wrong', () => {
+    const d = doc();
+    d.targets[0].removalGrace = '24h';
+    expect(load(d).targets[0]?.removalGrace).toBe(86_400_000);
+    expect(load(doc()).targets[0]?.removalGrace).toBeUndefined();
+    expect(problems((x) => (x.targets[0].removalGrace = '31d'))).toEqual(['targets[0].removalGrace: expected a duration between 1s and 30d, got "31d"']);
+    expect(problems((x) => (x.targets[0].removalGrace = '0s'))).toHaveLength(1);
+    expect(problems((x) => (x.targets[0].removalGrace = 'a day'))).toEqual([
+      'targets[0].removalGrace: expected a duration such as "15m", "1h" or "1d" (a number and one of ms, s, m, h, d), got "a day"',
+    ]);
+  });
 });
