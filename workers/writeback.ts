@@ -1,8 +1,8 @@
 /**
  * The write-back processor: the write-back stage (src/pipeline/stages/writeback/run-writeback.ts) on
  * a BullMQ job. Its errors become BullMQ signals in workers/job-signals.ts like every processor's: a
- * refused write (ERR_THREATQ_WRITE_REFUSED), bad credentials or a vanished source fail the job at
- * once; ThreatQ unavailable through every retry (ERR_THREATQ_UNAVAILABLE) uses the job's attempts.
+ * write refused for lack of permission (ERR_THREATQ_WRITE_REFUSED, 403; a 400/422 on one indicator
+ * only skips that indicator), bad credentials or a vanished source fail the job at once; ThreatQ unavailable through every retry (ERR_THREATQ_UNAVAILABLE) uses the job's attempts.
  */
 import type { Job } from 'bullmq';
 import type { WriteBackJobData } from '../src/pipeline/queues.ts';

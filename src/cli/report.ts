@@ -6,8 +6,9 @@
  *   --target T   the last reconcile of T and the last run of every source collection feeding it
  *   (neither)    the last run of every source collection and every target
  * A reconcile run names the ranges it left in removal grace (the first 20, soonest expiry first, with
- * their expiry; counts inGrace and graceExpired). Without --run, every source collection with
- * `writeBack` also shows its last write-back to ThreatQ (status, time, counts, error).
+ * their expiry; counts inGrace and graceExpired). Without --run, every ThreatQ source listed with
+ * `writeBack` also shows its last write-back to ThreatQ (one per source, all its collections: status,
+ * time, counts, error).
  * Values taken from input (rejection examples, error messages) are escaped with printableText, the one
  * escape `ranges merge` and `plan --indicators` use too.
  */
@@ -108,23 +109,22 @@ function whitelistLines(run: RunRecord): string[] {
 
 interface WriteBackReport {
   source: string;
-  collection: string;
   last: WriteBackRunSummary | undefined;
 }
 
-/** The last write-back of every listed collection whose source has `writeBack`. */
+/** The last write-back of every listed collection's source that has `writeBack` (one per source: it covers all its collections). */
 async function writeBackReports(redis: Redis, keys: StateKeys, config: Config, feeders: readonly { source: string; collection: string }[]): Promise<WriteBackReport[]> {
   const out: WriteBackReport[] = [];
-  for (const { source, collection } of feeders) {
+  for (const source of new Set(feeders.map((f) => f.source))) {
     const s = config.sources.find((x) => x.name === source);
     if (s?.kind !== 'threatq' || s.writeBack === undefined) continue;
-    out.push({ source, collection, last: await readWriteBackRun(redis, keys, source, collection) });
+    out.push({ source, last: await readWriteBackRun(redis, keys, source) });
   }
   return out;
 }
 
 function formatWriteBack(w: WriteBackReport): string {
-  const head = `write-back ${printableText(w.source, 80)} / ${printableText(w.collection, 80)}`;
+  const head = `write-back ${printableText(w.source, 80)}`;
   if (w.last === undefined) return `${head}: no run yet`;
   const counts = Object.entries(w.last.counts).map(([k, v]) => `${k}=${v}`).join(' ');
   const error = w.last.error ? `\n  ${errorText(w.last.error)}` : '';

@@ -204,11 +204,13 @@ const collectionSchema = z.strictObject({
 
 /**
  * Write-back to ThreatQ (opt-in per source; src/pipeline/stages/writeback/): after a successful
- * reconcile, indicators of the source's collections whose range is enforced in Entra get `tag`
+ * reconcile, indicators of the source's collections whose range is enforced in Entra (by a target
+ * whose policy.state is `enabled`: report-only and disabled policies block nothing) get `tag`
  * and/or an attribute named `attribute` (value: the target and the date it was first enforced);
  * indicators that left Entra lose the tag and attribute (`onRemoval: untag`) or are tagged
  * `removedTag` (`onRemoval: tag`). `false` turns the tag or the attribute off (not both).
- * Paced at `requestsPerSecond` (1-50, default 5) per ThreatQ instance.
+ * Paced at `requestsPerSecond` (1-50, default 5) per ThreatQ instance (the URL's origin; sources on
+ * one instance share the pace at the lowest of their `requestsPerSecond`).
  */
 const writeBackSchema = z
   .strictObject({

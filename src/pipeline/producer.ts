@@ -13,7 +13,7 @@
  *   use attempts (the reconcile waits out the tenant's pause; stages/reconcile/run-reconcile.ts).
  *   A commit's reconcile is debounced (configuration `pipeline.reconcileWindow`, `reconcileMaxWait`;
  *   `enqueueReconcile`): see ReconcileDebounce.
- * - writeback: deduplicated per source collection (`keepLastIfActive`), added after a successful
+ * - writeback: deduplicated per ThreatQ source (`keepLastIfActive`), added after a successful
  *   reconcile (`enqueueWriteBack`); 5 attempts, backoff from 30 s (an attempt resumes where the last
  *   stopped: the write-back record holds what was written).
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
@@ -150,21 +150,22 @@ async function joinWindow(job: Job<ReconcileJobData>, req: ReconcileJobData): Pr
   await job.updateData({ ...job.data, manual, runIds });
 }
 
-export function writeBackDedupId(source: string, collection: string): string {
-  return `writeback:${encodeURIComponent(source)}:${encodeURIComponent(collection)}`;
+export function writeBackDedupId(source: string): string {
+  return `writeback:${encodeURIComponent(source)}`;
 }
 
 /**
- * The write-back of a ThreatQ source collection after a reconcile of `target`: one job per source
- * collection (deduplicated: a request while one waits joins it; one while it runs queues one more).
+ * The write-back of a ThreatQ source after a reconcile of `target`: one job per source, all its
+ * collections in one pass (deduplicated: a request while one waits joins it; one while it runs queues
+ * one more).
  * Returns the id of the job that will run it.
  */
-export async function enqueueWriteBack(queues: Queues, req: { source: string; collection: string; target: string }): Promise<string> {
-  const data: WriteBackJobData = { source: req.source, collection: req.collection, targets: [req.target] };
+export async function enqueueWriteBack(queues: Queues, req: { source: string; target: string }): Promise<string> {
+  const data: WriteBackJobData = { source: req.source, targets: [req.target] };
   const job = await queues.writeBack.add('writeback', data, {
     ...WRITEBACK_JOB_OPTIONS,
     ...keepOptions(queues.retention),
-    deduplication: { id: writeBackDedupId(req.source, req.collection), keepLastIfActive: true },
+    deduplication: { id: writeBackDedupId(req.source), keepLastIfActive: true },
   });
   return job.id ?? '';
 }

@@ -6,9 +6,10 @@
  *   ingest     one job per chunk: parse, validate, classify, stage ranges, count rejections
  *   reconcile  one job per target (deduplicated: at most one waiting and one active per target),
  *              serialised by the target lock; fan-in of committed snapshots, plan, apply
- *   writeback  one job per ThreatQ source collection with `writeBack` (deduplicated likewise), added
- *              by a successful reconcile of a target it feeds: tags and attributes of the indicators
- *              whose range is enforced (stages/writeback/run-writeback.ts); never delays a reconcile
+ *   writeback  one job per ThreatQ source with `writeBack` (deduplicated likewise), added by a
+ *              successful reconcile of a target any of its collections feeds: tags and attributes of
+ *              the indicators whose range is enforced (stages/writeback/run-writeback.ts); never
+ *              delays a reconcile
  *
  * Job data never holds secrets: only names, ids, indicator values and counts.
  */
@@ -76,8 +77,7 @@ export interface ReconcileJobData {
 
 export interface WriteBackJobData {
   source: string;
-  collection: string;
-  /** The targets whose reconcile asked for it (for logs; the job reads every target the collection feeds). */
+  /** The targets whose reconcile asked for it (for logs; the job reads every target the source's collections feed). */
   targets: string[];
   /** Epoch seconds of the run, set when the job is first picked up (the same on every attempt). */
   at?: number;

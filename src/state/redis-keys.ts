@@ -20,7 +20,9 @@
  *                                                    (grace-store.ts)
  *   <prefix>:state:wl:<source>:<collection>          committed whitelist of a source collection
  *   <prefix>:state:wlstage:<runId>                   whitelist staged by one collect attempt (expires)
- *   <prefix>:state:wb:<source>:<collection>          hash: ThreatQ indicator id -> what write-back wrote
+ *   <prefix>:state:wb:<source>                       hash: ThreatQ indicator id -> what write-back wrote
+ *                                                    (one per ThreatQ source: tags and attributes live on
+ *                                                    the indicator, shared by all its collections)
  */
 export interface StateKeys {
   readonly prefix: string;
@@ -39,7 +41,7 @@ export interface StateKeys {
   grace(target: string): string;
   whitelist(source: string, collection: string): string;
   whitelistStage(runId: string): string;
-  writeBack(source: string, collection: string): string;
+  writeBack(source: string): string;
 }
 
 /** Colons and whitespace inside names are escaped so that key parts never collide. */
@@ -66,6 +68,6 @@ export function stateKeys(prefix: string): StateKeys {
     grace: (target: string) => `${base}:grace:${part(target)}`,
     whitelist: (source: string, collection: string) => `${base}:wl:${part(source)}:${part(collection)}`,
     whitelistStage: (runId: string) => `${base}:wlstage:${part(runId)}`,
-    writeBack: (source: string, collection: string) => `${base}:wb:${part(source)}:${part(collection)}`,
+    writeBack: (source: string) => `${base}:wb:${part(source)}`,
   });
 }

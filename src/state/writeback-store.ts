@@ -1,8 +1,10 @@
 /**
- * The write-back record of a source collection (keys.writeBack): what the service wrote on each
- * ThreatQ indicator, so that a run writes only what differs and a re-run writes nothing.
+ * The write-back record of a ThreatQ source (keys.writeBack): what the service wrote on each ThreatQ
+ * indicator, so that a run writes only what differs and a re-run writes nothing. One record per source,
+ * not per collection: tags and attributes live on the indicator, which every collection of the
+ * instance shares (an indicator in two collections carries one tag and one attribute per target).
  *
- *   <prefix>:state:wb:<source>:<collection>   hash
+ *   <prefix>:state:wb:<source>   hash
  *     "<indicator id>"  JSON [range, tagId, removedTagId, {"<target>": [attributeId, typeId, since, removed?]}]
  *                       (ids 0 when absent, the object omitted when empty; times in epoch seconds)
  *     "_names"          JSON {"tag:<tag id>": name, "attr:<attribute type id>": name}: the names the
@@ -13,7 +15,7 @@
  * Only indicators carrying something the service wrote have an entry (with `onRemoval: untag`, the
  * indicators whose range is enforced now); meta fields start with `_`, which no indicator id does.
  * `range` is the canonical CIDR of the indicator's value when last seen, so an indicator that left the
- * collection is still judged by its range. Entries are read per page (HMGET) and swept with HSCAN,
+ * source's collections is still judged by its range. Entries are read per page (HMGET) and swept with HSCAN,
  * never all at once. Memory: 124 bytes of Redis per indicator with a tag and one attribute (measured,
  * test/integration/pipeline.writeback-stage.test.ts), e.g. 47 MB for a full target of 382,000.
  */
@@ -87,10 +89,10 @@ export function decodeEntry(text: string): WriteBackEntry | undefined {
 }
 
 /** The entries of these indicator ids (absent ids are not in the map). */
-export async function readWriteBackEntries(redis: Redis, keys: StateKeys, source: string, collection: string, ids: readonly string[]): Promise<Map<string, WriteBackEntry>> {
+export async function readWriteBackEntries(redis: Redis, keys: StateKeys, source: string, ids: readonly string[]): Promise<Map<string, WriteBackEntry>> {
   const out = new Map<string, WriteBackEntry>();
   if (ids.length === 0) return out;
-  const texts = await redis.hmget(keys.writeBack(source, collection), ...ids);
+  const texts = await redis.hmget(keys.writeBack(source), ...ids);
   ids.forEach((id, i) => {
     const text = texts[i];
     const e = text === null || text === undefined ? undefined : decodeEntry(text);
@@ -103,15 +105,15 @@ export async function readWriteBackEntries(redis: Redis, keys: StateKeys, source
 export async function writeWriteBackEntries(
   redis: Redis,
   keys: StateKeys,
-  where: { source: string; collection: string },
+  where: { source: string },
   change: { set: ReadonlyMap<string, WriteBackEntry>; deleted: readonly string[]; names?: ReadonlyMap<string, string> },
 ): Promise<void> {
-  const key = keys.writeBack(where.source, where.collection);
+  const key = keys.writeBack(where.source);
   const tx = redis.multi();
   if (change.set.size > 0) tx.hset(key, Object.fromEntries([...change.set].map(([id, e]) => [id, encodeEntry(e)])));
   if (change.deleted.length > 0) tx.hdel(key, ...change.deleted);
   if (change.names !== undefined && change.names.size > 0) {
-    const current = await readWriteBackNames(redis, keys, where.source, where.collection);
+    const current = await readWriteBackNames(redis, keys, where.source);
     for (const [k, v] of change.names) current.set(k, v);
     tx.hset(key, META_NAMES, JSON.stringify(Object.fromEntries(current)));
   }
@@ -119,8 +121,8 @@ export async function writeWriteBackEntries(
 }
 
 /** `tag:<id>` / `attr:<type id>` → name. */
-export async function readWriteBackNames(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<Map<string, string>> {
-  const text = await redis.hget(keys.writeBack(source, collection), META_NAMES);
+export async function readWriteBackNames(redis: Redis, keys: StateKeys, source: string): Promise<Map<string, string>> {
+  const text = await redis.hget(keys.writeBack(source), META_NAMES);
   try {
     return new Map(Object.entries((text === null ? {} : JSON.parse(text)) as Record<string, string>));
   } catch {
@@ -129,8 +131,8 @@ export async function readWriteBackNames(redis: Redis, keys: StateKeys, source: 
 }
 
 /** Every entry, in HSCAN batches (a field may come twice while the hash changes: harmless to a sweep). */
-export async function* scanWriteBackEntries(redis: Redis, keys: StateKeys, source: string, collection: string): AsyncGenerator<[string, WriteBackEntry][]> {
-  const key = keys.writeBack(source, collection);
+export async function* scanWriteBackEntries(redis: Redis, keys: StateKeys, source: string): AsyncGenerator<[string, WriteBackEntry][]> {
+  const key = keys.writeBack(source);
   let cursor = '0';
   do {
     const [next, flat] = await redis.hscan(key, cursor, 'COUNT', SCAN_COUNT);
@@ -145,26 +147,26 @@ export async function* scanWriteBackEntries(redis: Redis, keys: StateKeys, sourc
   } while (cursor !== '0');
 }
 
-export async function readWriteBackPass(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<string | null> {
-  return redis.hget(keys.writeBack(source, collection), META_PASS);
+export async function readWriteBackPass(redis: Redis, keys: StateKeys, source: string): Promise<string | null> {
+  return redis.hget(keys.writeBack(source), META_PASS);
 }
 
 /** Record the last run's summary, and the fingerprint of a complete pass (or clear it). */
 export async function recordWriteBackRun(
   redis: Redis,
   keys: StateKeys,
-  where: { source: string; collection: string },
+  where: { source: string },
   summary: WriteBackRunSummary,
   pass: string | undefined,
 ): Promise<void> {
-  const key = keys.writeBack(where.source, where.collection);
+  const key = keys.writeBack(where.source);
   const tx = redis.multi().hset(key, META_LAST, JSON.stringify(summary));
   if (pass === undefined) tx.hdel(key, META_PASS);
   else tx.hset(key, META_PASS, pass);
   await tx.exec();
 }
 
-export async function readWriteBackRun(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<WriteBackRunSummary | undefined> {
-  const text = await redis.hget(keys.writeBack(source, collection), META_LAST);
+export async function readWriteBackRun(redis: Redis, keys: StateKeys, source: string): Promise<WriteBackRunSummary | undefined> {
+  const text = await redis.hget(keys.writeBack(source), META_LAST);
   return text === null ? undefined : (JSON.parse(text) as WriteBackRunSummary);
 }

@@ -15,7 +15,10 @@
  * for a delete that is the end state wanted, after an add or update the caller forgets the
  * indicator); 400/403/422 → ERR_THREATQ_WRITE_REFUSED (not retried); any other status →
  * ERR_THREATQ_HTTP; a 2xx body that is not JSON, lacks the written object or carries `errors` →
- * ERR_THREATQ_RESPONSE.
+ * ERR_THREATQ_RESPONSE. The written object is the item of `data` with the name written (and, for an
+ * attribute, the value), or else the only item whose name matches without case; never just the first
+ * item: its id is deleted later, and an id taken from another item (an analyst's tag or attribute
+ * listed with it) would delete that.
  * Permissions: the API user (or OAuth client) needs a role that may edit indicator context: the
  * default roles Administrator, Maintenance or Primary Contributor, or a custom role with Objects &
  * Context › Individual Object Context & Actions › Tags and Attributes ([I]: the help center names the
@@ -66,6 +69,18 @@ function dataItems(body: unknown): Record<string, unknown>[] {
   return list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object');
 }
 
+/**
+ * The item of a POST's `data` that is the object written: the one named exactly `name` (and passing
+ * `also`), or else the only one whose name matches without case; undefined when there is none, or
+ * several without an exact match.
+ */
+function writtenItem(items: readonly Record<string, unknown>[], name: string, also: (item: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+  const exact = items.find((i) => i['name'] === name && also(i));
+  if (exact !== undefined) return exact;
+  const folded = items.filter((i) => typeof i['name'] === 'string' && i['name'].toLowerCase() === name.toLowerCase() && also(i));
+  return folded.length === 1 ? folded[0] : undefined;
+}
+
 export class ThreatQWriter {
   readonly byMethodStatus: Record<string, number> = {};
 
@@ -78,11 +93,10 @@ export class ThreatQWriter {
   async addTag(indicatorId: number, name: string): Promise<WrittenTag | Gone> {
     const res = await this.write('POST', `/indicators/${indicatorId}/tags`, [{ name }]);
     if (res === 'gone') return res;
-    const items = dataItems(res.body);
-    const hit = items.find((t) => typeof t['name'] === 'string' && t['name'].toLowerCase() === name.toLowerCase()) ?? items[0];
+    const hit = writtenItem(dataItems(res.body), name, () => true);
     const id = asId(hit?.['id']);
-    if (id === undefined) throw this.unreadable('POST', `/indicators/${indicatorId}/tags`, 'no tag id in "data"');
-    return { id, name: typeof hit?.['name'] === 'string' ? hit['name'] : name };
+    if (hit === undefined || id === undefined) throw this.unreadable('POST', `/indicators/${indicatorId}/tags`, `no tag named "${name}" with an id in "data"`);
+    return { id, name: typeof hit['name'] === 'string' ? hit['name'] : name };
   }
 
   async removeTag(indicatorId: number, tagId: number): Promise<'removed' | Gone> {
@@ -93,11 +107,10 @@ export class ThreatQWriter {
     const path = `/indicators/${indicatorId}/attributes`;
     const res = await this.write('POST', path, { name, value });
     if (res === 'gone') return res;
-    const items = dataItems(res.body);
-    const hit = items.find((a) => a['name'] === name && a['value'] === value) ?? items[0];
+    const hit = writtenItem(dataItems(res.body), name, (a) => a['value'] === value);
     const id = asId(hit?.['id']);
-    if (id === undefined) throw this.unreadable('POST', path, 'no attribute id in "data"');
-    return { id, attributeId: asId(hit?.['attribute_id']) ?? 0, name, value };
+    if (hit === undefined || id === undefined) throw this.unreadable('POST', path, `no attribute named "${name}" with the value written and an id in "data"`);
+    return { id, attributeId: asId(hit['attribute_id']) ?? 0, name, value };
   }
 
   async updateAttribute(indicatorId: number, attributeId: number, value: string): Promise<'updated' | Gone> {

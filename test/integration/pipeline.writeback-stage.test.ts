@@ -1,18 +1,20 @@
 /**
  * The write-back stage against a real Redis and the ThreatQ emulator (no worker process): several
- * targets fed by one collection (enforced while any target is, one attribute per target),
+ * targets fed by one collection (enforced while any target is, one attribute per target), one record
+ * and one pass per source over all its collections, report-only targets that enforce nothing,
  * `onRemoval: tag`, the sweep of indicators that left the collection, the skipped pass, a refused
- * write reported, and the record's Redis memory per indicator.
+ * write (stopping on 403, skipping one indicator on 422), an indicator deleted meanwhile (404), the
+ * pace per ThreatQ instance, and the record's Redis memory per indicator.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.ts';
+import type { Config, ThreatQSourceConfig } from '../../src/config/schema.ts';
 import { startThreatQEmulator, type ThreatQEmulator } from '../../src/emulators/threatq/threatq-emulator.ts';
-import { getLogger } from '../../src/observability/logger.ts';
+import { captureLogs, getLogger } from '../../src/observability/logger.ts';
 import { metricKeys } from '../../src/observability/metrics-keys.ts';
 import { createQueues, type Queues } from '../../src/pipeline/queues.ts';
 import type { WriteBackJobData } from '../../src/pipeline/queues.ts';
 import { runWriteBack } from '../../src/pipeline/stages/writeback/run-writeback.ts';
-import { createWriteBackPacer } from '../../src/pipeline/stages/writeback/writeback-pacer.ts';
+import { createWriteBackPacer, writeBackPaceOf } from '../../src/pipeline/stages/writeback/writeback-pacer.ts';
 import type { StageDeps } from '../../src/pipeline/stages/stage-deps.ts';
 import type { StageJob } from '../../src/pipeline/stages/stage-job.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
@@ -22,6 +24,7 @@ import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
 const COLLECTION = '6d4c1f0e2b9a8c7d';
+const SECOND = 'a1b2c3d4e5f6';
 const IDS = { a: 501, b: 502, c: 503, d: 504, e: 505, f: 506 };
 
 let emu: ThreatQEmulator;
@@ -39,6 +42,7 @@ beforeEach(async () => {
         { id: IDS.e, value: '203.0.113.99', type: 'IP Address', status: 'Expired' },
         { id: IDS.f, value: 'not-an-ip', type: 'IP Address', status: 'Active' },
       ],
+      collections: { [COLLECTION]: {}, [SECOND]: { indicatorIds: [IDS.a, IDS.b] } },
     },
   });
   r = testRedis('writeback-stage');
@@ -51,8 +55,17 @@ afterEach(async () => {
   await emu.close();
 });
 
-function config(writeBack: Record<string, unknown> = {}): Config {
+const ENABLED = { state: 'enabled' };
+
+interface ConfigOptions {
+  /** Per target, its policy block (default: enabled). */
+  policies?: Record<string, Record<string, unknown>>;
+  collections?: { id: string; targets: string[] }[];
+}
+
+function config(writeBack: Record<string, unknown> = {}, o: ConfigOptions = {}): Config {
   const c = emu.clients[0];
+  const policy = (t: string, name: string) => ({ name, ...(o.policies?.[t] ?? ENABLED) });
   return configFrom({
     redis: { url: r.url, prefix: r.prefix },
     sources: [
@@ -61,11 +74,11 @@ function config(writeBack: Record<string, unknown> = {}): Config {
         kind: 'threatq',
         url: emu.url,
         auth: { grant: 'client_credentials', clientId: c?.clientId, clientSecret: c?.clientSecret },
-        collections: [{ id: COLLECTION, targets: ['t1', 't2'] }],
+        collections: o.collections ?? [{ id: COLLECTION, targets: ['t1', 't2'] }],
         writeBack: { requestsPerSecond: 50, ...writeBack },
       },
     ],
-    targets: [baseTarget(), baseTarget({ name: 't2' })],
+    targets: [baseTarget({ policy: policy('t1', 'TQ Block') }), baseTarget({ name: 't2', policy: policy('t2', 'TQ Block t2') })],
   });
 }
 
@@ -77,7 +90,7 @@ function deps(cfg: Config): StageDeps {
 function job(): StageJob<WriteBackJobData> {
   const j = {
     id: '1',
-    data: { source: 'tq', collection: COLLECTION, targets: ['t1'] } as WriteBackJobData,
+    data: { source: 'tq', targets: ['t1'] } as WriteBackJobData,
     attemptsStarted: 1,
     updateData: async (d: WriteBackJobData) => void (j.data = d),
     updateProgress: async () => undefined,
@@ -130,7 +143,7 @@ describe('write-back stage', () => {
     const again = await runWriteBack(job(), d);
     expect(again).toMatchObject({ status: 'skipped', reason: 'nothing changed since the last complete pass', indicators: 0 });
     expect(emu.requests()).toEqual([]);
-    expect((await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq', COLLECTION))?.status).toBe('skipped');
+    expect((await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq'))?.status).toBe('skipped');
   });
 
   it('judges an indicator that left the collection by its recorded range (the sweep)', async () => {
@@ -168,7 +181,7 @@ describe('write-back stage', () => {
     await own('t1', '203.0.113.0/24');
     emu.addFault({ match: { method: 'POST', path: '/api/indicators/' }, status: 403, times: 1 });
     await expect(runWriteBack(job(), d)).rejects.toMatchObject({ code: 'ERR_THREATQ_WRITE_REFUSED', message: expect.stringMatching(/Primary Contributor/) });
-    const last = await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq', COLLECTION);
+    const last = await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq');
     expect(last).toMatchObject({ status: 'failed', error: { code: 'ERR_THREATQ_WRITE_REFUSED' } });
     expect(await r.client.hget(metricKeys(r.prefix).runs, JSON.stringify(['writeback', 'failed']))).toBe('1');
     expect(await r.client.hget(metricKeys(r.prefix).threatqWrites, JSON.stringify(['tq', 'POST', '403']))).toBe('1');
@@ -178,9 +191,104 @@ describe('write-back stage', () => {
     expect(await r.client.hget(metricKeys(r.prefix).runs, JSON.stringify(['writeback', 'succeeded']))).toBe('1');
   });
 
-  it('paces the requests of one ThreatQ instance across pacers (processes), not those of another', async () => {
-    const [a, b] = [createWriteBackPacer(r.client, r.prefix, 'tq', 20), createWriteBackPacer(r.client, r.prefix, 'tq', 20)];
-    const other = createWriteBackPacer(r.client, r.prefix, 'tq-west', 20);
+  it('one record and one pass per source: an indicator in two collections gets one tag and one attribute per enforcing target', async () => {
+    // b (198.51.100.7) is in both collections; t2 is fed only by SECOND, t1 only by COLLECTION.
+    const d = deps(config({}, { collections: [{ id: COLLECTION, targets: ['t1'] }, { id: SECOND, targets: ['t2'] }] }));
+    await own('t1', '198.51.100.7/32');
+    await own('t2', '198.51.100.0/24');
+    const first = await runWriteBack(job(), d);
+    expect(first).toMatchObject({ status: 'succeeded', collections: 2, indicators: 5, enforced: 1, tagged: 1, attributesAdded: 2 });
+    expect(annotations()).toEqual({
+      [IDS.b]: { tags: ['Blocked in Entra'], attributes: [expect.stringMatching(/^Entra Block=t1 since /), expect.stringMatching(/^Entra Block=t2 since /)] },
+    });
+    expect(emu.writes().filter((w) => w.method === 'POST')).toHaveLength(3);
+    const keys = await r.client.keys(`${r.prefix}:state:wb:*`);
+    expect(keys).toEqual([stateKeys(r.prefix).writeBack('tq')]);
+
+    // t1 stops: b keeps its tag (t2 still enforces it through the other collection), loses t1's attribute.
+    await disown('t1', '198.51.100.7/32');
+    emu.clearWrites();
+    expect(await runWriteBack(job(), d)).toMatchObject({ untagged: 0, attributesRemoved: 1 });
+    expect(annotations()[IDS.b]).toEqual({ tags: ['Blocked in Entra'], attributes: [expect.stringMatching(/^Entra Block=t2 since /)] });
+  });
+
+  it('skips the pass only while every collection of the source is unchanged', async () => {
+    const d = deps(config({}, { collections: [{ id: COLLECTION, targets: ['t1'] }, { id: SECOND, targets: ['t1'] }] }));
+    await own('t1', '203.0.113.0/24');
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'succeeded', tagged: 1 });
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'skipped' });
+    await r.client.hset(stateKeys(r.prefix).snapshotMeta('tq', SECOND), { runId: 'run-2', committedAt: new Date().toISOString() });
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'succeeded', collections: 2, tagged: 0 });
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'skipped' });
+  });
+
+  it('only targets whose policy is enabled count: a report-only or disabled target tags nothing', async () => {
+    const notEnforcing = { t1: { state: 'enabledForReportingButNotEnforced' }, t2: { state: 'disabled' } };
+    await own('t1', '203.0.113.0/24');
+    await own('t2', '198.51.100.0/24');
+    const quiet = await runWriteBack(job(), deps(config({}, { policies: notEnforcing })));
+    expect(quiet).toMatchObject({ status: 'succeeded', indicators: 5, enforced: 0, tagged: 0, attributesAdded: 0, ownedRanges: 0 });
+    expect(emu.writes()).toEqual([]);
+
+    // Enabled: tagged; switched back to report-only: untagged.
+    expect(await runWriteBack(job(), deps(config()))).toMatchObject({ tagged: 2 });
+    expect(await runWriteBack(job(), deps(config({}, { policies: { t1: notEnforcing.t1 } })))).toMatchObject({ untagged: 1, attributesRemoved: 1 });
+    expect(Object.keys(annotations()).map(Number)).toEqual([IDS.b]);
+  });
+
+  it('skips an indicator ThreatQ refuses (422), counts and logs it, writes the rest, and retries it next time', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.10/32', '198.51.100.7/32');
+    emu.addFault({ match: { method: 'POST', path: `/api/indicators/${IDS.a}/` }, status: 422, times: 1 });
+    const logs = captureLogs();
+    let first;
+    try {
+      first = await runWriteBack(job(), d);
+      expect(logs.text()).toContain('ThreatQ refused a write-back on one indicator; skipped');
+      expect(logs.text()).toContain(`"indicatorId":"${IDS.a}"`);
+    } finally {
+      logs.stop();
+    }
+    expect(first).toMatchObject({ status: 'succeeded', refused: 1, tagged: 1, attributesAdded: 1 });
+    expect(Object.keys(annotations()).map(Number)).toEqual([IDS.b]);
+    expect((await readWriteBackRun(r.client, stateKeys(r.prefix), 'tq'))?.counts).toMatchObject({ refused: 1 });
+    // Not a complete pass: the next job is not skipped and writes the refused indicator.
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'succeeded', refused: 0, tagged: 1, attributesAdded: 1 });
+    expect(Object.keys(annotations()).map(Number).sort()).toEqual([IDS.a, IDS.b]);
+  });
+
+  it('forgets an indicator deleted in ThreatQ meanwhile (404 on its write) and goes on with the others', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.10/32', '198.51.100.7/32');
+    emu.addFault({ match: { method: 'POST', path: `/api/indicators/${IDS.a}/` }, status: 404, times: 1 });
+    const first = await runWriteBack(job(), d);
+    expect(first).toMatchObject({ status: 'succeeded', gone: 1, refused: 0, tagged: 1, attributesAdded: 1 });
+    expect(Object.keys(annotations()).map(Number)).toEqual([IDS.b]);
+    expect(await r.client.hexists(stateKeys(r.prefix).writeBack('tq'), String(IDS.a))).toBe(0);
+    expect(await r.client.hexists(stateKeys(r.prefix).writeBack('tq'), String(IDS.b))).toBe(1);
+  });
+
+  it('paces the requests of one ThreatQ instance across pacers (processes) and sources, not those of another', async () => {
+    const tqs = (name: string, url: string, requestsPerSecond: number) => ({
+      name,
+      kind: 'threatq',
+      url,
+      auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' },
+      collections: [{ id: COLLECTION, targets: ['t1'] }],
+      writeBack: { requestsPerSecond },
+    });
+    const cfg = configFrom({
+      sources: [tqs('east', 'https://TQ.example.com:443/', 20), tqs('east-2', 'https://tq.example.com', 10), tqs('west', 'https://tq-west.example.com', 50)],
+      targets: [baseTarget()],
+    });
+    const paceOf = (name: string) => writeBackPaceOf(cfg, cfg.sources.find((s) => s.name === name) as ThreatQSourceConfig);
+    expect(paceOf('east')).toEqual({ instance: 'https://tq.example.com', requestsPerSecond: 10 }); // the lowest on the instance
+    expect(paceOf('east-2')).toEqual({ instance: 'https://tq.example.com', requestsPerSecond: 10 });
+    expect(paceOf('west')).toEqual({ instance: 'https://tq-west.example.com', requestsPerSecond: 50 });
+
+    const east = paceOf('east');
+    const [a, b] = [createWriteBackPacer(r.client, r.prefix, east.instance, 20), createWriteBackPacer(r.client, r.prefix, paceOf('east-2').instance, 20)];
+    const other = createWriteBackPacer(r.client, r.prefix, paceOf('west').instance, 20);
     const started = Date.now();
     await Promise.all([...Array.from({ length: 6 }, () => a()), ...Array.from({ length: 5 }, () => b())]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(480); // 11 slots 50 ms apart
@@ -197,8 +305,8 @@ describe('write-back stage', () => {
       const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`;
       set.set(String(1_000_000 + i), { range: ip, tag: 4242, attributes: { corp: { id: 90_000_000 + i, type: 77, since } } });
     }
-    await writeWriteBackEntries(r.client, keys, { source: 'tq', collection: COLLECTION }, { set, deleted: [] });
-    const bytes = Number(await r.client.call('MEMORY', 'USAGE', keys.writeBack('tq', COLLECTION), 'SAMPLES', '0'));
+    await writeWriteBackEntries(r.client, keys, { source: 'tq' }, { set, deleted: [] });
+    const bytes = Number(await r.client.call('MEMORY', 'USAGE', keys.writeBack('tq'), 'SAMPLES', '0'));
     const perEntry = bytes / set.size;
     console.log(`write-back record: ${Math.round(perEntry)} bytes per indicator (tag + one attribute), ${(bytes / 1e6).toFixed(1)} MB for ${set.size}`);
     expect(perEntry).toBeLessThan(150);

@@ -52,7 +52,7 @@ async function nextWriteBack(e: PipelineEnv, after: string | undefined): Promise
   const keys = stateKeys(e.redis.prefix);
   let last: WriteBackRunSummary | undefined;
   await until('the write-back run finishes', async () => {
-    last = await readWriteBackRun(e.redis.client, keys, 'tq', COLLECTION);
+    last = await readWriteBackRun(e.redis.client, keys, 'tq');
     return last !== undefined && last.status === 'succeeded' && last.finishedAt !== after;
   }, 90_000, 100);
   if (last === undefined) throw new Error('unreachable');
@@ -80,6 +80,8 @@ describe('write-back to ThreatQ, end to end', () => {
           source: { writeBack: { requestsPerSecond: 50 } },
         },
       ],
+      // An enabled policy: only a target that enforces makes an indicator "Blocked in Entra".
+      target: { policy: { name: 'TQ Block', state: 'enabled' } },
       config: { pipeline: { reconcileWindow: '0s' } },
     });
     const emu = tq(env);
@@ -124,7 +126,7 @@ describe('write-back to ThreatQ, end to end', () => {
     expectAnnotatedExactly(env, enforced2);
     const report = await env.cli(['report']);
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(new RegExp(`write-back tq / ${COLLECTION}: succeeded at ${run3.finishedAt.replace(/[.]/g, '\\.')}\\n  .*tagged=0`));
+    expect(report.stdout).toMatch(new RegExp(`write-back tq: succeeded at ${run3.finishedAt.replace(/[.]/g, '\\.')}\\n  .*tagged=0`));
     expect(worker.output()).not.toContain('"level":"error"');
   }, 180_000);
 });

@@ -12,7 +12,7 @@ const tq = (name: string, writeBack: boolean, targets: string[]) => ({
   kind: 'threatq',
   url: 'https://tq.example.com',
   auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' },
-  collections: [{ id: `${name}-c1`, targets }, { id: `${name}-c2`, targets: ['t2'] }],
+  collections: [{ id: `${name}-c1`, targets: [...targets, 't2'] }, { id: `${name}-c2`, targets: ['t2'] }],
   ...(writeBack ? { writeBack: {} } : {}),
 });
 
@@ -27,13 +27,15 @@ function depsWith(add: (name: string, data: WriteBackJobData, opts: Record<strin
 }
 
 describe('enqueueWriteBacksAfter (a reconcile of a target succeeded)', () => {
-  it('queues one deduplicated job per ThreatQ collection with writeBack that feeds the target, and nothing else', async () => {
+  it('queues one deduplicated job per ThreatQ source with writeBack that feeds the target (not per collection), and nothing else', async () => {
     const added: { data: WriteBackJobData; dedup: unknown }[] = [];
     const deps = depsWith(async (_name, data, opts) => (added.push({ data, dedup: opts['deduplication'] }), { id: String(added.length) }));
     await enqueueWriteBacksAfter(deps, 't1', getLogger('test'));
-    expect(added).toEqual([{ data: { source: 'east', collection: 'east-c1', targets: ['t1'] }, dedup: { id: 'writeback:east:east-c1', keepLastIfActive: true } }]);
+    expect(added).toEqual([{ data: { source: 'east', targets: ['t1'] }, dedup: { id: 'writeback:east', keepLastIfActive: true } }]);
+    // t2 is fed by both collections of each ThreatQ source: still one job for east, none for west.
+    added.length = 0;
     await enqueueWriteBacksAfter(deps, 't2', getLogger('test'));
-    expect(added.map((a) => a.data.collection)).toEqual(['east-c1', 'east-c2']);
+    expect(added).toEqual([{ data: { source: 'east', targets: ['t2'] }, dedup: { id: 'writeback:east', keepLastIfActive: true } }]);
   });
 
   it('only logs a failed enqueue: the reconcile goes on', async () => {

@@ -1,9 +1,10 @@
 /**
- * What a write-back run reads of Entra: for each target a source collection feeds, the ranges this
+ * What a write-back run reads of Entra: for each enforcing target any of a ThreatQ source's
+ * collections feeds (run-writeback.ts enforcingTargetsOf: policy.state `enabled`), the ranges this
  * service wrote into the target's named locations and still holds (state/owned-ranges-store.ts, read
  * with SSCAN in batches, never as one set of strings) as a CoverIndex, and an order-independent digest
  * of them (the write-back skips a pass whose inputs are unchanged). An indicator is enforced by a
- * target when the target's index covers its range; by the collection while any target does.
+ * target when the target's index covers its range; by the source while any target does.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';

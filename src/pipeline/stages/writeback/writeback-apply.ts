@@ -7,11 +7,19 @@
  * A 404 ("gone"): on a delete, the tag or attribute is gone, which is what was wanted; on an add, the
  * indicator no longer exists and its entry is forgotten; on an update, the attribute was deleted by
  * hand (or the indicator), so it leaves the entry and the next run adds it again if still wanted.
- * The first error (ERR_THREATQ_UNAVAILABLE after the retries, ERR_THREATQ_WRITE_REFUSED, …) stops the
- * batch: no further indicator is started, those under way finish their current request, and the
- * outcome carries what did succeed (to be recorded) with the error (to be thrown after recording).
+ * A request refused for that one indicator (400 or 422, ERR_THREATQ_WRITE_REFUSED: e.g. ThreatQ
+ * rejects a value on it) skips the indicator: what succeeded on it is kept, it is counted in
+ * `refused` and logged as a warning with its id (no request body, no credentials), and the batch goes
+ * on, so one bad indicator cannot stop every later run at the same place of the paging order (it is
+ * tried again by the next pass that is not skipped). Any other error stops the batch: 401 or 403
+ * (credentials or permissions: every indicator would fail alike), ERR_THREATQ_UNAVAILABLE after the
+ * retries, a response that cannot be read, …: no further indicator is started, those under way finish
+ * their current request, and the outcome carries what did succeed (to be recorded) with the error (to
+ * be thrown after recording).
  */
+import type { Logger } from '../../../observability/logger.ts';
 import type { WriteBackEntry } from '../../../state/writeback-store.ts';
+import { ThreatQWriteRefusedError } from '../../../threatq/errors/threatq-write-refused-error.ts';
 import type { ThreatQWriter } from '../../../threatq/threatq-writeback.ts';
 import { applyOp, type OpResult, type WriteOp } from './writeback-diff.ts';
 
@@ -34,10 +42,24 @@ export interface WriteBackCounts {
   attributesRemoved: number;
   /** Indicators that no longer exist in ThreatQ (their entry is forgotten). */
   gone: number;
+  /** Indicators skipped because ThreatQ refused a write on them (400/422). */
+  refused: number;
 }
 
 export function emptyCounts(): WriteBackCounts {
-  return { tagged: 0, untagged: 0, removedTagged: 0, attributesAdded: 0, attributesUpdated: 0, attributesRemoved: 0, gone: 0 };
+  return { tagged: 0, untagged: 0, removedTagged: 0, attributesAdded: 0, attributesUpdated: 0, attributesRemoved: 0, gone: 0, refused: 0 };
+}
+
+export interface ApplyOptions {
+  /** Where a skipped indicator is reported. */
+  log?: Logger;
+  /** Indicators written at once. */
+  concurrency?: number;
+}
+
+/** Refused for this one indicator (400/422): skipped; a 403 (permissions) is not. */
+function refusedForIndicator(e: unknown): e is ThreatQWriteRefusedError {
+  return e instanceof ThreatQWriteRefusedError && (e.context.status === 400 || e.context.status === 422);
 }
 
 export interface ApplyOutcome {
@@ -107,7 +129,7 @@ async function applyIndicator(writer: ThreatQWriter, w: IndicatorWork, names: Ma
 }
 
 /** Write the work of a batch; see the header for errors. */
-export async function applyWork(writer: ThreatQWriter, work: readonly IndicatorWork[], counts: WriteBackCounts, concurrency = APPLY_CONCURRENCY): Promise<ApplyOutcome> {
+export async function applyWork(writer: ThreatQWriter, work: readonly IndicatorWork[], counts: WriteBackCounts, options: ApplyOptions = {}): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { set: new Map(), deleted: [], names: new Map(), error: undefined };
   const settle = (w: IndicatorWork, entry: WriteBackEntry | undefined) => {
     if (entry !== undefined) out.set.set(w.id, entry);
@@ -122,11 +144,14 @@ export async function applyWork(writer: ThreatQWriter, work: readonly IndicatorW
       try {
         settle(w, await applyIndicator(writer, w, out.names, counts, partial));
       } catch (e) {
-        out.error ??= e instanceof Error ? e : new Error(String(e));
         if (partial.entry !== w.entry) settle(w, partial.entry);
+        if (refusedForIndicator(e)) {
+          counts.refused++;
+          options.log?.warn('ThreatQ refused a write-back on one indicator; skipped', { indicatorId: w.id, status: e.context.status, code: e.code, request: e.context.request });
+        } else out.error ??= e instanceof Error ? e : new Error(String(e));
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? APPLY_CONCURRENCY) }, lane));
   return out;
 }
