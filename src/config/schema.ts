@@ -209,7 +209,7 @@ const collectionSchema = z.strictObject({
  * and/or an attribute named `attribute` (value: the target and the date it was first enforced);
  * indicators that left Entra lose the tag and attribute (`onRemoval: untag`) or are tagged
  * `removedTag` (`onRemoval: tag`). `false` turns the tag or the attribute off (not both).
- * Paced at `requestsPerSecond` (1-50, default 5) per ThreatQ instance (the URL's origin; sources on
+ * Paced at `requestsPerSecond` (above 0, at most 50; default 5) per ThreatQ instance (the URL's origin; sources on
  * one instance share the pace at the lowest of their `requestsPerSecond`).
  */
 const writeBackSchema = z
