@@ -9,7 +9,9 @@
  *   any process get slots spaced by at least the interval; each caller sleeps until its slot.
  * - `<prefix>:graph:blocked:<tenantId>` holds a "blocked until" time set after a 429. While it is in
  *   the future no slot is handed out: `acquire` reports the remaining block instead, and the caller
- *   either sleeps (CLI) or surfaces it (workers pause their queue).
+ *   either sleeps ('wait': the CLI and the reconcile stage) or surfaces it ('throw'). A worker whose
+ *   request stays throttled through every attempt delays that job alone for the block in force
+ *   (workers/job-signals.ts): the block is per tenant, so other tenants' work goes on.
  * - The interval is `1000 / requestsPerSecond` plus a margin of 10%, and at least 100 ms (half the
  *   interval at rates above 5 per second, so high test and emulator rates stay high): the time from
  *   taking a slot to the request reaching Graph varies (a cold TLS connection costs ~100 ms more than

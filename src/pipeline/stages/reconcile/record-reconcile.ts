@@ -3,7 +3,7 @@
  * counts, per-location details, step timings of reconcileTarget: desiredMs, readMs, planMs, applyMs;
  * the ranges in removal grace: counts inGrace and graceExpired, and details.grace with the first
  * GRACE_EXAMPLES held ranges, soonest expiry first, each with its expiry) or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
- * not recorded as failed: it runs again after the queue's pause.
+ * not recorded as failed: its job is delayed for the tenant's block and runs again after it.
  */
 import { errorCodeOf } from '../../../errors/sync-error.ts';
 import { GraphThrottledError } from '../../../graph/errors/graph-throttled-error.ts';
