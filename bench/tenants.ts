@@ -253,7 +253,7 @@ async function runPhase(emu: GraphEmulatorProcess, admin: GraphAdmin, name: stri
 }
 
 function finishLine(f: Finish): string {
-  const mark = f.index === THROTTLED ? ` (throttled tenant, ${Math.round(P429 * 100)} % 429s)` : '';
+  const mark = f.index === THROTTLED && P429 > 0 ? ` (throttled tenant, ${Math.round(P429 * 100)} % 429s)` : '';
   const extra = f.attemptsStarted > 1 ? `, ${f.attemptsStarted} job starts` : '';
   return `${targetOf(f.index)} ${s(f.finishMs).padStart(7)}  ${String(f.requests).padStart(3)} requests, ${String(f.throttled).padStart(2)} × 429${extra}${f.state === 'completed' ? '' : `, ${f.state}`}${mark}`;
 }

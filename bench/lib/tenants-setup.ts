@@ -5,7 +5,7 @@
  *   tenantOf(i)         the GUID of tenant i (1-based), `7e57a000-0000-4000-8000-<i, 12 digits>`
  *   benchApps(T)        the emulator's app registrations of the T tenants (one writer app each)
  *   writeTenantsConfig  a configuration file: T targets `t01`… (tenant i, paced at 1 request/s,
- *                       locations `Bench`, policy `Bench`), T file sources `list01`… (each feeding
+ *                       locations `Bench`… with room for R ranges, policy `Bench`), T file sources `list01`… (each feeding
  *                       its target; the file holds its ranges), `worker.concurrency.reconcile` and a
  *                       key prefix as given, worker HTTP off (port 0: several workers, no port clash)
  *   commitSnapshots     the committed snapshot of every source, straight into Redis as a collect run
@@ -91,7 +91,8 @@ export function writeTenantsConfig(input: TenantsConfigInput): { path: string; c
       tls: { caFile: input.graphCaFile },
       cloud: { graphBaseUrl: input.graphUrl, authorityHost: input.graphUrl },
       rateLimit: { requestsPerSecond: 1 },
-      namedLocation: { name: LOCATION_NAME },
+      // Room for every range: 2,000 per location (Entra's limit), at most 195 locations.
+      namedLocation: { name: LOCATION_NAME, maxLocations: Math.min(195, Math.ceil(input.ranges / 2000)) },
       policy: { name: LOCATION_NAME },
     })),
     worker: { concurrency: { reconcile: input.concurrency }, http: { port: 0 } },
