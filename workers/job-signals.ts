@@ -2,26 +2,38 @@
  * The one place where errors become BullMQ signals (style principle 4).
  *
  *   GraphThrottledError (a request still throttled after all its attempts; single 429s are waited out
- *                                      in the reconcile, src/pipeline/stages/reconcile/)
- *                                    → queue.rateLimit(retryAfterMs) + RateLimitError: the whole queue
- *                                      pauses cluster-wide, the job runs again after the wait and keeps
- *                                      its attempts
+ *                                      in the reconcile, through the tenant's shared pacer)
+ *                                    → ThrottleDelay: this job alone is delayed for the tenant's block
+ *                                      in force (`retryAfterMs`: the grown backoff of the tenant's 429
+ *                                      streak, kept in Redis for every process, graph-pacer.ts), through
+ *                                      `job.moveToDelayed` + DelayedError, which keeps its attempts. The
+ *                                      queue is never rate-limited: other tenants' jobs go on at once;
+ *                                      other jobs of the same tenant meet the same block in the pacer.
+ *   LockBusyError (another process is reconciling the same target)
+ *                                    → delayed by LOCK_BUSY_DELAY_MS the same way, attempts kept
  *   not retryable                    → FinalJobError (a BullMQ UnrecoverableError): the job fails at
  *                                      once with the error's code and message (Microsoft's validation
  *                                      text, a safety refusal, a missing collection, bad credentials)
  *   anything else                    → rethrown: the job's attempts and exponential backoff apply
  *
+ * Without a lock token (a processor called outside a Worker) a job cannot be moved: the two delays
+ * are rethrown instead, as retryable errors.
+ *
  * Retryable is `SyncError.retryable` and nothing else (the code table in src/errors/error-codes.ts
  * decides it, by HTTP status for the codes it marks so); an error that is not a SyncError is retried.
  */
-import { RateLimitError, UnrecoverableError, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { ErrorCode } from '../src/errors/error-codes.ts';
 import { SyncError, coerceError, errorCodeOf } from '../src/errors/sync-error.ts';
 import { GraphThrottledError } from '../src/graph/errors/graph-throttled-error.ts';
 import { redactString } from '../src/observability/secrets.ts';
+import { LockBusyError } from '../src/state/errors/lock-busy-error.ts';
 
 /** The wait when a throttled error names none. */
 const DEFAULT_THROTTLE_WAIT_MS = 1000;
+
+/** How long a reconcile whose target lock is busy waits before it tries again. */
+export const LOCK_BUSY_DELAY_MS = 3000;
 
 /**
  * The UnrecoverableError thrown for a SyncError that is not retryable: BullMQ fails the job at once
@@ -37,6 +49,32 @@ export class FinalJobError extends UnrecoverableError {
     this.code = error.code;
     this.cause = error;
   }
+}
+
+/**
+ * The DelayedError of a job delayed because Graph kept throttling its tenant. BullMQ sees a
+ * DelayedError (name included); `deferral: 'throttled'` lets the process metrics tell it from other
+ * delays (src/observability/worker-metrics.ts).
+ */
+export class ThrottleDelay extends DelayedError {
+  readonly deferral = 'throttled';
+  readonly waitMs: number;
+
+  constructor(waitMs: number) {
+    super(`delayed ${waitMs} ms: Graph throttled the tenant through every attempt`);
+    this.name = 'DelayedError';
+    this.waitMs = waitMs;
+  }
+}
+
+/** What the signals need of a BullMQ job (a Job satisfies it). */
+export interface SignalJob {
+  moveToDelayed(timestamp: number, token?: string): Promise<void>;
+}
+
+export interface SignalHooks<J extends SignalJob = SignalJob> {
+  /** Called once a job was delayed for a throttled tenant (metrics); its errors are the caller's to swallow. */
+  onThrottleDelay?: (job: J, ms: number) => Promise<void>;
 }
 
 export function isRetryable(err: Error): boolean {
@@ -63,14 +101,22 @@ export function jobErrorCode(err: unknown, fallback: ErrorCode = 'ERR_RUN_FAILED
   return err instanceof FinalJobError ? err.code : errorCodeOf(err, fallback);
 }
 
-/** Translate a processor failure into what BullMQ should do with the job. Always throws. */
-export async function throwJobSignal(error: unknown, queue: Queue | undefined, onPause?: (ms: number) => Promise<void>): Promise<never> {
+/**
+ * Translate a processor failure into what BullMQ should do with the job. Always throws. `job` and
+ * `token` are the processor's (a delay needs both).
+ */
+export async function throwJobSignal<J extends SignalJob>(error: unknown, job?: J, token?: string, hooks: SignalHooks<J> = {}): Promise<never> {
   const err = coerceError(error);
+  const canDelay = job !== undefined && token !== undefined;
   const wait = throttleWaitMs(err);
-  if (wait !== undefined && queue !== undefined) {
-    await queue.rateLimit(wait);
-    await onPause?.(wait);
-    throw new RateLimitError();
+  if (wait !== undefined && canDelay) {
+    await job.moveToDelayed(Date.now() + wait, token);
+    await hooks.onThrottleDelay?.(job, wait);
+    throw new ThrottleDelay(wait);
+  }
+  if (err instanceof LockBusyError && canDelay) {
+    await job.moveToDelayed(Date.now() + LOCK_BUSY_DELAY_MS, token);
+    throw new DelayedError();
   }
   if (!isRetryable(err)) throw err instanceof SyncError ? new FinalJobError(err) : new UnrecoverableError(describeError(err));
   throw err;

@@ -9,7 +9,8 @@
  *   health     the /metrics, /healthz, /readyz server (binds before any Worker exists: a port in use
  *              fails the start at once; the caller exits 1 with ERR_OPS_LISTEN)
  *   workers    one Worker per served queue, each with its own connection, its processor wrapped by
- *              runProcessor (errors → BullMQ signals) and the metrics; failure and error listeners
+ *              runProcessor (errors → BullMQ signals: a throttled tenant's reconcile job is delayed,
+ *              never the queue) and the metrics; failure and error listeners
  *   ready      every Worker connected
  *
  * When a phase fails, everything opened so far is closed (Workers, health server, queues, every
@@ -22,9 +23,9 @@ import type { Config } from '../src/config/schema.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
 import { getLogger, type Logger } from '../src/observability/logger.ts';
 import { startHealthServer, type HealthServerHandle } from '../src/observability/health-server.ts';
-import { recordQueuePause } from '../src/observability/metrics-store.ts';
+import { recordThrottleDelay } from '../src/observability/metrics-store.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/observability/worker-metrics.ts';
-import { QUEUE, bullConnection, createQueues, jobRetentionOf, type QueueName } from '../src/pipeline/queues.ts';
+import { QUEUE, bullConnection, createQueues, jobRetentionOf, type QueueName, type ReconcileJobData } from '../src/pipeline/queues.ts';
 import { stateKeys } from '../src/state/redis-keys.ts';
 import { safely } from '../src/pipeline/stages/record-metrics.ts';
 import type { StageDeps } from '../src/pipeline/stages/stage-deps.ts';
@@ -108,23 +109,31 @@ async function startHealth(opened: Opened, options: WorkerOptions): Promise<Heal
 
 /** Phase workers: the Worker of `queue`, its stage behind runProcessor (errors → BullMQ signals). */
 function workerFor(opened: Opened, queue: QueueName): Worker {
-  const { deps, logger, drift } = opened;
-  const { queues, redis } = deps;
-  const onPause = (ms: number) => safely(deps, logger, 'pause', () => recordQueuePause(redis, opened.config.redis.prefix, { queue, ms }));
+  const { deps, drift } = opened;
   switch (queue) {
     case QUEUE.collect:
-      return createWorker(opened, queue, runProcessor(queues.collect, (job, token) => (drift(job), processCollect(job, token, deps))));
+      return createWorker(opened, queue, runProcessor((job, token) => (drift(job), processCollect(job, token, deps))));
     case QUEUE.ingest:
-      return createWorker(opened, queue, runProcessor(queues.ingest, (job) => processIngest(job, deps)));
+      return createWorker(opened, queue, runProcessor((job) => processIngest(job, deps)));
     case QUEUE.reconcile:
-      return createWorker(opened, queue, runProcessor(queues.reconcile, (job, token) => (drift(job), processReconcile(job, token, deps)), onPause));
+      return createWorker(opened, queue, runProcessor((job) => (drift(job), processReconcile(job, deps)), { onThrottleDelay: throttleDelayRecorder(opened) }));
     case QUEUE.writeBack:
-      return createWorker(opened, queue, runProcessor(queues.writeBack, (job) => processWriteBack(job, deps)));
+      return createWorker(opened, queue, runProcessor((job) => processWriteBack(job, deps)));
     default: {
       const never: never = queue;
       throw new Error(`unhandled queue: ${String(never)}`);
     }
   }
+}
+
+/** A reconcile job delayed for its throttled tenant: logged, and counted in the cluster-wide metrics (once per job start). */
+function throttleDelayRecorder(opened: Opened): (job: Job<ReconcileJobData>, ms: number) => Promise<void> {
+  const { deps, logger } = opened;
+  return async (job, ms) => {
+    const { target } = job.data;
+    logger.warn('Graph throttled the tenant through every attempt; this job is delayed (other tenants go on)', { queue: QUEUE.reconcile, jobId: job.id, target, delayMs: ms });
+    await safely(deps, logger, 'throttle delay', () => recordThrottleDelay(deps.redis, opened.config.redis.prefix, { target, ms, once: `${job.id ?? ''}:${job.attemptsStarted}` }));
+  };
 }
 
 /** One Worker on a connection of its own, with the process metrics and its listeners. */

@@ -77,7 +77,7 @@ export async function spawnGraphEmulator(bin: string, requestsPerSecond: number)
   return { proc, url: match[1] ?? '', caFile, caPem: readFileSync(caFile, 'utf8'), stop: stopper(proc) };
 }
 
-function httpsJson(url: string, ca: string, method: string, body?: unknown): Promise<unknown> {
+export function httpsJson(url: string, ca: string, method: string, body?: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(url, { method, ca, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {

@@ -26,7 +26,10 @@
  * | tq_entra_graph_throttled_total                                 | counter   | target                               |
  * | tq_entra_graph_throttled_seconds_total                         | counter   | target (time waited after 429s)      |
  * | tq_entra_graph_throttle_streak                                 | gauge     | tenant (429s in a row now)           |
- * | tq_entra_queue_paused_seconds_total                            | counter   | queue                                |
+ * | tq_entra_graph_throttle_delays_total                           | counter   | target                               |
+ * |   the target's jobs delayed (not failed, attempts kept) because Graph throttled its tenant through every |
+ * |   attempt of a request; only that job waits, never the queue                                            |
+ * | tq_entra_graph_throttle_delay_seconds_total                    | counter   | target (the time those jobs were delayed) |
  * | tq_entra_threatq_write_requests_total                          | counter   | source, method, status               |
  * |   write-back requests to ThreatQ (tags, attributes) by final status; ERR: no response                   |
  * | tq_entra_runs_total                                            | counter   | kind (collect, reconcile, writeback), outcome |
@@ -78,7 +81,7 @@ export interface MetricsSnapshot {
   indicators: Hash;
   graphRequests: Hash;
   graphThrottled: Hash;
-  queuePaused: Hash;
+  throttleDelays: Hash;
   threatqWrites: Hash;
   runs: Hash;
   runDuration: Hash;
@@ -89,7 +92,7 @@ export interface MetricsSnapshot {
 
 export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
-  const order = ['indicators', 'graphRequests', 'graphThrottled', 'queuePaused', 'threatqWrites', 'runs', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
+  const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
   for (const name of order) tx.hgetall(k[name]);
   const results = (await tx.exec()) ?? [];
@@ -173,7 +176,6 @@ function durationFamily(hash: Hash): MetricFamily {
 
 /** The service families from one Redis snapshot (exported for tests and the demo summary). */
 export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
-  const throttled = rows(snap.graphThrottled, 2);
   return [
     {
       name: 'tq_entra_indicators_total',
@@ -191,6 +193,16 @@ export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
       help: 'Microsoft Graph requests by target, HTTP method and status.',
       samples: rows(snap.graphRequests, 3).map(([[target = '', method = '', status = ''], value]) => ({ labels: { target, method, status }, value })),
     },
+    ...throttleFamilies(snap),
+    ...runFamilies(snap),
+  ];
+}
+
+/** Graph 429s by target, the tenants' streaks now, and the jobs delayed because a tenant stayed throttled. */
+function throttleFamilies(snap: MetricsSnapshot): MetricFamily[] {
+  const throttled = rows(snap.graphThrottled, 2);
+  const delays = rows(snap.throttleDelays, 2);
+  return [
     {
       name: 'tq_entra_graph_throttled_total',
       type: 'counter',
@@ -212,12 +224,17 @@ export function serviceFamilies(snap: MetricsSnapshot): MetricFamily[] {
         .map((tenant) => ({ labels: { tenant }, value: num(snap.throttleStreak[tenant]) })),
     },
     {
-      name: 'tq_entra_queue_paused_seconds_total',
+      name: 'tq_entra_graph_throttle_delays_total',
       type: 'counter',
-      help: 'Time a queue was paused cluster-wide (the reconcile queue pauses on Graph 429s).',
-      samples: rows(snap.queuePaused, 1).map(([[queue = ''], value]) => ({ labels: { queue }, value: value / 1000 })),
+      help: "Jobs of the target delayed (attempts kept) because Graph throttled its tenant through every attempt of a request; other tenants' jobs go on.",
+      samples: delays.filter(([p]) => p[1] === 'count').map(([[target = ''], value]) => ({ labels: { target }, value })),
     },
-    ...runFamilies(snap),
+    {
+      name: 'tq_entra_graph_throttle_delay_seconds_total',
+      type: 'counter',
+      help: "Time the target's jobs were delayed because Graph throttled its tenant through every attempt of a request.",
+      samples: delays.filter(([p]) => p[1] === 'ms').map(([[target = ''], value]) => ({ labels: { target }, value: value / 1000 })),
+    },
   ];
 }
 

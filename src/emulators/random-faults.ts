@@ -4,8 +4,9 @@
  * `RandomFaults` answers "should this request fail, and how?" from a seeded PRNG (mulberry32), so a
  * chaos run with the same seed and the same request order sees the same faults. Each request rolls
  * once: with probability `p429` a 429, else `p500`, `p503`, `p504` in that order (the probabilities
- * add up; their sum must not exceed 1). Optional `path` (substring) and `method` narrow what is
- * eligible; `retryAfterSeconds` puts a Retry-After header on the faults (none by default, as Graph's
+ * add up; their sum must not exceed 1). Optional `path` (substring), `method` and `tenantId` (Graph
+ * emulator: the caller's tenant; one tenant answers faults while the others are served normally)
+ * narrow what is eligible; `retryAfterSeconds` puts a Retry-After header on the faults (none by default, as Graph's
  * conditional access 429s carry none). `fired` counts the faults given, by status.
  * Emulator-only: never used by the service.
  */
@@ -26,6 +27,8 @@ export interface RandomFaultConfig {
   path?: string;
   /** Only requests with this method are eligible. */
   method?: string;
+  /** Only requests of this tenant are eligible (Graph emulator; a request with no tenant never is). */
+  tenantId?: string;
 }
 
 export interface RandomFaultState {
@@ -48,7 +51,7 @@ const STATUSES = [
 export function validateRandomFaults(input: unknown): RandomFaultConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('random faults must be an object like {"p429": 0.3, "seed": 7}');
   const cfg = input as Record<string, unknown>;
-  const known = new Set(['p429', 'p500', 'p503', 'p504', 'seed', 'retryAfterSeconds', 'path', 'method']);
+  const known = new Set(['p429', 'p500', 'p503', 'p504', 'seed', 'retryAfterSeconds', 'path', 'method', 'tenantId']);
   for (const k of Object.keys(cfg)) if (!known.has(k)) throw new Error(`random faults: unknown field "${k}"`);
   let sum = 0;
   for (const [key] of STATUSES) {
@@ -61,7 +64,7 @@ export function validateRandomFaults(input: unknown): RandomFaultConfig {
   if (cfg['seed'] !== undefined && (typeof cfg['seed'] !== 'number' || !Number.isInteger(cfg['seed']))) throw new Error('random faults: seed must be an integer');
   const ra = cfg['retryAfterSeconds'];
   if (ra !== undefined && (typeof ra !== 'number' || !(ra >= 0))) throw new Error('random faults: retryAfterSeconds must be a number >= 0');
-  for (const k of ['path', 'method']) if (cfg[k] !== undefined && typeof cfg[k] !== 'string') throw new Error(`random faults: ${k} must be a string`);
+  for (const k of ['path', 'method', 'tenantId']) if (cfg[k] !== undefined && typeof cfg[k] !== 'string') throw new Error(`random faults: ${k} must be a string`);
   return { ...(cfg as RandomFaultConfig) };
 }
 
@@ -75,11 +78,12 @@ export class RandomFaults {
     this.st = { config: cfg, rolls: 0, fired: {} };
   }
 
-  /** The status to answer this request with, or undefined to serve it normally. */
-  roll(method: string, path: string): number | undefined {
+  /** The status to answer this request with, or undefined to serve it normally. `tenantId`: the caller's (Graph). */
+  roll(method: string, path: string, tenantId?: string): number | undefined {
     const c = this.st.config;
     if (c.method !== undefined && c.method.toUpperCase() !== method.toUpperCase()) return undefined;
     if (c.path !== undefined && !path.includes(c.path)) return undefined;
+    if (c.tenantId !== undefined && c.tenantId.toLowerCase() !== tenantId?.toLowerCase()) return undefined;
     this.st.rolls++;
     const x = this.random();
     let edge = 0;

@@ -87,7 +87,7 @@ export const ERROR_CODES = {
   ERR_GRAPH_THROTTLED: {
     meaning: "the tenant's 1 request/s limit was hit (429) through every attempt",
     retryable: true,
-    action: 'nothing: workers pause the queue for the wait, the CLI waits',
+    action: "nothing: workers delay that target's job for the tenant's wait (other tenants go on), the CLI waits",
   },
   ERR_GRAPH_NOT_REPLICATED: {
     meaning: 'a new named location never became visible within 2 minutes (Graph kept answering 400 / 1040)',

@@ -3,9 +3,10 @@
  *
  * Wires the credential (graph-credential.ts), the tenant-wide Redis pacer (graph-pacer.ts, at the
  * target's `rateLimit.requestsPerSecond`), the requester with its retry policy (graph-request.ts)
- * and the two resource modules. `onThrottle`: 'wait' (CLI; sleep through 429s and tenant-wide
- * pauses) or 'throw' (workers; GraphThrottledError carrying `retryAfterMs` so the queue is paused
- * instead). Pacing is keyed on the token's tenant id (`tid`); a pace above 1 request/s against a
+ * and the two resource modules. `onThrottle`: 'wait' (the CLI and the reconcile stage; sleep
+ * through 429s and tenant-wide pauses, until a request runs out of attempts) or 'throw'
+ * (GraphThrottledError carrying `retryAfterMs` at the first 429 or block). A worker delays the job of a
+ * GraphThrottledError for `retryAfterMs` (workers/job-signals.ts), never the queue. Pacing is keyed on the token's tenant id (`tid`); a pace above 1 request/s against a
  * Microsoft cloud needs the explicit opt-in `rateLimit.allowAboveMicrosoftLimit` (checkPace). Every
  * consistency wait before a destructive step is bounded by the target's `consistencyTimeout`.
  * The target's client secret and every token are registered as secrets for redaction.

@@ -9,12 +9,18 @@
  *   any process get slots spaced by at least the interval; each caller sleeps until its slot.
  * - `<prefix>:graph:blocked:<tenantId>` holds a "blocked until" time set after a 429. While it is in
  *   the future no slot is handed out: `acquire` reports the remaining block instead, and the caller
- *   either sleeps (CLI) or surfaces it (workers pause their queue).
+ *   either sleeps ('wait': the CLI and the reconcile stage) or surfaces it ('throw'). A worker whose
+ *   request stays throttled through every attempt delays that job alone for the block in force
+ *   (workers/job-signals.ts): the block is per tenant, so other tenants' work goes on.
  * - The interval is `1000 / requestsPerSecond` plus a margin of 10%, and at least 100 ms (half the
  *   interval at rates above 5 per second, so high test and emulator rates stay high): the time from
  *   taking a slot to the request reaching Graph varies (a cold TLS connection costs ~100 ms more than
  *   a warm one), and without the margin two requests from different processes can land closer than
  *   the limit. A 429 that still slips through is handled as below.
+ * - A request that left late (`markSent`: its bytes went out on the socket after the slot, behind a
+ *   TLS handshake or a busy event loop, as with dozens of tenants' reconciles in one process) moves the
+ *   next slot to one interval after it actually left, so a late request and a punctual next one never
+ *   reach Graph closer than the interval.
  * - `<prefix>:graph:throttle-streak:<tenantId>` counts the tenant's 429s in a row, across processes
  *   (Microsoft: conditional access 429s carry no Retry-After, back off exponentially). Each 429 makes
  *   the block `min(cap, 1 s × 2^(streak-1))` with equal jitter (half fixed, half random), never less
@@ -60,6 +66,15 @@ if blocked > now then return blocked - now end
 return 0
 `;
 
+const SENT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextSlot = now - tonumber(ARGV[2]) + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if nextSlot > current then redis.call('SET', KEYS[1], tostring(nextSlot), 'PX', nextSlot - now + 60000) end
+return 0
+`;
+
 const THROTTLE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -93,6 +108,8 @@ export interface GraphPacer {
   readonly intervalMs: number;
   /** Take the next slot; `waitMs` is how long to sleep before sending. Not granted while blocked. */
   tryAcquire(): Promise<PaceResult>;
+  /** A request left `msAgo` ms ago: the next slot is at least one interval after that. */
+  markSent(msAgo: number): Promise<void>;
   /** Record a tenant-wide block for `ms` (keeps a longer block already recorded). Returns the block in force. */
   blockFor(ms: number): Promise<number>;
   /** Remaining tenant-wide block in ms (0 when none). */
@@ -125,6 +142,9 @@ export function createGraphPacer(redis: Redis, prefix: string, tenantId: string,
     async tryAcquire() {
       const [granted, ms] = (await redis.eval(ACQUIRE, 2, keys.pace, keys.blocked, String(intervalMs))) as [number, number];
       return granted === 1 ? { granted: true, waitMs: Number(ms) } : { granted: false, blockedForMs: Number(ms) };
+    },
+    async markSent(msAgo) {
+      await redis.eval(SENT, 1, keys.pace, String(intervalMs), String(Math.max(0, Math.round(msAgo))));
     },
     async blockFor(ms) {
       return Number(await redis.eval(BLOCK, 1, keys.blocked, String(Math.max(1, Math.ceil(ms)))));
@@ -169,6 +189,7 @@ export function createLazyPacer(intervalMs: number, resolve: () => Promise<Graph
   return {
     intervalMs,
     tryAcquire: async () => (await get()).tryAcquire(),
+    markSent: async (ms) => (await get()).markSent(ms),
     blockFor: async (ms) => (await get()).blockFor(ms),
     blockedForMs: async () => (await get()).blockedForMs(),
     recordThrottle: async (ms) => (await get()).recordThrottle(ms),

@@ -18,9 +18,13 @@
  *   with its own, bounded backoff (GraphNotReplicatedError when it never clears).
  * - Any other 400/401/403/404/4xx fails at once with a typed error (graph-response.ts).
  * The token never appears in errors or logs; it is registered as a secret on first use.
+ * TLS: with a CA bundle (`tls.caFile`: the system roots plus the file), every requester of the process
+ * shares one secure context per bundle (building one parses every root certificate, tens of ms of CPU:
+ * per connection, with dozens of tenants reconciling at once, that was most of a worker's CPU).
  */
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpsAgent } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import got, { RequestError } from 'got';
 import type { Logger } from 'winston';
@@ -71,8 +75,21 @@ export interface GraphRequesterDeps {
 /** Default lookups after an ambiguous create: 4 reads spread over 30 s (replication takes seconds). */
 export const DEFAULT_CREATE_LOOKUP = Object.freeze({ reads: 4, spanMs: 30_000 });
 
-/** One attempt's outcome: a response (any status), or a network error (reset, timeout, refused …). */
-type SendOutcome = { kind: 'response'; status: number; text: string; retryAfter: string | undefined } | { kind: 'network'; code: string | undefined; message: string };
+/**
+ * One attempt's outcome: a response (any status; `sentAt`: when its bytes started going out on the
+ * socket, process clock), or a network error (reset, timeout, refused …).
+ */
+type SendOutcome = { kind: 'response'; status: number; text: string; retryAfter: string | undefined; sentAt: number } | { kind: 'network'; code: string | undefined; message: string };
+
+/** One secure context per CA bundle for the whole process. */
+const secureContexts = new Map<string, SecureContext>();
+
+function secureContextFor(ca: readonly string[]): SecureContext {
+  const key = ca.join('\n');
+  let context = secureContexts.get(key);
+  if (!context) secureContexts.set(key, (context = createSecureContext({ ca: [...ca] })));
+  return context;
+}
 
 export function emptyStats(): GraphRequestStats {
   return { reads: 0, writes: 0, byMethodStatus: {}, throttled: 0, throttledMs: 0 };
@@ -90,7 +107,7 @@ export class GraphRequester {
   constructor(private readonly deps: GraphRequesterDeps) {
     this.base = `${deps.graphBaseUrl.replace(/\/+$/, '')}/v1.0`;
     this.sleep = deps.sleep ?? ((ms) => sleepMs(ms));
-    this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: deps.verifyTls, ...(deps.ca ? { ca: deps.ca } : {}) });
+    this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: deps.verifyTls, ...(deps.ca ? { secureContext: secureContextFor(deps.ca) } : {}) });
   }
 
   /**
@@ -126,6 +143,8 @@ export class GraphRequester {
       await this.pace(method, path);
       const outcome = await this.send(method, url, token, options.body);
       this.count(method, outcome);
+      // A request that left late (TLS handshake, busy event loop) pushes the tenant's next slot.
+      if (outcome.kind === 'response') await this.deps.pacer.markSent(Date.now() - outcome.sentAt);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         // Any success resets the tenant's shared streak (one small Redis call; the 429s may have been another process's).
         await this.deps.pacer.resetThrottleStreak();
@@ -239,11 +258,12 @@ export class GraphRequester {
         timeout: { request: this.deps.timeoutMs },
         responseType: 'text',
         agent: { https: this.agent },
-        https: { rejectUnauthorized: this.deps.verifyTls, ...(this.deps.ca ? { certificateAuthority: this.deps.ca } : {}) },
+        // The CA bundle travels in the agent's shared secure context: a `ca` here would build a new one per connection.
+        https: { rejectUnauthorized: this.deps.verifyTls },
       });
       const retryAfter = res.headers['retry-after'];
       this.deps.logger.debug('graph request', { method, path: this.displayPath(url), status: res.statusCode, ms: Date.now() - t0 });
-      return { kind: 'response', status: res.statusCode, text: res.body, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+      return { kind: 'response', status: res.statusCode, text: res.body, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, sentAt: res.timings.upload ?? t0 };
     } catch (e) {
       if (e instanceof RequestError) {
         this.deps.logger.debug('graph request network error', { method, path: this.displayPath(url), code: e.code, ms: Date.now() - t0 });

@@ -8,7 +8,8 @@
  *   <prefix>:metrics:indicators       ["source","collection","accepted"|"rejected"|"filtered"|"whitelisted","reason"] → count
  *   <prefix>:metrics:graph_requests   ["target","METHOD","status"]                          → count
  *   <prefix>:metrics:graph_throttled  ["target","count"|"ms"]                               → count / ms
- *   <prefix>:metrics:queue_paused     ["queue"]                                             → ms
+ *   <prefix>:metrics:throttle_delays  ["target","count"|"ms"]                               → jobs / ms delayed
+ *                                     because Graph throttled the target's tenant through every attempt
  *   <prefix>:metrics:threatq_writes   ["source","METHOD","status"]                          → count (write-back)
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
@@ -17,13 +18,13 @@
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
  *   <prefix>:metrics:throttle_streak  "tenant id" → 429s in a row now (a gauge; written by graph-pacer.ts)
  *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
- *                                     graph_requests, runs, queue_paused, threatq_writes), scored by time, capped
+ *                                     graph_requests, runs, throttle_delays, threatq_writes), scored by time, capped
  */
 export interface MetricKeys {
   indicators: string;
   graphRequests: string;
   graphThrottled: string;
-  queuePaused: string;
+  throttleDelays: string;
   threatqWrites: string;
   runs: string;
   runDuration: string;
@@ -40,7 +41,7 @@ export function metricKeys(prefix: string): MetricKeys {
     indicators: `${base}:indicators`,
     graphRequests: `${base}:graph_requests`,
     graphThrottled: `${base}:graph_throttled`,
-    queuePaused: `${base}:queue_paused`,
+    throttleDelays: `${base}:throttle_delays`,
     threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
     runDuration: `${base}:run_duration`,

@@ -11,7 +11,7 @@
  * call to the last ONCE_WINDOW_MS and at most ONCE_MAX_IDS ids: a retry comes within minutes, and
  * the state stays the same size however many runs go by (at most ~0.5 MB per kind).
  *
- * Recording never carries secrets: only source, collection, target, location and queue names,
+ * Recording never carries secrets: only source, collection, target and location names,
  * reason codes and numbers. Invalid input (negative or fractional counts, empty names, a malformed
  * "METHOD status" key; `METHOD ERR` is well-formed: a request that got no response) throws MetricsInputError naming the field; callers that must not fail a job
  * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
@@ -92,8 +92,9 @@ export interface TargetStateInput {
   lastSuccessAt?: string;
 }
 
-export interface QueuePause {
-  queue: string;
+/** A target's job delayed because Graph kept throttling its tenant (workers/job-signals.ts), and for how long. */
+export interface ThrottleDelay {
+  target: string;
   ms: number;
   once?: string;
 }
@@ -166,7 +167,7 @@ function millis(value: unknown, field: string): number {
   return Math.round(value);
 }
 
-type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'queue_paused' | 'threatq_writes';
+type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'throttle_delays' | 'threatq_writes';
 
 function onceKey(prefix: string, once: string | undefined, kind: OnceKind): { key: string; id: string } | undefined {
   return once === undefined ? undefined : { key: metricKeys(prefix).once(kind), id: name(once, 'once') };
@@ -247,10 +248,17 @@ export async function recordRun(redis: Redis, prefix: string, input: RunObservat
   return increment(redis, [keys.runs, keys.runDuration], incs, onceKey(prefix, input.once, 'runs'));
 }
 
-/** Total time a queue was paused (Graph 429s pause the reconcile queue cluster-wide). */
-export async function recordQueuePause(redis: Redis, prefix: string, input: QueuePause): Promise<boolean> {
-  const queue = name(input.queue, 'queue');
-  return increment(redis, [metricKeys(prefix).queuePaused], [[0, encodeField([queue]), millis(input.ms, 'ms')]], onceKey(prefix, input.once, 'queue_paused'));
+/**
+ * A target's job delayed because Graph kept throttling its tenant through every attempt of a request:
+ * counted, and its delay added up. Only that job waits (never the queue: other tenants go on).
+ */
+export async function recordThrottleDelay(redis: Redis, prefix: string, input: ThrottleDelay): Promise<boolean> {
+  const target = name(input.target, 'target');
+  const incs: Increment[] = [
+    [0, encodeField([target, 'count']), 1],
+    [0, encodeField([target, 'ms']), millis(input.ms, 'ms')],
+  ];
+  return increment(redis, [metricKeys(prefix).throttleDelays], incs, onceKey(prefix, input.once, 'throttle_delays'));
 }
 
 /**

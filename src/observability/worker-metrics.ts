@@ -6,26 +6,31 @@
  *   tq_entra_worker_jobs_total{queue,outcome}   counter  outcome: completed | failed (for good) |
  *                                                          retried (an attempt failed, will retry) |
  *                                                          deferred (handed back: waiting for
- *                                                          children, delayed or rate-limited) | stalled
+ *                                                          children, or delayed, e.g. a busy target
+ *                                                          lock) | throttled (delayed because Graph
+ *                                                          throttled its tenant through every attempt
+ *                                                          of a request; only that job waits, the
+ *                                                          queue is never rate-limited) | stalled
  *   tq_entra_worker_active_jobs{queue}          gauge    jobs this process is running now
  *
  * Two ways to feed them, meant to be used together:
  *   - `observe(worker)` listens to the Worker's `completed`, `failed` and `stalled` events;
  *   - `wrap(queue, processor)` wraps the processor: it counts active jobs exactly (BullMQ emits no
- *     event when a job leaves a worker by waiting for children, a delay or a rate limit, so an
- *     event-based gauge would drift) and the `deferred` outcome.
+ *     event when a job leaves a worker by waiting for children or a delay, so an event-based gauge
+ *     would drift) and the `deferred` and `throttled` outcomes. A throttled delay is a DelayedError
+ *     marked `deferral: 'throttled'` (workers/job-signals.ts `ThrottleDelay`).
  * One Registry per call, so tests and several workers in one process do not collide.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Job, Processor, Worker } from 'bullmq';
 
-export type JobOutcome = 'completed' | 'failed' | 'retried' | 'deferred' | 'stalled';
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'deferred' | 'throttled' | 'stalled';
 
 export interface WorkerMetrics {
   registry: Registry;
   /** Count a worker's completed, failed (final or to be retried) and stalled jobs. Returns a remover. */
   observe(worker: Worker): () => void;
-  /** A processor that keeps tq_entra_worker_active_jobs and the `deferred` outcome for `queue`. */
+  /** A processor that keeps tq_entra_worker_active_jobs and the `deferred` and `throttled` outcomes for `queue`. */
   wrap<T, R>(queue: string, processor: (job: Job<T>, token?: string) => Promise<R>): Processor<T, R>;
 }
 
@@ -37,11 +42,12 @@ export interface WorkerMetricsOptions {
 }
 
 /** Errors by which a processor hands its job back to BullMQ rather than failing it. */
-const DEFERRING = new Set(['WaitingChildrenError', 'DelayedError', 'WaitingError', 'RateLimitError']);
-const RATE_LIMIT_MESSAGE = 'bullmq:rateLimitExceeded';
+const DEFERRING = new Set(['WaitingChildrenError', 'DelayedError', 'WaitingError']);
 
-function isDeferral(e: unknown): boolean {
-  return e instanceof Error && (DEFERRING.has(e.name) || e.message === RATE_LIMIT_MESSAGE);
+/** `throttled` for a job delayed because its tenant stayed throttled, `deferred` for any other hand-back, else undefined. */
+function deferralOutcome(e: unknown): JobOutcome | undefined {
+  if (!(e instanceof Error) || !DEFERRING.has(e.name)) return undefined;
+  return (e as { deferral?: unknown }).deferral === 'throttled' ? 'throttled' : 'deferred';
 }
 
 function isFinalFailure(job: Job | undefined, error: Error): boolean {
@@ -91,7 +97,8 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerM
         try {
           return await processor(job, token);
         } catch (e) {
-          if (isDeferral(e)) count(queue, 'deferred');
+          const outcome = deferralOutcome(e);
+          if (outcome !== undefined) count(queue, outcome);
           throw e;
         } finally {
           active.dec({ queue });

@@ -10,7 +10,8 @@
  *   run, so the last good snapshot stays); 5 attempts, backoff from 2 s.
  * - reconcile: deduplicated per target (`keepLastIfActive`): bursts from many sources collapse into at
  *   most one waiting and one active run per target; 8 attempts, backoff from 15 s. Graph 429s do not
- *   use attempts (the reconcile waits out the tenant's pause; stages/reconcile/run-reconcile.ts).
+ *   use attempts (the reconcile waits out the tenant's pause; a request throttled through all its
+ *   attempts delays the job, never the queue: stages/reconcile/run-reconcile.ts).
  *   A commit's reconcile is debounced (configuration `pipeline.reconcileWindow`, `reconcileMaxWait`;
  *   `enqueueReconcile`): see ReconcileDebounce.
  * - writeback: deduplicated per ThreatQ source (`keepLastIfActive`), added after a successful

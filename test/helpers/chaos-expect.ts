@@ -5,7 +5,9 @@
  *   - no indicator lost: the union in Entra equals the ground truth from the ThreatQ emulator;
  *   - no location or policy duplicated;
  *   - every Graph 429 was followed by a tenant-wide pause the watcher saw, and no Graph request
- *     arrived at the emulator inside a pause window (tenant block key or reconcile-queue rate limit);
+ *     arrived at the emulator inside a pause window (the tenant's block key);
+ *   - the reconcile queue was never rate-limited: a 429 delays its tenant's work only (the
+ *     reconcile waits in the tenant's pacer, or its job alone is delayed), never every tenant's;
  *   - optionally, with Retry-After on the 429s: the next request came at least that long after.
  */
 import { expect } from 'vitest';
@@ -20,12 +22,13 @@ export function expectChaosInvariants(run: ChaosResult, reference: ChaosResult, 
   expect(run.duplicates, 'no location or policy duplicated').toEqual({ locations: [], policies: [] });
   expect(requestsDuringPauses(run.log, run.windows), 'no Graph request during a 429 pause').toEqual([]);
   expect(throttlesWithoutPause(run.log, run.windows), 'every 429 paused the tenant').toEqual([]);
+  expect(run.queueRateLimits, 'the reconcile queue was never rate-limited (a 429 delays its tenant only)').toEqual([]);
   if (options.retryAfterMs !== undefined) expect(retryAfterViolations(run.log, options.retryAfterMs), 'Retry-After honoured cluster-wide').toEqual([]);
 }
 
 /** One line for the test output and docs/RELIABILITY.md. */
 export function describeRun(name: string, run: ChaosResult, extra: Record<string, unknown> = {}): string {
-  return `[chaos] ${name}: ${(run.durationMs / 1000).toFixed(1)} s, graph ${JSON.stringify(run.graph.byStatus)}, pauses ${run.windows.length}, ranges ${run.inEntra.length}, locations ${run.picture.locations.length}${
+  return `[chaos] ${name}: ${(run.durationMs / 1000).toFixed(1)} s, graph ${JSON.stringify(run.graph.byStatus)}, pauses ${run.windows.length}, throttle-delayed jobs ${run.throttleDelays}, ranges ${run.inEntra.length}, locations ${run.picture.locations.length}${
     Object.keys(extra).length ? `, ${JSON.stringify(extra)}` : ''
   }`;
 }

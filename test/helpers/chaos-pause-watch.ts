@@ -1,13 +1,15 @@
 /**
- * Watches the two pause signals of a Graph 429 while a chaos run goes on, and checks the Graph
- * emulator's request log against them.
+ * Watches the pause a Graph 429 causes while a chaos run goes on, and checks the Graph emulator's
+ * request log against it.
  *
  * - The tenant-wide block the Graph client writes after a 429 (`<prefix>:graph:blocked:<tenant>`,
- *   value = "blocked until", ms on the Redis clock; graph-pacer.ts).
- * - The reconcile queue's BullMQ rate limit (`queue.getRateLimitTtl()`), set by job-signals.ts.
- * Both are polled every `pollMs`. A window runs from the end of the poll that first saw it (so it is
- * always inside the real pause: conservative) to its "until" time. Redis, the emulator and this
- * process share one machine clock, so emulator arrival times compare directly with these windows.
+ *   value = "blocked until", ms on the Redis clock; graph-pacer.ts), polled every `pollMs`. A window
+ *   runs from the end of the poll that first saw it (so it is always inside the real pause:
+ *   conservative) to its "until" time. Redis, the emulator and this process share one machine clock,
+ *   so emulator arrival times compare directly with these windows.
+ * - The reconcile queue's BullMQ rate limit (`queue.getRateLimitTtl()`), polled alongside: a 429 delays
+ *   its tenant's work only (workers/job-signals.ts delays the job), so it must never be set. Every TTL
+ *   seen is returned (`queueRateLimits`), for the checks to require none.
  * Poll errors (Redis restarting) are counted and the poll goes on.
  */
 import type { Redis } from 'ioredis';
@@ -16,13 +18,14 @@ import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
 import type { RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
 
 export interface PauseWindow {
-  source: 'block-key' | 'queue-rate-limit';
+  source: 'block-key';
   from: number;
   until: number;
 }
 
 export interface PauseWatch {
-  stop(): Promise<{ windows: PauseWindow[]; pollErrors: number }>;
+  /** `queueRateLimits`: the reconcile queue's rate-limit TTLs seen (ms); none is expected. */
+  stop(): Promise<{ windows: PauseWindow[]; queueRateLimits: number[]; pollErrors: number }>;
 }
 
 export function watchPauses(redisUrl: string, prefix: string, tenantId: string, pollMs = 10): PauseWatch {
@@ -35,11 +38,10 @@ export function watchPauses(redisUrl: string, prefix: string, tenantId: string, 
   let pollErrors = 0;
   let running = true;
   const seenUntil = new Set<number>();
-  let queueWindow: PauseWindow | undefined;
+  const queueRateLimits: number[] = [];
   const loop = (async () => {
     while (running) {
       try {
-        const sent = Date.now();
         const [blocked, ttl] = await Promise.all([redis.get(key), queues.reconcile.getRateLimitTtl()]);
         const got = Date.now();
         const until = Number(blocked ?? 0);
@@ -47,11 +49,7 @@ export function watchPauses(redisUrl: string, prefix: string, tenantId: string, 
           seenUntil.add(until);
           windows.push({ source: 'block-key', from: got, until });
         }
-        if (ttl > 0) {
-          const end = sent + ttl;
-          if (queueWindow && got <= queueWindow.until + pollMs) queueWindow.until = Math.max(queueWindow.until, end);
-          else windows.push((queueWindow = { source: 'queue-rate-limit', from: got, until: end }));
-        }
+        if (ttl > 0) queueRateLimits.push(ttl);
       } catch {
         pollErrors++;
       }
@@ -64,7 +62,7 @@ export function watchPauses(redisUrl: string, prefix: string, tenantId: string, 
       await loop;
       await queues.close().catch(() => undefined);
       redis.disconnect();
-      return { windows, pollErrors };
+      return { windows, queueRateLimits, pollErrors };
     },
   };
 }
@@ -109,7 +107,7 @@ export function throttlesWithoutPause(log: readonly RequestLogEntry[], windows: 
   const graph = log.filter((e) => e.kind === 'graph');
   return graph
     .filter((e) => e.status === 429)
-    .filter((e) => !windows.some((w) => w.source === 'block-key' && w.from >= e.at - 5 && w.from <= e.at + withinMs && w.until > e.at))
+    .filter((e) => !windows.some((w) => w.from >= e.at - 5 && w.from <= e.at + withinMs && w.until > e.at))
     .filter((e) => {
       const next = graph.find((x) => x.seq > e.seq);
       return next !== undefined && next.at - e.at < minGapMs;

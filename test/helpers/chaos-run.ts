@@ -2,13 +2,15 @@
  * One chaos run: a ThreatQ emulator collection through real worker processes to the Graph emulator,
  * with faults armed before the sync and a `during` hook that acts while the sync is in flight (kill
  * workers, expire tokens, restart Redis). Returns everything the invariant checks need: the Entra
- * picture, duplicates, the Graph request log, the pause windows seen, the ground truth and timings.
+ * picture, duplicates, the Graph request log, the pause windows seen (and any reconcile-queue rate
+ * limit, which must never be), the jobs delayed for a throttled tenant, the ground truth and timings.
  *
  * The same `ChaosData` run with no faults is the reference (`referenceRun`, `ReferenceRuns`): a
  * chaos run must end with exactly the reference's Entra picture.
  */
 import { DEFAULT_TENANT_ID, type RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
 import { mergeCidrs } from '../../src/ranges/index.ts';
+import { decodeField, metricKeys } from '../../src/observability/metrics-keys.ts';
 import type { CliResult } from './run-cli.ts';
 import { duplicateNames, entraPicture, type EntraPicture } from './chaos-entra.ts';
 import { watchPauses, type PauseWindow } from './chaos-pause-watch.ts';
@@ -57,6 +59,10 @@ export interface ChaosResult {
   expected: string[];
   log: RequestLogEntry[];
   windows: PauseWindow[];
+  /** Reconcile-queue rate-limit TTLs the watcher saw: a 429 delays its tenant's work only, so none. */
+  queueRateLimits: number[];
+  /** Reconcile jobs delayed because a request stayed throttled through all its attempts (metrics store). */
+  throttleDelays: number;
   pollErrors: number;
   workerOutput: string;
   durationMs: number;
@@ -92,7 +98,8 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
     const syncing = env.cli(['sync', '--target', 'corp', '--wait', '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { timeoutMs: timeoutMs + 20_000 }).finally(() => (finished = true));
     const during = options.during?.({ env, workers, done: () => finished, startWorker }) ?? Promise.resolve();
     const [sync] = await Promise.all([syncing, during]);
-    const { windows, pollErrors } = await watch.stop();
+    const { windows, queueRateLimits, pollErrors } = await watch.stop();
+    const throttleDelays = await throttleDelaysOf(env);
     options.after?.(env);
     const tq = env.threatq['tq'];
     if (!tq) throw new Error('unreachable: no ThreatQ emulator');
@@ -108,6 +115,8 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
       expected: expectedRanges(qualifyingValues(tq, CHAOS_COLLECTION), { whitelist: whitelistValues(tq, CHAOS_COLLECTION) }),
       log,
       windows,
+      queueRateLimits,
+      throttleDelays,
       pollErrors,
       workerOutput: workers.map((w, i) => `--- worker ${i}\n${w.output()}`).join('\n'),
       durationMs: Date.now() - started,
@@ -116,6 +125,12 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
   } finally {
     await env.close();
   }
+}
+
+/** Reconcile jobs delayed for a throttled tenant, from the cluster-wide metrics (0 when none). */
+async function throttleDelaysOf(env: PipelineEnv): Promise<number> {
+  const hash = await env.redis.client.hgetall(metricKeys(env.config.redis.prefix).throttleDelays);
+  return Object.entries(hash).reduce((n, [field, v]) => n + (decodeField(field, 2)?.[1] === 'count' ? Number(v) : 0), 0);
 }
 
 /** The fault-free run of the same data: the picture every chaos run must end with. */

@@ -83,7 +83,7 @@ describe('dashboard', () => {
     expect(sampleValue(m, 'tq_entra_location_ranges', { target: 't1', location: 'TQ Blocked' })).toBe(42);
     expect(sampleValue(m, 'tq_entra_target_locations_max', { target: 't1' })).toBe(10);
     expect(sampleValue(m, 'bullmq_job_count', { queue: 'reconcile', state: 'waiting' })).toBe(0);
-    for (const family of ['tq_entra_graph_requests_total', 'tq_entra_queue_paused_seconds_total', 'tq_entra_run_duration_seconds']) {
+    for (const family of ['tq_entra_graph_requests_total', 'tq_entra_graph_throttle_delays_total', 'tq_entra_graph_throttle_delay_seconds_total', 'tq_entra_run_duration_seconds']) {
       expect(m.types.has(family)).toBe(true);
     }
   });

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { GraphThrottledError } from '../../src/graph/errors/graph-throttled-error.ts';
-import { paceKeys } from '../../src/graph/graph-pacer.ts';
+import { createGraphPacer, paceKeys } from '../../src/graph/graph-pacer.ts';
 import { emulatorClient, graphLog } from '../fixtures/graph/graph-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -57,6 +57,22 @@ describe('pacing at 1 request per second per tenant', () => {
     for (const g of gaps(log.map((e) => e.at))) expect(g).toBeGreaterThanOrEqual(995);
     expect(client.stats.throttled).toBe(4);
     expect(client.stats.byMethodStatus).toMatchObject({ 'GET 429': 4, 'GET 200': 1 });
+  });
+
+  it('a request that left late moves the next slot to one interval after it left, never earlier', async () => {
+    const pacer = createGraphPacer(r.client, `${r.prefix}:late`, 'T-late', 1);
+    // No slot taken yet, but a request just left (its slot long past, held up by a TLS handshake or a
+    // busy event loop): the next one waits a whole interval from now, not from the old slot.
+    await pacer.markSent(0);
+    const next = await pacer.tryAcquire();
+    expect(next.granted).toBe(true);
+    const wait = next.granted ? next.waitMs : 0;
+    expect(wait).toBeGreaterThan(pacer.intervalMs - 100);
+    expect(wait).toBeLessThanOrEqual(pacer.intervalMs);
+    // A request that left long ago never moves a slot already handed out back.
+    await pacer.markSent(60_000);
+    const after = await pacer.tryAcquire();
+    expect(after.granted && after.waitMs).toBeGreaterThan(wait + pacer.intervalMs - 100);
   });
 
   it('the emulator itself refuses a second request within the second, without Retry-After', async () => {

@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHealthServer, type HealthServerHandle } from '../../src/observability/health-server.ts';
 import { createWorkerMetrics } from '../../src/observability/worker-metrics.ts';
+import { GraphThrottledError } from '../../src/graph/errors/graph-throttled-error.ts';
+import { runProcessor } from '../../workers/run-processor.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
 import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
@@ -44,7 +46,8 @@ describe('worker health server', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const blockedStarted = new Promise<void>((resolve) => (started = resolve));
-    const processor = metrics.wrap('ops-q', async (job: Job<{ kind: string }>) => {
+    // The service's own error → signal mapping (runProcessor) inside the metrics wrapper, as in start-workers.ts.
+    const processor = metrics.wrap('ops-q', runProcessor(async (job: Job<{ kind: string }>) => {
       switch (job.data.kind) {
         case 'ok':
           return 'done';
@@ -58,12 +61,16 @@ describe('worker health server', () => {
             throw new DelayedError();
           }
           return 'later';
+        case 'throttle':
+          // Graph kept throttling the tenant through every attempt: this job alone is delayed, attempts kept.
+          if (job.attemptsStarted <= 1) throw new GraphThrottledError({ status: 429, method: 'GET', path: '/x' }, 50);
+          return 'after the throttle';
         default:
           started();
           await gate;
           return 'unblocked';
       }
-    });
+    }));
     const worker = new Worker('ops-q', processor, { connection: connection(), prefix: r.prefix, concurrency: 4 });
     cleanups.push(() => worker.close(true));
     metrics.observe(worker);
@@ -73,7 +80,7 @@ describe('worker health server', () => {
     const settled = new Promise<void>((resolve) => {
       const mark = (job: Job | undefined) => {
         if (job?.id) done.add(job.id);
-        if (done.size === 4) resolve();
+        if (done.size === 5) resolve();
       };
       worker.on('completed', mark);
       worker.on('failed', (job, err) => {
@@ -84,16 +91,20 @@ describe('worker health server', () => {
     await queue.add('b', { kind: 'retry' }, { jobId: 'retry', attempts: 2 });
     await queue.add('c', { kind: 'fatal' }, { jobId: 'fatal', attempts: 3 });
     await queue.add('d', { kind: 'defer' }, { jobId: 'defer' });
+    await queue.add('t', { kind: 'throttle' }, { jobId: 'throttle', attempts: 1 });
     await queue.add('e', { kind: 'block' }, { jobId: 'block' });
     await settled;
     await blockedStarted;
 
     let m = parseExposition(await (await fetch(`${health.url}/metrics`)).text());
     const jobs = (outcome: string) => sampleValue(m, 'tq_entra_worker_jobs_total', { queue: 'ops-q', outcome });
-    expect(jobs('completed')).toBe(2); // ok, defer (second run)
+    expect(jobs('completed')).toBe(3); // ok, defer (second run), throttle (second run)
     expect(jobs('retried')).toBe(1); // retry, first attempt
     expect(jobs('failed')).toBe(2); // retry (second attempt), fatal
     expect(jobs('deferred')).toBe(1);
+    expect(jobs('throttled')).toBe(1);
+    // With one attempt only, the throttled job still completed: its delay used no attempt.
+    expect(await (await queue.getJob('throttle'))?.getState()).toBe('completed');
     expect(sampleValue(m, 'tq_entra_worker_active_jobs', { queue: 'ops-q' })).toBe(1); // block
     expect(m.types.get('process_resident_memory_bytes')).toBe('gauge');
     expect(m.types.has('nodejs_eventloop_lag_seconds')).toBe(true);
@@ -102,7 +113,7 @@ describe('worker health server', () => {
     await new Promise<void>((resolve) => worker.once('completed', () => resolve()));
     m = parseExposition(await (await fetch(`${health.url}/metrics`)).text());
     expect(sampleValue(m, 'tq_entra_worker_active_jobs', { queue: 'ops-q' })).toBe(0);
-    expect(sampleValue(m, 'tq_entra_worker_jobs_total', { queue: 'ops-q', outcome: 'completed' })).toBe(3);
+    expect(sampleValue(m, 'tq_entra_worker_jobs_total', { queue: 'ops-q', outcome: 'completed' })).toBe(4);
   });
 
   it('/healthz is 200, /readyz 200 with Redis, 503 with the reason of the extra check, 404 elsewhere', async () => {

@@ -11,7 +11,7 @@ import {
   recordFiltered,
   recordGraphRequests,
   recordIndicators,
-  recordQueuePause,
+  recordThrottleDelay,
   recordRun,
   recordTargetState,
 } from '../../src/observability/metrics-store.ts';
@@ -152,11 +152,17 @@ describe('service metrics in Redis', () => {
     expect(sampleValue(m, 'tq_entra_last_successful_reconcile_timestamp_seconds', { target: 't2' })).toBe(Date.parse('2026-01-01T00:00:00Z') / 1000);
   });
 
-  it('adds up queue pause time in seconds', async () => {
-    await recordQueuePause(r.client, r.prefix, { queue: 'reconcile', ms: 1200 });
-    await recordQueuePause(r.client, r.prefix, { queue: 'reconcile', ms: 800 });
+  it("counts a target's throttle-delayed jobs and adds up their delay in seconds, once per event id", async () => {
+    expect(await recordThrottleDelay(r.client, r.prefix, { target: 't1', ms: 1200, once: 'job-1:1' })).toBe(true);
+    expect(await recordThrottleDelay(r.client, r.prefix, { target: 't1', ms: 1200, once: 'job-1:1' })).toBe(false);
+    await recordThrottleDelay(r.client, r.prefix, { target: 't1', ms: 800, once: 'job-1:2' });
+    await recordThrottleDelay(r.client, r.prefix, { target: 't2', ms: 500 });
     const m = parseExposition(await render());
-    expect(sampleValue(m, 'tq_entra_queue_paused_seconds_total', { queue: 'reconcile' })).toBe(2);
+    expect(sampleValue(m, 'tq_entra_graph_throttle_delays_total', { target: 't1' })).toBe(2);
+    expect(sampleValue(m, 'tq_entra_graph_throttle_delay_seconds_total', { target: 't1' })).toBe(2);
+    expect(sampleValue(m, 'tq_entra_graph_throttle_delays_total', { target: 't2' })).toBe(1);
+    expect(sampleValue(m, 'tq_entra_graph_throttle_delay_seconds_total', { target: 't2' })).toBe(0.5);
+    await expect(recordThrottleDelay(r.client, r.prefix, { target: '', ms: 1 })).rejects.toThrow(/target/);
   });
 
   it('follows with the BullMQ queue metrics, each family declared once', async () => {

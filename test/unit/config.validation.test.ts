@@ -216,6 +216,13 @@ describe('schedules and durations', () => {
 });
 
 describe('messages in plain words', () => {
+  it('worker.concurrency.reconcile: 16 by default (tenants overlap on their pacers), 1 to 256', () => {
+    expect(load(doc()).worker.concurrency.reconcile).toBe(16);
+    expect(load({ ...doc(), worker: { concurrency: { reconcile: 256 } } }).worker.concurrency).toEqual({ collect: 2, ingest: 4, reconcile: 256, writeback: 1 });
+    expect(problems((d) => (d.worker = { concurrency: { reconcile: 0 } }))).toEqual(['worker.concurrency.reconcile: expected a number of at least 1']);
+    expect(problems((d) => (d.worker = { concurrency: { reconcile: 257 } }))).toEqual(['worker.concurrency.reconcile: expected a number of at most 256']);
+  });
+
   it('says what a number bound is, once', () => {
     expect(problems((d) => (d.targets[0].objectsPerRun = 0))).toEqual(['targets[0].objectsPerRun: expected a number of at least 1']);
     expect(problems((d) => (d.targets[0].namedLocation.maxLocations = 196))).toEqual(['targets[0].namedLocation.maxLocations: expected a number of at most 195']);

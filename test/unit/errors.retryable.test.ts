@@ -8,7 +8,7 @@
  * decided, and so does this table: ERR_GRAPH_UNAUTHORIZED, ERR_GRAPH_FORBIDDEN and
  * ERR_GRAPH_NOT_REPLICATED were "retryable" by the regex but final by their status (401, 403, 400).
  */
-import { RateLimitError, UnrecoverableError, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import { ERROR_CODES, ERROR_CODE_LIST, retryableFor, retryableForStatus, type ErrorCode } from '../../src/errors/error-codes.ts';
 import { SyncError, UsageError, errorCodeOf } from '../../src/errors/sync-error.ts';
@@ -54,7 +54,7 @@ import { ThreatQTlsError } from '../../src/threatq/errors/threatq-tls-error.ts';
 import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavailable-error.ts';
 import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write-refused-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
-import { FinalJobError, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
+import { FinalJobError, LOCK_BUSY_DELAY_MS, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
 /** Every code (a Record over the union: a code added to the table must be added here). */
 const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
@@ -217,11 +217,12 @@ describe('errorCodeOf / jobErrorCode', () => {
 });
 
 describe('throwJobSignal', () => {
-  const fakeQueue = () => ({ rateLimit: vi.fn(async () => undefined) });
+  /** A job as BullMQ hands it to a processor: only moveToDelayed is used. */
+  const fakeJob = () => ({ moveToDelayed: vi.fn(async (_at: number, _token?: string) => undefined) });
 
   it('fails a final SyncError at once, keeping its code as a field and the old message', async () => {
     const err = new SafetyRemovalError('t', 5, 10, 0.1);
-    const thrown = await throwJobSignal(err, undefined).catch((e: unknown) => e);
+    const thrown = await throwJobSignal(err, fakeJob(), 'tok').catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(UnrecoverableError);
     expect(thrown).toBeInstanceOf(FinalJobError);
     expect((thrown as FinalJobError).name).toBe('UnrecoverableError');
@@ -231,17 +232,45 @@ describe('throwJobSignal', () => {
   });
 
   it('rethrows a retryable SyncError and any foreign error as they are', async () => {
+    const job = fakeJob();
     const a = new ThreatQUnavailableError(ctx, 3, 'HTTP 503');
-    await expect(throwJobSignal(a, undefined)).rejects.toBe(a);
+    await expect(throwJobSignal(a, job, 'tok')).rejects.toBe(a);
     const b = new TypeError('x');
     await expect(throwJobSignal(b, undefined)).rejects.toBe(b);
+    expect(job.moveToDelayed).not.toHaveBeenCalled();
   });
 
-  it("pauses the queue for a throttled error's retryAfterMs (1 s when it names none)", async () => {
-    const q = fakeQueue();
-    await expect(throwJobSignal(new GraphThrottledError(info(429), 4200), q as unknown as Queue)).rejects.toBeInstanceOf(RateLimitError);
-    expect(q.rateLimit).toHaveBeenCalledWith(4200);
-    await expect(throwJobSignal(new GraphThrottledError(info(429), 0), q as unknown as Queue)).rejects.toBeInstanceOf(RateLimitError);
-    expect(q.rateLimit).toHaveBeenLastCalledWith(1000);
+  it("delays only the throttled job for the tenant's block (1 s when it names none), keeping its attempts", async () => {
+    const job = fakeJob();
+    const onThrottleDelay = vi.fn(async () => undefined);
+    const before = Date.now();
+    const thrown = await throwJobSignal(new GraphThrottledError(info(429), 4200), job, 'tok', { onThrottleDelay }).catch((e: unknown) => e);
+    // A DelayedError (BullMQ keeps the attempts of a job moved to delayed by its processor), marked throttled.
+    expect(thrown).toBeInstanceOf(DelayedError);
+    expect(thrown).toBeInstanceOf(ThrottleDelay);
+    expect((thrown as ThrottleDelay).name).toBe('DelayedError');
+    expect((thrown as ThrottleDelay).deferral).toBe('throttled');
+    const [at, token] = job.moveToDelayed.mock.calls[0] ?? [];
+    expect(token).toBe('tok');
+    expect(at).toBeGreaterThanOrEqual(before + 4200);
+    expect(at).toBeLessThanOrEqual(Date.now() + 4200);
+    expect(onThrottleDelay).toHaveBeenCalledWith(job, 4200);
+    const again = await throwJobSignal(new GraphThrottledError(info(429), 0), job, 'tok').catch((e: unknown) => e);
+    expect((again as ThrottleDelay).waitMs).toBe(1000);
+  });
+
+  it('delays a job whose target lock is busy by LOCK_BUSY_DELAY_MS, as a plain delay', async () => {
+    const job = fakeJob();
+    const thrown = await throwJobSignal(new LockBusyError('t'), job, 'tok').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(DelayedError);
+    expect(thrown).not.toBeInstanceOf(ThrottleDelay);
+    expect((job.moveToDelayed.mock.calls[0]?.[0] ?? 0) - Date.now()).toBeGreaterThan(LOCK_BUSY_DELAY_MS - 1000);
+  });
+
+  it('without a lock token nothing can be delayed: a throttled error is rethrown, retryable', async () => {
+    const job = fakeJob();
+    const err = new GraphThrottledError(info(429), 4200);
+    await expect(throwJobSignal(err, job, undefined)).rejects.toBe(err);
+    expect(job.moveToDelayed).not.toHaveBeenCalled();
   });
 });

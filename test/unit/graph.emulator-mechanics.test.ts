@@ -70,6 +70,19 @@ describe('fault injector', () => {
     expect(f.take('GET', '/v1.0/identity/conditionalAccess/policies')).toBeUndefined();
     expect(() => f.add([{ method: 'GET' }])).toThrow(/status, reset or delayMs/);
   });
+
+  it("limits a rule and random faults to one tenant's requests when they name it", () => {
+    const f = new FaultInjector();
+    f.add([{ tenantId: 'A', status: 503 }]);
+    expect(f.take('GET', '/x', 'b')).toBeUndefined();
+    expect(f.take('GET', '/x', 'a')?.status).toBe(503);
+    f.setRandom({ p429: 1, tenantId: 'tenant-a' });
+    for (let i = 0; i < 20; i++) expect(f.take('GET', '/x', 'tenant-b')).toBeUndefined();
+    expect(f.take('GET', '/x')).toBeUndefined();
+    expect(f.take('GET', '/x', 'Tenant-A')?.status).toBe(429);
+    expect(f.randomState()?.rolls).toBe(1);
+    expect(() => f.setRandom({ p429: 0.3, tenantId: 7 as unknown as string })).toThrow(/tenantId must be a string/);
+  });
 });
 
 describe('collection queries', () => {

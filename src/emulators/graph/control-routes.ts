@@ -13,7 +13,9 @@
  *   GET    /__emulator/faults     POST  /__emulator/faults  pending faults (and `random` state) / add
  *                                                           `{faults?: FaultRule[], random?: {p429, p500,
  *                                                           p503, p504, seed, retryAfterSeconds, path,
- *                                                           method} | null}` (null stops random faults)
+ *                                                           method, tenantId} | null}` (null stops random
+ *                                                           faults; a rule or `random` with `tenantId`
+ *                                                           touches that tenant's requests only)
  *   DELETE /__emulator/faults                               drop pending and random faults
  *   POST   /__emulator/seed       {tenantId?, namedLocations?, policies?}: objects visible at once
  *   GET    /__emulator/state[?tenant=]                      authoritative state of a tenant

@@ -1,5 +1,6 @@
 /**
- * Scripted faults for the Graph endpoints: each rule matches by method and path substring and fires
+ * Scripted faults for the Graph endpoints: each rule matches by method, path substring and (optional)
+ * the caller's tenant, and fires
  * `times` times (default 1), in the order rules were added. A rule answers with `status` (429 with
  * optional Retry-After, 503 `serviceNotAvailable` with optional Retry-After, 504, 500), or resets the
  * connection (`reset`), or delays the response (`delayMs`, then normal processing or `status`).
@@ -7,7 +8,7 @@
  *
  * Random mode (`setRandom({ p429: 0.3, p503: 0.05, seed: 7 })`, random-faults.ts): when no scripted
  * rule matches, each Graph request rolls a seeded PRNG and may get a 429/500/503/504 (Retry-After only
- * when `retryAfterSeconds` is set). Scripted rules always take precedence; `clear()` drops both.
+ * when `retryAfterSeconds` is set; `tenantId` limits it to one tenant's requests). Scripted rules always take precedence; `clear()` drops both.
  */
 import { RandomFaults, type RandomFaultConfig, type RandomFaultState } from '../random-faults.ts';
 
@@ -15,6 +16,8 @@ export interface FaultRule {
   method?: string;
   /** Substring of the request path (e.g. `/namedLocations`). */
   path?: string;
+  /** Only requests of this tenant (the token's). */
+  tenantId?: string;
   status?: number;
   retryAfterSeconds?: number;
   reset?: boolean;
@@ -49,13 +52,17 @@ export class FaultInjector {
     }
   }
 
-  /** The fault for this request, consumed; undefined when none matches. */
-  take(method: string, path: string): FaultRule | undefined {
+  /** The fault for this request of `tenantId`, consumed; undefined when none matches. */
+  take(method: string, path: string, tenantId?: string): FaultRule | undefined {
     const rule = this.rules.find(
-      (r) => r.remaining > 0 && (!r.method || r.method.toUpperCase() === method) && (!r.path || path.includes(r.path)),
+      (r) =>
+        r.remaining > 0 &&
+        (!r.method || r.method.toUpperCase() === method) &&
+        (!r.path || path.includes(r.path)) &&
+        (!r.tenantId || r.tenantId.toLowerCase() === tenantId?.toLowerCase()),
     );
     if (!rule) {
-      const status = this.random?.roll(method, path);
+      const status = this.random?.roll(method, path, tenantId);
       if (status === undefined) return undefined;
       const retryAfterSeconds = this.random?.retryAfterSeconds;
       return retryAfterSeconds === undefined ? { status } : { status, retryAfterSeconds };

@@ -231,7 +231,7 @@ export class GraphEmulatorCore implements EmulatorControls {
       return;
     }
     const who = { tenantId: caller.tenantId, clientId: caller.clientId };
-    const fault = this.faults.take(r.method, r.url.pathname);
+    const fault = this.faults.take(r.method, r.url.pathname, caller.tenantId);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.reset) {
       this.record({ ...entry, ...who, status: 0, fault: 'reset' });

@@ -1,7 +1,8 @@
 /**
  * The tenant is throttled (HTTP 429, or another process recorded a tenant-wide block). Raised at once
- * when the client runs with `onThrottle: 'throw'` (workers pause their queue for `retryAfterMs`), or
- * when a waiting client runs out of attempts.
+ * when the client runs with `onThrottle: 'throw'`, or when a waiting client runs out of attempts. A
+ * worker then delays that job alone for `retryAfterMs` (workers/job-signals.ts); the queue and other
+ * tenants go on.
  */
 import { GraphHttpError, type GraphErrorInfo } from './graph-http-error.ts';
 

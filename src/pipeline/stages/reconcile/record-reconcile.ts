@@ -4,8 +4,9 @@
  * the ranges in removal grace: counts inGrace and graceExpired, and details.grace with the first
  * GRACE_EXAMPLES held ranges, soonest expiry first, each with its expiry; ThreatQ's whitelist: counts
  * whitelistRanges (ranges it held) and whitelistCut (desired ranges it cut), details.whitelist per
- * source collection) or a failed/refused one (its code and a secret-free message). An attempt still throttled by Graph is
- * not recorded as failed: it runs again after the queue's pause.
+ * source collection) or a failed/refused one (its code and a secret-free message). An attempt still
+ * throttled by Graph is not recorded as failed: its job is delayed for the tenant's block and runs
+ * again after it.
  */
 import { errorCodeOf } from '../../../errors/sync-error.ts';
 import { GraphThrottledError } from '../../../graph/errors/graph-throttled-error.ts';

@@ -8,11 +8,12 @@
  * tens of requests restarted on every 429 would almost never finish), and it delays only this
  * tenant's work: other targets' reconciles in other slots go on. Only when one request stays
  * throttled through all its attempts does the GraphThrottledError reach the worker, whose job signals
- * then pause the reconcile queue.
+ * (workers/job-signals.ts) delay this job alone for the tenant's block, attempts kept; the queue is
+ * never paused, so other tenants' reconciles go on.
  *
  * A busy target lock (another process is reconciling the same target) is rethrown as it is
  * (LockBusyError, no run record): the worker delays the job by a few seconds without using an
- * attempt. Every other end is one summary log line and a run record (record-reconcile.ts). A success
+ * attempt (job-signals.ts too). Every other end is one summary log line and a run record (record-reconcile.ts). A success
  * then queues the write-back to ThreatQ of the collections feeding the target that ask for it
  * (stages/writeback/enqueue-writeback.ts; its failures are only logged).
  */
