@@ -113,6 +113,22 @@ export class ThreatQWriter {
     return { id, attributeId: asId(hit['attribute_id']) ?? 0, name, value };
   }
 
+  /**
+   * The indicator's attribute named `name` whose value `accept` takes (`GET /indicators/{id}?with=attributes`),
+   * or undefined; 'gone' for an unknown indicator. Lets a write adopt what an earlier, interrupted
+   * attempt already wrote instead of adding it twice.
+   */
+  async findAttribute(indicatorId: number, name: string, accept: (value: string) => boolean): Promise<WrittenAttribute | undefined | Gone> {
+    const res = await this.write('GET', `/indicators/${indicatorId}?with=attributes`);
+    if (res === 'gone') return res;
+    const list = dataItems(res.body)[0]?.['attributes'];
+    const items = Array.isArray(list) ? list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : [];
+    const hit = writtenItem(items, name, (a) => typeof a['value'] === 'string' && accept(a['value']));
+    const id = asId(hit?.['id']);
+    if (hit === undefined || id === undefined) return undefined;
+    return { id, attributeId: asId(hit['attribute_id']) ?? 0, name, value: String(hit['value']) };
+  }
+
   async updateAttribute(indicatorId: number, attributeId: number, value: string): Promise<'updated' | Gone> {
     return (await this.write('PUT', `/indicators/${indicatorId}/attributes/${attributeId}`, { value })) === 'gone' ? 'gone' : 'updated';
   }

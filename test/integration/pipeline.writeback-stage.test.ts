@@ -135,6 +135,18 @@ describe('write-back stage', () => {
     expect(annotations()[IDS.b]).toBeUndefined();
   });
 
+  it('a pass whose record was lost (an attempt stopped after ThreatQ took its POSTs) adopts the attributes already there: none twice', async () => {
+    const d = deps(config());
+    await own('t1', '203.0.113.0/24', '198.51.100.7/32');
+    expect(await runWriteBack(job(), d)).toMatchObject({ tagged: 2, attributesAdded: 2 });
+    const before = annotations();
+    await r.client.del(stateKeys(r.prefix).writeBack('tq'));
+    emu.clearWrites();
+    expect(await runWriteBack(job(), d)).toMatchObject({ status: 'succeeded', enforced: 2 });
+    expect(annotations()).toEqual(before);
+    expect(emu.writes().filter((w) => w.kind === 'attribute' && w.change === 'added')).toEqual([]);
+  });
+
   it('skips a pass whose inputs are unchanged: no ThreatQ request at all', async () => {
     const d = deps(config());
     await own('t1', '203.0.113.0/24');

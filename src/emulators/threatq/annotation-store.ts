@@ -6,8 +6,9 @@
  * unique regardless of case, EMULATOR: [I]); attaching a tag an indicator already has changes nothing
  * and answers that tag again. Attributes belong to one indicator: `id` is the attribute's own id,
  * `attribute_id` the id of its name (its attribute type), shared by every indicator. Posting a name
- * and value the indicator already has answers the existing attribute and adds none (EMULATOR: [I],
- * ThreatQ merges an identical attribute rather than duplicating it). Ids derive from the instance's
+ * and value the indicator already has adds a second, identical attribute (EMULATOR: [I], the stricter
+ * reading: whether ThreatQ merges identical attributes is not documented, so a client must not rely
+ * on it). Ids derive from the instance's
  * `idOffset`, so two emulated instances never share them.
  */
 import { formatTime } from './cursor-mark.ts';
@@ -87,12 +88,10 @@ export class AnnotationStore {
     return true;
   }
 
-  /** Add an attribute (or find the identical one); whether it was added. */
+  /** Add an attribute, an identical one again too (see the header); `added` is always true. */
   addAttribute(indicatorId: number, name: string, value: string): { attribute: EmulatedAttribute; added: boolean } {
     const list = this.attributesOf.get(indicatorId) ?? [];
     this.attributesOf.set(indicatorId, list);
-    const same = list.find((a) => a.name === name && a.value === value);
-    if (same !== undefined) return { attribute: same, added: false };
     let type = this.attributeTypes.get(name);
     if (type === undefined) {
       type = this.nextAttributeType++;

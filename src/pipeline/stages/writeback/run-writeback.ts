@@ -36,12 +36,14 @@
  * whose inputs (the settings, every enforcing target's owned-ranges digest, the committed snapshot of
  * every collection of the source) equal those of the last complete pass reads and writes nothing (a
  * reconcile fed by another source's commit).
- * ThreatQ writes = only changes: per newly enforced indicator one tag POST and one attribute POST per
- * enforcing target; per indicator that left Entra one DELETE per tag and attribute (`onRemoval:
- * untag`) or a DELETE, a POST of `removedTag` and a PUT per attribute (`onRemoval: tag`); a re-run
- * with no change writes nothing. At the default 5 requests/s a first run over 10,000 enforced
- * indicators (tag + one attribute) takes about 67 minutes, over a full target (382,000) about 42
- * hours; raise `requestsPerSecond` (at most 50: 4.2 hours) if the instance allows. Later runs write
+ * ThreatQ writes = only changes: per newly enforced indicator one tag POST, and per enforcing target
+ * one attribute read (GET ?with=attributes: an attribute an interrupted attempt already wrote is
+ * adopted, never added twice, writeback-apply.ts) and one attribute POST; per indicator that left
+ * Entra one DELETE per tag and attribute (`onRemoval: untag`) or a DELETE, a POST of `removedTag` and
+ * a PUT per attribute (`onRemoval: tag`); a re-run with no change writes nothing. At the default 5
+ * requests/s a first run over 10,000 enforced indicators (tag + one attribute: 3 requests) takes about
+ * 100 minutes, over a full target (382,000) about 64 hours; raise `requestsPerSecond` (at most 50:
+ * 6.4 hours) if the instance allows. Later runs write
  * only the day's changes. Redis: one record entry per annotated indicator (124 bytes measured with a
  * tag and one attribute, state/writeback-store.ts). Process memory: the owned ranges as intervals
  * (8 bytes per IPv4 interval, 5 more per range while reading them), one page and the ids seen.

@@ -83,7 +83,11 @@ async function execute(writer: ThreatQWriter, indicatorId: number, op: WriteOp, 
     case 'removeTag':
       return (await writer.removeTag(indicatorId, op.tagId), undefined);
     case 'addAttribute': {
-      const r = await writer.addAttribute(indicatorId, op.name, op.value);
+      // An attempt stopped after ThreatQ took the POST but before the record was written (SIGTERM,
+      // a lost answer, a lost record) left the attribute there: adopt it rather than add a second.
+      const prefix = `${op.target} since `;
+      const found = await writer.findAttribute(indicatorId, op.name, (v) => v.startsWith(prefix) && !v.includes(', removed '));
+      const r = found ?? (await writer.addAttribute(indicatorId, op.name, op.value));
       if (r === 'gone') return r;
       names.set(`attr:${r.attributeId}`, op.name);
       return { attributeId: r.id, typeId: r.attributeId };
