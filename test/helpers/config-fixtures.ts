@@ -1,7 +1,22 @@
 /** Build configuration objects for tests through the real loader (so defaults and validation apply). */
+import { ConfigError } from '../../src/config/errors/config-error.ts';
 import { stringify } from 'yaml';
 import { loadConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
+
+/**
+ * The problems a configuration is refused with: `load` must throw the ConfigError of an invalid
+ * configuration (ERR_CONFIG_INVALID); anything else thrown is rethrown, and an accepted one fails.
+ */
+export function configProblems(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (e) {
+    if (e instanceof ConfigError && e.code === 'ERR_CONFIG_INVALID') return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected the configuration to be refused');
+}
 
 export function configFrom(doc: Record<string, unknown>): Config {
   return loadConfigText(stringify(doc), { env: {} });

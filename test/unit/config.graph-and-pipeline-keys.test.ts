@@ -6,8 +6,7 @@
  * bounds, and errors that name the key.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors/config-error.ts';
-import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
+import { baseTarget, configFrom, configProblems } from '../helpers/config-fixtures.ts';
 
 function load(fn: (d: any) => void = () => undefined) {
   const d: any = { targets: [baseTarget()] };
@@ -16,13 +15,7 @@ function load(fn: (d: any) => void = () => undefined) {
 }
 
 function problems(fn: (d: any) => void): string[] {
-  try {
-    load(fn);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the configuration to be refused');
+  return configProblems(() => load(fn));
 }
 
 describe('rateLimit.allowAboveMicrosoftLimit', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigText } from '../../src/config/load-config.ts';
 import { collidingShardName } from '../../src/config/target-collisions.ts';
-import { ConfigError } from '../../src/config/errors/config-error.ts';
+import { configProblems } from '../helpers/config-fixtures.ts';
 
 const TENANT = '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d';
 const OTHER_TENANT = '7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
@@ -21,13 +21,7 @@ function load(...targets: Record<string, unknown>[]) {
 }
 
 function problems(...targets: Record<string, unknown>[]): string[] {
-  try {
-    load(...targets);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => load(...targets));
 }
 
 describe('targets of one tenant must not share Entra objects', () => {

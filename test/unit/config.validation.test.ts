@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfigText } from '../../src/config/load-config.ts';
 import { parseDuration } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/config/errors/config-error.ts';
 import { DEFAULT_RANGE_OPTIONS } from '../../src/ranges/index.ts';
+import { configProblems } from '../helpers/config-fixtures.ts';
 
 const TENANT = '0b0f6b86-5f4a-4c53-9d1e-1f0c2a3b4c5d';
 const CLIENT = '3c5e7a90-1b2d-4e6f-8a0b-2c4d6e8f0a1b';
@@ -31,14 +31,7 @@ function load(d: unknown) {
 function problems(fn: (d: any) => void): string[] {
   const d = doc();
   fn(d);
-  try {
-    load(d);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    expect((e as ConfigError).code).toBe('ERR_CONFIG_INVALID');
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => load(d));
 }
 
 function tempFile(name: string, text: string): string {
@@ -264,13 +257,7 @@ describe('indicator life cycle: thresholds and the ThreatQ whitelist (issue 18)'
   function tqProblems(fn: (d: any) => void): string[] {
     const d = tqDoc();
     fn(d);
-    try {
-      load(d);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return [...(e as ConfigError).problems];
-    }
-    throw new Error('expected the configuration to be rejected');
+    return configProblems(() => load(d));
   }
   const col = (key: string, v: unknown) => tqProblems((d) => (d.sources[0].collections[0][key] = v));
   const src = (key: string, v: unknown) => tqProblems((d) => (d.sources[0][key] = v));
