@@ -97,7 +97,7 @@ describe('loadConfig', () => {
       refuseEmpty: true,
     });
     expect(cfg.dashboard).toEqual({ host: '127.0.0.1', port: 3000 });
-    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
+    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1, notify: 4 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.targets[0]?.policy.applications.include)).toBe(true);
     expect(() => {
