@@ -13,6 +13,8 @@ const EXAMPLE_ENV = {
   ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
   ENTRA_CLIENT_ID: '66666666-7777-8888-9999-000000000000',
   ENTRA_CLIENT_SECRET: 'entra-secret-value',
+  NOTIFY_SLACK_URL: 'https://hooks.slack.com/services/T00000000/B00000000/slack-webhook-token-value',
+  NOTIFY_TEAMS_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=teams-webhook-sig-value',
 };
 
 function minimal(): Record<string, unknown> {
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
     const cfg = loadConfigFile('config/example.yaml', { env: EXAMPLE_ENV });
     expect(cfg.sources.map((s) => s.name)).toEqual(['tq-east', 'tq-west', 'local-list']);
     expect(cfg.targets[0]?.clientSecret).toBe('entra-secret-value');
+    expect(cfg.notify.map((n) => [n.name, n.kind, n.window])).toEqual([['secops-slack', 'slack', 3_600_000], ['teams-2', 'teams', 3_600_000]]);
   });
 
   it('fills every default and freezes the result', () => {
