@@ -27,13 +27,9 @@ export interface EventDescription {
 
 const SERVICE = 'threatq-entra-sync';
 
-/** Facts of the optional who/why of an operator's action. */
-function actor(e: { by?: string | undefined; reason?: string | undefined }): [string, string][] {
-  return [...(e.by === undefined ? [] : ([['By', e.by]] as [string, string][])), ...(e.reason === undefined ? [] : ([['Reason', e.reason]] as [string, string][]))];
-}
-
-function runFact(runId: string | undefined): [string, string][] {
-  return runId === undefined ? [] : [['Run', runId]];
+/** The facts among `pairs` that have a value. */
+function facts(...pairs: [name: string, value: string | number | undefined][]): [string, string][] {
+  return pairs.flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]]));
 }
 
 /** Title, text, severity and facts of an event, with the thresholds of the target it goes to. */
@@ -41,16 +37,16 @@ export function describeEvent(event: NotifyEvent, target: Pick<NotifyTargetConfi
   switch (event.kind) {
     case 'run-failed': {
       const what = event.run === 'collect' ? `collect of ${event.name}${event.collection === undefined ? '' : ` / ${event.collection}`}` : `reconcile of ${event.name}`;
-      return { title: `Run failed: ${what}`, text: event.message, severity: 'error', facts: [['Error code', event.code], ...runFact(event.runId)] };
+      return { title: `Run failed: ${what}`, text: event.message, severity: 'error', facts: facts(['Error code', event.code], ['Run', event.runId]) };
     }
     case 'run-refused':
-      return { title: `Reconcile refused (safety check): ${event.target}`, text: `${event.message} Nothing was written to Entra.`, severity: 'warning', facts: [['Error code', event.code], ...runFact(event.runId)] };
+      return { title: `Reconcile refused (safety check): ${event.target}`, text: `${event.message} Nothing was written to Entra.`, severity: 'warning', facts: facts(['Error code', event.code], ['Run', event.runId]) };
     case 'large-change':
       return {
         title: `Large change: ${event.target}`,
         text: `One reconcile added ${event.added} and removed ${event.removed} range(s) (more than ${target.largeChange} in one run).`,
         severity: 'warning',
-        facts: [['Added', String(event.added)], ['Removed', String(event.removed)], ...runFact(event.runId)],
+        facts: facts(['Added', event.added], ['Removed', event.removed], ['Run', event.runId]),
       };
     case 'capacity-high': {
       const pct = capacityPercentOf(event).toFixed(1);
@@ -58,23 +54,26 @@ export function describeEvent(event: NotifyEvent, target: Pick<NotifyTargetConfi
         title: `Capacity high: ${event.target} at ${pct}%`,
         text: `The target holds ${event.ranges} of ${event.capacity} range(s) (above ${target.capacityPercent}%); when full, the lowest-priority ranges are left out.`,
         severity: 'warning',
-        facts: [['Ranges', String(event.ranges)], ['Capacity', String(event.capacity)], ...runFact(event.runId)],
+        facts: facts(['Ranges', event.ranges], ['Capacity', event.capacity], ['Run', event.runId]),
       };
     }
     case 'kill-switch':
       return event.action === 'engaged'
-        ? { title: `Kill switch engaged: ${event.target}`, text: `Blocking stopped: the policy is now ${event.policyState}.`, severity: 'warning', facts: [['Policy state', event.policyState], ...actor(event)] }
-        : { title: `Kill switch released: ${event.target}`, text: `Blocking restored: the policy is back to ${event.policyState}.`, severity: 'info', facts: [['Policy state', event.policyState], ...actor(event)] };
-    case 'rollback': {
-      const counts: [string, string][] = [...(event.added === undefined ? [] : ([['Added', String(event.added)]] as [string, string][])), ...(event.removed === undefined ? [] : ([['Removed', String(event.removed)]] as [string, string][]))];
-      return { title: `Rollback: ${event.target}`, text: `The target was put back to what run ${event.toRun} left.`, severity: 'warning', facts: [['To run', event.toRun], ...counts, ...actor(event)] };
-    }
+        ? { title: `Kill switch engaged: ${event.target}`, text: `Blocking stopped: the policy is now ${event.policyState}.`, severity: 'warning', facts: facts(['Policy state', event.policyState], ['By', event.by], ['Reason', event.reason]) }
+        : { title: `Kill switch released: ${event.target}`, text: `Blocking restored: the policy is back to ${event.policyState}.`, severity: 'info', facts: facts(['Policy state', event.policyState], ['By', event.by], ['Reason', event.reason]) };
+    case 'rollback':
+      return {
+        title: `Rollback: ${event.target}`,
+        text: `The target was put back to what run ${event.toRun} left.`,
+        severity: 'warning',
+        facts: facts(['To run', event.toRun], ['Added', event.added], ['Removed', event.removed], ['By', event.by], ['Reason', event.reason]),
+      };
     case 'what-if-surprise':
       return {
         title: `What If surprise: ${event.target}`,
         text: `${event.enforced ? 'The enforced policy would not behave as expected (nothing was changed: check it now)' : 'Enabling the policy was refused'}: ${event.surprises.join('; ')}`,
         severity: 'error',
-        facts: [['Surprises', String(event.surprises.length)], ['Policy enforced', event.enforced ? 'yes' : 'no']],
+        facts: facts(['Surprises', event.surprises.length], ['Policy enforced', event.enforced ? 'yes' : 'no']),
       };
     default: {
       const never: never = event;

@@ -49,7 +49,7 @@ export async function notify(deps: NotifyDeps, event: NotifyEvent): Promise<numb
   let queued = 0;
   for (const target of wanting) {
     try {
-      if (await notifyTarget(deps, target, event, condition, at)) queued += 1;
+      if (await notifyTarget(deps, log, target, event, condition, at)) queued += 1;
     } catch (e) {
       log.warn('could not queue a notification (the run goes on)', { target: target.name, condition, error: e instanceof Error ? e.message : String(e) });
     }
@@ -57,18 +57,18 @@ export async function notify(deps: NotifyDeps, event: NotifyEvent): Promise<numb
   return queued;
 }
 
-async function notifyTarget(deps: NotifyDeps, target: NotifyTargetConfig, event: NotifyEvent, condition: string, at: string): Promise<boolean> {
+async function notifyTarget(deps: NotifyDeps, log: Logger, target: NotifyTargetConfig, event: NotifyEvent, condition: string, at: string): Promise<boolean> {
   const prefix = deps.config.redis.prefix;
   const key = notifyWindowKey(prefix, target.name, condition);
   const claimed = await deps.redis.set(key, at, 'PX', target.window, 'NX');
   if (claimed === null) {
-    deps.logger.info('notification suppressed: this condition was notified within the window', { target: target.name, condition });
+    log.info('notification suppressed: this condition was notified within the window', { target: target.name, condition });
     await recordNotification(deps.redis, prefix, { kind: target.kind, outcome: 'suppressed' }).catch(() => false);
     return false;
   }
   try {
     const jobId = await enqueueNotify(deps.queues, { target: target.name, at, event }, { attempts: target.attempts, backoffMs: target.backoff });
-    deps.logger.info('notification queued', { target: target.name, condition, jobId });
+    log.info('notification queued', { target: target.name, condition, jobId });
     return true;
   } catch (e) {
     await deps.redis.del(key).catch(() => 0);
