@@ -104,7 +104,7 @@ function openBackend(config: Config): DashboardBackend {
     redis,
     prefix,
     queues,
-    all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack],
+    all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack, queues.notify],
     async unavailable() {
       // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
       if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;

@@ -12,13 +12,14 @@
  *                                     because Graph throttled the target's tenant through every attempt
  *   <prefix>:metrics:threatq_writes   ["source","METHOD","status"]                          → count (write-back)
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
+ *   <prefix>:metrics:notifications    ["kind","outcome"]  (webhook|slack|teams; sent|retried|failed|suppressed) → count
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
  *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
  *   <prefix>:metrics:throttle_streak  "tenant id" → 429s in a row now (a gauge; written by graph-pacer.ts)
  *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
- *                                     graph_requests, runs, throttle_delays, threatq_writes), scored by time, capped
+ *                                     graph_requests, runs, throttle_delays, threatq_writes, notifications), scored by time, capped
  */
 export interface MetricKeys {
   indicators: string;
@@ -27,6 +28,7 @@ export interface MetricKeys {
   throttleDelays: string;
   threatqWrites: string;
   runs: string;
+  notifications: string;
   runDuration: string;
   targets: string;
   lastSuccess: string;
@@ -44,6 +46,7 @@ export function metricKeys(prefix: string): MetricKeys {
     throttleDelays: `${base}:throttle_delays`,
     threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
+    notifications: `${base}:notifications`,
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,
     lastSuccess: `${base}:last_success`,

@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 describe('dashboard', () => {
-  it('serves bull-board at /queues (/ redirects there) and its API lists the three queues', async () => {
+  it('serves bull-board at /queues (/ redirects there) and its API lists the five queues', async () => {
     const d = await start();
     expect(d.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const root = await fetch(`${d.url}/`, { redirect: 'manual' });
@@ -58,7 +58,7 @@ describe('dashboard', () => {
     const api = await fetch(`${d.url}/queues/api/queues`);
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string; type: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'reconcile', 'writeback']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'notify', 'reconcile', 'writeback']);
     expect(body.queues.every((q) => q.type === 'bullmq')).toBe(true);
   });
 
@@ -170,7 +170,7 @@ describe('tq-entra dashboard', () => {
       });
     });
     const api = (await (await fetch(`${url}/queues/api/queues`)).json()) as { queues: unknown[] };
-    expect(api.queues).toHaveLength(4);
+    expect(api.queues).toHaveLength(5);
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
