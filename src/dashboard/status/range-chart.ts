@@ -2,8 +2,10 @@
  * renderRangeChart (pure): the ranges a target held over time as an inline SVG line chart, rendered on
  * the server (no script). Points are sorted by time; x is time (first to last point), y runs from 0 to
  * the larger of the highest point and the capacity line (when given), so the capacity is always in
- * view. Each point carries a <title> (time and count) for a hover tooltip; the axes are labelled with
- * the first and last time and with 0 and the top of the scale. No points: a "no data" box.
+ * view. Up to MAX_DOTS points each carries a dot with a <title> (time and count) for a hover tooltip;
+ * a longer history is drawn as the line only, thinned to the lowest and highest point of each pixel
+ * column (spikes stay visible, the SVG stays small). The axes are labelled with the first and last time
+ * and with 0 and the top of the scale. No points: a "no data" box.
  */
 import { html, type SafeHtml } from './html.ts';
 
@@ -21,6 +23,8 @@ export interface ChartOptions {
 }
 
 const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+/** Above this many points no dots are drawn. */
+export const MAX_DOTS = 200;
 
 function isoMinute(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -68,6 +72,32 @@ function capacityLine(capacity: number | undefined, s: Scale, width: number): Sa
 <text x="${width - PAD.right}" y="${y - 3}" text-anchor="end" font-size="11" fill="#c33">capacity ${capacity}</text>`;
 }
 
+/** At most the lowest and highest point of each pixel column, in time order. */
+function thin(points: readonly RangePoint[], s: Scale): readonly RangePoint[] {
+  if (points.length <= MAX_DOTS) return points;
+  const out: RangePoint[] = [];
+  let column = Number.NaN;
+  let lo: RangePoint | undefined;
+  let hi: RangePoint | undefined;
+  const flush = () => {
+    if (lo && hi) out.push(...(lo === hi ? [lo] : lo.at <= hi.at ? [lo, hi] : [hi, lo]));
+  };
+  for (const p of points) {
+    const c = Math.round(s.x(p.at));
+    if (c !== column) {
+      flush();
+      column = c;
+      lo = p;
+      hi = p;
+    } else {
+      if (lo && p.ranges < lo.ranges) lo = p;
+      if (hi && p.ranges > hi.ranges) hi = p;
+    }
+  }
+  flush();
+  return out;
+}
+
 export function renderRangeChart(input: readonly RangePoint[], options: ChartOptions = {}): SafeHtml {
   const width = options.width ?? 640;
   const height = options.height ?? 200;
@@ -77,8 +107,10 @@ export function renderRangeChart(input: readonly RangePoint[], options: ChartOpt
     return html`<svg xmlns="http://www.w3.org/2000/svg" class="range-chart" role="img" aria-label="${label}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" fill="none" stroke="#999"/><text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text></svg>`;
   }
   const s = scaleOf(points, width, height, options.capacity);
-  const coords = points.map((p) => `${s.x(p.at).toFixed(1)},${s.y(p.ranges).toFixed(1)}`).join(' ');
-  const dots = points.map(
+  const coords = thin(points, s)
+    .map((p) => `${s.x(p.at).toFixed(1)},${s.y(p.ranges).toFixed(1)}`)
+    .join(' ');
+  const dots = (points.length > MAX_DOTS ? [] : points).map(
     (p) => html`<circle cx="${s.x(p.at).toFixed(1)}" cy="${s.y(p.ranges).toFixed(1)}" r="3" fill="#1f5fa8"><title>${isoMinute(p.at)}: ${p.ranges} ranges</title></circle>`,
   );
   return html`<svg xmlns="http://www.w3.org/2000/svg" class="range-chart" role="img" aria-label="${label}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
