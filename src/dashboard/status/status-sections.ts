@@ -52,7 +52,7 @@ export function renderKillSwitch(k: KillSwitchSection): SafeHtml {
 
 function locationItem(l: LocationsSection['locations'][number], max: number): SafeHtml {
   const items = l.ranges.map((r) => html`<li>${r}</li>`);
-  return html`<li class="location"><div class="location-name">${l.displayName}</div>${capacityBar(l.ranges.length, max, l.displayName)}<details><summary>${l.ranges.length} ranges</summary><ul class="ranges">${items}</ul></details></li>`;
+  return html`<li class="location"><div class="location-name">${l.displayName}</div>${capacityBar(l.ranges.length, max, l.displayName)}<details><summary>${l.ranges.length} ${l.ranges.length === 1 ? 'range' : 'ranges'}</summary><ul class="ranges">${items}</ul></details></li>`;
 }
 
 export function renderLocations(s: LocationsSection): SafeHtml {
