@@ -5,7 +5,8 @@
  * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
  * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
- * entries are written just before it, its forgotten ones deleted once it succeeded). The lock is
+ * entries are written just before it, its forgotten ones deleted once it succeeded; then what Entra
+ * holds now is recorded for the status page, final-state.ts → target-status-store.ts). The lock is
  * released in every case; a refusal throws the typed safety error before any write. The result
  * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
  * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
@@ -18,12 +19,14 @@ import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
+import { writeTargetStatus } from '../state/target-status-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
+import { finalStateOf } from './final-state.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
 import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
@@ -121,6 +124,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
       applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
+      await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
     return {
