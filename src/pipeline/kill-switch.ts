@@ -39,6 +39,7 @@ import { clearKillSwitch, readKillSwitch, readPolicyIdHint, recordKillSwitch, re
 import { readObjectOwners } from '../state/owned-ranges-store.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
 import type { TargetLock } from '../state/target-lock.ts';
+import { LockBusyError } from '../state/errors/lock-busy-error.ts';
 
 /** How long the kill switch waits for a running reconcile to release the target before taking it over. */
 export const KILL_SWITCH_WAIT_MS = 30_000;
@@ -98,8 +99,16 @@ interface Held {
 /** Run `fn` under the target lock: at once when free, else after waiting `waitMs`, else taken over. */
 async function underLock<T>(req: KillSwitchRequest, keys: StateKeys, log: Logger, fn: (held: Held) => Promise<T>): Promise<T> {
   const started = Date.now();
-  const { lock, heartbeat } = await lockWithHeartbeat(req.redis, keys, req.targetName, { lockWaitMs: req.waitMs ?? KILL_SWITCH_WAIT_MS, takeOver: true, pollMs: 100 });
-  const how: Held['how'] = lock.tookOverFrom !== undefined ? 'taken over' : Date.now() - started > 150 ? 'waited' : 'free';
+  let how: Held['how'] = 'free';
+  let had: Awaited<ReturnType<typeof lockWithHeartbeat>>;
+  try {
+    had = await lockWithHeartbeat(req.redis, keys, req.targetName, {});
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    had = await lockWithHeartbeat(req.redis, keys, req.targetName, { lockWaitMs: req.waitMs ?? KILL_SWITCH_WAIT_MS, takeOver: true, pollMs: 100 });
+    how = had.lock.tookOverFrom === undefined ? 'waited' : 'taken over';
+  }
+  const { lock, heartbeat } = had;
   if (lock.tookOverFrom !== undefined) {
     log.warn('kill switch took the target lock over from a running reconcile', { target: req.targetName, waitedMs: Date.now() - started, fromToken: lock.tookOverFrom, token: lock.token });
   }

@@ -98,6 +98,7 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_SOURCE_UNKNOWN_COLLECTION: false,
   ERR_SOURCE_ABORTED: true,
   ERR_STAGING_LOST: false,
+  ERR_JOB_DATA: false,
   ERR_LOCK_BUSY: true,
   ERR_LOCK_LOST: true,
   ERR_REDIS_UNAVAILABLE: true,
