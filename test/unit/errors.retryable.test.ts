@@ -54,6 +54,7 @@ import { ThreatQTlsError } from '../../src/threatq/errors/threatq-tls-error.ts';
 import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavailable-error.ts';
 import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write-refused-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
+import { JobDataError } from '../../src/pipeline/errors/job-data-error.ts';
 import { FinalJobError, LOCK_BUSY_DELAY_MS, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
 /** Every code (a Record over the union: a code added to the table must be added here). */
@@ -158,6 +159,7 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['safety removal', new SafetyRemovalError('t', 1, 2, 0.5), false],
   ['safety owned', new SafetyOwnedByOtherTargetError('t', { kind: 'policy', displayName: 'd', id: 'i' }, 'o', true), false],
   ['staging lost', new StagingLostError('r', [1]), false],
+  ['job data', new JobDataError('reconcile', '7', 'force: must be false'), false],
   ['redis unavailable', redisUnavailableError(1, 'redis://h:6379', 'ECONNREFUSED'), true],
   ['internal', new SyncError('ERR_INTERNAL', 'x'), true],
 ];
