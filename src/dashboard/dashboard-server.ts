@@ -6,6 +6,10 @@
  *   /status    the status pages: every target, and /status/targets/<name> per target (policy state,
  *              named locations and capacity, last source runs, last reconcile, 429 pause; status/,
  *              read from Redis only, never from Graph). Server-rendered HTML, no script.
+ *              Its "add job" and "edit job data" are refused (405): they would let a dashboard user
+ *              queue data the producer never makes (a reconcile with `force: true`); workers refuse
+ *              such data too (src/pipeline/job-data.ts).
+ *   /kill-switch  disable or enable a target's policy, with confirmation (kill-switch-page.ts)
  *   /metrics   Prometheus text: the cluster-wide service metrics from Redis plus BullMQ's queue
  *              metrics (metrics-export.ts). 503 with the reason when Redis cannot be read in 5 s.
  *   /healthz   the process is alive: always 200 {"status":"ok"}
@@ -37,6 +41,7 @@ import { WWW_AUTHENTICATE, basicAuthMatches, type BasicCredentials } from './bas
 import { closeHttp, listenHttp, listenText } from '../http/http-listen.ts';
 import { getLogger, type Logger } from '../observability/logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
+import { KILL_SWITCH_PATH, killSwitchRouter } from './kill-switch-page.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
 import { checkRedisReady } from '../observability/redis-readiness.ts';
 import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
@@ -137,6 +142,24 @@ function boardRouter(all: Queue[]): express.Router {
   return board.getRouter() as express.Router;
 }
 
+/**
+ * bull-board routes that make job data (POST …/add) or rewrite it (PATCH …/update-data): refused.
+ * Matched on the decoded path, case-insensitively and with an optional trailing slash, as express
+ * routes them.
+ */
+function refuseJobDataEdits(req: Request, res: Response, next: NextFunction): void {
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path).toLowerCase().replace(/\/+$/, '');
+  } catch {
+    path = req.path.toLowerCase();
+  }
+  const add = req.method === 'POST' && path.startsWith('/api/') && path.endsWith('/add');
+  const edit = req.method === 'PATCH' && path.startsWith('/api/') && path.endsWith('/update-data');
+  if (!add && !edit) return next();
+  res.status(405).json({ error: 'adding jobs and editing job data from the dashboard are disabled: the service makes its jobs (tq-entra sync); retry a failed job instead' });
+}
+
 /** /healthz and /readyz: registered before basic auth, so they answer without credentials. */
 function addProbes(app: express.Express, backend: DashboardBackend): void {
   app.get('/healthz', (_req, res) => {
@@ -168,7 +191,7 @@ function metricsHandler(backend: DashboardBackend, log: Logger) {
 }
 
 /** The express app: probes, then basic auth (when configured) before everything else. */
-function dashboardApp(backend: DashboardBackend, credentials: BasicCredentials | undefined, log: Logger): express.Express {
+function dashboardApp(config: Config, backend: DashboardBackend, credentials: BasicCredentials | undefined, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   addProbes(app, backend);
@@ -187,7 +210,8 @@ function dashboardApp(backend: DashboardBackend, credentials: BasicCredentials |
       else res.status(503).json({ error: 'Redis unavailable', reason });
     }, next);
   });
-  app.use(DASHBOARD_BASE_PATH, boardRouter(backend.all));
+  app.use(KILL_SWITCH_PATH, killSwitchRouter({ config, redis: backend.redis, log }));
+  app.use(DASHBOARD_BASE_PATH, refuseJobDataEdits, boardRouter(backend.all));
   return app;
 }
 
@@ -201,7 +225,7 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   let server: Server;
   let url: string;
   try {
-    server = createServer(dashboardApp(backend, credentials, log));
+    server = createServer(dashboardApp(config, backend, credentials, log));
     url = await listenHttp(server, host, port);
   } catch (e) {
     await backend.close();

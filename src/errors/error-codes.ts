@@ -240,6 +240,11 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'run the sync again',
   },
+  ERR_JOB_DATA: {
+    meaning: 'a queued job carries data the service never makes (e.g. a reconcile with `force: true`, added or edited by hand in Redis); the job fails, nothing is written',
+    retryable: false,
+    action: 'queue work with `tq-entra sync`; forced runs are `tq-entra apply --force` only',
+  },
   ERR_LOCK_BUSY: {
     meaning: 'another process is reconciling the target',
     retryable: true,

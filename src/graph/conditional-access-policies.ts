@@ -11,6 +11,7 @@
  * - create and update send the managed body (`PolicyBody`) in full; fields it leaves undefined are
  *   not sent, so Graph keeps their values (users not managed by the configuration, for instance).
  * - Keywords come back exactly as sent; compare with graph-compare.ts, never with `===`.
+ * - setPolicyState sends `{state}` alone (the kill switch: one PATCH, nothing else touched).
  * - delete of a policy that is already gone (404) counts as done.
  */
 import { GraphNotFoundError } from './errors/graph-not-found-error.ts';
@@ -184,6 +185,11 @@ export async function waitPolicyReleases(req: GraphRequester, policyId: string, 
 
 export async function updatePolicy(req: GraphRequester, id: string, body: PolicyBody): Promise<void> {
   await req.request('PATCH', `${PATH}/${encodeURIComponent(id)}`, { body: toPolicyJson(body) });
+}
+
+/** PATCH only the policy's `state` (the kill switch): one request; Graph keeps every other field. */
+export async function setPolicyState(req: GraphRequester, id: string, state: PolicyState): Promise<void> {
+  await req.request('PATCH', `${PATH}/${encodeURIComponent(id)}`, { body: { state } });
 }
 
 export async function deletePolicy(req: GraphRequester, id: string): Promise<void> {

@@ -154,6 +154,7 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     waitPolicyVisible: (id, wait) => policies.waitPolicyVisible(req, id, waitWith(wait)),
     waitPolicyGone: (id, wait) => policies.waitPolicyGone(req, id, waitWith(wait)),
     updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
+    setPolicyState: (id, state) => policies.setPolicyState(req, id, state),
     deletePolicy: (id) => policies.deletePolicy(req, id),
   };
 }

@@ -121,6 +121,8 @@ export interface GraphClient {
   /** Read a deleted policy until several reads in a row answer 404 (bounded). */
   waitPolicyGone(policyId: string, wait?: WaitOptions): Promise<void>;
   updatePolicy(id: string, body: PolicyBody): Promise<void>;
+  /** PATCH the policy's `state` alone (the kill switch). */
+  setPolicyState(id: string, state: PolicyState): Promise<void>;
   deletePolicy(id: string): Promise<void>;
   readonly stats: GraphRequestStats;
 }

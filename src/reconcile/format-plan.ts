@@ -1,10 +1,12 @@
 /**
  * Human-readable text of a plan and of what apply did (CLI `plan` and `apply`). Range lists are cut
  * at `maxRanges` per location, and so is the list of ranges in removal grace (soonest expiry first,
- * each with its expiry); the JSON output has them all.
+ * each with its expiry); the JSON output has them all. An engaged kill switch is named under the
+ * policy: `disabled by kill switch (who, when, why)`.
  */
 import type { ApplyResult } from './apply.ts';
 import type { Plan } from './plan-types.ts';
+import type { KillSwitch } from '../state/kill-switch-store.ts';
 import { isLocationRef } from './location-ref.ts';
 
 /** A location list entry: a live id (or LocationRef) by its location's name, a shard the plan creates as `<new shard N>`. */
@@ -50,6 +52,7 @@ export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {})
   }
   const p = plan.policy;
   out.push(`Policy: ${p.action}${p.id ? ` (${p.id})` : ''}`);
+  if (p.killSwitch) out.push(`  ${killSwitchText(p.killSwitch)}`);
   for (const c of p.changes) {
     const isList = Array.isArray(c.from) || Array.isArray(c.to);
     const from = isList ? listIds(c.from, names) : JSON.stringify(c.from);
@@ -72,6 +75,12 @@ export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {})
   for (const w of plan.warnings) out.push(`Warning: ${w}`);
   for (const r of plan.refusals) out.push(`Refused: ${r.code}: ${r.message}`);
   return `${out.join('\n')}\n`;
+}
+
+/** `disabled by kill switch (who, when, why)`: the state an engaged kill switch holds the policy in. */
+export function killSwitchText(ks: KillSwitch): string {
+  const how = ks.state === 'disabled' ? 'disabled' : 'held report-only';
+  return `${how} by kill switch (${ks.by}, ${ks.at || 'time unknown'}, ${JSON.stringify(ks.reason)}); \`tq-entra enable\` restores the configured state`;
 }
 
 /** `12h`, `90m`, `45s`: the removal grace as configured would be written. */
@@ -103,6 +112,7 @@ export function formatApplyText(plan: Plan, applied: ApplyResult): string {
     const note = st.outcome === 'done' ? '' : ` (${st.outcome})`;
     out.push(`  ${st.kind} "${st.displayName}" ${st.id}${counts}${note}`);
   }
+  if (plan.policy.killSwitch) out.push(`Policy ${killSwitchText(plan.policy.killSwitch)}`);
   if (plan.overflow.total > 0) out.push(`Overflow: ${plan.overflow.total} range(s) left out (capacity ${plan.overflow.capacity})`);
   if (plan.grace.held.length > 0) out.push(`In removal grace: ${plan.grace.held.length} range(s), first to expire ${plan.grace.held[0]?.cidr} at ${plan.grace.held[0]?.expiresAt}`);
   for (const w of plan.warnings) out.push(`Warning: ${w}`);

@@ -10,7 +10,11 @@
  *   change drops shards about to be deleted), or with deleteExisting re-create it: the new one first,
  *   then the old one(s), so there is never a moment without a blocking policy. Unchanged (and no
  *   duplicate under deleteExisting) → no write.
+ * - Kill switch engaged (input.killSwitch): the desired state is the switch's (`disabled` or
+ *   report-only) instead of `policy.state`, in every step (create, update, re-create), so a reconcile
+ *   keeps the locations up to date but never re-enables the policy.
  */
+import type { PolicyConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy } from '../graph/graph-types.ts';
 import { sameNameOrder } from '../graph/same-name-winner.ts';
 import type { LocationRef, Plan, PlanInput, PlanStep, PolicyFieldChange } from './plan-types.ts';
@@ -45,9 +49,15 @@ function deleteSteps(victims: readonly ConditionalAccessPolicy[], reason: 'delet
   return victims.map((p) => ({ kind: 'deletePolicy', id: p.id, displayName: p.displayName, reason }));
 }
 
+/** The policy settings the plan builds the body from: the configured ones, the state held by an engaged kill switch. */
+function desiredPolicyConfig(input: Pick<PlanInput, 'target' | 'killSwitch'>): PolicyConfig {
+  const policy = input.target.policy;
+  return input.killSwitch ? { ...policy, state: input.killSwitch.state } : policy;
+}
+
 /** An existing policy: update it, re-create it (deleteExisting), or leave it. */
 function changeExisting(input: PlanInput, chosen: ConditionalAccessPolicy, base: PolicyPlan, shards: readonly LocationRef[]): PolicyPlan {
-  const policy = input.target.policy;
+  const policy = desiredPolicyConfig(input);
   const body = buildPlannedPolicyBody(policy, shards, chosen);
   const changes = diffPolicy(body, chosen);
   if (policy.deleteExisting && (changes.length > 0 || base.ours.length > 1)) {
@@ -75,7 +85,7 @@ export function planPolicy(input: PlanInput, shards: readonly LocationRef[], fin
     return { ...base, steps: deleteSteps(victims, 'noRanges'), action: 'delete', touched: new Set(victims.map((p) => p.id)) };
   }
   if (!chosen) {
-    const body = buildPlannedPolicyBody(input.target.policy, shards, undefined);
+    const body = buildPlannedPolicyBody(desiredPolicyConfig(input), shards, undefined);
     return { ...base, steps: [{ kind: 'createPolicy', displayName: body.displayName, body }], action: 'create' };
   }
   return changeExisting(input, chosen, base, shards);

@@ -7,6 +7,7 @@
 import type { TargetConfig } from '../config/schema.ts';
 import type { ConditionalAccessPolicy, NamedLocation, PolicyBody } from '../graph/graph-types.ts';
 import type { SyncError } from '../errors/sync-error.ts';
+import type { KillSwitch } from '../state/kill-switch-store.ts';
 
 /** One range the target should block: canonical CIDR, priority weight, the sources that contributed it. */
 export interface DesiredRange {
@@ -45,6 +46,11 @@ export interface PlanInput {
   tokenTenantId: string;
   /** Objects of the tenant other targets manage (see object-owners.ts); none when absent. */
   objectOwners?: ObjectOwners;
+  /**
+   * The target's kill switch (src/state/kill-switch-store.ts), when engaged: the policy's desired
+   * state is the switch's, never the configured one (plan-policy.ts).
+   */
+  killSwitch?: KillSwitch;
   /**
    * The removal-grace record (range → first seen absent, epoch ms) and the clock, for a target with
    * `removalGrace` (see removal-grace.ts). Absent: no grace applies to this plan.
@@ -259,6 +265,8 @@ export interface Plan {
     id: string | undefined;
     action: 'create' | 'update' | 'recreate' | 'delete' | 'unchanged';
     changes: PolicyFieldChange[];
+    /** The kill switch holding the policy's state (who, when, why), when engaged. */
+    killSwitch?: KillSwitch;
   };
   overflow: OverflowReport;
   /** Record changes to make once every step succeeded (stale owned entries no longer in the target). */

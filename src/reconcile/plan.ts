@@ -141,7 +141,7 @@ export function planReconcile(input: PlanInput): Plan {
     },
     steps,
     locations: shardSteps.locations,
-    policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes },
+    policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes, ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}) },
     overflow: overflowReport(target.namedLocation.maxRangesPerLocation * target.namedLocation.maxLocations, loc),
     ownedCleanup: loc.ownedNotFinal.filter((r) => !shardSteps.stuck.has(r)),
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,

@@ -6,8 +6,11 @@
  * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
  * entries are written just before it, its forgotten ones deleted once it succeeded; then what Entra
- * holds now is recorded for the status page, final-state.ts → target-status-store.ts). The lock is
- * released in every case; a refusal throws the typed safety error before any write. The result
+ * holds now is recorded for the status page, final-state.ts → target-status-store.ts, and the
+ * policy's id is remembered for the kill switch, rememberPolicyId). The lock is released in every
+ * case. The target's kill switch (src/state/kill-switch-store.ts) is read under the lock, so a switch
+ * engaged before the lock was taken always holds the policy's state. A refusal throws the typed
+ * safety error before any write. The result
  * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
  * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
  * owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
@@ -18,6 +21,7 @@ import type { Config } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
+import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import { writeTargetStatus } from '../state/target-status-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
@@ -79,6 +83,24 @@ export interface ReconcileTimings {
 /** Lease of the target lock; renewed every third of it while the reconcile runs. */
 export const DEFAULT_LOCK_TTL_MS = 30_000;
 
+/**
+ * Take the target lock and renew it while this process lives (`takeOver`: the kill switch's take-over
+ * after the wait, target-lock.ts). The lease stays short: a holder that
+ * dies (SIGKILL) frees the target within one TTL, instead of blocking it for as long as the longest reconcile.
+ */
+export async function lockWithHeartbeat(
+  redis: Redis,
+  keys: StateKeys,
+  target: string,
+  options: Pick<ReconcileTargetOptions, 'lockTtlMs' | 'lockWaitMs'> & { takeOver?: boolean; pollMs?: number },
+): Promise<{ lock: TargetLock; heartbeat: NodeJS.Timeout }> {
+  const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const lock = await acquireTargetLock(redis, keys, target, { ttlMs, waitMs: options.lockWaitMs ?? 0, takeOver: options.takeOver === true, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+  const heartbeat = setInterval(() => void lock.extend().catch(() => undefined), Math.max(250, Math.floor(ttlMs / 3)));
+  heartbeat.unref();
+  return { lock, heartbeat };
+}
+
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
@@ -97,25 +119,16 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
   const t1 = performance.now();
 
-  let lock: TargetLock | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
-  if (!options.dryRun) {
-    const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    const held = await acquireTargetLock(redis, keys, target.name, { ttlMs, waitMs: options.lockWaitMs ?? 0 });
-    lock = held;
-    // Keep the lease short and renew it while this process lives: a holder that dies (SIGKILL) frees
-    // the target within one TTL, instead of blocking it for as long as the longest reconcile.
-    heartbeat = setInterval(() => void held.extend().catch(() => undefined), Math.max(250, Math.floor(ttlMs / 3)));
-    heartbeat.unref();
-  }
+  const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
   try {
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
     const grace = { firstAbsent: await readGrace(redis, keys, target.name), now: (options.now ?? Date.now)(), neverHold: allowed.cidrs };
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
+    const killSwitch = await readKillSwitch(redis, keys, target.name);
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace });
+    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
@@ -125,6 +138,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
       await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
+      await rememberPolicyId(redis, keys, target.name, applied.policyId);
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
     return {

@@ -22,6 +22,10 @@
  *                                                    applied reconcile (target-status-store.ts)
  *   <prefix>:state:wl:<source>:<collection>          committed whitelist of a source collection
  *   <prefix>:state:wlstage:<runId>                   whitelist staged by one collect attempt (expires)
+ *   <prefix>:state:killswitch:<target>               JSON: the target's kill switch (who, when, why, the
+ *                                                    policy state it holds; kill-switch-store.ts)
+ *   <prefix>:state:policyid:<target>                 id of the target's policy as the last reconcile left
+ *                                                    it (a hint: the kill switch PATCHes it without a read)
  *   <prefix>:state:wb:<source>                       hash: ThreatQ indicator id -> what write-back wrote
  *                                                    (one per ThreatQ source: tags and attributes live on
  *                                                    the indicator, shared by all its collections)
@@ -45,6 +49,8 @@ export interface StateKeys {
   whitelist(source: string, collection: string): string;
   whitelistStage(runId: string): string;
   writeBack(source: string): string;
+  killSwitch(target: string): string;
+  policyId(target: string): string;
 }
 
 /** Colons and whitespace inside names are escaped so that key parts never collide. */
@@ -73,5 +79,7 @@ export function stateKeys(prefix: string): StateKeys {
     whitelist: (source: string, collection: string) => `${base}:wl:${part(source)}:${part(collection)}`,
     whitelistStage: (runId: string) => `${base}:wlstage:${part(runId)}`,
     writeBack: (source: string) => `${base}:wb:${part(source)}`,
+    killSwitch: (target: string) => `${base}:killswitch:${part(target)}`,
+    policyId: (target: string) => `${base}:policyid:${part(target)}`,
   });
 }

@@ -6,6 +6,13 @@
  * (`extend`) and checks `assertHeld()` before each Graph write, so a holder that lost the lock (paused
  * past its TTL, say) stops writing; state updates that must be fenced run a fenced script (owned-ranges-store.ts FENCED_UPDATE) that
  * applies only while the lock still holds this token.
+ *
+ * Take-over (`takeOver: true`, the kill switch only): when the lock is still busy after `waitMs`, it is
+ * taken anyway: the new token (always higher: INCR) replaces the holder's, so the holder's next
+ * `assertHeld()` and every fenced state update fail with LockLostError and it writes nothing more; its
+ * `extend` and `release` touch only its own token. A request the holder already sent (checked, then
+ * waiting in the pacer or on the wire) can still land: the kill switch is recorded before the lock
+ * is taken, so the holder's retry, or the next reconcile, puts the kill switch state back.
  */
 import type { Redis } from 'ioredis';
 import { LockBusyError } from './errors/lock-busy-error.ts';
@@ -23,27 +30,40 @@ export interface TargetLock {
   assertHeld(): Promise<void>;
   extend(ttlMs?: number): Promise<boolean>;
   release(): Promise<void>;
+  /** The token of the holder this lock was taken over from (takeOver only). */
+  readonly tookOverFrom?: string;
 }
+
+const TAKE_OVER = `local prev = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return prev`;
 
 export async function acquireTargetLock(
   redis: Redis,
   keys: StateKeys,
   target: string,
-  options: { ttlMs?: number; waitMs?: number; pollMs?: number } = {},
+  options: { ttlMs?: number; waitMs?: number; pollMs?: number; takeOver?: boolean } = {},
 ): Promise<TargetLock> {
   const ttlMs = options.ttlMs ?? 60_000;
   const deadline = Date.now() + (options.waitMs ?? 0);
   const token = await redis.incr(keys.fence(target));
+  const lockKey = keys.lock(target);
+  let tookOverFrom: string | undefined;
   for (;;) {
-    const ok = await redis.set(keys.lock(target), String(token), 'PX', ttlMs, 'NX');
+    const ok = await redis.set(lockKey, String(token), 'PX', ttlMs, 'NX');
     if (ok === 'OK') break;
-    if (Date.now() >= deadline) throw new LockBusyError(target);
+    if (Date.now() >= deadline) {
+      if (!options.takeOver) throw new LockBusyError(target);
+      const prev = (await redis.eval(TAKE_OVER, 1, lockKey, String(token), String(ttlMs))) as string | null;
+      if (prev !== null) tookOverFrom = prev;
+      break;
+    }
     await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
   }
-  const lockKey = keys.lock(target);
   return {
     target,
     token,
+    ...(tookOverFrom === undefined ? {} : { tookOverFrom }),
     async assertHeld() {
       const v = await redis.get(lockKey);
       if (v !== String(token)) throw new LockLostError(target, token);

@@ -56,6 +56,7 @@ import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write
 import { NotifyHttpError } from '../../src/notify/errors/notify-http-error.ts';
 import { NotifyUnknownTargetError } from '../../src/notify/errors/notify-unknown-target-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
+import { JobDataError } from '../../src/pipeline/errors/job-data-error.ts';
 import { FinalJobError, LOCK_BUSY_DELAY_MS, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
 /** Every code (a Record over the union: a code added to the table must be added here). */
@@ -102,6 +103,7 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_SOURCE_UNKNOWN_COLLECTION: false,
   ERR_SOURCE_ABORTED: true,
   ERR_STAGING_LOST: false,
+  ERR_JOB_DATA: false,
   ERR_LOCK_BUSY: true,
   ERR_LOCK_LOST: true,
   ERR_REDIS_UNAVAILABLE: true,
@@ -164,6 +166,7 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['safety removal', new SafetyRemovalError('t', 1, 2, 0.5), false],
   ['safety owned', new SafetyOwnedByOtherTargetError('t', { kind: 'policy', displayName: 'd', id: 'i' }, 'o', true), false],
   ['staging lost', new StagingLostError('r', [1]), false],
+  ['job data', new JobDataError('reconcile', '7', 'force: must be false'), false],
   ['redis unavailable', redisUnavailableError(1, 'redis://h:6379', 'ECONNREFUSED'), true],
   ['internal', new SyncError('ERR_INTERNAL', 'x'), true],
 ];
