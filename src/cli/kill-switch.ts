@@ -16,6 +16,9 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { engageKillSwitch, KILL_SWITCH_WAIT_MS, releaseKillSwitch, type KillSwitchOutcome } from '../pipeline/kill-switch.ts';
+import { notifyKillSwitch } from '../notify/notify.ts';
+import { getLogger } from '../observability/logger.ts';
+import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config } from '../config/schema.ts';
@@ -66,14 +69,19 @@ function lockText(o: KillSwitchOutcome): string {
   }
 }
 
-async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: Redis) => Promise<void>): Promise<void> {
+/** Run `fn` with the configuration and Redis, then raise the kill-switch notification (queued, never sent here). */
+async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: Redis) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   findTarget(config, opts.target);
   const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  let queues: Queues | undefined;
   try {
     await redis.connect();
-    await fn(config, redis);
+    queues = createQueues(redis, config.redis.prefix, jobRetentionOf(config));
+    const outcome = await fn(config, redis);
+    await notifyKillSwitch({ config, redis, queues, logger: getLogger('kill-switch') }, outcome, who);
   } finally {
+    await queues?.close();
     redis.disconnect();
   }
 }
@@ -89,7 +97,8 @@ async function runDisable(opts: KillSwitchOptions): Promise<void> {
     const what = o.policy ? `policy ${o.policy.id} is now ${o.policy.state}` : `no policy exists yet: it will be created ${state}`;
     process.stdout.write(`kill switch engaged for target "${o.target}" by ${by}: ${what}${lockText(o)}\n`);
     process.stdout.write(`reconciles keep the named locations up to date and leave the policy ${state}; \`tq-entra enable --target ${o.target}\` restores it\n`);
-  });
+    return o;
+  }, { by, reason });
 }
 
 async function runEnable(opts: KillSwitchOptions): Promise<void> {
@@ -99,11 +108,12 @@ async function runEnable(opts: KillSwitchOptions): Promise<void> {
     const o = await releaseKillSwitch({ config, redis, targetName: opts.target, by, waitMs: wait, ...(opts.reason ? { reason: opts.reason } : {}) });
     if (!o.changed) {
       process.stdout.write(`kill switch not engaged for target "${o.target}": nothing to do\n`);
-      return;
+      return o;
     }
     const what = o.policy ? `policy ${o.policy.id} is back to ${o.policy.state}` : 'no policy exists yet: the next reconcile creates it as configured';
     process.stdout.write(`kill switch released for target "${o.target}" by ${by}: ${what}${lockText(o)}\n`);
-  });
+    return o;
+  }, { by, ...(opts.reason ? { reason: opts.reason } : {}) });
 }
 
 export function registerDisableCommand(program: Command, _ctx: CommandContext): void {

@@ -210,7 +210,7 @@ function dashboardApp(config: Config, backend: DashboardBackend, credentials: Ba
       else res.status(503).json({ error: 'Redis unavailable', reason });
     }, next);
   });
-  app.use(KILL_SWITCH_PATH, killSwitchRouter({ config, redis: backend.redis, log }));
+  app.use(KILL_SWITCH_PATH, killSwitchRouter({ config, redis: backend.redis, log, queues: backend.queues }));
   app.use(DASHBOARD_BASE_PATH, refuseJobDataEdits, boardRouter(backend.all));
   return app;
 }

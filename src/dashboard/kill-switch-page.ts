@@ -12,7 +12,8 @@
  *     a cross-site page cannot read it), and a browser's `Origin` / `Sec-Fetch-Site`, when sent, say
  *     same origin (403 otherwise): basic auth alone is sent by the browser to any page that posts here;
  *   - disable: `reason` is not empty (400).
- * Who: the basic-auth user name, as `<user> (dashboard)`. The work is src/pipeline/kill-switch.ts's,
+ * Who: the basic-auth user name, as `<user> (dashboard)`. Done, the kill-switch notification is
+ * queued (src/notify, `notifyKillSwitch`). The work is src/pipeline/kill-switch.ts's,
  * the same as `tq-entra disable` / `enable`.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -22,10 +23,13 @@ import type { Config } from '../config/schema.ts';
 import { coerceError, errorCodeOf } from '../errors/sync-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { redactString } from '../observability/secrets.ts';
+import { notifyKillSwitch } from '../notify/notify.ts';
 import { engageKillSwitch, releaseKillSwitch } from '../pipeline/kill-switch.ts';
+import type { Queues } from '../pipeline/queues.ts';
 import { readKillSwitch, type KillSwitch } from '../state/kill-switch-store.ts';
 import { stateKeys } from '../state/redis-keys.ts';
 import { parseBasicAuth } from './basic-auth.ts';
+import { escapeHtml } from './status/html.ts';
 
 export const KILL_SWITCH_PATH = '/kill-switch';
 
@@ -33,9 +37,9 @@ interface PageDeps {
   config: Config;
   redis: Redis;
   log: Logger;
+  /** The dashboard's queues: the kill-switch notification is queued on them (src/notify). */
+  queues: Queues;
 }
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -106,9 +110,11 @@ async function carryOut(deps: PageDeps, form: Required<Pick<Form, 'target' | 'ac
   if (form.action === 'disable') {
     const state = form.reportOnly ? 'enabledForReportingButNotEnforced' : 'disabled';
     const o = await engageKillSwitch({ ...base, state, reason: (form.reason ?? '').trim() });
+    await notifyKillSwitch({ ...deps, logger: deps.log }, o, { by, reason: o.killSwitch?.reason ?? '' });
     return `kill switch engaged for ${o.target}: ${o.policy ? `policy ${o.policy.id} is now ${o.policy.state}` : `no policy yet; it will be created ${state}`}`;
   }
   const o = await releaseKillSwitch({ ...base, ...(form.reason ? { reason: form.reason } : {}) });
+  await notifyKillSwitch({ ...deps, logger: deps.log }, o, { by, ...(form.reason ? { reason: form.reason } : {}) });
   if (!o.changed) return `kill switch was not engaged for ${o.target}: nothing done`;
   return `kill switch released for ${o.target}: ${o.policy ? `policy ${o.policy.id} is back to ${o.policy.state}` : 'no policy yet'}`;
 }

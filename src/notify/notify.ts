@@ -13,12 +13,15 @@
  *
  * Wiring: failed and refused runs (workers/notify-run-end.ts), large change and capacity after each
  * successful reconcile (`notifyAfterReconcile`, workers/reconcile.ts). The kill switch, rollback and
- * What If raise their events with one call: `await notify(deps, { kind: 'kill-switch', … })`.
+ * What If raise their events with one call: `await notify(deps, { kind: 'rollback', … })`; the kill
+ * switch's callers (cli/kill-switch.ts, dashboard/kill-switch-page.ts) through `notifyKillSwitch`.
  */
 import type { Redis } from 'ioredis';
+import { findTarget } from '../config/find-target.ts';
 import type { Config, NotifyTargetConfig } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { recordNotification } from '../observability/metrics-store.ts';
+import type { KillSwitchOutcome } from '../pipeline/kill-switch.ts';
 import { enqueueNotify } from '../pipeline/producer.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import type { ReconcileSummary } from '../pipeline/stages/reconcile/record-reconcile.ts';
@@ -96,4 +99,13 @@ export async function notifyAfterReconcile(deps: NotifyDeps, summary: Pick<Recon
   };
   await notify(deps, large);
   await notify(deps, capacity);
+}
+
+/** The kill switch's event (`tq-entra disable`/`enable`, the dashboard's /kill-switch) once its PATCH is done. */
+export async function notifyKillSwitch(deps: NotifyDeps, outcome: KillSwitchOutcome, req: { by: string; reason?: string }): Promise<void> {
+  if (!outcome.changed) return;
+  const engaged = outcome.killSwitch;
+  const policyState = engaged ? engaged.state : (outcome.policy?.state ?? findTarget(deps.config, outcome.target).policy.state);
+  const why = req.reason ?? engaged?.reason;
+  await notify(deps, { kind: 'kill-switch', target: outcome.target, action: engaged ? 'engaged' : 'released', policyState, by: req.by, ...(why ? { reason: why } : {}) });
 }

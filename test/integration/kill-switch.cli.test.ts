@@ -20,6 +20,7 @@ import { acquireTargetLock } from '../../src/state/target-lock.ts';
 import { LockLostError } from '../../src/state/errors/lock-lost-error.ts';
 import { readKillSwitch } from '../../src/state/kill-switch-store.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
+import { startNotifyReceiver } from '../helpers/notify-receiver.ts';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { until } from '../helpers/until.ts';
 
@@ -156,4 +157,34 @@ describe('kill switch: tq-entra disable / enable', () => {
     expect(await readKillSwitch(e.redis.client, stateKeys(e.redis.prefix), 'corp')).toBeUndefined();
     expect(policyState(e)).toBe('enabled');
   }, 120_000);
+
+  it('queues the kill-switch notification with the workers down; a worker that comes back delivers it (engaged, then released)', async () => {
+    const receiver = await startNotifyReceiver();
+    try {
+      const e = await startPipelineEnv({
+        files: [{ name: 'list', lines: ['45.10.1.7'] }],
+        target: { policy: { name: 'TQ Block', state: 'enabled' } },
+        config: { notify: [{ name: 'oncall', kind: 'webhook', url: `${receiver.url}/hook/s3cr3t-token`, events: ['kill-switch'] }] },
+      });
+      env = e;
+      expect((await e.cli(['apply', '--target', 'corp', '--indicators', e.files['list'] as string])).code).toBe(0);
+      const off = await e.cli(['disable', '--target', 'corp', '--reason', 'partner blocked', '--by', 'alice']);
+      expect(off.code, off.stderr).toBe(0);
+      expect(await e.redis.client.llen(`${e.redis.prefix}:notify:wait`)).toBe(1);
+      expect(receiver.at('/hook/s3cr3t-token')).toHaveLength(0);
+      await e.startWorker();
+      await until('the engaged message', () => receiver.at('/hook/s3cr3t-token').length === 1, 60_000);
+      const on = await e.cli(['enable', '--target', 'corp', '--by', 'bob']);
+      expect(on.code, on.stderr).toBe(0);
+      await until('the released message', () => receiver.at('/hook/s3cr3t-token').length === 2, 60_000);
+      const sent = receiver.at('/hook/s3cr3t-token').map((r) => r.body as { data: Record<string, unknown> });
+      expect(sent.map((m) => m.data)).toEqual([
+        expect.objectContaining({ target: 'corp', action: 'engaged', policyState: 'disabled', by: 'alice', reason: 'partner blocked' }),
+        expect.objectContaining({ target: 'corp', action: 'released', policyState: 'enabled', by: 'bob' }),
+      ]);
+      expect(off.stdout + off.stderr + on.stdout + on.stderr).not.toContain('s3cr3t-token');
+    } finally {
+      await receiver.close();
+    }
+  }, 180_000);
 });
