@@ -31,6 +31,7 @@ import { GraphPaceError } from './errors/graph-pace-error.ts';
 import { targetConsistencyPolicy, type ConsistencyPolicy, type WaitOptions } from './consistency.ts';
 import type { GraphClient, GraphRequestStats } from './graph-types.ts';
 import * as locations from './named-locations.ts';
+import { evaluateWhatIf } from './what-if.ts';
 
 export interface GraphClientDeps {
   redis: Redis;
@@ -155,5 +156,6 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     waitPolicyGone: (id, wait) => policies.waitPolicyGone(req, id, waitWith(wait)),
     updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
     deletePolicy: (id) => policies.deletePolicy(req, id),
+    evaluateWhatIf: (signIn) => evaluateWhatIf(req, signIn),
   };
 }

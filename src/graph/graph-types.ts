@@ -8,6 +8,7 @@
  */
 import type { CLIENT_APP_TYPES, POLICY_STATES } from '../config/schema.ts';
 import type { WaitOptions } from './consistency.ts';
+import type { WhatIfPolicyResult, WhatIfSignIn } from './what-if.ts';
 
 export type PolicyState = (typeof POLICY_STATES)[number];
 export type ClientAppType = (typeof CLIENT_APP_TYPES)[number];
@@ -122,5 +123,7 @@ export interface GraphClient {
   waitPolicyGone(policyId: string, wait?: WaitOptions): Promise<void>;
   updatePolicy(id: string, body: PolicyBody): Promise<void>;
   deletePolicy(id: string): Promise<void>;
+  /** Conditional Access What If for one sign-in: every policy's answer (what-if.ts). Paced; counted as a read. */
+  evaluateWhatIf(signIn: WhatIfSignIn): Promise<WhatIfPolicyResult[]>;
   readonly stats: GraphRequestStats;
 }

@@ -12,6 +12,8 @@
  *                                     because Graph throttled the target's tenant through every attempt
  *   <prefix>:metrics:threatq_writes   ["source","METHOD","status"]                          → count (write-back)
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
+ *   <prefix>:metrics:safety_alerts    ["target","check"]                                    → count (What If
+ *                                     surprises on an enforced policy: emergency, neverBlock, canary)
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
  *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
@@ -27,6 +29,7 @@ export interface MetricKeys {
   throttleDelays: string;
   threatqWrites: string;
   runs: string;
+  safetyAlerts: string;
   runDuration: string;
   targets: string;
   lastSuccess: string;
@@ -44,6 +47,7 @@ export function metricKeys(prefix: string): MetricKeys {
     throttleDelays: `${base}:throttle_delays`,
     threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
+    safetyAlerts: `${base}:safety_alerts`,
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,
     lastSuccess: `${base}:last_success`,

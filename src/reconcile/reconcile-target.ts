@@ -20,7 +20,8 @@ import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
-import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
+import type { ApplyDeps, ApplyResult } from './apply.ts';
+import { applyWithWhatIf, type WhatIfAlert, type WhatIfReport } from './what-if-guard.ts';
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
@@ -46,6 +47,8 @@ export interface ReconcileTargetOptions {
   apply?: Pick<ApplyDeps, 'consistency' | 'sleep'>;
   /** The clock of the removal grace (epoch ms); default Date.now (tests and bench:grace inject one). */
   now?: () => number;
+  /** Called when What If finds an enforced policy misbehaving (what-if-guard.ts): the notifications hook. */
+  onSafetyAlert?: (alert: WhatIfAlert) => Promise<void>;
 }
 
 export interface ReconcileResult {
@@ -62,6 +65,8 @@ export interface ReconcileResult {
   plan: Plan;
   /** undefined for a dry run. */
   applied: ApplyResult | undefined;
+  /** The What If evaluation after apply (what-if-guard.ts); undefined when none was due. */
+  whatIf: WhatIfReport | undefined;
   timings: ReconcileTimings;
 }
 
@@ -75,6 +80,15 @@ export interface ReconcileTimings {
 
 /** Lease of the target lock; renewed every third of it while the reconcile runs. */
 export const DEFAULT_LOCK_TTL_MS = 30_000;
+
+/** The target lock, renewed every third of its lease while this process lives (a holder that dies frees the target within one TTL). */
+async function holdLock(options: ReconcileTargetOptions, target: string): Promise<{ lock: TargetLock; heartbeat: NodeJS.Timeout }> {
+  const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const lock = await acquireTargetLock(options.redis, options.keys, target, { ttlMs, waitMs: options.lockWaitMs ?? 0 });
+  const heartbeat = setInterval(() => void lock.extend().catch(() => undefined), Math.max(250, Math.floor(ttlMs / 3)));
+  heartbeat.unref();
+  return { lock, heartbeat };
+}
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
@@ -94,17 +108,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
   const t1 = performance.now();
 
-  let lock: TargetLock | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
-  if (!options.dryRun) {
-    const ttlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    const held = await acquireTargetLock(redis, keys, target.name, { ttlMs, waitMs: options.lockWaitMs ?? 0 });
-    lock = held;
-    // Keep the lease short and renew it while this process lives: a holder that dies (SIGKILL) frees
-    // the target within one TTL, instead of blocking it for as long as the longest reconcile.
-    heartbeat = setInterval(() => void held.extend().catch(() => undefined), Math.max(250, Math.floor(ttlMs / 3)));
-    heartbeat.unref();
-  }
+  const { lock, heartbeat } = options.dryRun ? {} : await holdLock(options, target.name);
   try {
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
@@ -117,9 +121,12 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
+    let whatIf: WhatIfReport | undefined;
     if (lock) {
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
-      applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
+      const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
+      const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
+      ({ applied, whatIf } = await applyWithWhatIf(plan, deps, log));
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
@@ -132,6 +139,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       whitelist: allowed.whitelist,
       plan,
       applied,
+      whatIf,
       timings: { desiredMs: Math.round(t1 - t0), readMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2), applyMs: Math.round(performance.now() - t3) },
     };
   } finally {
