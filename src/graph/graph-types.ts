@@ -8,7 +8,6 @@
  */
 import type { CLIENT_APP_TYPES, POLICY_STATES } from '../config/schema.ts';
 import type { WaitOptions } from './consistency.ts';
-import type { WhatIfPolicyResult, WhatIfSignIn } from './what-if.ts';
 
 export type PolicyState = (typeof POLICY_STATES)[number];
 export type ClientAppType = (typeof CLIENT_APP_TYPES)[number];
@@ -74,6 +73,29 @@ export interface ConditionalAccessPolicy {
     locations: { includeLocations: string[]; excludeLocations: string[] } | null;
   };
   grantControls: { operator: string; builtInControls: string[] } | null;
+}
+
+/** One simulated sign-in: who, from where, to what. */
+/** (Conditional Access What If, what-if.ts) */
+export interface WhatIfSignIn {
+  userId: string;
+  ipAddress: string;
+  /** Application (client) id the user signs in to. */
+  applicationId: string;
+  clientAppType?: string;
+  devicePlatform?: string;
+  signInRiskLevel?: string;
+  country?: string;
+}
+
+/** One policy's answer for one sign-in. */
+export interface WhatIfPolicyResult {
+  id: string;
+  displayName: string;
+  state: PolicyState;
+  policyApplies: boolean;
+  /** The flags of `analysisReasons`: `['notSet']` when the policy applies, else why not (`users`, `location`, …). */
+  analysisReasons: string[];
 }
 
 /** Counts of Graph requests a client made, for summaries and metrics. */

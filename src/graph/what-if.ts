@@ -16,31 +16,9 @@
  */
 import { GraphResponseError } from './errors/graph-response-error.ts';
 import type { GraphRequester } from './graph-request.ts';
-import type { PolicyState } from './graph-types.ts';
+import type { PolicyState, WhatIfPolicyResult, WhatIfSignIn } from './graph-types.ts';
 
 const PATH = '/identity/conditionalAccess/evaluate';
-
-/** One simulated sign-in: who, from where, to what. */
-export interface WhatIfSignIn {
-  userId: string;
-  ipAddress: string;
-  /** Application (client) id the user signs in to. */
-  applicationId: string;
-  clientAppType?: string;
-  devicePlatform?: string;
-  signInRiskLevel?: string;
-  country?: string;
-}
-
-/** One policy's answer for one sign-in. */
-export interface WhatIfPolicyResult {
-  id: string;
-  displayName: string;
-  state: PolicyState;
-  policyApplies: boolean;
-  /** The flags of `analysisReasons`: `['notSet']` when the policy applies, else why not (`users`, `location`, …). */
-  analysisReasons: string[];
-}
 
 export function toEvaluateBody(s: WhatIfSignIn): Record<string, unknown> {
   const conditions: Record<string, unknown> = { ipAddress: s.ipAddress };
