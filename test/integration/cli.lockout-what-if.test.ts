@@ -65,6 +65,7 @@ describe('tq-entra: What If before enforcing', () => {
     const plan = await runCli(['plan', '--config', unsafe, '--target', TARGET, '--indicators', file], { env: ENV });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/Warning: policy "TQ Block policy" moves from report-only \(enabledForReportingButNotEnforced\) to enabled/);
+    expect(plan.stdout).toMatch(/What If: 1 evaluation\(s\) before the policy is enabled \(written report-only until they pass\); sign-in: app 797f4846-ba00-4fd7-ba43-dac1f8f63013, browser, windows/);
 
     const safe = writeConfig({ policy: { state: 'enabled', users: { include: ['All'], exclude: [EMERGENCY] } }, safety: { emergencyAccounts: [EMERGENCY], whatIfSampleSize: 1 } });
     const enabled = await runCli(['apply', '--config', safe, '--target', TARGET, '--indicators', file, '--json'], { env: ENV });
