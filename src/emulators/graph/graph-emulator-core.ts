@@ -5,6 +5,9 @@
  * Order of checks on a Graph request: bearer token (401) → scripted fault → tenant throttle (429,
  * no Retry-After unless configured) → roles (403) → body (POST/PATCH need `Content-Type:
  * application/json` and valid JSON, else 400) → resource rules. Log entries record the arrival time.
+ * Conditional Access What If (`POST …/conditionalAccess/evaluate`, what-if-route.ts) is throttled like
+ * every CA call and needs only a read permission; it evaluates against a per-tenant directory of users
+ * and group memberships seeded with `POST /__emulator/seed {directory}` (what-if-evaluate.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
