@@ -24,10 +24,11 @@ const ROOMS = {
   sources: ['errors', 'config', 'threatq', 'ranges', 'observability'],
   reconcile: ['errors', 'config', 'ranges', 'graph', 'state', 'observability', 'redis'],
   pipeline: ['errors', 'config', 'ranges', 'graph', 'state', 'observability', 'redis', 'sources', 'threatq', 'reconcile', 'http'],
-  dashboard: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline'],
+  notify: ['errors', 'config', 'observability', 'redis', 'pipeline'],
+  dashboard: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline', 'notify'],
   emulators: ['errors', 'http', 'observability', 'ranges'],
-  demo: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline', 'emulators', 'dashboard', 'reconcile', 'graph', 'ranges', 'sources', 'threatq'],
-  cli: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline', 'emulators', 'dashboard', 'reconcile', 'graph', 'ranges', 'sources', 'threatq', 'demo'],
+  demo: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline', 'emulators', 'dashboard', 'reconcile', 'graph', 'ranges', 'sources', 'threatq', 'notify'],
+  cli: ['errors', 'config', 'http', 'observability', 'redis', 'state', 'pipeline', 'emulators', 'dashboard', 'reconcile', 'graph', 'ranges', 'sources', 'threatq', 'demo', 'notify'],
 };
 
 const root = import.meta.dirname;

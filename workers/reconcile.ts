@@ -1,13 +1,18 @@
 /**
  * The reconcile processor: the reconcile stage (src/pipeline/stages/reconcile/run-reconcile.ts) on a
  * BullMQ job. Its two delays (a busy target lock; a tenant Graph kept throttling through every attempt
- * of a request) are job signals (job-signals.ts): the job is delayed, its attempts kept.
+ * of a request) are job signals (job-signals.ts): the job is delayed, its attempts kept. A success
+ * raises the large-change and capacity notifications its `notify:` targets' thresholds ask for
+ * (src/notify/notify.ts: queued, never sent here, never failing the reconcile).
  */
 import type { Job } from 'bullmq';
+import { notifyAfterReconcile } from '../src/notify/notify.ts';
 import type { ReconcileJobData } from '../src/pipeline/queues.ts';
 import { runReconcile, type ReconcileSummary } from '../src/pipeline/stages/reconcile/run-reconcile.ts';
 import type { StageDeps } from '../src/pipeline/stages/stage-deps.ts';
 
-export function processReconcile(job: Job<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
-  return runReconcile(job, deps);
+export async function processReconcile(job: Job<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
+  const summary = await runReconcile(job, deps);
+  await notifyAfterReconcile(deps, summary);
+  return summary;
 }

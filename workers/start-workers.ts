@@ -1,5 +1,5 @@
 /**
- * The worker process: one BullMQ Worker per queue (collect, ingest, reconcile, writeback) with the configured
+ * The worker process: one BullMQ Worker per queue (collect, ingest, reconcile, writeback, notify) with the configured
  * concurrency, all sharing one Redis. Several processes on one Redis share the work; a job whose
  * process dies is picked up again once its lock expires (`worker.lockDurationMs`).
  *
@@ -15,7 +15,9 @@
  *
  * When a phase fails, everything opened so far is closed (Workers, health server, queues, every
  * connection) and the start rejects with that phase's error: a failed start leaves nothing running.
- * A run that fails for good is recorded as failed in the run store (mark-run-failed.ts).
+ * A run that fails for good is recorded as failed in the run store (mark-run-failed.ts), and a collect
+ * or reconcile run that fails for good raises a notification (notify-run-end.ts: run-failed, or
+ * run-refused for a safety refusal).
  */
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -38,6 +40,8 @@ import { describeError } from './job-signals.ts';
 import { markRunFailed } from './mark-run-failed.ts';
 import { processReconcile } from './reconcile.ts';
 import { processWriteBack } from './writeback.ts';
+import { processNotify } from './notify.ts';
+import { notifyRunEnd } from './notify-run-end.ts';
 import { runProcessor } from './run-processor.ts';
 
 export type { WorkerOptions } from '../src/pipeline/worker-runtime.ts';
@@ -65,7 +69,7 @@ interface Opened {
   drift: ReturnType<typeof driftWarning>;
 }
 
-const ALL_QUEUES: readonly QueueName[] = [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile, QUEUE.writeBack];
+const ALL_QUEUES: readonly QueueName[] = [QUEUE.collect, QUEUE.ingest, QUEUE.reconcile, QUEUE.writeBack, QUEUE.notify];
 
 export async function startWorkers(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const opened = openResources(config);
@@ -119,6 +123,8 @@ function workerFor(opened: Opened, queue: QueueName): Worker {
       return createWorker(opened, queue, runProcessor((job) => (drift(job), processReconcile(job, deps)), { onThrottleDelay: throttleDelayRecorder(opened) }));
     case QUEUE.writeBack:
       return createWorker(opened, queue, runProcessor((job) => processWriteBack(job, deps)));
+    case QUEUE.notify:
+      return createWorker(opened, queue, runProcessor((job) => processNotify(job, deps)));
     default: {
       const never: never = queue;
       throw new Error(`unhandled queue: ${String(never)}`);
@@ -169,6 +175,7 @@ function listen<T, R>(opened: Opened, w: Worker<T, R>): void {
     });
     const runId = (job.data as { runId?: unknown }).runId;
     if (final && w.name === QUEUE.collect && typeof runId === 'string') void markRunFailed(deps, runId, error);
+    if (final && (w.name === QUEUE.collect || w.name === QUEUE.reconcile)) void notifyRunEnd(deps, w.name, job, error);
   });
   // Lost connections are logged once per state change by src/redis/redis-connection.ts.
   w.on('error', (error) => {

@@ -1,5 +1,5 @@
 /**
- * `tq-entra dashboard --config F [--port P] [--host H]`: serve the queue dashboard, `/metrics`,
+ * `tq-entra dashboard --config F [--port P] [--host H]`: serve the queue dashboard, the status pages (`/status`), `/metrics`,
  * `/healthz` and `/readyz` (src/dashboard/dashboard-server.ts) until SIGTERM or SIGINT, then close the
  * server and the Redis connection and exit 0. Prints the board URL on stdout once listening.
  */
@@ -33,7 +33,7 @@ export function registerDashboardCommand(program: Command, _ctx: CommandContext)
       const stop = untilStopSignal(); // before the banner: a SIGTERM right after it is a clean stop
       const dashboard = await startDashboard(config, options);
       const bound = dashboard.listening === dashboard.url ? '' : `  (listening on ${dashboard.listening})`;
-      process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}${bound}\nmetrics:   ${dashboard.url}/metrics\n`);
+      process.stdout.write(`dashboard: ${dashboard.url}${DASHBOARD_BASE_PATH}${bound}\nmetrics:   ${dashboard.url}/metrics\nstatus:    ${dashboard.url}/status\n`);
       log.info('stopping dashboard', { signal: await stop });
       await dashboard.close();
       log.info('dashboard stopped');

@@ -18,27 +18,13 @@ import { boundedRedis, createRedisConnection } from '../redis/redis-connection.t
 import { UsageError } from '../errors/sync-error.ts';
 import { printableText } from '../ranges/index.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
-import { lastRunId, readRejections, readRun, type RejectionSummary, type RunRecord } from '../pipeline/run-store.ts';
-import { stageId as stageIdOf } from '../pipeline/run-ids.ts';
+import { lastRunId, runReport, type RunRecord, type RunReport } from '../pipeline/run-store.ts';
 import { collectionsOf, feedersOf } from '../config/collections.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config } from '../config/schema.ts';
 import { readWriteBackRun, type WriteBackRunSummary } from '../state/writeback-store.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 import type { CommandContext } from './command-context.ts';
-
-export interface RunReport {
-  run: RunRecord;
-  rejections?: RejectionSummary;
-}
-
-export async function runReport(redis: Redis, keys: StateKeys, id: string): Promise<RunReport | null> {
-  const run = await readRun(redis, keys, id);
-  if (!run) return null;
-  if (run.kind !== 'collect') return { run };
-  const stageId = typeof run.details?.['stageId'] === 'string' ? run.details['stageId'] : undefined;
-  return { run, rejections: await readRejections(redis, keys, stageId ?? stageIdOf(id, 1), { source: run.name, collection: run.collection ?? '' }) };
-}
 
 /**
  * `CODE: message`, once: the workers store the message already prefixed with its code

@@ -1,5 +1,5 @@
 /**
- * `tq-entra worker --config F [--queues collect,ingest,reconcile,writeback] [--shutdown-grace 8s]`: run the job
+ * `tq-entra worker --config F [--queues collect,ingest,reconcile,writeback,notify] [--shutdown-grace 8s]`: run the job
  * processors until SIGTERM or SIGINT, then stop taking jobs and let the active ones finish for at most
  * the shutdown grace (default 8 s, inside `docker stop`'s 10 s). Jobs still active then are handed
  * back: the process exits 0 and another worker picks them up when their lock expires
@@ -32,7 +32,7 @@ export function registerWorkerCommand(program: Command, ctx: CommandContext): vo
     .command('worker')
     .description('run the collect, ingest and reconcile processors (several processes may share one Redis)')
     .option('-c, --config <file>', 'configuration file (default: $TQ_ENTRA_CONFIG)')
-    .option('--queues <list>', 'comma-separated queues to serve (default: collect,ingest,reconcile,writeback)')
+    .option('--queues <list>', 'comma-separated queues to serve (default: collect,ingest,reconcile,writeback,notify)')
     .option('--shutdown-grace <duration>', 'on SIGTERM, how long active jobs may run before they are handed back', '8s')
     .action(async (opts: { config?: string; queues?: string; shutdownGrace: string }) => {
       const config = loadConfigForCommand(opts.config);

@@ -1,6 +1,7 @@
 /**
  * Loading: read the YAML file, replace `${NAME}` with environment variables, apply REDIS_URL, validate
- * with the schema, deep-freeze, and register every secret value for redaction. Any problem becomes one
+ * with the schema, deep-freeze, and register every secret value for redaction (notification webhook
+ * URLs included: secretPartsOfWebhookUrl). Any problem becomes one
  * ConfigError listing each problem by path; the CLI turns it into exit status 2 before touching Redis
  * or any API.
  *
@@ -221,6 +222,25 @@ function registerConfigSecrets(config: Config): void {
   for (const t of config.targets) registerSecret(t.clientSecret);
   registerSecret(config.dashboard.password);
   registerSecret(passwordOfUrl(config.redis.url));
+  for (const n of config.notify) for (const part of secretPartsOfWebhookUrl(n.url)) registerSecret(part);
+}
+
+/**
+ * A notification webhook URL is a credential as a whole (Slack and Teams put the token in the path,
+ * others in the query): the URL as written and as normalised, its path with query, each query value
+ * and its userinfo are registered, so none of them is ever logged, whatever form a library prints.
+ */
+function secretPartsOfWebhookUrl(u: string): string[] {
+  const parts = [u];
+  try {
+    const parsed = new URL(u);
+    parts.push(parsed.href, `${parsed.pathname}${parsed.search}`, parsed.password, parsed.username);
+    for (const v of parsed.searchParams.values()) parts.push(v);
+  } catch {
+    // the schema accepted it as a URL; nothing more to take apart
+  }
+  // A bare "/" or a short path such as "/hook" would redact ordinary text everywhere: only longer parts.
+  return parts.filter((p) => p.length >= 8);
 }
 
 function passwordOfUrl(u: string): string | undefined {

@@ -460,6 +460,38 @@ function whitelistStatusClashes(
   );
 }
 
+/** The kinds of `notify:` targets: a generic JSON webhook, Slack and Teams incoming webhooks (src/notify/notify-format.ts). */
+export const NOTIFY_KINDS = ['webhook', 'slack', 'teams'] as const;
+/** The events a `notify:` target may be limited to (`events`); the closed union is src/notify/notify-events.ts. */
+export const NOTIFY_EVENT_KINDS = ['run-failed', 'run-refused', 'large-change', 'capacity-high', 'kill-switch', 'rollback', 'what-if-surprise'] as const;
+/** Defaults of a notify target's thresholds, dedup window and retries (config/example.yaml, docs/INCIDENT-RESPONSE.md). */
+export const NOTIFY_DEFAULTS = Object.freeze({ largeChange: 500, capacityPercent: 90, windowMs: 3_600_000, attempts: 6, backoffMs: 10_000 });
+
+/**
+ * One `notify:` target (src/notify/): where messages go (`url`: a secret, registered for redaction at
+ * load; job data names the target, never the URL), which events (`events`, default all), the
+ * thresholds of the two conditions a reconcile raises (`largeChange`: ranges added + removed in one run
+ * above this; `capacityPercent`: ranges held above this share of maxLocations × maxRangesPerLocation),
+ * the dedup `window` (one message per condition per window) and the delivery retries (`attempts`,
+ * exponential `backoff` from this delay). `name` defaults to `<kind>-<position from 1>`.
+ */
+const notifyTargetSchema = z.strictObject({
+  name: name.optional(),
+  kind: z.enum(NOTIFY_KINDS),
+  url: z.url({ protocol: /^https?$/, message: 'expected an absolute http:// or https:// URL' }),
+  events: z.array(z.enum(NOTIFY_EVENT_KINDS)).min(1, 'expected at least one event (leave the key out for all)').optional(),
+  largeChange: numeric(z.number().int().min(1).max(10_000_000)).default(NOTIFY_DEFAULTS.largeChange),
+  capacityPercent: numeric(z.number().min(1).max(100)).default(NOTIFY_DEFAULTS.capacityPercent),
+  window: boundedDuration(1000, 7 * 86_400_000, '1s and 7d').default(NOTIFY_DEFAULTS.windowMs),
+  attempts: numeric(z.number().int().min(1).max(20)).default(NOTIFY_DEFAULTS.attempts),
+  backoff: boundedDuration(100, 3_600_000, '100ms and 1h').default(NOTIFY_DEFAULTS.backoffMs),
+});
+
+const notifySchema = z
+  .array(notifyTargetSchema)
+  .default([])
+  .transform((list) => list.map((t, i) => ({ ...t, name: t.name ?? `${t.kind}-${i + 1}` })));
+
 export const configSchema = z
   .strictObject({
     redis: z
@@ -488,8 +520,10 @@ export const configSchema = z
             reconcile: numeric(z.number().int().min(1).max(256)).default(16),
             /** Write-back jobs (one per ThreatQ source collection with writeBack) at once per process. */
             writeback: numeric(z.number().int().min(1).max(64)).default(1),
+            /** Notification deliveries (queue notify) at once per process. */
+            notify: numeric(z.number().int().min(1).max(64)).default(4),
           })
-          .default({ collect: 2, ingest: 4, reconcile: 16, writeback: 1 }),
+          .default({ collect: 2, ingest: 4, reconcile: 16, writeback: 1, notify: 4 }),
         /** A job whose worker stops renewing its lock for this long (killed, frozen) is handed to another worker. */
         lockDurationMs: numeric(z.number().int().min(1000).max(600_000)).default(30_000),
         /** How often workers look for such stalled jobs. */
@@ -503,7 +537,7 @@ export const configSchema = z
           .default({ host: '127.0.0.1', port: 9464 }),
       })
       .default({
-        concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1 },
+        concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1, notify: 4 },
         lockDurationMs: 30_000,
         stalledIntervalMs: 30_000,
         http: { host: '127.0.0.1', port: 9464 },
@@ -551,6 +585,8 @@ export const configSchema = z
         minInterval: minInterval.default(MIN_EVERY_MS),
       })
       .default({ minInterval: MIN_EVERY_MS }),
+    /** Notification targets (src/notify/; docs/INCIDENT-RESPONSE.md "Notifications"). Default none. */
+    notify: notifySchema,
   })
   .superRefine((c, ctx) => {
     const targetNames = new Set<string>();
@@ -598,6 +634,11 @@ export const configSchema = z
         message: `expected at least pipeline.reconcileWindow (${shortDuration(c.pipeline.reconcileWindow)}), got "${shortDuration(c.pipeline.reconcileMaxWait)}"`,
       });
     }
+    const notifyNames = new Set<string>();
+    c.notify.forEach((n, i) => {
+      if (notifyNames.has(n.name)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'name'], message: `duplicate notify target name "${n.name}"` });
+      notifyNames.add(n.name);
+    });
     for (const problem of ownershipCollisions(c.targets)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     const loopback = ['127.0.0.1', 'localhost', '::1'].includes(c.dashboard.host);
     if (!loopback && (!c.dashboard.username || !c.dashboard.password)) {
@@ -641,3 +682,6 @@ export type PolicyConfig = TargetConfig['policy'];
 export type SafetyConfig = TargetConfig['safety'];
 export type Schedule = NonNullable<CollectionConfig['schedule']>;
 export type WriteBackConfig = NonNullable<ThreatQSourceConfig['writeBack']>;
+export type NotifyTargetConfig = Config['notify'][number];
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+export type NotifyEventKind = (typeof NOTIFY_EVENT_KINDS)[number];

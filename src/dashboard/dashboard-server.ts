@@ -3,6 +3,9 @@
  *
  *   /queues    bull-board over the collect, ingest and reconcile queues (UI and its JSON API under
  *              /queues/api/…; `/` redirects here). Not read-only: operators may retry or clean jobs.
+ *   /status    the status pages: every target, and /status/targets/<name> per target (policy state,
+ *              named locations and capacity, last source runs, last reconcile, 429 pause; status/,
+ *              read from Redis only, never from Graph). Server-rendered HTML, no script.
  *   /metrics   Prometheus text: the cluster-wide service metrics from Redis plus BullMQ's queue
  *              metrics (metrics-export.ts). 503 with the reason when Redis cannot be read in 5 s.
  *   /healthz   the process is alive: always 200 {"status":"ok"}
@@ -38,6 +41,8 @@ import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
 import { checkRedisReady } from '../observability/redis-readiness.ts';
 import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
 import { redactString } from '../observability/secrets.ts';
+import { stateKeys } from '../state/redis-keys.ts';
+import { statusRouter } from './status/status-routes.ts';
 
 export const DASHBOARD_BASE_PATH = '/queues';
 export const METRICS_TIMEOUT_MS = 5000;
@@ -87,6 +92,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** The Redis side of the dashboard: one fail-fast connection and the three queues on it. */
 interface DashboardBackend {
+  config: Config;
   redis: Redis;
   prefix: string;
   queues: Queues;
@@ -101,10 +107,11 @@ function openBackend(config: Config): DashboardBackend {
   const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
   const queues = createQueues(redis, prefix, jobRetentionOf(config));
   return {
+    config,
     redis,
     prefix,
     queues,
-    all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack],
+    all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack, queues.notify],
     async unavailable() {
       // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
       if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
@@ -173,6 +180,7 @@ function dashboardApp(backend: DashboardBackend, credentials: BasicCredentials |
   }
   app.get('/', (_req, res) => res.redirect(302, DASHBOARD_BASE_PATH));
   app.get('/metrics', metricsHandler(backend, log));
+  app.use('/status', statusRouter({ redis: backend.redis, keys: stateKeys(backend.prefix), config: backend.config, unavailable: () => backend.unavailable(), log }));
   app.use(`${DASHBOARD_BASE_PATH}/api`, (_req: Request, res: Response, next: NextFunction) => {
     void backend.unavailable().then((reason) => {
       if (reason === undefined) next();

@@ -36,6 +36,8 @@
  * | tq_entra_safety_alerts_total                                   | counter   | target, check (emergency, neverBlock, canary) |
  * |   What If surprises after a reconcile of an enforced policy (nothing is disabled: alert on any increase)  |
  * | tq_entra_run_duration_seconds                                  | histogram | kind                                 |
+ * | tq_entra_notifications_total                                   | counter   | kind (webhook, slack, teams), outcome |
+ * |   sent, retried (an attempt failed, another comes), failed (for good), suppressed (dedup window)         |
  * | bullmq_job_count                                               | gauge     | queue, state                         |
  * | bullmq_job_completed_total / bullmq_job_failed_total           | counter   | queue (needs Worker `metrics` option)|
  */
@@ -87,6 +89,7 @@ export interface MetricsSnapshot {
   threatqWrites: Hash;
   runs: Hash;
   safetyAlerts: Hash;
+  notifications: Hash;
   runDuration: Hash;
   targets: Hash;
   lastSuccess: Hash;
@@ -95,7 +98,7 @@ export interface MetricsSnapshot {
 
 export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
-  const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'safetyAlerts', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
+  const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'safetyAlerts', 'notifications', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
   for (const name of order) tx.hgetall(k[name]);
   const results = (await tx.exec()) ?? [];
@@ -241,7 +244,7 @@ function throttleFamilies(snap: MetricsSnapshot): MetricFamily[] {
   ];
 }
 
-/** Runs by kind and outcome, their durations, and the write-back's ThreatQ requests. */
+/** Runs by kind and outcome, their durations, the write-back's ThreatQ requests, and notifications. */
 function runFamilies(snap: MetricsSnapshot): MetricFamily[] {
   return [
     {
@@ -263,6 +266,12 @@ function runFamilies(snap: MetricsSnapshot): MetricFamily[] {
       samples: rows(snap.safetyAlerts, 2).map(([[target = '', check = ''], value]) => ({ labels: { target, check }, value })),
     },
     durationFamily(snap.runDuration),
+    {
+      name: 'tq_entra_notifications_total',
+      type: 'counter',
+      help: 'Notifications to notify: targets by kind (webhook, slack, teams) and outcome (sent, retried, failed, suppressed by the dedup window).',
+      samples: rows(snap.notifications, 2).map(([[kind = '', outcome = ''], value]) => ({ labels: { kind, outcome }, value })),
+    },
   ];
 }
 

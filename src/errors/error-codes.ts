@@ -213,6 +213,17 @@ export const ERROR_CODES = {
     retryable: BY_STATUS,
     action: 'check `HTTPS_PROXY` / `HTTP_PROXY`, the proxy credentials and `NO_PROXY`',
   },
+  ERR_NOTIFY_HTTP: {
+    meaning:
+      'a notification target (`notify:`) did not take a message: HTTP 429 or 5xx, a timeout or no answer (retried with the target\'s `attempts` and `backoff`), or another 4xx (final); the reconcile is not affected',
+    retryable: BY_STATUS,
+    action: 'check the webhook URL (a 404/403: revoked or mistyped) and the receiver; the message names the target, never its URL',
+  },
+  ERR_NOTIFY_UNKNOWN_TARGET: {
+    meaning: 'a queued notification names a `notify:` target the configuration no longer has, or an event this version does not know',
+    retryable: false,
+    action: 'nothing, if the target was removed on purpose; otherwise restore it in `notify:`',
+  },
   ERR_SOURCE_FILE_READ: {
     meaning: 'a file source cannot be read',
     retryable: true,

@@ -14,13 +14,14 @@
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
  *   <prefix>:metrics:safety_alerts    ["target","check"]                                    → count (What If
  *                                     surprises on an enforced policy: emergency, neverBlock, canary)
+ *   <prefix>:metrics:notifications    ["kind","outcome"]  (webhook|slack|teams; sent|retried|failed|suppressed) → count
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
  *   <prefix>:metrics:targets          "target" → JSON TargetState (a gauge: overwritten each time)
  *   <prefix>:metrics:last_success     "target" → epoch milliseconds of the last successful reconcile
  *   <prefix>:metrics:throttle_streak  "tenant id" → 429s in a row now (a gauge; written by graph-pacer.ts)
  *   <prefix>:metrics:once:<kind>      sorted set of recent idempotency ids of one kind (indicators,
- *                                     graph_requests, runs, throttle_delays, threatq_writes), scored by time, capped
+ *                                     graph_requests, runs, throttle_delays, threatq_writes, notifications), scored by time, capped
  */
 export interface MetricKeys {
   indicators: string;
@@ -30,6 +31,7 @@ export interface MetricKeys {
   threatqWrites: string;
   runs: string;
   safetyAlerts: string;
+  notifications: string;
   runDuration: string;
   targets: string;
   lastSuccess: string;
@@ -48,6 +50,7 @@ export function metricKeys(prefix: string): MetricKeys {
     threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
     safetyAlerts: `${base}:safety_alerts`,
+    notifications: `${base}:notifications`,
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,
     lastSuccess: `${base}:last_success`,

@@ -167,7 +167,7 @@ function millis(value: unknown, field: string): number {
   return Math.round(value);
 }
 
-type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'throttle_delays' | 'threatq_writes';
+type OnceKind = 'indicators' | 'graph_requests' | 'runs' | 'throttle_delays' | 'threatq_writes' | 'notifications';
 
 function onceKey(prefix: string, once: string | undefined, kind: OnceKind): { key: string; id: string } | undefined {
   return once === undefined ? undefined : { key: metricKeys(prefix).once(kind), id: name(once, 'once') };
@@ -255,6 +255,22 @@ export async function recordRun(redis: Redis, prefix: string, input: RunObservat
 export async function recordSafetyAlert(redis: Redis, prefix: string, input: { target: string; check: string; count: number }): Promise<boolean> {
   const incs: Increment[] = [[0, encodeField([name(input.target, 'target'), name(input.check, 'check')]), count(input.count, 'count')]];
   return increment(redis, [metricKeys(prefix).safetyAlerts], incs, undefined);
+}
+
+/**
+ * What became of one notification to a `notify:` target of `kind` (webhook, slack, teams): `sent`,
+ * `retried` (an attempt failed, another comes), `failed` (for good), `suppressed` (the condition was
+ * already notified within the target's window).
+ */
+export type NotificationOutcome = 'sent' | 'retried' | 'failed' | 'suppressed';
+const NOTIFICATION_OUTCOMES: readonly string[] = ['sent', 'retried', 'failed', 'suppressed'];
+
+export async function recordNotification(redis: Redis, prefix: string, input: { kind: string; outcome: NotificationOutcome; once?: string }): Promise<boolean> {
+  if (!NOTIFICATION_OUTCOMES.includes(input.outcome)) {
+    throw new MetricsInputError(`outcome: expected sent, retried, failed or suppressed, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
+  }
+  const incs: Increment[] = [[0, encodeField([name(input.kind, 'kind'), input.outcome]), 1]];
+  return increment(redis, [metricKeys(prefix).notifications], incs, onceKey(prefix, input.once, 'notifications'));
 }
 
 /**

@@ -17,13 +17,16 @@
  * - writeback: deduplicated per ThreatQ source (`keepLastIfActive`), added after a successful
  *   reconcile (`enqueueWriteBack`); 5 attempts, backoff from 30 s (an attempt resumes where the last
  *   stopped: the write-back record holds what was written).
+ * - notify: one job per notification to one `notify:` target (`enqueueNotify`, called by src/notify/
+ *   notify.ts once the target's dedup window let the event through); the target's `attempts` and
+ *   exponential `backoff` (a 4xx other than 408/429 fails at once: ERR_NOTIFY_HTTP).
  * Finished jobs are kept for the dashboard as configured in `jobs:` (default a week, at most 1000
  * completed and 5000 failed per queue; `keepOptions`); ingest chunks are removed once done.
  */
 import { Job, type JobsOptions } from 'bullmq';
 import type { Config } from '../config/schema.ts';
 import type { SourceSchedule } from '../config/collections.ts';
-import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type Queues, type ReconcileJobData, type Trigger, type WriteBackJobData } from './queues.ts';
+import { DEFAULT_JOB_RETENTION, type CollectJobData, type IngestJobData, type JobRetention, type NotifyJobData, type Queues, type ReconcileJobData, type Trigger, type WriteBackJobData } from './queues.ts';
 import { ingestJobId } from './run-ids.ts';
 
 /** removeOnComplete / removeOnFail for a retention. */
@@ -167,6 +170,19 @@ export async function enqueueWriteBack(queues: Queues, req: { source: string; ta
     ...WRITEBACK_JOB_OPTIONS,
     ...keepOptions(queues.retention),
     deduplication: { id: writeBackDedupId(req.source), keepLastIfActive: true },
+  });
+  return job.id ?? '';
+}
+
+/**
+ * One notification to one `notify:` target, retried `attempts` times with exponential backoff from
+ * `backoffMs` (the target's settings). Never deduplicated here: the caller's dedup window decides.
+ */
+export async function enqueueNotify(queues: Queues, data: NotifyJobData, retry: { attempts: number; backoffMs: number }): Promise<string> {
+  const job = await queues.notify.add('notify', data, {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    ...keepOptions(queues.retention),
   });
   return job.id ?? '';
 }

@@ -10,6 +10,9 @@
  *              successful reconcile of a target any of its collections feeds: tags and attributes of
  *              the indicators whose range is enforced (stages/writeback/run-writeback.ts); never
  *              delays a reconcile
+ *   notify     one job per notification to one `notify:` target (src/notify/: made by `notify(event)`
+ *              after its dedup window lets it through, sent by workers/notify.ts with retries);
+ *              never delays a reconcile
  *
  * Job data never holds secrets: only names, ids, indicator values and counts.
  */
@@ -19,7 +22,7 @@ import { getLogger } from '../observability/logger.ts';
 import { createRedisConnection, isRedisConnectionError } from '../redis/redis-connection.ts';
 import type { IndicatorType } from '../ranges/index.ts';
 
-export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile', writeBack: 'writeback' } as const);
+export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile', writeBack: 'writeback', notify: 'notify' } as const);
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
 export type Trigger = 'schedule' | 'manual' | 'cli';
@@ -83,6 +86,18 @@ export interface WriteBackJobData {
   at?: number;
 }
 
+/**
+ * One notification to one `notify:` target. Names the target: the worker reads its URL from the
+ * configuration (job data never holds it). `event` is a src/notify/notify-events.ts NotifyEvent (names,
+ * counts, codes and secret-free messages), decoded again by the worker.
+ */
+export interface NotifyJobData {
+  target: string;
+  /** When the event was raised (ISO 8601). */
+  at: string;
+  event: { readonly kind: string } & Readonly<Record<string, unknown>>;
+}
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -94,6 +109,7 @@ export interface JobPayloads {
   ingest: IngestJobData;
   reconcile: ReconcileJobData;
   writeback: WriteBackJobData;
+  notify: NotifyJobData;
 }
 
 export interface Queues {
@@ -101,6 +117,7 @@ export interface Queues {
   ingest: Queue<IngestJobData>;
   reconcile: Queue<ReconcileJobData>;
   writeBack: Queue<WriteBackJobData>;
+  notify: Queue<NotifyJobData>;
   /** Finished-job retention every job added through these queues gets (producer.ts). */
   retention: JobRetention;
   close(): Promise<void>;
@@ -153,18 +170,21 @@ export function createQueues(connection: ConnectionOptions, prefix: string, rete
   const ingest = new Queue<IngestJobData>(QUEUE.ingest, opts);
   const reconcile = new Queue<ReconcileJobData>(QUEUE.reconcile, opts);
   const writeBack = new Queue<WriteBackJobData>(QUEUE.writeBack, opts);
+  const notify = new Queue<NotifyJobData>(QUEUE.notify, opts);
   quietBullErrors(collect, QUEUE.collect);
   quietBullErrors(ingest, QUEUE.ingest);
   quietBullErrors(reconcile, QUEUE.reconcile);
   quietBullErrors(writeBack, QUEUE.writeBack);
+  quietBullErrors(notify, QUEUE.notify);
   return {
     collect,
     ingest,
     reconcile,
     writeBack,
+    notify,
     retention,
     async close() {
-      await Promise.all([collect.close(), ingest.close(), reconcile.close(), writeBack.close()]);
+      await Promise.all([collect.close(), ingest.close(), reconcile.close(), writeBack.close(), notify.close()]);
     },
   };
 }

@@ -231,3 +231,17 @@ export async function readRejections(redis: Redis, keys: StateKeys, runId: strin
   }
   return out;
 }
+
+/** A run with, for a collect run, its rejections summed over its chunks (`tq-entra report`, the status page). */
+export interface RunReport {
+  run: RunRecord;
+  rejections?: RejectionSummary;
+}
+
+export async function runReport(redis: Redis, keys: StateKeys, id: string): Promise<RunReport | null> {
+  const run = await readRun(redis, keys, id);
+  if (!run) return null;
+  if (run.kind !== 'collect') return { run };
+  const stageId = typeof run.details?.['stageId'] === 'string' ? run.details['stageId'] : undefined;
+  return { run, rejections: await readRejections(redis, keys, stageId ?? stageIdOf(id, 1), { source: run.name, collection: run.collection ?? '' }) };
+}

@@ -5,7 +5,8 @@
  * a dry run): token tenant, live state, owned-ranges record, ownership record of the token's tenant
  * (which objects other targets manage, object-owners.ts), removal-grace record (removal-grace.ts;
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
- * entries are written just before it, its forgotten ones deleted once it succeeded). The lock is
+ * entries are written just before it, its forgotten ones deleted once it succeeded; then what Entra
+ * holds now is recorded for the status page, final-state.ts → target-status-store.ts). The lock is
  * released in every case; a refusal throws the typed safety error before any write. The result
  * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
  * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
@@ -18,6 +19,7 @@ import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
+import { writeTargetStatus } from '../state/target-status-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import type { ApplyDeps, ApplyResult } from './apply.ts';
@@ -25,6 +27,7 @@ import { applyWithWhatIf, type WhatIfAlert, type WhatIfReport } from './what-if-
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
+import { finalStateOf } from './final-state.ts';
 import { planReconcile } from './plan.ts';
 import type { DesiredRange, Plan } from './plan-types.ts';
 import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
@@ -128,6 +131,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
       ({ applied, whatIf } = await applyWithWhatIf(plan, deps, log));
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
+      await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
     }
     return {

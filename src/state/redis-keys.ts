@@ -18,6 +18,8 @@
  *                                                    (owned-ranges-store.ts, objectOwnersKey)
  *   <prefix>:state:grace:<target>                    hash: range in removal grace -> first absent (ms)
  *                                                    (grace-store.ts)
+ *   <prefix>:state:status:<target>                   string: what Entra held after the target's last
+ *                                                    applied reconcile (target-status-store.ts)
  *   <prefix>:state:wl:<source>:<collection>          committed whitelist of a source collection
  *   <prefix>:state:wlstage:<runId>                   whitelist staged by one collect attempt (expires)
  *   <prefix>:state:wb:<source>                       hash: ThreatQ indicator id -> what write-back wrote
@@ -39,6 +41,7 @@ export interface StateKeys {
   fence(target: string): string;
   last(kind: 'source' | 'target', name: string): string;
   grace(target: string): string;
+  status(target: string): string;
   whitelist(source: string, collection: string): string;
   whitelistStage(runId: string): string;
   writeBack(source: string): string;
@@ -66,6 +69,7 @@ export function stateKeys(prefix: string): StateKeys {
     fence: (target: string) => `${base}:fence:${part(target)}`,
     last: (kind: 'source' | 'target', name: string) => `${base}:last:${kind}:${part(name)}`,
     grace: (target: string) => `${base}:grace:${part(target)}`,
+    status: (target: string) => `${base}:status:${part(target)}`,
     whitelist: (source: string, collection: string) => `${base}:wl:${part(source)}:${part(collection)}`,
     whitelistStage: (runId: string) => `${base}:wlstage:${part(runId)}`,
     writeBack: (source: string) => `${base}:wb:${part(source)}`,

@@ -13,6 +13,8 @@ const EXAMPLE_ENV = {
   ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
   ENTRA_CLIENT_ID: '66666666-7777-8888-9999-000000000000',
   ENTRA_CLIENT_SECRET: 'entra-secret-value',
+  NOTIFY_SLACK_URL: 'https://hooks.slack.com/services/T00000000/B00000000/slack-webhook-token-value',
+  NOTIFY_TEAMS_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=teams-webhook-sig-value',
 };
 
 function tempConfig(text: string): string {
@@ -61,7 +63,7 @@ describe('tq-entra CLI', () => {
     const r = await runCli(['config', 'check', '--config', 'config/example.yaml', '--print'], { env: EXAMPLE_ENV });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('[REDACTED]');
-    for (const secret of ['east-secret-value', 'west-password-value', 'entra-secret-value']) expect(r.stdout).not.toContain(secret);
+    for (const secret of ['east-secret-value', 'west-password-value', 'entra-secret-value', 'slack-webhook-token-value', 'teams-webhook-sig-value']) expect(r.stdout).not.toContain(secret);
   });
 
   it('--print redacts credentials in URLs (a ThreatQ url with user:password@)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The dashboard over real HTTP with a real Redis: bull-board page and API, /metrics after recording
- * through the metrics store, the probes (including Redis unreachable), basic auth, and the
- * `tq-entra dashboard` command itself.
+ * through the metrics store, the probes (including Redis unreachable), basic auth, the status pages
+ * (their browser test: dashboard.status-page.test.ts), and the `tq-entra dashboard` command itself.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,9 @@ import { stringify } from 'yaml';
 import { startDashboard, type DashboardHandle } from '../../src/dashboard/dashboard-server.ts';
 import { recordIndicators, recordRun, recordTargetState } from '../../src/observability/metrics-store.ts';
 import { UsageError } from '../../src/errors/sync-error.ts';
+import { createGraphPacer } from '../../src/graph/graph-pacer.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { writeTargetStatus } from '../../src/state/target-status-store.ts';
 import { captureLogs } from '../../src/observability/logger.ts';
 import { baseTarget, configFrom } from '../helpers/config-fixtures.ts';
 import { BIN, runCli } from '../helpers/run-cli.ts';
@@ -45,7 +48,7 @@ afterEach(async () => {
 });
 
 describe('dashboard', () => {
-  it('serves bull-board at /queues (/ redirects there) and its API lists the three queues', async () => {
+  it('serves bull-board at /queues (/ redirects there) and its API lists the five queues', async () => {
     const d = await start();
     expect(d.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const root = await fetch(`${d.url}/`, { redirect: 'manual' });
@@ -58,7 +61,7 @@ describe('dashboard', () => {
     const api = await fetch(`${d.url}/queues/api/queues`);
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string; type: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'reconcile', 'writeback']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['collect', 'ingest', 'notify', 'reconcile', 'writeback']);
     expect(body.queues.every((q) => q.type === 'bullmq')).toBe(true);
   });
 
@@ -111,10 +114,52 @@ describe('dashboard', () => {
     expect(await metrics.text()).toMatch(/^metrics unavailable: /);
   });
 
+  it('status pages: before any reconcile, with a recorded state and a 429 pause, an unknown target, Redis down', async () => {
+    const cfg = config({ targets: [baseTarget(), baseTarget({ name: 'a/b c' })] });
+    const d = await startDashboard(cfg, { port: 0 });
+    open.push(d);
+    const before = await fetch(`${d.url}/status/targets/t1`);
+    expect(before.status).toBe(200);
+    expect(before.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(before.headers.get('cache-control')).toBe('no-store');
+    const beforeText = await before.text();
+    expect(beforeText).toContain('not recorded yet: no reconcile has been applied');
+    expect(beforeText).toContain('no reconcile yet.');
+    expect(beforeText).toContain('No 429 pause for tenant 11111111-1111-1111-1111-111111111111');
+
+    const keys = stateKeys(r.prefix);
+    const tid = '33333333-3333-3333-3333-333333333333';
+    await writeTargetStatus(r.client, keys, 'a/b c', {
+      recordedAt: '2026-11-30T09:00:00.000Z',
+      tenantId: tid,
+      policy: { displayName: 'TQ Block a/b c', state: 'disabled' },
+      locations: [{ displayName: 'TQ Blocked a/b c', ranges: ['198.51.100.7/32'] }],
+    });
+    const pacer = createGraphPacer(r.client, r.prefix, tid, 1);
+    await pacer.recordThrottle(30_000);
+    await pacer.recordThrottle(30_000);
+    const after = await (await fetch(`${d.url}/status/targets/${encodeURIComponent('a/b c')}`)).text();
+    expect(after).toContain('<strong class="policy-state">disabled</strong>');
+    expect(after).toContain('<li>198.51.100.7/32</li>');
+    expect(after).toMatch(new RegExp(`Graph paused for tenant ${tid}: no request for (29|30)\\.\\d s \\(429s in a row: 2\\)`));
+    const index = await (await fetch(`${d.url}/status`)).text();
+    expect(index).toContain('href="/status/targets/a%2Fb%20c"');
+    expect(index).toContain('<td>disabled</td>');
+
+    const unknown = await fetch(`${d.url}/status/targets/${encodeURIComponent('<nope>')}`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('No target named <code>&lt;nope&gt;</code>');
+
+    const down = await start({}, 'redis://127.0.0.1:1');
+    const unavailable = await fetch(`${down.url}/status/targets/t1`);
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.text()).toContain('is unreachable');
+  });
+
   it('requires basic auth everywhere but the probes when credentials are configured', async () => {
     const logs = captureLogs();
     const d = await start({ dashboard: { host: '127.0.0.1', port: 0, username: 'ops', password: 's3cret-dashboard-pw' } });
-    for (const path of ['/queues', '/queues/api/queues', '/metrics', '/']) {
+    for (const path of ['/queues', '/queues/api/queues', '/metrics', '/', '/status', '/status/targets/t1']) {
       const res = await fetch(`${d.url}${path}`, { redirect: 'manual' });
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="tq-entra"/);
@@ -170,7 +215,7 @@ describe('tq-entra dashboard', () => {
       });
     });
     const api = (await (await fetch(`${url}/queues/api/queues`)).json()) as { queues: unknown[] };
-    expect(api.queues).toHaveLength(4);
+    expect(api.queues).toHaveLength(5);
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);

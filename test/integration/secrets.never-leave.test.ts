@@ -4,7 +4,7 @@
  * both grants (client credentials and password) into the Graph emulator, with distinctive secret
  * values everywhere. One run fails on a wrong ThreatQ password and one reconcile on a wrong Graph client
  * secret (401 invalid_client), so errors get recorded. Then every Redis key under the prefix (all types,
- * BullMQ job data, failedReason and stacktrace included), the dashboard's /metrics and bull-board JSON,
+ * BullMQ job data, failedReason and stacktrace included), the dashboard's /metrics, bull-board JSON and status pages,
  * each worker's /metrics and every process's stdout and stderr are searched for each secret in every
  * form it can take (as is, escaped, base64, hex), for `user:pass@` URLs and for access tokens.
  */
@@ -144,7 +144,7 @@ describe('secrets never leave', () => {
 
     const board = /dashboard: (http:\/\/[^/\s]+)/.exec(dashboard.output())?.[1] ?? '';
     const auth = { authorization: `Basic ${Buffer.from(`ops:${SECRETS.dashboardPassword}`).toString('base64')}` };
-    const pages = [`${board}/metrics`, `${board}/queues/api/queues`];
+    const pages = [`${board}/metrics`, `${board}/queues/api/queues`, `${board}/status`, `${board}/status/targets/corp`, `${board}/status/targets/bad`];
     for (const q of ['collect', 'ingest', 'reconcile']) {
       for (const status of ['failed', 'completed']) pages.push(`${board}/queues/api/queues?activeQueue=${q}&status=${status}&page=1&jobsPerPage=100`);
     }
@@ -152,6 +152,8 @@ describe('secrets never leave', () => {
     for (const url of pages) leaks.push(...findLeaks(`dashboard ${url}`, await text(url, auth), SECRETS));
     const failedPage = await text(`${board}/queues/api/queues?activeQueue=reconcile&status=failed&page=1`, auth);
     expect(failedPage).toContain('ERR_GRAPH_AUTH');
+    // The status page shows the failed reconcile's error (scanned above with the other pages).
+    expect(await text(`${board}/status/targets/bad`, auth)).toContain('ERR_GRAPH_AUTH');
     for (const w of [worker1, worker2]) {
       const url = /"http":"(http:\/\/[^"]+)"/.exec(w.output())?.[1] ?? /http:\/\/127\.0\.0\.1:\d+/.exec(w.output())?.[0];
       expect(url, w.output()).toBeDefined();

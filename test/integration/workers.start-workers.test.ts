@@ -59,7 +59,7 @@ describe('startWorkers', () => {
     const config = configFrom({ redis: { url: r.url, prefix: r.prefix }, targets: [baseTarget()] });
     const before = openConnections();
     const handle = await startWorkers(config, { http: false });
-    expect(handle.workers.map((w) => w.name)).toEqual(['collect', 'ingest', 'reconcile', 'writeback']);
+    expect(handle.workers.map((w) => w.name)).toEqual(['collect', 'ingest', 'reconcile', 'writeback', 'notify']);
     expect(openConnections()).toBeGreaterThan(before);
     await handle.close();
     const deadline = Date.now() + 2000;

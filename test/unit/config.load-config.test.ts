@@ -13,6 +13,8 @@ const EXAMPLE_ENV = {
   ENTRA_TENANT_ID: '11111111-2222-3333-4444-555555555555',
   ENTRA_CLIENT_ID: '66666666-7777-8888-9999-000000000000',
   ENTRA_CLIENT_SECRET: 'entra-secret-value',
+  NOTIFY_SLACK_URL: 'https://hooks.slack.com/services/T00000000/B00000000/slack-webhook-token-value',
+  NOTIFY_TEAMS_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=teams-webhook-sig-value',
 };
 
 function minimal(): Record<string, unknown> {
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
     const cfg = loadConfigFile('config/example.yaml', { env: EXAMPLE_ENV });
     expect(cfg.sources.map((s) => s.name)).toEqual(['tq-east', 'tq-west', 'local-list']);
     expect(cfg.targets[0]?.clientSecret).toBe('entra-secret-value');
+    expect(cfg.notify.map((n) => [n.name, n.kind, n.window])).toEqual([['secops-slack', 'slack', 3_600_000], ['teams-2', 'teams', 3_600_000]]);
   });
 
   it('fills every default and freezes the result', () => {
@@ -101,7 +104,7 @@ describe('loadConfig', () => {
       whatIfSampleSize: 5,
     });
     expect(cfg.dashboard).toEqual({ host: '127.0.0.1', port: 3000 });
-    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
+    expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1, notify: 4 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.targets[0]?.policy.applications.include)).toBe(true);
     expect(() => {

@@ -211,7 +211,7 @@ describe('schedules and durations', () => {
 describe('messages in plain words', () => {
   it('worker.concurrency.reconcile: 16 by default (tenants overlap on their pacers), 1 to 256', () => {
     expect(load(doc()).worker.concurrency.reconcile).toBe(16);
-    expect(load({ ...doc(), worker: { concurrency: { reconcile: 256 } } }).worker.concurrency).toEqual({ collect: 2, ingest: 4, reconcile: 256, writeback: 1 });
+    expect(load({ ...doc(), worker: { concurrency: { reconcile: 256 } } }).worker.concurrency).toEqual({ collect: 2, ingest: 4, reconcile: 256, writeback: 1, notify: 4 });
     expect(problems((d) => (d.worker = { concurrency: { reconcile: 0 } }))).toEqual(['worker.concurrency.reconcile: expected a number of at least 1']);
     expect(problems((d) => (d.worker = { concurrency: { reconcile: 257 } }))).toEqual(['worker.concurrency.reconcile: expected a number of at most 256']);
   });

@@ -55,6 +55,8 @@ import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavai
 import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write-refused-error.ts';
 import { SafetyLockoutError } from '../../src/reconcile/errors/safety-lockout-error.ts';
 import { SafetyWhatIfError } from '../../src/reconcile/errors/safety-what-if-error.ts';
+import { NotifyHttpError } from '../../src/notify/errors/notify-http-error.ts';
+import { NotifyUnknownTargetError } from '../../src/notify/errors/notify-unknown-target-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
 import { FinalJobError, LOCK_BUSY_DELAY_MS, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
 
@@ -97,6 +99,8 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_THREATQ_WRITE_REFUSED: false,
   ERR_PROXY_CONFIG: false,
   ERR_PROXY_CONNECT: 'by-status',
+  ERR_NOTIFY_HTTP: 'by-status',
+  ERR_NOTIFY_UNKNOWN_TARGET: false,
   ERR_SOURCE_FILE_READ: true,
   ERR_SOURCE_NOT_A_BLOCKLIST: false,
   ERR_SOURCE_UNKNOWN_COLLECTION: false,
@@ -144,6 +148,9 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['threatq tls', new ThreatQTlsError(ctx, 'CERT_HAS_EXPIRED'), false],
   ['threatq unavailable', new ThreatQUnavailableError(ctx, 1, 'w'), true],
   ['threatq write refused', new ThreatQWriteRefusedError({ instance: 'tq', status: 403 }, 'm'), false],
+  ...[0, 408, 429, 500, 503].map((s): [string, SyncError, boolean] => [`notify http ${s}`, new NotifyHttpError({ target: 'n', kind: 'slack', status: s }), true]),
+  ...[400, 403, 404, 410].map((s): [string, SyncError, boolean] => [`notify http ${s}`, new NotifyHttpError({ target: 'n', kind: 'slack', status: s }), false]),
+  ['notify unknown target', new NotifyUnknownTargetError('x'), false],
   ['proxy config', new ProxyConfigError('HTTPS_PROXY is not a valid proxy URL'), false],
   ['proxy connect 407', new ProxyConnectError(407, 'refused'), false],
   ['proxy connect 503', new ProxyConnectError(503, 'refused'), true],
