@@ -74,5 +74,5 @@ describe('tq-entra: What If before enforcing', () => {
     expect(out.whatIf.outcome).toBe('passed');
     expect(out.whatIf.evaluations).toEqual([expect.objectContaining({ userId: EMERGENCY, policyApplies: false, analysisReasons: ['users'] })]);
     expect(policiesIn(suite.emu)[0]?.state).toBe('enabled');
-  });
+  }, 120_000);
 });
