@@ -309,6 +309,22 @@ const safetySchema = z
     neverBlock: cidrList.default([]),
     maxRemovalFraction: numeric(z.number().min(0).max(1)).default(0.5),
     refuseEmpty: bool().default(true),
+    /**
+     * Lockout guard (docs/INCIDENT-RESPONSE.md): a policy in state `enabled` whose users include `All`
+     * must exclude at least one user or group by object id (Microsoft: "Exclude emergency access
+     * accounts from all Conditional Access policies"); `true` lifts the refusal. Default false.
+     */
+    allowNoExclusions: bool().default(false),
+    /**
+     * What If before enforcing (src/reconcile/what-if-guard.ts): user object ids of the tenant's
+     * emergency access accounts (the policy must never apply to them) and of canary users (it must
+     * apply to them from a blocked address, and never from a neverBlock address). Default: none (no
+     * evaluation requests are made).
+     */
+    emergencyAccounts: z.array(guid).max(20).default([]),
+    canaryUsers: z.array(guid).max(20).default([]),
+    /** Blocked addresses evaluated per check (the first address of ranges spread over the blocked set). 1-50, default 5. */
+    whatIfSampleSize: numeric(z.number().int().min(1).max(50)).default(5),
   })
   .default({
     minPrefixV4: DEFAULT_MIN_PREFIX_V4,
@@ -319,7 +335,32 @@ const safetySchema = z
     neverBlock: [],
     maxRemovalFraction: 0.5,
     refuseEmpty: true,
+    allowNoExclusions: false,
+    emergencyAccounts: [],
+    canaryUsers: [],
+    whatIfSampleSize: 5,
   });
+
+/**
+ * The lockout guard at load: a target whose policy is configured `enabled` for `All` users with no
+ * user or group excluded by object id (GuestsOrExternalUsers protects no emergency account) is
+ * refused unless safety.allowNoExclusions. The plan checks the same on the live policy
+ * (src/reconcile/lockout-guard.ts) for users this configuration does not manage.
+ */
+function lockoutProblem(t: {
+  name: string;
+  policy: { state: string; users?: { include: readonly string[]; exclude: readonly string[]; excludeGroups: readonly string[] } | undefined };
+  safety: { allowNoExclusions: boolean };
+}): string | undefined {
+  const u = t.policy.users;
+  if (t.safety.allowNoExclusions || t.policy.state !== 'enabled' || !u?.include.includes('All')) return undefined;
+  if ([...u.exclude, ...u.excludeGroups].some(isGuid)) return undefined;
+  return (
+    `lockout guard: target "${t.name}" enables its policy for All users with no user or group excluded, so an emergency access account ` +
+    'would be blocked from the listed ranges too (Microsoft: "Exclude emergency access accounts from all Conditional Access policies"): ' +
+    'add the emergency access accounts to policy.users.exclude (or their group to policy.users.excludeGroups), or set safety.allowNoExclusions: true'
+  );
+}
 
 export const targetSchema = z
   .strictObject({
@@ -389,6 +430,8 @@ export const targetSchema = z
     if (t.clientSecret !== undefined && t.certificatePath !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['certificatePath'], message: 'expected only one of clientSecret and certificatePath' });
     }
+    const lockout = lockoutProblem(t);
+    if (lockout !== undefined) ctx.addIssue({ code: 'custom', path: ['policy', 'users', 'exclude'], message: lockout });
     const host = paceAboveMicrosoftLimit(t);
     if (host !== undefined) {
       ctx.addIssue({

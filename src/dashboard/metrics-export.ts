@@ -33,6 +33,8 @@
  * | tq_entra_threatq_write_requests_total                          | counter   | source, method, status               |
  * |   write-back requests to ThreatQ (tags, attributes) by final status; ERR: no response                   |
  * | tq_entra_runs_total                                            | counter   | kind (collect, reconcile, writeback), outcome |
+ * | tq_entra_safety_alerts_total                                   | counter   | target, check (emergency, neverBlock, canary) |
+ * |   What If surprises after a reconcile of an enforced policy (nothing is disabled: alert on any increase)  |
  * | tq_entra_run_duration_seconds                                  | histogram | kind                                 |
  * | tq_entra_notifications_total                                   | counter   | kind (webhook, slack, teams), outcome |
  * |   sent, retried (an attempt failed, another comes), failed (for good), suppressed (dedup window)         |
@@ -86,6 +88,7 @@ export interface MetricsSnapshot {
   throttleDelays: Hash;
   threatqWrites: Hash;
   runs: Hash;
+  safetyAlerts: Hash;
   notifications: Hash;
   runDuration: Hash;
   targets: Hash;
@@ -95,7 +98,7 @@ export interface MetricsSnapshot {
 
 export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
-  const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'notifications', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
+  const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'safetyAlerts', 'notifications', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
   for (const name of order) tx.hgetall(k[name]);
   const results = (await tx.exec()) ?? [];
@@ -255,6 +258,12 @@ function runFamilies(snap: MetricsSnapshot): MetricFamily[] {
       type: 'counter',
       help: 'Finished runs by kind (collect, reconcile, writeback) and outcome (succeeded, failed, refused).',
       samples: rows(snap.runs, 2).map(([[kind = '', outcome = ''], value]) => ({ labels: { kind, outcome }, value })),
+    },
+    {
+      name: 'tq_entra_safety_alerts_total',
+      type: 'counter',
+      help: 'What If surprises after a reconcile of an enforced policy, by target and check (emergency, neverBlock, canary); nothing was disabled.',
+      samples: rows(snap.safetyAlerts, 2).map(([[target = '', check = ''], value]) => ({ labels: { target, check }, value })),
     },
     durationFamily(snap.runDuration),
     {

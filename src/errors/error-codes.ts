@@ -74,6 +74,16 @@ export const ERROR_CODES = {
     retryable: false,
     action: 'give the targets names that cannot collide; when the other target is no longer configured, `--force` takes the object over',
   },
+  ERR_SAFETY_LOCKOUT: {
+    meaning: 'lockout guard: the run would create or enable a policy for `All` users with no user or group excluded; nothing written',
+    retryable: false,
+    action: 'exclude the emergency access accounts (`policy.users.exclude` / `excludeGroups`, or on the live policy), or set `safety.allowNoExclusions: true`',
+  },
+  ERR_SAFETY_WHATIF: {
+    meaning: "What If before enforcing: Graph's evaluation says the policy would block an emergency account, block from a never-block address, or not block a canary; the policy was left report-only",
+    retryable: false,
+    action: 'read the evaluations in the message (user, address, policyApplies, reasons); fix the exclusions or the ranges (docs/INCIDENT-RESPONSE.md)',
+  },
   ERR_GRAPH_FORBIDDEN: {
     meaning: 'Graph answered 403',
     retryable: false,

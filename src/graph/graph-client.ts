@@ -31,6 +31,7 @@ import { GraphPaceError } from './errors/graph-pace-error.ts';
 import { targetConsistencyPolicy, type ConsistencyPolicy, type WaitOptions } from './consistency.ts';
 import type { GraphClient, GraphRequestStats } from './graph-types.ts';
 import * as locations from './named-locations.ts';
+import { evaluateWhatIf } from './what-if.ts';
 
 export interface GraphClientDeps {
   redis: Redis;
@@ -156,5 +157,6 @@ export function createGraphClient(target: TargetConfig, deps: GraphClientDeps): 
     updatePolicy: (id, body) => policies.updatePolicy(req, id, body),
     setPolicyState: (id, state) => policies.setPolicyState(req, id, state),
     deletePolicy: (id) => policies.deletePolicy(req, id),
+    evaluateWhatIf: (signIn) => evaluateWhatIf(req, signIn),
   };
 }

@@ -11,7 +11,7 @@
  *   recorded in Redis as a tenant-wide block so every process holds off. With `onThrottle: 'throw'`
  *   the 429 (or a block recorded by another process) surfaces at once as GraphThrottledError.
  * - 408/500/502/503/504 and network errors (reset, timeout, refused): same backoff, not tenant-wide.
- * - GET, PATCH and DELETE are retried as such. A POST is retried only after its `recover` callback
+ * - GET, PATCH and DELETE are retried as such, and a read-only POST (`readOnly`: the What If evaluation). A POST is retried only after its `recover` callback
  *   (lookups by name spread over the replication window, `lookupAfterAmbiguousCreate`) shows it did
  *   not happen; if it did, the found object is the result. A POST answered 429 is simply sent again.
  * - 400 whose message is `1040: NamedLocation with id … does not exist` (replication delay) is retried
@@ -45,6 +45,11 @@ export interface GraphRequestOptions {
   body?: unknown;
   /** POST only: called before a retry; a non-undefined result means the POST did happen (it becomes the result). */
   recover?: () => Promise<unknown>;
+  /**
+   * A POST that changes nothing (the What If evaluation): counted as a read, never as a write, and
+   * retried like a GET.
+   */
+  readOnly?: boolean;
 }
 
 export interface GraphResult {
@@ -142,7 +147,7 @@ export class GraphRequester {
       const token = await this.deps.getToken();
       await this.pace(method, path);
       const outcome = await this.send(method, url, token, options.body);
-      this.count(method, outcome);
+      this.count(method, outcome, options.readOnly === true);
       // A request that left late (TLS handshake, busy event loop) pushes the tenant's next slot.
       if (outcome.kind === 'response') await this.deps.pacer.markSent(Date.now() - outcome.sentAt);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
@@ -170,10 +175,10 @@ export class GraphRequester {
     }
   }
 
-  private count(method: HttpMethod, outcome: SendOutcome): void {
+  private count(method: HttpMethod, outcome: SendOutcome, readOnly: boolean): void {
     const key = `${method} ${outcome.kind === 'network' ? 'ERR' : outcome.status}`;
     this.deps.stats.byMethodStatus[key] = (this.deps.stats.byMethodStatus[key] ?? 0) + 1;
-    if (method === 'GET') this.deps.stats.reads++;
+    if (method === 'GET' || readOnly) this.deps.stats.reads++;
     else this.deps.stats.writes++;
   }
 
@@ -201,7 +206,7 @@ export class GraphRequester {
     const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter) : undefined;
     const next = nextRetry(attempt, retryAfterMs, elapsed, this.deps.retryPolicy);
     // A POST without a way to check whether it happened is never retried.
-    const unrecoverablePost = info.method === 'POST' && !options.recover;
+    const unrecoverablePost = info.method === 'POST' && !options.recover && options.readOnly !== true;
     const { method, path } = info;
     if (outcome.kind === 'response' && outcome.status === 429) {
       this.deps.stats.throttled++;

@@ -75,6 +75,29 @@ export interface ConditionalAccessPolicy {
   grantControls: { operator: string; builtInControls: string[] } | null;
 }
 
+/** One simulated sign-in: who, from where, to what. */
+/** (Conditional Access What If, what-if.ts) */
+export interface WhatIfSignIn {
+  userId: string;
+  ipAddress: string;
+  /** Application (client) id the user signs in to. */
+  applicationId: string;
+  clientAppType?: string;
+  devicePlatform?: string;
+  signInRiskLevel?: string;
+  country?: string;
+}
+
+/** One policy's answer for one sign-in. */
+export interface WhatIfPolicyResult {
+  id: string;
+  displayName: string;
+  state: PolicyState;
+  policyApplies: boolean;
+  /** The flags of `analysisReasons`: `['notSet']` when the policy applies, else why not (`users`, `location`, …). */
+  analysisReasons: string[];
+}
+
 /** Counts of Graph requests a client made, for summaries and metrics. */
 export interface GraphRequestStats {
   reads: number;
@@ -124,5 +147,7 @@ export interface GraphClient {
   /** PATCH the policy's `state` alone (the kill switch). */
   setPolicyState(id: string, state: PolicyState): Promise<void>;
   deletePolicy(id: string): Promise<void>;
+  /** Conditional Access What If for one sign-in: every policy's answer (what-if.ts). Paced; counted as a read. */
+  evaluateWhatIf(signIn: WhatIfSignIn): Promise<WhatIfPolicyResult[]>;
   readonly stats: GraphRequestStats;
 }

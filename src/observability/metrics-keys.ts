@@ -12,6 +12,8 @@
  *                                     because Graph throttled the target's tenant through every attempt
  *   <prefix>:metrics:threatq_writes   ["source","METHOD","status"]                          → count (write-back)
  *   <prefix>:metrics:runs             ["kind","outcome"]                                    → count
+ *   <prefix>:metrics:safety_alerts    ["target","check"]                                    → count (What If
+ *                                     surprises on an enforced policy: emergency, neverBlock, canary)
  *   <prefix>:metrics:notifications    ["kind","outcome"]  (webhook|slack|teams; sent|retried|failed|suppressed) → count
  *   <prefix>:metrics:run_duration     ["kind","bucket","<le>"] | ["kind","sum_ms"] | ["kind","count"]
  *                                     (per-bucket, non-cumulative counts; the export accumulates)
@@ -28,6 +30,7 @@ export interface MetricKeys {
   throttleDelays: string;
   threatqWrites: string;
   runs: string;
+  safetyAlerts: string;
   notifications: string;
   runDuration: string;
   targets: string;
@@ -46,6 +49,7 @@ export function metricKeys(prefix: string): MetricKeys {
     throttleDelays: `${base}:throttle_delays`,
     threatqWrites: `${base}:threatq_writes`,
     runs: `${base}:runs`,
+    safetyAlerts: `${base}:safety_alerts`,
     notifications: `${base}:notifications`,
     runDuration: `${base}:run_duration`,
     targets: `${base}:targets`,

@@ -249,6 +249,15 @@ export async function recordRun(redis: Redis, prefix: string, input: RunObservat
 }
 
 /**
+ * A What If surprise on an enforced policy (src/reconcile/what-if-guard.ts): counted by target and
+ * check (`emergency`, `neverBlock`, `canary`). Nothing was disabled; the alert is the signal.
+ */
+export async function recordSafetyAlert(redis: Redis, prefix: string, input: { target: string; check: string; count: number }): Promise<boolean> {
+  const incs: Increment[] = [[0, encodeField([name(input.target, 'target'), name(input.check, 'check')]), count(input.count, 'count')]];
+  return increment(redis, [metricKeys(prefix).safetyAlerts], incs, undefined);
+}
+
+/**
  * What became of one notification to a `notify:` target of `kind` (webhook, slack, teams): `sent`,
  * `retried` (an attempt failed, another comes), `failed` (for good), `suppressed` (the condition was
  * already notified within the target's window).

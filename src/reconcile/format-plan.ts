@@ -72,6 +72,12 @@ export function formatPlanText(plan: Plan, options: { maxRanges?: number } = {})
     out.push(`Overflow: ${o.total} range(s) left out (capacity ${o.capacity}); by source: ${by}`);
   }
   out.push(...graceLines(plan, max));
+  const whatIf = plan.whatIf;
+  if (whatIf) {
+    const when = plan.policy.enforcement === 'enables' ? 'before the policy is enabled (written report-only until they pass)' : 'after apply (a surprise alerts, disables nothing)';
+    const s = whatIf.signIn;
+    out.push(`What If: ${whatIf.checks.length} evaluation(s) ${when}; sign-in: app ${s.applicationId}, ${s.clientAppType}, ${s.devicePlatform}`);
+  }
   for (const w of plan.warnings) out.push(`Warning: ${w}`);
   for (const r of plan.refusals) out.push(`Refused: ${r.code}: ${r.message}`);
   return `${out.join('\n')}\n`;

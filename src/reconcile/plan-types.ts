@@ -255,6 +255,29 @@ export interface PlanGrace {
   forget: string[];
 }
 
+/**
+ * What this run does to enforcement: `enables` (creates the policy `enabled`, or moves it there from
+ * report-only or disabled), `enforced` (it is enabled and stays so), `none` (not enabled after the run).
+ */
+export type PolicyEnforcement = 'enables' | 'enforced' | 'none';
+
+/** The simulated sign-in of the What If checks: the one the policy targets (what-if-checks.ts). */
+export interface WhatIfSignInShape {
+  applicationId: string;
+  clientAppType: string;
+  devicePlatform: string;
+  signInRiskLevel?: string;
+}
+
+/** One What If evaluation the guard makes (what-if-checks.ts). */
+export interface WhatIfCheck {
+  check: 'emergency' | 'neverBlock' | 'canary';
+  userId: string;
+  ipAddress: string;
+  /** Must the policy apply? */
+  expectApplies: boolean;
+}
+
 export interface Plan {
   target: string;
   summary: PlanSummary;
@@ -267,7 +290,14 @@ export interface Plan {
     changes: PolicyFieldChange[];
     /** The kill switch holding the policy's state (who, when, why), when engaged. */
     killSwitch?: KillSwitch;
+    /** What the run does to enforcement (report-only → enabled is also named in `warnings`). */
+    enforcement: PolicyEnforcement;
   };
+  /**
+   * The What If checks (safety.emergencyAccounts / canaryUsers): evaluated after apply, before an
+   * enable (what-if-guard.ts). Undefined when none are configured or the policy is not enforced.
+   */
+  whatIf: { signIn: WhatIfSignInShape; checks: WhatIfCheck[] } | undefined;
   overflow: OverflowReport;
   /** Record changes to make once every step succeeded (stale owned entries no longer in the target). */
   ownedCleanup: string[];

@@ -42,8 +42,10 @@ import { decideGrace, graceMsOf, graceReport } from './plan-grace.ts';
 import { planLocations, type LocationPlan } from './plan-locations.ts';
 import { planPolicy, type PolicyPlan } from './plan-policy.ts';
 import { broadRanges, ownershipOf, refusals } from './plan-safety.ts';
+import { lockoutGuard } from './lockout-guard.ts';
+import { signInShape, whatIfChecks } from './what-if-checks.ts';
 import { planDuplicates, planShardSteps } from './plan-shard-steps.ts';
-import type { DesiredRange, LiveLocation, LocationRef, OverflowReport, Plan, PlanInput, PlanMode } from './plan-types.ts';
+import type { DesiredRange, LiveLocation, LocationRef, OverflowReport, Plan, PlanInput, PlanMode, PolicyEnforcement } from './plan-types.ts';
 import { isHeldOnly } from './removal-grace.ts';
 import { selectShards } from './select-shards.ts';
 
@@ -108,6 +110,26 @@ function managedObjects(input: PlanInput, shards: ReadonlyMap<number, LiveLocati
   ];
 }
 
+/** What the run does to enforcement (plan-types.ts PolicyEnforcement). */
+function enforcementOf(input: PlanInput, policy: PolicyPlan): PolicyEnforcement {
+  const exists = policy.chosen !== undefined || policy.steps.some((s) => s.kind === 'createPolicy');
+  if (!exists || policy.action === 'delete' || input.target.policy.state !== 'enabled') return 'none';
+  return policy.chosen?.state === 'enabled' ? 'enforced' : 'enables';
+}
+
+/** Enforcement, its warning (report-only → enabled), the lockout guard and the What If checks. */
+function enforcementChecks(input: PlanInput, policy: PolicyPlan, loc: LocationPlan, refused: Plan['refusals'], warnings: string[]): Pick<Plan, 'whatIf'> & { enforcement: PolicyEnforcement } {
+  const enforcement = enforcementOf(input, policy);
+  if (enforcement === 'enables' && policy.chosen?.state === 'enabledForReportingButNotEnforced') {
+    warnings.push(
+      `policy "${input.target.policy.name}" moves from report-only (enabledForReportingButNotEnforced) to enabled: sign-ins from the blocked ranges will be refused from this run on`,
+    );
+  }
+  lockoutGuard(input, policy, enforcement, refused, warnings);
+  const checks = enforcement === 'none' ? [] : whatIfChecks(input.target, loc.selected.map((d) => d.cidr));
+  return { enforcement, whatIf: checks.length === 0 ? undefined : { signIn: signInShape(input.target.policy), checks } };
+}
+
 export function planReconcile(input: PlanInput): Plan {
   const { target, owned } = input;
   const mode = planMode(input);
@@ -124,6 +146,7 @@ export function planReconcile(input: PlanInput): Plan {
   const steps = [...shardSteps.creates, ...shardSteps.gains, ...shardSteps.losses, ...policy.steps, ...shardSteps.deletes, ...dups.steps];
   const refused = refusals(input, loc, warnings);
   const ownership = ownershipOf(input, managedObjects(input, shards, policy), refused, warnings);
+  const { enforcement, whatIf } = enforcementChecks(input, policy, loc, refused, warnings);
   return {
     target: target.name,
     summary: {
@@ -141,7 +164,8 @@ export function planReconcile(input: PlanInput): Plan {
     },
     steps,
     locations: shardSteps.locations,
-    policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes, ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}) },
+    policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes, enforcement, ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}) },
+    whatIf,
     overflow: overflowReport(target.namedLocation.maxRangesPerLocation * target.namedLocation.maxLocations, loc),
     ownedCleanup: loc.ownedNotFinal.filter((r) => !shardSteps.stuck.has(r)),
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,

@@ -26,7 +26,8 @@ import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import { writeTargetStatus } from '../state/target-status-store.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
-import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
+import type { ApplyDeps, ApplyResult } from './apply.ts';
+import { applyWithWhatIf, type WhatIfAlert, type WhatIfReport } from './what-if-guard.ts';
 import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
@@ -53,6 +54,8 @@ export interface ReconcileTargetOptions {
   apply?: Pick<ApplyDeps, 'consistency' | 'sleep'>;
   /** The clock of the removal grace (epoch ms); default Date.now (tests and bench:grace inject one). */
   now?: () => number;
+  /** Called when What If finds an enforced policy misbehaving (what-if-guard.ts): the notifications hook. */
+  onSafetyAlert?: (alert: WhatIfAlert) => Promise<void>;
 }
 
 export interface ReconcileResult {
@@ -69,6 +72,8 @@ export interface ReconcileResult {
   plan: Plan;
   /** undefined for a dry run. */
   applied: ApplyResult | undefined;
+  /** The What If evaluation after apply (what-if-guard.ts); undefined when none was due. */
+  whatIf: WhatIfReport | undefined;
   timings: ReconcileTimings;
 }
 
@@ -133,9 +138,12 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
+    let whatIf: WhatIfReport | undefined;
     if (lock) {
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
-      applied = await applyPlan(plan, { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, ...options.apply });
+      const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
+      const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
+      ({ applied, whatIf } = await applyWithWhatIf(plan, deps, log));
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
       await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
       await rememberPolicyId(redis, keys, target.name, applied.policyId);
@@ -150,6 +158,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       whitelist: allowed.whitelist,
       plan,
       applied,
+      whatIf,
       timings: { desiredMs: Math.round(t1 - t0), readMs: Math.round(t2 - t1), planMs: Math.round(t3 - t2), applyMs: Math.round(performance.now() - t3) },
     };
   } finally {

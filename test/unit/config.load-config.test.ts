@@ -98,6 +98,10 @@ describe('loadConfig', () => {
       neverBlock: [],
       maxRemovalFraction: 0.5,
       refuseEmpty: true,
+      allowNoExclusions: false,
+      emergencyAccounts: [],
+      canaryUsers: [],
+      whatIfSampleSize: 5,
     });
     expect(cfg.dashboard).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(cfg.worker).toEqual({ concurrency: { collect: 2, ingest: 4, reconcile: 16, writeback: 1, notify: 4 }, lockDurationMs: 30_000, stalledIntervalMs: 30_000, http: { host: '127.0.0.1', port: 9464 } });

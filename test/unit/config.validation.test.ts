@@ -344,3 +344,46 @@ describe('indicator life cycle: thresholds and the ThreatQ whitelist (issue 18)'
     ]);
   });
 });
+
+describe('lockout guard and What If keys (issue 17)', () => {
+  const enabledAll = (d: any, users: Record<string, unknown>) => {
+    d.targets[0].policy.state = 'enabled';
+    d.targets[0].policy.users = { include: ['All'], ...users };
+  };
+
+  it('refuses an enabled policy for All users excluding no user or group by id, naming the target and what to set', () => {
+    for (const users of [{}, { exclude: ['GuestsOrExternalUsers'] }, { excludeRoles: ['62e90394-69f5-4237-9190-012177145e10'] }]) {
+      const [p, ...rest] = problems((d) => enabledAll(d, users));
+      expect(rest).toEqual([]);
+      expect(p).toMatch(/^targets\[0\]\.policy\.users\.exclude: lockout guard: target "t1" enables its policy for All users with no user or group excluded/);
+      expect(p).toMatch(/policy\.users\.exclude .*policy\.users\.excludeGroups.*safety\.allowNoExclusions: true$/);
+    }
+  });
+
+  it('accepts it with an excluded user or group id, in report-only, or with safety.allowNoExclusions: true', () => {
+    const loads = (fn: (d: any) => void) => {
+      const d = doc();
+      fn(d);
+      return load(d).targets[0]?.policy.state;
+    };
+    expect(loads((d) => enabledAll(d, { exclude: [USER] }))).toBe('enabled');
+    expect(loads((d) => enabledAll(d, { excludeGroups: [USER] }))).toBe('enabled');
+    expect(loads((d) => (enabledAll(d, {}), (d.targets[0].policy.state = 'enabledForReportingButNotEnforced')))).toBe('enabledForReportingButNotEnforced');
+    expect(loads((d) => (enabledAll(d, {}), (d.targets[0].safety = { allowNoExclusions: true })))).toBe('enabled');
+    expect(loads((d) => (enabledAll(d, {}), (d.targets[0].safety = { allowNoExclusions: 'true' })))).toBe('enabled');
+  });
+
+  it('checks emergencyAccounts, canaryUsers and whatIfSampleSize', () => {
+    expect(load({ ...doc(), targets: [{ ...doc().targets[0], safety: { emergencyAccounts: [USER], canaryUsers: [USER], whatIfSampleSize: '3' } }] }).targets[0]?.safety).toMatchObject({
+      emergencyAccounts: [USER],
+      canaryUsers: [USER],
+      whatIfSampleSize: 3,
+    });
+    expect(problems((d) => (d.targets[0].safety = { emergencyAccounts: ['breakglass@contoso.com'] }))).toEqual([
+      'targets[0].safety.emergencyAccounts[0]: expected a GUID such as 00000000-0000-0000-0000-000000000000, got "breakglass@contoso.com"',
+    ]);
+    expect(problems((d) => (d.targets[0].safety = { canaryUsers: 'x' }))[0]).toMatch(/^targets\[0\]\.safety\.canaryUsers: expected array/);
+    expect(problems((d) => (d.targets[0].safety = { whatIfSampleSize: 0 }))).toEqual(['targets[0].safety.whatIfSampleSize: expected a number of at least 1']);
+    expect(problems((d) => (d.targets[0].safety = { whatIfSampleSize: 51 }))).toEqual(['targets[0].safety.whatIfSampleSize: expected a number of at most 50']);
+  });
+});

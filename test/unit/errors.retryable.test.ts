@@ -53,6 +53,8 @@ import { ThreatQResponseError } from '../../src/threatq/errors/threatq-response-
 import { ThreatQTlsError } from '../../src/threatq/errors/threatq-tls-error.ts';
 import { ThreatQUnavailableError } from '../../src/threatq/errors/threatq-unavailable-error.ts';
 import { ThreatQWriteRefusedError } from '../../src/threatq/errors/threatq-write-refused-error.ts';
+import { SafetyLockoutError } from '../../src/reconcile/errors/safety-lockout-error.ts';
+import { SafetyWhatIfError } from '../../src/reconcile/errors/safety-what-if-error.ts';
 import { NotifyHttpError } from '../../src/notify/errors/notify-http-error.ts';
 import { NotifyUnknownTargetError } from '../../src/notify/errors/notify-unknown-target-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
@@ -71,6 +73,8 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_SAFETY_REMOVAL: false,
   ERR_SAFETY_TENANT: false,
   ERR_SAFETY_OWNED_BY_OTHER_TARGET: false,
+  ERR_SAFETY_LOCKOUT: false,
+  ERR_SAFETY_WHATIF: false,
   ERR_GRAPH_FORBIDDEN: false,
   ERR_GRAPH_VALIDATION: false,
   ERR_GRAPH_THROTTLED: true,
@@ -165,6 +169,8 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['safety tenant', new SafetyTenantError('t', 'a', 'b'), false],
   ['safety removal', new SafetyRemovalError('t', 1, 2, 0.5), false],
   ['safety owned', new SafetyOwnedByOtherTargetError('t', { kind: 'policy', displayName: 'd', id: 'i' }, 'o', true), false],
+  ['safety lockout', new SafetyLockoutError('t', 'p', 'configuration'), false],
+  ['safety what if', new SafetyWhatIfError('t', 'p', 'i', [{ check: 'emergency', userId: 'u', ipAddress: '192.0.2.1', policyApplies: true, analysisReasons: ['notSet'] }]), false],
   ['staging lost', new StagingLostError('r', [1]), false],
   ['job data', new JobDataError('reconcile', '7', 'force: must be false'), false],
   ['redis unavailable', redisUnavailableError(1, 'redis://h:6379', 'ECONNREFUSED'), true],

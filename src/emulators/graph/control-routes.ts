@@ -17,7 +17,8 @@
  *                                                           faults; a rule or `random` with `tenantId`
  *                                                           touches that tenant's requests only)
  *   DELETE /__emulator/faults                               drop pending and random faults
- *   POST   /__emulator/seed       {tenantId?, namedLocations?, policies?}: objects visible at once
+ *   POST   /__emulator/seed       {tenantId?, namedLocations?, policies?, directory?}: objects visible at once;
+ *                                                           directory: {users: [id | {id, guest}], groups: {id: [user ids]}} for What If
  *   GET    /__emulator/state[?tenant=]                      authoritative state of a tenant
  */
 import type { EmulatorResponse } from './emulator-http.ts';
@@ -31,6 +32,8 @@ export interface SeedInput {
   tenantId?: string;
   namedLocations?: Json[];
   policies?: Json[];
+  /** Users and groups What If evaluates against (what-if-evaluate.ts): user ids or {id, guest}; {groupId: [member ids]}. */
+  directory?: { users?: (string | { id: string; guest?: boolean })[]; groups?: Record<string, string[]> };
 }
 
 /**

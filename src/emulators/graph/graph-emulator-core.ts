@@ -5,6 +5,9 @@
  * Order of checks on a Graph request: bearer token (401) → scripted fault → tenant throttle (429,
  * no Retry-After unless configured) → roles (403) → body (POST/PATCH need `Content-Type:
  * application/json` and valid JSON, else 400) → resource rules. Log entries record the arrival time.
+ * Conditional Access What If (`POST …/conditionalAccess/evaluate`, what-if-route.ts) is throttled like
+ * every CA call and needs only a read permission; it evaluates against a per-tenant directory of users
+ * and group memberships seeded with `POST /__emulator/seed {directory}` (what-if-evaluate.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +23,8 @@ import { TenantThrottle } from './tenant-throttle.ts';
 import { issueToken, openIdConfiguration } from './token-endpoints.ts';
 import { IP_TYPE } from './named-location-rules.ts';
 import { fillPolicyDefaults } from './policy-shape.ts';
+import { emptyDirectory, type EmulatorDirectory } from './what-if-evaluate.ts';
+import { handleEvaluate } from './what-if-route.ts';
 
 export interface RequestLogEntry {
   seq: number;
@@ -38,6 +43,8 @@ export interface RequestLogEntry {
 
 const GRAPH_PATH = /^\/v1\.0\/identity\/conditionalAccess\/(namedLocations|policies)(?:\/([^/]+))?\/?$/;
 /** Soft-deleted objects (v1.0 `conditionalAccessRoot.deletedItems`); `restore` is a bound action. */
+/** Conditional Access What If (what-if-route.ts). */
+const EVALUATE_PATH = /^\/v1\.0\/identity\/conditionalAccess\/evaluate\/?$/;
 const DELETED_PATH = /^\/v1\.0\/identity\/conditionalAccess\/deletedItems\/(namedLocations|policies)(?:\/([^/]+)(?:\/(?:microsoft\.graph\.)?(restore))?)?\/?$/;
 
 export class GraphEmulatorCore implements EmulatorControls {
@@ -47,6 +54,8 @@ export class GraphEmulatorCore implements EmulatorControls {
   readonly faults = new FaultInjector();
   private readonly initial: { cfg: GraphEmulatorConfig; tenants: string[]; apps: EmulatorApp[] };
   private stores = new Map<string, TenantStore>();
+  /** Per tenant: the users and groups What If knows (seeded). */
+  private directories = new Map<string, EmulatorDirectory>();
   private readonly throttle = new TenantThrottle();
   private log: RequestLogEntry[] = [];
   private seq = 0;
@@ -83,8 +92,15 @@ export class GraphEmulatorCore implements EmulatorControls {
     this.log = [];
   }
 
+  directory(tenantId: string): EmulatorDirectory {
+    let d = this.directories.get(tenantId);
+    if (!d) this.directories.set(tenantId, (d = emptyDirectory()));
+    return d;
+  }
+
   reset(): void {
     this.stores = new Map();
+    this.directories = new Map();
     this.log = [];
     this.faults.clear();
     this.throttle.reset();
@@ -123,10 +139,28 @@ export class GraphEmulatorCore implements EmulatorControls {
       store.put(kind, id, full, Number.NEGATIVE_INFINITY, 'create');
       return id;
     };
+    if (input.directory) this.seedDirectory(tenant, input.directory);
     return {
       namedLocations: (input.namedLocations ?? []).map((o) => put('namedLocations', o)),
       policies: (input.policies ?? []).map((o) => put('policies', o)),
     };
+  }
+
+  /** Users (ids, or {id, guest}) and groups ({groupId: [userIds]}) for What If; groups' members become users. */
+  private seedDirectory(tenant: string, input: NonNullable<SeedInput['directory']>): void {
+    const dir = this.directory(tenant);
+    for (const u of input.users ?? []) {
+      const { id, guest } = typeof u === 'string' ? { id: u, guest: false } : { id: u.id, guest: u.guest === true };
+      dir.users.set(id.toLowerCase(), { guest });
+    }
+    for (const [group, members] of Object.entries(input.groups ?? {})) {
+      const set = dir.groups.get(group.toLowerCase()) ?? new Set<string>();
+      for (const m of members) {
+        set.add(m.toLowerCase());
+        if (!dir.users.has(m.toLowerCase())) dir.users.set(m.toLowerCase(), { guest: false });
+      }
+      dir.groups.set(group.toLowerCase(), set);
+    }
   }
 
   state(tenantId?: string): { tenantId: string; namedLocations: Json[]; policies: Json[] } {
@@ -165,6 +199,10 @@ export class GraphEmulatorCore implements EmulatorControls {
     const graph = GRAPH_PATH.exec(url.pathname);
     if (graph) {
       await this.handleGraph(req, res, { at, method, url, path, text, kind: graph[1] as Kind, id: graph[2] });
+      return;
+    }
+    if (EVALUATE_PATH.test(url.pathname)) {
+      await this.handleGraph(req, res, { at, method, url, path, text, kind: 'policies', id: undefined, evaluate: true });
       return;
     }
     const deleted = DELETED_PATH.exec(url.pathname);
@@ -215,7 +253,7 @@ export class GraphEmulatorCore implements EmulatorControls {
   private async handleGraph(
     req: IncomingMessage,
     res: ServerResponse,
-    r: { at: number; method: string; url: URL; path: string; text: string; kind: Kind; id: string | undefined; deleted?: { action: string | undefined } },
+    r: GraphRoute & { at: number; path: string },
   ): Promise<void> {
     let logBody: unknown;
     try {
@@ -249,17 +287,14 @@ export class GraphEmulatorCore implements EmulatorControls {
       const ra = this.cfg.throttle.retryAfterSeconds;
       out = tooManyRequests(ra);
     } else {
-      out = authorize(caller, r.method !== 'GET') ?? this.route(req, r, caller.tenantId);
+      // What If is a POST that needs only a read permission.
+      out = authorize(caller, r.method !== 'GET' && r.evaluate !== true) ?? this.route(req, r, caller.tenantId);
     }
     this.record({ ...entry, ...who, ...faultNote, status: out.status });
     writeResponse(req, res, out);
   }
 
-  private route(
-    req: IncomingMessage,
-    r: { method: string; url: URL; text: string; kind: Kind; id: string | undefined; deleted?: { action: string | undefined } },
-    tenantId: string,
-  ): EmulatorResponse {
+  private route(req: IncomingMessage, r: GraphRoute, tenantId: string): EmulatorResponse {
     const evolvable = /include-unknown-enum-members/i.test(String(req.headers['prefer'] ?? ''));
     const ctx = { store: this.store(tenantId), cfg: this.cfg, now: this.now(), url: r.url, evolvable };
     if (r.deleted) return handleDeletedItems(r.kind, r.method, r.id, r.deleted.action, ctx);
@@ -274,8 +309,20 @@ export class GraphEmulatorCore implements EmulatorControls {
         return badRequest('EMULATOR: the request body is not valid JSON');
       }
     }
+    if (r.evaluate) return handleEvaluate(r.method, body, ctx, this.directory(tenantId));
     return handleResource(r.kind, r.method, r.id, body, ctx);
   }
+}
+
+/** A Graph request as routed: the resource kind and id, or deletedItems, or What If. */
+interface GraphRoute {
+  method: string;
+  url: URL;
+  text: string;
+  kind: Kind;
+  id: string | undefined;
+  deleted?: { action: string | undefined };
+  evaluate?: boolean;
 }
 
 export function tooManyRequests(retryAfterSeconds: number | null | undefined): EmulatorResponse {

@@ -19,6 +19,7 @@
  */
 import { coerceError } from '../../../errors/sync-error.ts';
 import { reconcileTarget } from '../../../reconcile/reconcile-target.ts';
+import type { WhatIfAlert } from '../../../reconcile/what-if-guard.ts';
 import type { ReconcileJobData } from '../../queues.ts';
 import { LockBusyError } from '../../../state/errors/lock-busy-error.ts';
 import { writeRun } from '../../run-store.ts';
@@ -30,12 +31,17 @@ import { enqueueWriteBacksAfter } from '../writeback/enqueue-writeback.ts';
 
 export type { ReconcileSummary } from './record-reconcile.ts';
 
-export async function runReconcile(job: StageJob<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
+/** What the worker hands in besides the stage deps: the notifications hook of a What If alert (src/pipeline never imports src/notify). */
+export interface ReconcileHooks {
+  onSafetyAlert?: (alert: WhatIfAlert) => Promise<void>;
+}
+
+export async function runReconcile(job: StageJob<ReconcileJobData>, deps: StageDeps, hooks: ReconcileHooks = {}): Promise<ReconcileSummary> {
   const attempt = await openAttempt(job, deps);
   await writeRun(deps.redis, deps.keys, attempt.record);
   await job.updateProgress({ step: 'reconcile', target: attempt.target.name });
   try {
-    return await reconcileAndRecord(attempt, job, deps);
+    return await reconcileAndRecord(attempt, job, deps, hooks);
   } catch (e) {
     const err = coerceError(e);
     if (!(err instanceof LockBusyError)) await recordFailed(attempt, err, deps);
@@ -43,7 +49,7 @@ export async function runReconcile(job: StageJob<ReconcileJobData>, deps: StageD
   }
 }
 
-async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<ReconcileJobData>, deps: StageDeps): Promise<ReconcileSummary> {
+async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<ReconcileJobData>, deps: StageDeps, hooks: ReconcileHooks): Promise<ReconcileSummary> {
   const { config } = deps;
   const result = await reconcileTarget({
     config,
@@ -58,6 +64,7 @@ async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<Recon
     // A dead holder frees the target within one worker lock duration (its job is retried by then).
     lockTtlMs: Math.max(10_000, config.worker.lockDurationMs),
     logger: attempt.log,
+    ...(hooks.onSafetyAlert ? { onSafetyAlert: hooks.onSafetyAlert } : {}),
   });
   const summary = await recordSucceeded(attempt, result, job, deps);
   await job.updateProgress({ step: 'done', ...summary });
