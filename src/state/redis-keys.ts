@@ -23,6 +23,12 @@
  *   <prefix>:state:wb:<source>                       hash: ThreatQ indicator id -> what write-back wrote
  *                                                    (one per ThreatQ source: tags and attributes live on
  *                                                    the indicator, shared by all its collections)
+ *   <prefix>:state:hist:<target>                     sorted set: run id by recorded time (ms) (history-store.ts)
+ *   <prefix>:state:histent:<target>                  hash: run id -> history entry (JSON: a diff)
+ *   <prefix>:state:histhead:<target>                 hash: location name -> its ranges after the newest entry
+ *   <prefix>:state:pin:<target>                      hash: the run a target is pinned to and its ranges (pin-store.ts)
+ *   <prefix>:state:prov:<source>:<collection>        committed provenance of a snapshot (provenance-store.ts)
+ *   <prefix>:state:provstage:<runId>:<chunk>         provenance staged by one ingest chunk (expires)
  */
 export interface StateKeys {
   readonly prefix: string;
@@ -42,6 +48,12 @@ export interface StateKeys {
   whitelist(source: string, collection: string): string;
   whitelistStage(runId: string): string;
   writeBack(source: string): string;
+  history(target: string): string;
+  historyEntries(target: string): string;
+  historyHead(target: string): string;
+  pin(target: string): string;
+  provenance(source: string, collection: string): string;
+  provenanceStage(runId: string, chunk: number): string;
 }
 
 /** Colons and whitespace inside names are escaped so that key parts never collide. */
@@ -69,5 +81,11 @@ export function stateKeys(prefix: string): StateKeys {
     whitelist: (source: string, collection: string) => `${base}:wl:${part(source)}:${part(collection)}`,
     whitelistStage: (runId: string) => `${base}:wlstage:${part(runId)}`,
     writeBack: (source: string) => `${base}:wb:${part(source)}`,
+    history: (target: string) => `${base}:hist:${part(target)}`,
+    historyEntries: (target: string) => `${base}:histent:${part(target)}`,
+    historyHead: (target: string) => `${base}:histhead:${part(target)}`,
+    pin: (target: string) => `${base}:pin:${part(target)}`,
+    provenance: (source: string, collection: string) => `${base}:prov:${part(source)}:${part(collection)}`,
+    provenanceStage: (runId: string, chunk: number) => `${base}:provstage:${part(runId)}:${chunk}`,
   });
 }

@@ -58,6 +58,7 @@ async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<Recon
     // A dead holder frees the target within one worker lock duration (its job is retried by then).
     lockTtlMs: Math.max(10_000, config.worker.lockDurationMs),
     logger: attempt.log,
+    history: { run: attempt.runId, kind: 'reconcile' },
   });
   const summary = await recordSucceeded(attempt, result, job, deps);
   await job.updateProgress({ step: 'done', ...summary });
