@@ -22,7 +22,7 @@ import { readHead, readHistory } from '../state/history-store.ts';
 import { readPin } from '../state/pin-store.ts';
 import { readProvenance, type RangeProvenance } from '../state/provenance-store.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
-import { readSnapshotMeta } from '../state/snapshot-store.ts';
+import { readSnapshot } from '../state/snapshot-store.ts';
 import type { CommandContext } from './command-context.ts';
 import { historyViews, parseQuery } from './history.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
@@ -90,9 +90,10 @@ async function heldRanges(redis: Redis, keys: StateKeys, target: string, q: Pars
 async function sourceReasons(redis: Redis, keys: StateKeys, config: Config, target: TargetConfig, query: string): Promise<SourceReason[]> {
   const out: SourceReason[] = [];
   for (const { source, collection } of feedersOf(config, target.name)) {
-    const meta = await readSnapshotMeta(redis, keys, source, collection);
-    const ranges = await readProvenance(redis, keys, source, collection, query);
-    out.push({ label: labelOf(config, source, collection), snapshotRun: meta?.runId, committedAt: meta?.committedAt, ranges });
+    const snap = await readSnapshot(redis, keys, source, collection);
+    const cidrs = snap ? snap.entries.map((e) => e.cidr) : [];
+    const ranges = await readProvenance(redis, keys, source, collection, cidrs, query);
+    out.push({ label: labelOf(config, source, collection), snapshotRun: snap?.meta.runId, committedAt: snap?.meta.committedAt, ranges });
   }
   return out;
 }

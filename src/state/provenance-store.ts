@@ -1,23 +1,26 @@
 /**
- * Provenance of a snapshot: for each range of a source collection's committed snapshot, up to
- * PROVENANCE_PER_RANGE of the indicators that made it (highest score first, then most recently
- * updated) with their value, score, ThreatQ created_at (first seen) and updated_at (last seen), and
- * how many indicators it had in all. `tq-entra why` reads it; snapshots keep only ranges and weights.
+ * Provenance of a snapshot: for each indicator a source collection's committed snapshot was made from,
+ * its range, value, score, ThreatQ created_at (first seen) and updated_at (last seen). `tq-entra why`
+ * reads it (snapshots keep only merged ranges and weights); it shows, per snapshot range overlapping
+ * the address asked, the PROVENANCE_PER_RANGE highest-scored (then most recently updated) indicators
+ * and how many there were in all.
  *
- * Staged by each ingest chunk (one line per accepted indicator range, PROVENANCE_STAGE format, with a
- * TTL like the chunk's ranges) and committed by the collect run in the snapshot's own MULTI
- * (snapshot-store.ts commitSnapshot), so it always describes the committed snapshot:
+ * Staged by each ingest chunk (one line per accepted indicator range, with the chunk's TTL) and
+ * committed by the collect run in the snapshot's own MULTI (snapshot-store.ts commitSnapshot) as the
+ * staged texts joined, with no parsing (the commit's cost stays that of one string), so it always
+ * describes the committed snapshot:
  *
- *   <prefix>:state:provstage:<runId>:<chunk>   staged: `<cidr>\t<value>\t<score>\t<created s>\t<updated s>` lines
- *   <prefix>:state:prov:<source>:<collection>  committed: `<range>\t<total>\t<v>|<s>|<c>|<u>\t…` lines
+ *   <prefix>:state:provstage:<runId>:<chunk>   staged lines
+ *   <prefix>:state:prov:<source>:<collection>  committed: the same lines, every chunk
+ *   line: `<range>\t<value>\t<score>\t<created>\t<updated>`, range without `/32` or `/128`, value `=`
+ *         when it is the range itself, times in epoch seconds base 36, unknowns (file sources) empty.
  *
- * A value equal to its range's address (an IP indicator) is written `=`; scores and times that are
- * unknown (file sources) are empty. Cost, measured by test/unit/state.provenance.test.ts: about 30
- * bytes per single-address indicator (1,000,000 indicators: ~30 MB per collection, about the size of
- * the snapshot itself).
+ * Cost (test/integration/state.history-store.test.ts measures it): about 35 bytes of Redis per
+ * single-address indicator, i.e. ~35 MB per 1,000,000 indicators per collection, about the size of the
+ * snapshot itself; one line per accepted indicator, so bounded by the collection's size.
  */
 import type { Redis } from 'ioredis';
-import { cidrsOverlap, enclosingCidrLookup, normalizeCidr, parseCidr } from '../ranges/index.ts';
+import { cidrsOverlap, normalizeCidr, parseCidr, type ParsedCidr } from '../ranges/index.ts';
 import type { StateKeys } from './redis-keys.ts';
 
 export const PROVENANCE_PER_RANGE = 5;
@@ -41,91 +44,70 @@ export interface RangeProvenance {
 function seconds(iso: string | null): string {
   if (iso === null) return '';
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? String(Math.floor(ms / 1000)) : '';
+  return Number.isFinite(ms) ? Math.floor(ms / 1000).toString(36) : '';
 }
 
-function iso(sec: string | undefined): string | null {
-  return sec ? new Date(Number(sec) * 1000).toISOString() : null;
+function isoOf(text: string | undefined): string | null {
+  return text ? new Date(parseInt(text, 36) * 1000).toISOString() : null;
 }
 
-function addressOf(cidr: string): string {
-  return /\/(32|128)$/.test(cidr) ? cidr.slice(0, cidr.lastIndexOf('/')) : cidr;
+/** `a.b.c.d/32` → `a.b.c.d` (and /128 likewise); other ranges as they are. */
+function short(cidr: string): string {
+  return cidr.endsWith('/32') || cidr.endsWith('/128') ? cidr.slice(0, cidr.lastIndexOf('/')) : cidr;
 }
 
 /** One staged line: the indicator's (canonical) range and what to keep of it. */
 export function provenanceLine(cidr: string, value: string, score: number | null, createdAt: string | null, updatedAt: string | null): string {
+  const range = short(cidr);
   const v = value.trim();
-  const shown = v === cidr || v === addressOf(cidr) ? '=' : v.replace(/[\t|\n]/g, ' ');
-  return `${cidr}\t${shown}\t${score ?? ''}\t${seconds(createdAt)}\t${seconds(updatedAt)}`;
+  const shown = v === cidr || v === range ? '=' : v.replace(/[\t\n]/g, ' ');
+  return `${range}\t${shown}\t${score ?? ''}\t${seconds(createdAt)}\t${seconds(updatedAt)}`;
 }
 
 export async function stageProvenance(redis: Redis, keys: StateKeys, runId: string, chunk: number, lines: readonly string[], ttlSeconds: number): Promise<void> {
   await redis.set(keys.provenanceStage(runId, chunk), lines.join('\n'), 'EX', ttlSeconds);
 }
 
-/** The staged provenance of a run, chunk by chunk (a missing chunk yields nothing: provenance is advisory). */
-export async function readStagedProvenance(redis: Redis, keys: StateKeys, runId: string, chunks: number): Promise<string[]> {
+/** The committed provenance text of a run: its staged chunks joined (a missing chunk adds nothing: provenance is advisory). */
+export async function readStagedProvenance(redis: Redis, keys: StateKeys, runId: string, chunks: number): Promise<string> {
   const out: string[] = [];
   for (let first = 0; first < chunks; first += 32) {
     const batch: string[] = [];
     for (let i = first; i < Math.min(chunks, first + 32); i += 1) batch.push(keys.provenanceStage(runId, i));
     for (const t of await redis.mget(...batch)) if (t) out.push(t);
   }
-  return out;
-}
-
-type Kept = { line: string; score: number; updated: number };
-
-function better(a: Kept, b: Kept): boolean {
-  return a.score !== b.score ? a.score > b.score : a.updated > b.updated;
-}
-
-/** The committed provenance text of a snapshot whose ranges are `ranges`, from its staged chunk texts. */
-export function buildProvenance(ranges: readonly string[], staged: readonly string[]): string {
-  const lookup = enclosingCidrLookup(ranges);
-  const byRange = new Map<string, { total: number; kept: Kept[] }>();
-  for (const text of staged) {
-    for (const line of text.split('\n')) {
-      const tab = line.indexOf('\t');
-      const range = tab > 0 ? lookup.narrowest(line.slice(0, tab)) : undefined;
-      if (range === undefined) continue;
-      const [, value, score, created, updated] = line.split('\t');
-      const k: Kept = { line: `${value === '=' && line.slice(0, tab) !== range ? addressOf(line.slice(0, tab)) : value}|${score}|${created}|${updated}`, score: Number(score || -1), updated: Number(updated || 0) };
-      const slot = byRange.get(range) ?? { total: 0, kept: [] };
-      slot.total += 1;
-      let at = slot.kept.length;
-      while (at > 0 && better(k, slot.kept[at - 1] as Kept)) at -= 1;
-      if (at < PROVENANCE_PER_RANGE) slot.kept.splice(at, 0, k);
-      if (slot.kept.length > PROVENANCE_PER_RANGE) slot.kept.pop();
-      byRange.set(range, slot);
-    }
-  }
-  const out: string[] = [];
-  for (const r of ranges) {
-    const slot = byRange.get(r);
-    if (slot) out.push(`${r}\t${slot.total}\t${slot.kept.map((k) => k.line).join('\t')}`);
-  }
   return out.join('\n');
 }
 
-function decodeLine(line: string): RangeProvenance {
-  const [cidr = '', total = '0', ...kept] = line.split('\t');
-  const indicators = kept.map((k) => {
-    const [value = '', score = '', created, updated] = k.split('|');
-    return { value: value === '=' ? addressOf(cidr) : value, score: score === '' ? null : Number(score), firstSeen: iso(created), lastSeen: iso(updated) };
-  });
-  return { cidr, total: Number(total), indicators };
+function decodeLine(line: string): { range: string; ind: IndicatorProvenance } {
+  const [range = '', value = '', score = '', created, updated] = line.split('\t');
+  return { range, ind: { value: value === '=' ? range : value, score: score === '' ? null : Number(score), firstSeen: isoOf(created), lastSeen: isoOf(updated) } };
 }
 
-/** The provenance of the committed snapshot's ranges that overlap `query` (a CIDR or an address). */
-export async function readProvenance(redis: Redis, keys: StateKeys, source: string, collection: string, query: string): Promise<RangeProvenance[]> {
-  const q = parseCidr(normalizeCidr(query) ?? query);
-  const text = await redis.get(keys.provenance(source, collection));
-  if (!q || !text) return [];
-  const out: RangeProvenance[] = [];
-  for (const line of text.split('\n')) {
-    const p = parseCidr(line.slice(0, line.indexOf('\t')));
-    if (p && cidrsOverlap(p, q)) out.push(decodeLine(line));
+function rank(a: IndicatorProvenance, b: IndicatorProvenance): number {
+  return (b.score ?? -1) - (a.score ?? -1) || (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '');
+}
+
+function parsed(text: string): ParsedCidr | undefined {
+  return parseCidr(normalizeCidr(text) ?? text);
+}
+
+/**
+ * For each range of the committed snapshot `ranges` that overlaps `query` (a CIDR or an address): the
+ * indicators behind it, best first, at most PROVENANCE_PER_RANGE, and their number.
+ */
+export async function readProvenance(redis: Redis, keys: StateKeys, source: string, collection: string, ranges: readonly string[], query: string): Promise<RangeProvenance[]> {
+  const q = parsed(query);
+  if (!q) return [];
+  const hits = ranges.flatMap((cidr) => {
+    const p = parseCidr(cidr);
+    return p && cidrsOverlap(p, q) ? [{ cidr, p, all: [] as IndicatorProvenance[] }] : [];
+  });
+  const text = hits.length === 0 ? null : await redis.get(keys.provenance(source, collection));
+  for (const line of text ? text.split('\n') : []) {
+    const p = parsed(line.slice(0, line.indexOf('\t')));
+    const hit = p ? hits.find((h) => cidrsOverlap(h.p, p)) : undefined;
+    if (hit) hit.all.push(decodeLine(line).ind);
   }
-  return out;
+  return hits.map((h) => ({ cidr: h.cidr, total: h.all.length, indicators: h.all.sort(rank).slice(0, PROVENANCE_PER_RANGE) }));
 }
