@@ -136,7 +136,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
       if (options.history && plan.steps.length > 0) {
-        await recordRun(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, desired, snapshots, pinnedTo: pin?.run });
+        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, desired, snapshots, pinnedTo: pin?.run });
       }
     }
     return {
@@ -182,7 +182,7 @@ function pinWarning(target: string, pin: Pin, log: Logger): string {
 }
 
 /** Record the applied run in the target's history; a failure is logged, never thrown (Entra is already written). */
-async function recordRun(options: ReconcileTargetOptions, lock: TargetLock, log: Logger, input: Parameters<typeof buildHistoryEntry>[0]): Promise<void> {
+async function recordInHistory(options: ReconcileTargetOptions, lock: TargetLock, log: Logger, input: Parameters<typeof buildHistoryEntry>[0]): Promise<void> {
   try {
     const { entry, head } = buildHistoryEntry(input);
     await recordHistory(options.redis, options.keys, lock, entry, head, options.config.history);
