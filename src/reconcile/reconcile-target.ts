@@ -33,7 +33,7 @@ import { buildHistoryEntry } from './history-entry.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import { applyPlan, type ApplyDeps, type ApplyResult } from './apply.ts';
-import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
+import { buildDesiredFromSnapshots, readSnapshotUses, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
 import { planReconcile } from './plan.ts';
@@ -71,7 +71,7 @@ export interface ReconcileResult {
   desiredFrom: 'snapshots' | 'override' | 'pinned';
   /** The pin the run followed (undefined when the target is not pinned). */
   pinned: { run: string; at: string } | undefined;
-  /** The snapshots read (empty with an override). */
+  /** The snapshots read (empty with an override; a pinned run lists them, metadata only, though the pin decides). */
   snapshots: SnapshotUse[];
   /** Desired ranges before and after the never-block subtraction. */
   desiredBeforeNeverBlock: number;
@@ -170,7 +170,8 @@ async function resolveDesired(options: ReconcileTargetOptions): Promise<Resolved
   const pin = options.pinTo ?? (await readPin(options.redis, options.keys, options.targetName));
   if (pin) {
     const sources = [`pinned:${pin.run}`];
-    return { raw: pin.ranges.map((cidr) => ({ cidr, weight: 0, sources })), snapshots: [], desiredFrom: 'pinned', pin };
+    const snapshots = await readSnapshotUses(options.redis, options.keys, options.config, options.targetName);
+    return { raw: pin.ranges.map((cidr) => ({ cidr, weight: 0, sources })), snapshots, desiredFrom: 'pinned', pin };
   }
   const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName);
   return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined };

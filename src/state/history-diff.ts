@@ -37,7 +37,7 @@ export interface HistoryEntry {
   /** ISO 8601 time the run was recorded. */
   at: string;
   kind: HistoryKind;
-  /** Committed snapshots that fed the run (empty for a pinned run, a rollback or an override). */
+  /** Committed snapshots of the sources feeding the target at the run (for a pinned run or a rollback: listed, but the pin decided; empty with an override). */
   sources: HistorySource[];
   /** The run this target was pinned to when it ran (rollback, or a reconcile of a pinned target). */
   pinnedTo?: string;
