@@ -96,7 +96,7 @@ describe('history and why', () => {
     expect(gone).toContain('not blocked');
     const bad = await env.cli(['why', '--target', 'corp', 'not-an-ip']);
     expect(bad.code).toBe(2);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('rollback and pin', () => {
