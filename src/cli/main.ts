@@ -33,11 +33,15 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   disable: async () => (await import('./kill-switch.ts')).registerDisableCommand,
   emulate: async () => (await import('./emulate.ts')).registerEmulateCommand,
   enable: async () => (await import('./kill-switch.ts')).registerEnableCommand,
+  history: async () => (await import('./history.ts')).registerHistoryCommand,
   plan: async () => (await import('./plan.ts')).registerPlanCommand,
   ranges: async () => (await import('./ranges-merge.ts')).registerRangesMergeCommand,
   report: async () => (await import('./report.ts')).registerReportCommand,
+  rollback: async () => (await import('./rollback.ts')).registerRollbackCommand,
   scheduler: async () => (await import('./scheduler.ts')).registerSchedulerCommand,
   sync: async () => (await import('./sync.ts')).registerSyncCommand,
+  unpin: async () => (await import('./rollback.ts')).registerUnpinCommand,
+  why: async () => (await import('./why.ts')).registerWhyCommand,
   worker: async () => (await import('./worker.ts')).registerWorkerCommand,
 };
 

@@ -34,6 +34,7 @@ import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import type { DesiredRange } from '../reconcile/plan-types.ts';
 import { reconcileTarget, type ReconcileResult } from '../reconcile/reconcile-target.ts';
 import { findTarget } from '../config/find-target.ts';
+import { newRunId } from '../pipeline/run-ids.ts';
 import { loadConfigForCommand, readIndicatorsFile, type IndicatorsFile } from './load-for-command.ts';
 import { EXIT_FAILURE, type CommandContext } from './command-context.ts';
 
@@ -189,6 +190,7 @@ export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: Co
       manual: opts.manual === true,
       force: opts.force === true,
       dryRun: !apply,
+      ...(apply ? { history: { run: newRunId('reconcile'), kind: 'reconcile' as const } } : {}),
     });
     if (counted && bounded) countOmitted(result, counted, bounded.omitted);
     if (opts.json) {

@@ -562,6 +562,17 @@ export const configSchema = z
       })
       .default({ keepCompleted: 1000, keepFailed: 5000, keepEvents: 10_000, keepFor: 7 * 86_400_000 })
       .transform((j) => ({ keepCompleted: j.keepCompleted, keepFailed: j.keepFailed, keepEvents: j.keepEvents, keepForMs: j.keepFor })),
+    /**
+     * History of every writing reconcile, per target (src/state/history-store.ts): diffs kept for the
+     * newest `keepRuns` runs (1-100,000, default 500) and at most `keepDays` days (1-3650, default 30),
+     * whichever is fewer. `tq-entra history`, `why` and `rollback --to RUN` read it.
+     */
+    history: z
+      .strictObject({
+        keepRuns: numeric(z.number().int().min(1).max(100_000)).default(500),
+        keepDays: numeric(z.number().int().min(1).max(3650)).default(30),
+      })
+      .default({ keepRuns: 500, keepDays: 30 }),
     /** How committed runs become reconciles (src/pipeline/producer.ts `enqueueReconcile`). */
     pipeline: z
       .strictObject({

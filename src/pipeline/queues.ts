@@ -51,8 +51,8 @@ export interface CollectJobData {
   startedAt?: string;
 }
 
-/** One indicator in an ingest chunk: [value, type, score, updatedAt] (compact: chunks travel through Redis). */
-export type CompactIndicator = [value: string, type: IndicatorType | null, score: number | null, updatedAt: string | null];
+/** One indicator in an ingest chunk: [value, type, score, updatedAt, createdAt] (compact: chunks travel through Redis). */
+export type CompactIndicator = [value: string, type: IndicatorType | null, score: number | null, updatedAt: string | null, createdAt?: string | null];
 
 export interface IngestJobData {
   runId: string;

@@ -23,7 +23,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../config/collections.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
-import { readSnapshot, readWhitelist } from '../state/snapshot-store.ts';
+import { readSnapshot, readSnapshotMeta, readWhitelist } from '../state/snapshot-store.ts';
 import { GRAPH_MIN_PREFIX, mergeCidrs, mergeWeighted, splitBroaderThan, subtractEach } from '../ranges/index.ts';
 import type { DesiredRange } from './plan-types.ts';
 
@@ -65,6 +65,19 @@ function attributeSources(merged: readonly { cidr: string; weight: number }[], b
     for (let i = 0; i < marks.length; i += 1) if (marks[i]?.weight === 1) sources[i]?.push(label);
   }
   return sources;
+}
+
+/**
+ * The committed snapshots feeding a target, metadata only (a pinned target's reconcile reports them so
+ * that `sync --wait` sees its commit covered, though the pin decides what is blocked).
+ */
+export async function readSnapshotUses(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<SnapshotUse[]> {
+  const out: SnapshotUse[] = [];
+  for (const { source, collection } of feedersOf(config, targetName)) {
+    const meta = await readSnapshotMeta(redis, keys, source, collection);
+    out.push({ source, collection, label: labelOf(config, source, collection), ranges: meta?.ranges, committedAt: meta?.committedAt, runId: meta?.runId });
+  }
+  return out;
 }
 
 export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {

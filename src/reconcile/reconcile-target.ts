@@ -14,6 +14,14 @@
  * carries the plan, what apply did, and how long each step took (`timings`, wall milliseconds:
  * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
  * owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
+ *
+ * Pinned targets (state/pin-store.ts): without a `desired` override, a target pinned by `tq-entra
+ * rollback` takes the pinned ranges as its desired set (neverBlock and the whitelist still subtracted),
+ * says so in a plan warning and a log line, and `desiredFrom` is 'pinned'. `pinTo` (rollback) makes
+ * the pin's ranges the desired set and writes the pin under the lock just before apply, only when the
+ * plan carries no refusal. `history` (the run id): a run that applies at least one step records its
+ * diff and the new head in the target's history (state/history-store.ts, history-entry.ts) under the
+ * lock; a failure to record is logged and does not fail the run (Entra is already written).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -24,11 +32,15 @@ import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
 import { writeTargetStatus } from '../state/target-status-store.ts';
+import type { HistoryKind } from '../state/history-diff.ts';
+import { recordHistory } from '../state/history-store.ts';
+import { readPin, writePin, type Pin } from '../state/pin-store.ts';
+import { buildHistoryEntry } from './history-entry.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import type { ApplyDeps, ApplyResult } from './apply.ts';
 import { applyWithWhatIf, type WhatIfAlert, type WhatIfReport } from './what-if-guard.ts';
-import { buildDesiredFromSnapshots, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
+import { buildDesiredFromSnapshots, readSnapshotUses, splitDesiredBroaderThan, subtractNeverBlock, subtractWhitelists, type SnapshotUse, type WhitelistUse } from './desired-ranges.ts';
 import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
 import { finalStateOf } from './final-state.ts';
@@ -56,14 +68,20 @@ export interface ReconcileTargetOptions {
   now?: () => number;
   /** Called when What If finds an enforced policy misbehaving (what-if-guard.ts): the notifications hook. */
   onSafetyAlert?: (alert: WhatIfAlert) => Promise<void>;
+  /** Rollback: desired = these ranges, and the pin is written under the lock before apply. */
+  pinTo?: Pin;
+  /** Record a writing run in the target's history under this run id. */
+  history?: { run: string; kind: HistoryKind };
 }
 
 export interface ReconcileResult {
   target: string;
   dryRun: boolean;
-  /** Where desired came from. */
-  desiredFrom: 'snapshots' | 'override';
-  /** The snapshots read (empty with an override). */
+  /** Where desired came from ('pinned': the target's pin, or the pin a rollback sets). */
+  desiredFrom: 'snapshots' | 'override' | 'pinned';
+  /** The pin the run followed (undefined when the target is not pinned). */
+  pinned: { run: string; at: string } | undefined;
+  /** The snapshots read (empty with an override; a pinned run lists them, metadata only, though the pin decides). */
   snapshots: SnapshotUse[];
   /** Desired ranges before and after the never-block subtraction. */
   desiredBeforeNeverBlock: number;
@@ -112,14 +130,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  let snapshots: SnapshotUse[] = [];
-  let raw: readonly DesiredRange[];
-  if (options.desired) raw = options.desired;
-  else {
-    const built = await buildDesiredFromSnapshots(redis, keys, config, target.name);
-    raw = built.desired;
-    snapshots = built.snapshots;
-  }
+  const { raw, snapshots, desiredFrom, pin } = await resolveDesired(options);
   const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(raw, target.safety.neverBlock));
   const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
   const t1 = performance.now();
@@ -134,12 +145,14 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const killSwitch = await readKillSwitch(redis, keys, target.name);
     const t2 = performance.now();
     const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
+    if (pin) plan.warnings.unshift(pinWarning(target.name, pin, log));
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
     if (lock) {
+      if (options.pinTo && plan.refusals.length === 0) await writePin(redis, keys, lock, options.pinTo);
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
       const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
       const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
@@ -148,11 +161,15 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
       await rememberPolicyId(redis, keys, target.name, applied.policyId);
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
+      if (options.history && plan.steps.length > 0) {
+        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, desired, snapshots, pinnedTo: pin?.run });
+      }
     }
     return {
       target: target.name,
       dryRun: options.dryRun,
-      desiredFrom: options.desired ? 'override' : 'snapshots',
+      desiredFrom,
+      pinned: pin && { run: pin.run, at: pin.at },
       snapshots,
       desiredBeforeNeverBlock: raw.length,
       whitelist: allowed.whitelist,
@@ -164,5 +181,40 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   } finally {
     clearInterval(heartbeat);
     await lock?.release();
+  }
+}
+
+interface ResolvedDesired {
+  raw: readonly DesiredRange[];
+  snapshots: SnapshotUse[];
+  desiredFrom: ReconcileResult['desiredFrom'];
+  pin: Pin | undefined;
+}
+
+/** Desired before the subtractions: the override, else the pin (given or stored), else the snapshots' fan-in. */
+async function resolveDesired(options: ReconcileTargetOptions): Promise<ResolvedDesired> {
+  if (options.desired) return { raw: options.desired, snapshots: [], desiredFrom: 'override', pin: undefined };
+  const pin = options.pinTo ?? (await readPin(options.redis, options.keys, options.targetName));
+  if (pin) {
+    const sources = [`pinned:${pin.run}`];
+    const snapshots = await readSnapshotUses(options.redis, options.keys, options.config, options.targetName);
+    return { raw: pin.ranges.map((cidr) => ({ cidr, weight: 0, sources })), snapshots, desiredFrom: 'pinned', pin };
+  }
+  const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName);
+  return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined };
+}
+
+function pinWarning(target: string, pin: Pin, log: Logger): string {
+  log.warn('target pinned: desired = the pinned run', { target, pinnedTo: pin.run, pinnedAt: pin.at });
+  return `target pinned to run ${pin.run} since ${pin.at}: desired = the ${pin.ranges.length} range(s) that run left; scheduled runs do not change it (tq-entra unpin --target ${target})`;
+}
+
+/** Record the applied run in the target's history; a failure is logged, never thrown (Entra is already written). */
+async function recordInHistory(options: ReconcileTargetOptions, lock: TargetLock, log: Logger, input: Parameters<typeof buildHistoryEntry>[0]): Promise<void> {
+  try {
+    const { entry, head } = buildHistoryEntry(input);
+    await recordHistory(options.redis, options.keys, lock, entry, head, options.config.history);
+  } catch (e) {
+    log.error('history not recorded', { target: lock.target, run: input.run, error: e instanceof Error ? e.message : String(e) });
   }
 }

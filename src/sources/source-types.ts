@@ -19,6 +19,8 @@ export interface SourceIndicator {
   score: number | null;
   /** Last update, ISO-8601 UTC (`2024-05-01T10:00:00.000Z`), or null. */
   updatedAt: string | null;
+  /** Creation in ThreatQ (first seen), ISO-8601 UTC, or null/absent when the source has none. */
+  createdAt?: string | null;
   /** Stable id within the source collection: the ThreatQ indicator id, or `line:N` for files. */
   id: string;
   /** Name of the configured source (sources[].name). */

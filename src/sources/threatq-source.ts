@@ -121,6 +121,7 @@ export class ThreatQSource implements IndicatorSource {
       status: statusName,
       score: ind.score,
       updatedAt: ind.updatedAt,
+      createdAt: ind.createdAt,
       id: ind.id,
       source: this.source,
       collection: this.collection,

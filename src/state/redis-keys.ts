@@ -29,6 +29,12 @@
  *   <prefix>:state:wb:<source>                       hash: ThreatQ indicator id -> what write-back wrote
  *                                                    (one per ThreatQ source: tags and attributes live on
  *                                                    the indicator, shared by all its collections)
+ *   <prefix>:state:hist:<target>                     sorted set: run id by recorded time (ms) (history-store.ts)
+ *   <prefix>:state:histent:<target>                  hash: run id -> history entry (JSON: a diff)
+ *   <prefix>:state:histhead:<target>                 hash: location name -> its ranges after the newest entry
+ *   <prefix>:state:pin:<target>                      hash: the run a target is pinned to and its ranges (pin-store.ts)
+ *   <prefix>:state:prov:<source>:<collection>        committed provenance of a snapshot (provenance-store.ts)
+ *   <prefix>:state:provstage:<runId>:<chunk>         provenance staged by one ingest chunk (expires)
  */
 export interface StateKeys {
   readonly prefix: string;
@@ -51,6 +57,12 @@ export interface StateKeys {
   writeBack(source: string): string;
   killSwitch(target: string): string;
   policyId(target: string): string;
+  history(target: string): string;
+  historyEntries(target: string): string;
+  historyHead(target: string): string;
+  pin(target: string): string;
+  provenance(source: string, collection: string): string;
+  provenanceStage(runId: string, chunk: number): string;
 }
 
 /** Colons and whitespace inside names are escaped so that key parts never collide. */
@@ -81,5 +93,11 @@ export function stateKeys(prefix: string): StateKeys {
     writeBack: (source: string) => `${base}:wb:${part(source)}`,
     killSwitch: (target: string) => `${base}:killswitch:${part(target)}`,
     policyId: (target: string) => `${base}:policyid:${part(target)}`,
+    history: (target: string) => `${base}:hist:${part(target)}`,
+    historyEntries: (target: string) => `${base}:histent:${part(target)}`,
+    historyHead: (target: string) => `${base}:histhead:${part(target)}`,
+    pin: (target: string) => `${base}:pin:${part(target)}`,
+    provenance: (source: string, collection: string) => `${base}:prov:${part(source)}:${part(collection)}`,
+    provenanceStage: (runId: string, chunk: number) => `${base}:provstage:${part(runId)}:${chunk}`,
   });
 }

@@ -124,7 +124,8 @@ export async function readWhitelist(redis: Redis, keys: StateKeys, source: strin
  * (`stageRunId`: the id the chunks were staged under, when it differs from meta.runId, e.g. the
  * per-attempt id of a collect run). `whitelist` (canonical CIDRs; given for every ThreatQ collect run,
  * empty included) replaces the collection's committed whitelist in the same MULTI and drops its
- * staged list; undefined leaves the whitelist as it is.
+ * staged list; undefined leaves the whitelist as it is. `provenance` (provenance-store.ts) likewise
+ * replaces the snapshot's provenance and drops its staged chunks.
  */
 export async function commitSnapshot(
   redis: Redis,
@@ -136,8 +137,11 @@ export async function commitSnapshot(
   stagedChunks: number,
   stageRunId: string = meta.runId,
   whitelist?: readonly string[],
+  provenance?: string,
 ): Promise<void> {
   const tx = redis.multi();
+  if (provenance !== undefined) tx.set(keys.provenance(source, collection), provenance);
+  for (let i = 0; provenance !== undefined && i < stagedChunks; i += 1) tx.del(keys.provenanceStage(stageRunId, i));
   if (whitelist !== undefined) {
     tx.set(keys.whitelist(source, collection), whitelist.join('\n'));
     tx.del(keys.whitelistStage(stageRunId));

@@ -23,6 +23,7 @@ export interface NormalisedIndicator {
   statusId: number | undefined;
   score: number | null;
   updatedAt: string | null;
+  createdAt: string | null;
 }
 
 export type NormaliseResult = { ok: true; indicator: NormalisedIndicator } | { ok: false; reason: string };
@@ -132,6 +133,7 @@ export function normaliseIndicator(raw: unknown, names: ThreatQNameMaps): Normal
       statusId,
       score: normaliseScore(o.score),
       updatedAt: parseThreatQTime(o.updated_at),
+      createdAt: parseThreatQTime(o.created_at),
     },
   };
 }

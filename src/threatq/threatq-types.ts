@@ -28,6 +28,7 @@ export interface ThreatQRawIndicator {
   status?: unknown;
   score?: unknown;
   updated_at?: unknown;
+  created_at?: unknown;
   [key: string]: unknown;
 }
 

@@ -50,12 +50,12 @@ describe('normaliseScore', () => {
 describe('normaliseIndicator', () => {
   it('takes names from embedded objects', () => {
     const r = normaliseIndicator(
-      { id: 101, value: '203.0.113.10', type_id: 15, type: { id: 15, name: 'IP Address' }, status_id: 1, status: { id: 1, name: 'Active' }, score: 7, updated_at: '2024-05-01 09:00:00' },
+      { id: 101, value: '203.0.113.10', type_id: 15, type: { id: 15, name: 'IP Address' }, status_id: 1, status: { id: 1, name: 'Active' }, score: 7, updated_at: '2024-05-01 09:00:00', created_at: '2024-04-02 08:00:00' },
       noNames,
     );
     expect(r).toEqual({
       ok: true,
-      indicator: { id: '101', value: '203.0.113.10', typeName: 'IP Address', typeId: 15, statusName: 'Active', statusId: 1, score: 7, updatedAt: '2024-05-01T09:00:00.000Z' },
+      indicator: { id: '101', value: '203.0.113.10', typeName: 'IP Address', typeId: 15, statusName: 'Active', statusId: 1, score: 7, updatedAt: '2024-05-01T09:00:00.000Z', createdAt: '2024-04-02T08:00:00.000Z' },
     });
   });
   it('resolves ids through the instance maps when only ids are present', () => {

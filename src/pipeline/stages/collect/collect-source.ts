@@ -128,7 +128,7 @@ async function pageIntoChunks(
       await whitelist.add(page.whitelist);
     }
     for (const ind of page.indicators) {
-      buffer.push([ind.value, ind.type ?? null, ind.score, ind.updatedAt]);
+      buffer.push([ind.value, ind.type ?? null, ind.score, ind.updatedAt, ind.createdAt ?? null]);
       counts.kept += 1;
       if (buffer.length >= settings.chunkSize) await flush();
     }

@@ -15,6 +15,7 @@ import { enqueueReconcile, reconcileDebounceOf } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
 import { commitSnapshot, readStagedTexts, readStagedWhitelist, stagedRanges } from '../../../state/snapshot-store.ts';
+import { readStagedProvenance } from '../../../state/provenance-store.ts';
 import { safely } from '../record-metrics.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';
@@ -88,7 +89,8 @@ async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: S
   const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readWholeWhitelist(run.runId, data, deps, stage)) : undefined;
   const committedAt = new Date().toISOString();
   const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.length };
-  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs);
+  const provenance = await readStagedProvenance(redis, keys, stage, chunks);
+  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs, provenance);
   return { stage, ranges: merged.length, whitelist, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
 }
 

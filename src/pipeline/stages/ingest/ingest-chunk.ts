@@ -8,10 +8,13 @@ import { mergeWeighted, parseIndicator } from '../../../ranges/index.ts';
 import type { IngestJobData } from '../../queues.ts';
 import { priorityWeight } from '../../priority.ts';
 import type { WeightedRange } from '../../../state/snapshot-codec.ts';
+import { provenanceLine } from '../../../state/provenance-store.ts';
 import { EXAMPLES_PER_REASON, EXAMPLE_MAX_CHARS, type RejectExample } from '../../run-store.ts';
 
 export interface ChunkOutcome {
   entries: WeightedRange[];
+  /** One line per accepted indicator range (state/provenance-store.ts provenanceLine). */
+  provenance: string[];
   accepted: number;
   rejected: number;
   reasons: Record<string, number>;
@@ -20,14 +23,17 @@ export interface ChunkOutcome {
 }
 
 export function ingestChunk(data: Pick<IngestJobData, 'indicators' | 'offset' | 'options'>): ChunkOutcome {
-  const out: ChunkOutcome = { entries: [], accepted: 0, rejected: 0, reasons: {}, warnings: {}, examples: {} };
+  const out: ChunkOutcome = { entries: [], provenance: [], accepted: 0, rejected: 0, reasons: {}, warnings: {}, examples: {} };
   const entries: WeightedRange[] = [];
-  data.indicators.forEach(([value, type, score, updatedAt], i) => {
+  data.indicators.forEach(([value, type, score, updatedAt, createdAt], i) => {
     const r = parseIndicator(value, type ?? undefined, data.options);
     if (r.ok) {
       out.accepted += 1;
       const weight = priorityWeight(score, updatedAt);
-      for (const cidr of r.cidrs) entries.push({ cidr, weight });
+      for (const cidr of r.cidrs) {
+        entries.push({ cidr, weight });
+        out.provenance.push(provenanceLine(cidr, value, score, createdAt ?? null, updatedAt));
+      }
       for (const w of r.warnings) out.warnings[w] = (out.warnings[w] ?? 0) + 1;
       return;
     }

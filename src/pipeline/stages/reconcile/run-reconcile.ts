@@ -65,6 +65,7 @@ async function reconcileAndRecord(attempt: ReconcileAttempt, job: StageJob<Recon
     lockTtlMs: Math.max(10_000, config.worker.lockDurationMs),
     logger: attempt.log,
     ...(hooks.onSafetyAlert ? { onSafetyAlert: hooks.onSafetyAlert } : {}),
+    history: { run: attempt.runId, kind: 'reconcile' },
   });
   const summary = await recordSucceeded(attempt, result, job, deps);
   await job.updateProgress({ step: 'done', ...summary });
