@@ -23,7 +23,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -36,7 +35,7 @@ import { getLogger, type Logger } from '../observability/logger.ts';
 import { renderServiceMetrics } from './metrics-export.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
 import { checkRedisReady } from '../observability/redis-readiness.ts';
-import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
+import { createRedisConnection, displayRedisEndpoint, type RedisClient } from '../redis/redis-connection.ts';
 import { redactString } from '../observability/secrets.ts';
 
 export const DASHBOARD_BASE_PATH = '/queues';
@@ -87,7 +86,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** The Redis side of the dashboard: one fail-fast connection and the three queues on it. */
 interface DashboardBackend {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: Queues;
   all: Queue[];
@@ -98,7 +97,7 @@ interface DashboardBackend {
 
 function openBackend(config: Config): DashboardBackend {
   const prefix = config.redis.prefix;
-  const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
+  const redis = createRedisConnection(config.redis, { maxRetriesPerRequest: 1 });
   const queues = createQueues(redis, prefix, jobRetentionOf(config));
   return {
     redis,
@@ -107,7 +106,7 @@ function openBackend(config: Config): DashboardBackend {
     all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack],
     async unavailable() {
       // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
-      if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
+      if (LOST.has(redis.status)) return `Redis at ${displayRedisEndpoint(config.redis)} is unreachable (connection ${redis.status})`;
       const r = await checkRedisReady(redis);
       return r.ok ? undefined : r.reason;
     },

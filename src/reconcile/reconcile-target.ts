@@ -11,7 +11,7 @@
  * desired = snapshot fan-in and never-block subtraction, read = lock + token tenant + live state +
  * owned and grace records, plan = planReconcile, apply = applyPlan; for bench:e2e and run records).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
@@ -31,7 +31,7 @@ import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
 export interface ReconcileTargetOptions {
   config: Config;
   targetName: string;
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   graph: GraphClient;
   /** Use this desired set instead of the committed snapshots (neverBlock is still subtracted). */

@@ -7,7 +7,7 @@
  * past its TTL, say) stops writing; state updates that must be fenced run a fenced script (owned-ranges-store.ts FENCED_UPDATE) that
  * applies only while the lock still holds this token.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockBusyError } from './errors/lock-busy-error.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
@@ -26,7 +26,7 @@ export interface TargetLock {
 }
 
 export async function acquireTargetLock(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   target: string,
   options: { ttlMs?: number; waitMs?: number; pollMs?: number } = {},

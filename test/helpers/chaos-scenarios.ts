@@ -132,7 +132,7 @@ export async function redisRestart(data: ChaosData, o: RestartOptions): Promise<
   const started = Date.now();
   try {
     const run = await runChaos(data, {
-      redisUrl: server.url,
+      redis: server.url,
       during: async (ctx) => {
         for (let k = 0; k < o.restarts; k++) {
           await pause(o.minGapMs + Math.floor(random() * (o.maxGapMs - o.minGapMs)));
