@@ -443,7 +443,7 @@ const redisSchema = z
     cluster: z
       .strictObject({
         /** Seed nodes; the client discovers the rest (CLUSTER SLOTS). */
-        nodes: z.array(redisNode).min(1, 'expected at least one node (host:port)'),
+        nodes: z.array(redisNode).min(1),
         /** The cluster's password (AUTH); else the one in a node written as a URL, if any. */
         password: z.string().min(1).optional(),
       })
