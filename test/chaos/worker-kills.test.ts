@@ -15,9 +15,11 @@ import { CLUSTER_SKIP_REASON, clusterTarget } from '../helpers/redis.ts';
 const profile = chaosProfile();
 const { timeouts, runs } = profile.workerKills;
 const references = new ReferenceRuns();
-// The first run again on the suite's Redis Cluster (test/helpers/redis.ts), against the same reference.
+// The first run again on the suite's Redis Cluster (test/helpers/redis.ts), against the same reference,
+// with at most two kills: each kill waits for its replacement worker to start, and on a loaded machine
+// the run could finish before a third one lands (the kill count is asserted).
 const cluster = clusterTarget();
-const onCluster = runs.slice(0, 1);
+const onCluster = runs.slice(0, 1).map((r) => ({ ...r, kills: Math.min(r.kills, 2) }));
 
 describe(`chaos (${profile.name}): worker processes SIGKILLed at random points: Entra ends as the fault-free run`, () => {
   beforeAll(async () => {

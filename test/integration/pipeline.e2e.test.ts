@@ -11,7 +11,7 @@ afterEach(async () => {
 
 // On the suite's single Redis and on its Redis Cluster (test/helpers/redis.ts: REDIS_CLUSTER_NODES).
 describe.each(redisVariants())('pipeline end to end on %s', (_label, redis) => {
-  it.skipIf(!redis)('two ThreatQ instances and a file feed one target: Entra holds exactly the merged union', async () => {
+  it.skipIf(!redis)('two ThreatQ instances and a file feed one target: Entra holds exactly the merged union', { timeout: 120_000 }, async () => {
     env = await startPipelineEnv({
       redis,
       threatq: [

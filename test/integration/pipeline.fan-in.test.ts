@@ -19,7 +19,7 @@ const seed = (values: string[]) => ({
 
 // The fan-in rule on the suite's single Redis and on its Redis Cluster (test/helpers/redis.ts).
 describe.each(redisVariants())('fan-in on %s', (_label, redis) => {
-  it.skipIf(!redis)('an indicator leaves the block list only when no source still has it', async () => {
+  it.skipIf(!redis)('an indicator leaves the block list only when no source still has it', { timeout: 120_000 }, async () => {
     env = await startPipelineEnv({
       redis,
       threatq: [
