@@ -53,7 +53,7 @@ describe('Redis Cluster failover', () => {
     expect(owner.replicas.length).toBeGreaterThan(0);
     await until('every replica of the slot master in sync (master_link_status:up)', async () => (await Promise.all(owner.replicas.map((r) => masterLinkStatus(r.port)))).every((s) => s === 'up'));
 
-    await Promise.all([e.startWorker(), e.startWorker()]);
+    const workers = await Promise.all([e.startWorker(), e.startWorker()]);
     const syncing = e.cli(['sync', '--target', 'corp', '--wait', '--timeout', '150s'], { timeoutMs: 170_000 });
     await until('the collect run under way', async () => (await firstStageIdOf(e)) !== undefined, 60_000);
     const killedAt = Date.now();
@@ -63,7 +63,7 @@ describe('Redis Cluster failover', () => {
     console.log(`failover: master ${owner.master.address} (slot ${slot}) killed; a replica took over within ${Date.now() - killedAt} ms`);
 
     const sync = await syncing;
-    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.code, [sync.stdout, sync.stderr, ...workers.map((w) => w.output())].join('\n')).toBe(0);
     const tq = e.threatq['tq'];
     if (!tq) throw new Error('unreachable');
     const expected = expectedRanges(qualifyingValues(tq, COLLECTION), { whitelist: whitelistValues(tq, COLLECTION) });
