@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-connection.ts';
 import { bullConnection, createQueues } from '../src/pipeline/queues.ts';
 import { stateKeys } from '../src/state/redis-keys.ts';
 import { BENCH_MAX_LOCATIONS, BENCH_MAX_RANGES, writeBenchConfig } from './lib/bench-config.ts';
@@ -124,7 +125,7 @@ interface Bench {
   tq: EmulatorProcess;
   graphEmu: GraphEmulatorProcess;
   workers: ChildProcess[];
-  connection: Redis;
+  connection: RedisClient;
   ctx: RunContext;
 }
 

@@ -38,6 +38,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/redis-connection.ts';
 import { decodeField, metricKeys } from '../src/observability/metrics-keys.ts';
 import { enqueueReconcile } from '../src/pipeline/producer.ts';
 import { bullConnection, createQueues, type Queues } from '../src/pipeline/queues.ts';
@@ -123,7 +124,7 @@ interface PhaseResult {
 interface Phase {
   prefix: string;
   workers: ChildProcess[];
-  connection: Redis;
+  connection: RedisClient;
   redis: Redis;
   queues: Queues;
 }

@@ -20,7 +20,6 @@
  * run-refused for a safety refusal).
  */
 import { MetricsTime, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/schema.ts';
 import { coerceError } from '../src/errors/sync-error.ts';
 import { getLogger, type Logger } from '../src/observability/logger.ts';
@@ -32,7 +31,7 @@ import { stateKeys } from '../src/state/redis-keys.ts';
 import { safely } from '../src/pipeline/stages/record-metrics.ts';
 import type { StageDeps } from '../src/pipeline/stages/stage-deps.ts';
 import type { RunningWorkers, WorkerOptions } from '../src/pipeline/worker-runtime.ts';
-import { isRedisConnectionError, redisHealth } from '../src/redis/redis-connection.ts';
+import { isRedisConnectionError, redisHealth, type RedisClient } from '../src/redis/redis-connection.ts';
 import { processCollect } from './collect.ts';
 import { driftWarning } from './drift-warning.ts';
 import { processIngest } from './ingest.ts';
@@ -61,7 +60,7 @@ interface Opened {
   deps: StageDeps;
   metrics: WorkerMetrics;
   /** BullMQ never closes a connection it was handed: every one is kept to disconnect on close. */
-  connections: Redis[];
+  connections: RedisClient[];
   workers: Worker[];
   http: HealthServerHandle | undefined;
   closing: boolean;
@@ -97,7 +96,7 @@ export async function startWorkers(config: Config, options: WorkerOptions = {}):
 /** Phase open: the state connection, the queues, the stage dependencies and the metrics. */
 function openResources(config: Config): Opened {
   const logger = getLogger('worker');
-  const redis = bullConnection(config.redis.url);
+  const redis = bullConnection(config.redis);
   const prefix = config.redis.prefix;
   const queues = createQueues(redis, prefix, jobRetentionOf(config));
   const deps: StageDeps = { config, redis, keys: stateKeys(prefix), queues, logger, describeError };
@@ -145,7 +144,7 @@ function throttleDelayRecorder(opened: Opened): (job: Job<ReconcileJobData>, ms:
 /** One Worker on a connection of its own, with the process metrics and its listeners. */
 function createWorker<T, R>(opened: Opened, queue: QueueName, processor: (job: Job<T>, token?: string) => Promise<R>): Worker<T, R> {
   const { config, metrics } = opened;
-  const connection = bullConnection(config.redis.url);
+  const connection = bullConnection(config.redis);
   opened.connections.push(connection);
   const worker = new Worker<T, R>(queue, metrics.wrap(queue, processor), {
     prefix: config.redis.prefix,

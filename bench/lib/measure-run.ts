@@ -59,7 +59,7 @@ function streamTime(id: string): number {
 
 /** Ingest chunk timings from the ingest queue's event stream (first active, last completed, count). */
 async function watchIngest(ctx: RunContext): Promise<{ figures: { first: number; last: number; chunks: number }; close(): Promise<void> }> {
-  const connection = bullConnection(ctx.config.redis.url);
+  const connection = bullConnection(ctx.config.redis);
   const events = new QueueEvents('ingest', { connection, prefix: ctx.config.redis.prefix, autorun: true });
   await events.waitUntilReady();
   const figures = { first: Infinity, last: 0, chunks: 0 };

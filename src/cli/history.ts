@@ -114,7 +114,7 @@ async function runHistory(opts: HistoryOptions): Promise<void> {
   const sinceMs = opts.since === undefined ? undefined : parseDuration(opts.since);
   if (opts.since !== undefined && sinceMs === undefined) throw new UsageError(`--since: "${opts.since}" is not a duration (e.g. 90m, 24h, 7d)`);
   const q = opts.range === undefined ? undefined : parseQuery(opts.range, '--range');
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
     // Every kept entry is read so that removed ranges can name the sources they were added from.

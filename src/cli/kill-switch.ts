@@ -22,7 +22,7 @@ import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config } from '../config/schema.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { CommandContext } from './command-context.ts';
 import { loadConfigForCommand } from './load-for-command.ts';
 
@@ -70,10 +70,10 @@ function lockText(o: KillSwitchOutcome): string {
 }
 
 /** Run `fn` with the configuration and Redis, then raise the kill-switch notification (queued, never sent here). */
-async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: Redis) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
+async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: RedisClient) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   findTarget(config, opts.target);
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   let queues: Queues | undefined;
   try {
     await redis.connect();

@@ -171,7 +171,7 @@ export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: Co
     file = await readIndicatorsFile(opts.indicators, target);
     process.stderr.write(describeIndicatorsFile(file));
   }
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
     const graph = createGraphClient(target, { redis, prefix: config.redis.prefix, onThrottle: 'wait' });

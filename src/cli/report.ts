@@ -13,8 +13,7 @@
  * escape `ranges merge` and `plan --indicators` use too.
  */
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import { boundedRedis, createRedisConnection, type RedisClient } from '../redis/redis-connection.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { printableText } from '../ranges/index.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
@@ -99,7 +98,7 @@ interface WriteBackReport {
 }
 
 /** The last write-back of every listed collection's source that has `writeBack` (one per source: it covers all its collections). */
-async function writeBackReports(redis: Redis, keys: StateKeys, config: Config, feeders: readonly { source: string; collection: string }[]): Promise<WriteBackReport[]> {
+async function writeBackReports(redis: RedisClient, keys: StateKeys, config: Config, feeders: readonly { source: string; collection: string }[]): Promise<WriteBackReport[]> {
   const out: WriteBackReport[] = [];
   for (const source of new Set(feeders.map((f) => f.source))) {
     const s = config.sources.find((x) => x.name === source);
@@ -128,7 +127,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
     .action(boundedRedis(async (opts: { config?: string; run?: string; target?: string; json?: boolean }) => {
       if (opts.run !== undefined && opts.target !== undefined) throw new UsageError('give at most one of --run and --target');
       const config = loadConfigForCommand(opts.config);
-      const redis = createRedisConnection(config.redis.url);
+      const redis = createRedisConnection(config.redis);
       const keys = stateKeys(config.redis.prefix);
       try {
         const reports: RunReport[] = [];

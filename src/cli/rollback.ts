@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import { findTarget } from '../config/find-target.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { createGraphClient } from '../graph/graph-client.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { notify } from '../notify/notify.ts';
 import { getLogger, type Logger } from '../observability/logger.ts';
@@ -65,7 +65,7 @@ function header(target: string, rec: Reconstructed): string {
 }
 
 /** The one call site of the rollback notification: a log line, and the `rollback` event queued (src/notify; never sent here). */
-async function notifyRollback(config: Config, redis: Redis, log: Logger, event: { target: string; rec: Reconstructed; result: ReconcileResult; run: string; by: string }): Promise<void> {
+async function notifyRollback(config: Config, redis: RedisClient, log: Logger, event: { target: string; rec: Reconstructed; result: ReconcileResult; run: string; by: string }): Promise<void> {
   const { target, rec, result, run, by } = event;
   const { added, removed, finalRanges } = result.plan.summary;
   log.warn('rollback applied', { event: 'rollback', target, toRun: rec.entry.run, run, by, ranges: finalRanges, added, removed, pinned: true });
@@ -81,7 +81,7 @@ async function runRollback(opts: RollbackOptions, ctx: CommandContext): Promise<
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
   const log = getLogger('rollback');
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
     const keys = stateKeys(config.redis.prefix);
@@ -115,7 +115,7 @@ async function runRollback(opts: RollbackOptions, ctx: CommandContext): Promise<
 async function runUnpin(opts: { config?: string; target: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
     const keys = stateKeys(config.redis.prefix);

@@ -52,8 +52,8 @@ async function watchConfig(path: string, first: Config, queues: Queues, stop: Pr
         log.error('configuration is invalid; schedulers left as they were', { problems: e instanceof ConfigError ? e.problems : String(e) });
         return;
       }
-      if (next.redis.prefix !== first.redis.prefix || next.redis.url !== first.redis.url) {
-        log.warn('redis.url or redis.prefix changed: restart the scheduler (and the workers) to use them; schedulers left as they were');
+      if (JSON.stringify(next.redis) !== JSON.stringify(first.redis)) {
+        log.warn('redis (url, cluster or prefix) changed: restart the scheduler (and the workers) to use them; schedulers left as they were');
         return;
       }
       await syncAndReport(next, queues).catch((e: unknown) => log.error('scheduler sync failed', { error: String(e) }));
@@ -79,7 +79,7 @@ export function registerSchedulerCommand(program: Command, _ctx: CommandContext)
     .action(boundedRedis(async (opts: { config?: string; watch?: boolean }) => {
       const path = resolveConfigPath(opts.config);
       const config = loadConfigFile(path);
-      const connection = bullConnection(config.redis.url);
+      const connection = bullConnection(config.redis);
       const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
       // Listen before the first sync, so a SIGTERM during it is a clean stop too.
       const stop = opts.watch ? untilStopSignal() : undefined;

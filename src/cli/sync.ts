@@ -71,7 +71,7 @@ async function runSync(opts: SyncOptions, ctx: CommandContext): Promise<void> {
   const work = plan(config, opts);
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw new UsageError(`--timeout: expected a duration such as 90s or 30m, got "${opts.timeout}"`);
-  const connection = bullConnection(config.redis.url);
+  const connection = bullConnection(config.redis);
   const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
   try {
     const { collectIds, reconcileIds } = await enqueueWork(config, queues, work, opts.manual === true);

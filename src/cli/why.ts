@@ -17,7 +17,7 @@ import type { Config, TargetConfig } from '../config/schema.ts';
 import { findTarget } from '../config/find-target.ts';
 import { cidrsOverlap, normalizeCidr, parseCidr, type ParsedCidr } from '../ranges/index.ts';
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { readHead, readHistory } from '../state/history-store.ts';
 import { readPin } from '../state/pin-store.ts';
 import { readProvenance, type RangeProvenance } from '../state/provenance-store.ts';
@@ -70,7 +70,7 @@ function labelOf(config: Config, source: string, collection: string): string {
   return config.sources.find((s) => s.name === source)?.kind === 'file' ? source : `${source}/${collection}`;
 }
 
-async function heldRanges(redis: Redis, keys: StateKeys, target: string, q: ParsedCidr): Promise<{ held: HeldRange[]; historyFrom: string | undefined }> {
+async function heldRanges(redis: RedisClient, keys: StateKeys, target: string, q: ParsedCidr): Promise<{ held: HeldRange[]; historyFrom: string | undefined }> {
   const held: HeldRange[] = [];
   for (const [location, ranges] of await readHead(redis, keys, target)) {
     for (const cidr of ranges) if (overlaps(cidr, q)) held.push({ cidr, location, firstBlocked: undefined, blockedSince: undefined });
@@ -87,7 +87,7 @@ async function heldRanges(redis: Redis, keys: StateKeys, target: string, q: Pars
   return { held, historyFrom: entries[0]?.at };
 }
 
-async function sourceReasons(redis: Redis, keys: StateKeys, config: Config, target: TargetConfig, query: string): Promise<SourceReason[]> {
+async function sourceReasons(redis: RedisClient, keys: StateKeys, config: Config, target: TargetConfig, query: string): Promise<SourceReason[]> {
   const out: SourceReason[] = [];
   for (const { source, collection } of feedersOf(config, target.name)) {
     const snap = await readSnapshot(redis, keys, source, collection);
@@ -123,7 +123,7 @@ async function runWhy(value: string, opts: WhyOptions): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
   const q = parseQuery(value, 'address');
-  const redis = createRedisConnection(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
     const keys = stateKeys(config.redis.prefix);

@@ -1,7 +1,8 @@
 /**
- * Loading: read the YAML file, replace `${NAME}` with environment variables, apply REDIS_URL, validate
- * with the schema, deep-freeze, and register every secret value for redaction (notification webhook
- * URLs included: secretPartsOfWebhookUrl). Any problem becomes one
+ * Loading: read the YAML file, replace `${NAME}` with environment variables, apply REDIS_URL (refused
+ * beside `redis.cluster`: exactly one way to reach Redis), validate with the schema, deep-freeze, and
+ * register every secret value for redaction (notification webhook URLs included:
+ * secretPartsOfWebhookUrl). Any problem becomes one
  * ConfigError listing each problem by path; the CLI turns it into exit status 2 before touching Redis
  * or any API.
  *
@@ -61,6 +62,9 @@ export function loadConfigText(text: string, options: LoadOptions & { source?: s
   const redisUrl = env['REDIS_URL'];
   if (redisUrl) {
     const redis = (typeof withEnv['redis'] === 'object' && withEnv['redis'] !== null ? withEnv['redis'] : {}) as Record<string, unknown>;
+    if (redis['cluster'] !== undefined) {
+      throw new ConfigError('ERR_CONFIG_INVALID', ['redis.cluster: the REDIS_URL environment variable is set too (it names one Redis): unset REDIS_URL to use the cluster, or remove redis.cluster'], src);
+    }
     withEnv['redis'] = { ...redis, url: redisUrl };
   }
 
@@ -221,7 +225,12 @@ function registerConfigSecrets(config: Config): void {
   }
   for (const t of config.targets) registerSecret(t.clientSecret);
   registerSecret(config.dashboard.password);
-  registerSecret(passwordOfUrl(config.redis.url));
+  const redis = config.redis;
+  if (redis.url !== undefined) registerSecret(passwordOfUrl(redis.url));
+  if (redis.cluster !== undefined) {
+    registerSecret(redis.cluster.password);
+    for (const node of redis.cluster.nodes) registerSecret(passwordOfUrl(node));
+  }
   for (const n of config.notify) for (const part of secretPartsOfWebhookUrl(n.url)) registerSecret(part);
 }
 

@@ -492,14 +492,57 @@ const notifySchema = z
   .default([])
   .transform((list) => list.map((t, i) => ({ ...t, name: t.name ?? `${t.kind}-${i + 1}` })));
 
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_PREFIX = 'tq-entra';
+
+/** The part of a key Redis Cluster hashes: the first `{…}` with something inside, else none. */
+export function redisHashTag(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
+}
+
+const redisNode = z
+  .string()
+  .trim()
+  .regex(/^(?:rediss?:\/\/(?:[^@/\s]*@)?)?(?:\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):\d{1,5}\/?$/, 'expected host:port or a redis:// URL with a port, e.g. 10.0.0.5:7000');
+
+/**
+ * `redis`: one Redis (`url`, the default) or a Redis Cluster (`cluster`), never both. On a cluster
+ * every key of the service and of BullMQ must hash to one slot (multi-key scripts, transactions,
+ * BullMQ's Lua), so the prefix must carry a hash tag.
+ */
+const redisSchema = z
+  .strictObject({
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    cluster: z
+      .strictObject({
+        /** Seed nodes; the client discovers the rest (CLUSTER SLOTS). */
+        nodes: z.array(redisNode).min(1),
+        /** The cluster's password (AUTH); else the one in a node written as a URL, if any. */
+        password: z.string().min(1).optional(),
+      })
+      .optional(),
+    prefix: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  })
+  .superRefine((r, ctx) => {
+    if (r.url !== undefined && r.cluster !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'expected either redis.url (one Redis) or redis.cluster (a Redis Cluster), not both' });
+    }
+    if (r.cluster !== undefined && redisHashTag(r.prefix) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: `a Redis Cluster needs every key in one hash slot: write the prefix with a hash tag, e.g. prefix: "{${r.prefix.replace(/[{}]/g, '') || DEFAULT_REDIS_PREFIX}}", got "${r.prefix}"`,
+      });
+    }
+  })
+  .transform((r) => (r.cluster === undefined ? { url: r.url ?? DEFAULT_REDIS_URL, prefix: r.prefix } : { cluster: r.cluster, prefix: r.prefix }))
+  .default({ url: DEFAULT_REDIS_URL, prefix: DEFAULT_REDIS_PREFIX });
+
 export const configSchema = z
   .strictObject({
-    redis: z
-      .strictObject({
-        url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-        prefix: z.string().min(1).default('tq-entra'),
-      })
-      .default({ url: 'redis://127.0.0.1:6379', prefix: 'tq-entra' }),
+    redis: redisSchema,
     sources: z.array(sourceSchema).default([]),
     targets: z.array(targetSchema).min(1, 'expected at least one target'),
     worker: z

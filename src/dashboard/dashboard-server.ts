@@ -30,7 +30,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -44,7 +43,7 @@ import { renderServiceMetrics } from './metrics-export.ts';
 import { KILL_SWITCH_PATH, killSwitchRouter } from './kill-switch-page.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/prom-text.ts';
 import { checkRedisReady } from '../observability/redis-readiness.ts';
-import { createRedisConnection, displayRedisUrl } from '../redis/redis-connection.ts';
+import { createRedisConnection, displayRedisEndpoint, type RedisClient } from '../redis/redis-connection.ts';
 import { redactString } from '../observability/secrets.ts';
 import { stateKeys } from '../state/redis-keys.ts';
 import { statusRouter } from './status/status-routes.ts';
@@ -98,7 +97,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 /** The Redis side of the dashboard: one fail-fast connection and the three queues on it. */
 interface DashboardBackend {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: Queues;
   all: Queue[];
@@ -109,7 +108,7 @@ interface DashboardBackend {
 
 function openBackend(config: Config): DashboardBackend {
   const prefix = config.redis.prefix;
-  const redis = createRedisConnection(config.redis.url, { maxRetriesPerRequest: 1 });
+  const redis = createRedisConnection(config.redis, { maxRetriesPerRequest: 1 });
   const queues = createQueues(redis, prefix, jobRetentionOf(config));
   return {
     config,
@@ -119,7 +118,7 @@ function openBackend(config: Config): DashboardBackend {
     all: [queues.collect, queues.ingest, queues.reconcile, queues.writeBack, queues.notify],
     async unavailable() {
       // Lost (not merely still connecting at start-up): answer at once; otherwise a PING within 1 s.
-      if (LOST.has(redis.status)) return `Redis at ${displayRedisUrl(config.redis.url)} is unreachable (connection ${redis.status})`;
+      if (LOST.has(redis.status)) return `Redis at ${displayRedisEndpoint(config.redis)} is unreachable (connection ${redis.status})`;
       const r = await checkRedisReady(redis);
       return r.ok ? undefined : r.reason;
     },

@@ -18,7 +18,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { coerceError, errorCodeOf } from '../errors/sync-error.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -35,7 +35,7 @@ export const KILL_SWITCH_PATH = '/kill-switch';
 
 interface PageDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   /** The dashboard's queues: the kill-switch notification is queued on them (src/notify). */
   queues: Queues;

@@ -41,7 +41,7 @@
  * | bullmq_job_count                                               | gauge     | queue, state                         |
  * | bullmq_job_completed_total / bullmq_job_failed_total           | counter   | queue (needs Worker `metrics` option)|
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { RUN_DURATION_BUCKETS, decodeField, metricKeys, type TargetState } from '../observability/metrics-keys.ts';
 import { formatFamily, mergeExpositions, type MetricFamily, type Sample } from '../observability/prom-text.ts';
 
@@ -96,7 +96,7 @@ export interface MetricsSnapshot {
   throttleStreak: Hash;
 }
 
-export async function readMetricsSnapshot(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
+export async function readMetricsSnapshot(redis: RedisClient, prefix: string): Promise<MetricsSnapshot> {
   const k = metricKeys(prefix);
   const order = ['indicators', 'graphRequests', 'graphThrottled', 'throttleDelays', 'threatqWrites', 'runs', 'safetyAlerts', 'notifications', 'runDuration', 'targets', 'lastSuccess', 'throttleStreak'] as const;
   const tx = redis.multi();
@@ -276,7 +276,7 @@ function runFamilies(snap: MetricsSnapshot): MetricFamily[] {
 }
 
 /** The Prometheus text of the Redis-backed service metrics followed by each queue's BullMQ metrics. */
-export async function renderServiceMetrics(redis: Redis, prefix: string, queues: readonly PrometheusQueue[]): Promise<string> {
+export async function renderServiceMetrics(redis: RedisClient, prefix: string, queues: readonly PrometheusQueue[]): Promise<string> {
   const [snap, ...queueTexts] = await Promise.all([readMetricsSnapshot(redis, prefix), ...queues.map((q) => q.exportPrometheusMetrics())]);
   const own = serviceFamilies(snap).map(formatFamily).join('\n');
   return mergeExpositions([own, ...queueTexts]);

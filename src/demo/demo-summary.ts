@@ -2,7 +2,7 @@
  * The demo's closing summary, built from what the run stores recorded and what the Graph emulator
  * now holds (so it shows what really landed in "Entra").
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import type { GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
@@ -61,7 +61,7 @@ interface PolicyJson {
  * latest run is read, which may already be a later reconcile that has only just started.
  */
 export async function buildDemoSummary(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   config: Config,
   graph: GraphEmulator,

@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
-import { Redis } from 'ioredis';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { startGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
@@ -32,6 +31,7 @@ import { followRuns, type Outcome } from '../pipeline/follow-runs.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import type { RunningWorkers, StartWorkers } from '../pipeline/worker-runtime.ts';
 import { deleteKeysByPrefix } from '../redis/redis-scan.ts';
+import { createRedisConnection, type RedisEndpoint } from '../redis/redis-connection.ts';
 import { buildDemoSummary, formatDemoSummary, type DemoSummary } from './demo-summary.ts';
 
 export const DEMO_CONFIG = join(PROJECT_ROOT, 'config', 'demo.yaml');
@@ -76,8 +76,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function wipePrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+async function wipePrefix(endpoint: RedisEndpoint, prefix: string): Promise<void> {
+  const redis = createRedisConnection(endpoint, { maxRetriesPerRequest: 2 });
   try {
     await deleteKeysByPrefix(redis, `${prefix}:`);
   } finally {
@@ -149,7 +149,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   const config = await demoConfig(emulators, options, password);
   let workers: RunningWorkers | undefined;
   let dashboard: DashboardHandle | undefined;
-  const connection = bullConnection(config.redis.url);
+  const connection = bullConnection(config.redis);
   const queues = createQueues(connection, config.redis.prefix, jobRetentionOf(config));
   const close = async () => {
     await dashboard?.close();
@@ -157,10 +157,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     await queues.close();
     connection.disconnect();
     await Promise.all([emulators.east.close(), emulators.west.close(), emulators.graph.close()]);
-    await wipePrefix(config.redis.url, config.redis.prefix).catch(() => undefined);
+    await wipePrefix(config.redis, config.redis.prefix).catch(() => undefined);
   };
   try {
-    await wipePrefix(config.redis.url, config.redis.prefix);
+    await wipePrefix(config.redis, config.redis.prefix);
     workers = await options.startWorkers(config);
     write(`Worker started; syncing both sources into target "${config.targets[0]?.name ?? ''}" (policy starts report-only)…\n`);
     const outcomes = await syncAll(config, queues, options.timeoutMs ?? 10 * 60_000);

@@ -15,7 +15,7 @@
  * Proxies: Graph requests do not go through HTTP(S)_PROXY (got has no proxy support built in);
  * `disableProxies` is therefore already the behaviour for Graph calls.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { TargetConfig } from '../config/schema.ts';
 import { paceAboveMicrosoftLimit } from '../config/microsoft-clouds.ts';
@@ -34,7 +34,7 @@ import * as locations from './named-locations.ts';
 import { evaluateWhatIf } from './what-if.ts';
 
 export interface GraphClientDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (config `redis.prefix`); pacing keys are `<prefix>:graph:pace:<tenantId>`. */
   prefix: string;
   onThrottle?: 'wait' | 'throw';

@@ -31,7 +31,7 @@
  *   domain name): two targets of one tenant share one pace (graph-client.ts resolves it).
  * - Times come from Redis `TIME`, so process clocks do not matter. Keys expire by themselves.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { metricKeys } from '../observability/metrics-keys.ts';
 
 const ACQUIRE = `
@@ -133,7 +133,7 @@ export function paceIntervalMs(requestsPerSecond: number): number {
   return Math.ceil(base + Math.max(base * 0.1, Math.min(100, base / 2)));
 }
 
-export function createGraphPacer(redis: Redis, prefix: string, tenantId: string, requestsPerSecond: number): GraphPacer {
+export function createGraphPacer(redis: RedisClient, prefix: string, tenantId: string, requestsPerSecond: number): GraphPacer {
   const keys = paceKeys(prefix, tenantId);
   const tenant = tenantId.toLowerCase();
   const intervalMs = paceIntervalMs(requestsPerSecond);

@@ -16,7 +16,7 @@
  * What If raise their events with one call: `await notify(deps, { kind: 'rollback', … })`; the kill
  * switch's callers (cli/kill-switch.ts, dashboard/kill-switch-page.ts) through `notifyKillSwitch`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config, NotifyTargetConfig } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -32,7 +32,7 @@ export type { NotifyEvent, RunFailedEvent, RunRefusedEvent, LargeChangeEvent, Ca
 /** What notify needs (a stage's StageDeps, the CLI's or the dashboard's context satisfy it). */
 export interface NotifyDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   logger: Logger;
 }

@@ -11,7 +11,10 @@
  * otherwise (a Kubernetes pod or compose network). Plain node:http, GET and HEAD only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis or a Redis Cluster (the connections src/redis/redis-connection.ts makes). */
+type RedisClient = Redis | Cluster;
 import type { Registry } from 'prom-client';
 import { coerceError } from '../errors/sync-error.ts';
 import { closeHttp, listenHttp } from '../http/http-listen.ts';
@@ -24,7 +27,7 @@ export interface HealthServerOptions {
   /** 0 picks a free port. */
   port: number;
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   /** Extra readiness: return a reason when not ready (e.g. while shutting down), undefined when ready. */
   ready?: () => string | undefined;
 }

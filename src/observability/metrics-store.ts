@@ -16,7 +16,10 @@
  * "METHOD status" key; `METHOD ERR` is well-formed: a request that got no response) throws MetricsInputError naming the field; callers that must not fail a job
  * because of metrics should catch and log (`.catch(…)`), as Redis errors propagate too.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis or a Redis Cluster (the connections src/redis/redis-connection.ts makes). */
+type RedisClient = Redis | Cluster;
 import { MetricsInputError } from './errors/metrics-input-error.ts';
 import { durationBucket, encodeField, metricKeys, type TargetState } from './metrics-keys.ts';
 
@@ -136,7 +139,7 @@ return 1
 type Increment = [hashIndex: number, field: string, by: number];
 
 /** `once`: the kind's dedup set and the event id. */
-async function increment(redis: Redis, hashes: readonly string[], incs: readonly Increment[], once: { key: string; id: string } | undefined): Promise<boolean> {
+async function increment(redis: RedisClient, hashes: readonly string[], incs: readonly Increment[], once: { key: string; id: string } | undefined): Promise<boolean> {
   if (incs.length === 0) return false;
   const keys = once === undefined ? [...hashes] : [once.key, ...hashes];
   const args: (string | number)[] =
@@ -174,7 +177,7 @@ function onceKey(prefix: string, once: string | undefined, kind: OnceKind): { ke
 }
 
 /** Indicators of one chunk or run: accepted, and rejected by reason code. */
-export async function recordIndicators(redis: Redis, prefix: string, input: IndicatorCounts): Promise<boolean> {
+export async function recordIndicators(redis: RedisClient, prefix: string, input: IndicatorCounts): Promise<boolean> {
   const source = name(input.source, 'source');
   const collection = name(input.collection, 'collection');
   const incs: Increment[] = [[0, encodeField([source, collection, 'accepted', '']), count(input.accepted, 'accepted')]];
@@ -188,7 +191,7 @@ export async function recordIndicators(redis: Redis, prefix: string, input: Indi
  * Indicators a source filtered out, by reason, and its whitelist entries: the same hash and series as
  * recordIndicators, outcome `filtered` (with the reason) and `whitelisted` (reason "").
  */
-export async function recordFiltered(redis: Redis, prefix: string, input: FilteredCounts): Promise<boolean> {
+export async function recordFiltered(redis: RedisClient, prefix: string, input: FilteredCounts): Promise<boolean> {
   const source = name(input.source, 'source');
   const collection = name(input.collection, 'collection');
   const incs: Increment[] = [];
@@ -215,7 +218,7 @@ function methodStatusIncrements(owner: string, byMethodStatus: Record<string, nu
 }
 
 /** Graph requests made for a target, by method and status, and the 429s met with their waits. */
-export async function recordGraphRequests(redis: Redis, prefix: string, input: GraphRequestCounts): Promise<boolean> {
+export async function recordGraphRequests(redis: RedisClient, prefix: string, input: GraphRequestCounts): Promise<boolean> {
   const target = name(input.target, 'target');
   const keys = metricKeys(prefix);
   const incs = methodStatusIncrements(target, input.byMethodStatus);
@@ -226,13 +229,13 @@ export async function recordGraphRequests(redis: Redis, prefix: string, input: G
 }
 
 /** ThreatQ write-back requests of a source (write-back stage), by method and final status. */
-export async function recordThreatQWrites(redis: Redis, prefix: string, input: ThreatQWriteCounts): Promise<boolean> {
+export async function recordThreatQWrites(redis: RedisClient, prefix: string, input: ThreatQWriteCounts): Promise<boolean> {
   const incs = methodStatusIncrements(name(input.source, 'source'), input.byMethodStatus);
   return increment(redis, [metricKeys(prefix).threatqWrites], incs, onceKey(prefix, input.once, 'threatq_writes'));
 }
 
 /** One finished run: counted by kind and outcome, its duration observed in the histogram. */
-export async function recordRun(redis: Redis, prefix: string, input: RunObservation): Promise<boolean> {
+export async function recordRun(redis: RedisClient, prefix: string, input: RunObservation): Promise<boolean> {
   if (!RUN_KINDS.includes(input.kind)) throw new MetricsInputError(`kind: expected collect, reconcile or writeback, got ${JSON.stringify(input.kind)}`, { field: 'kind' });
   if (!RUN_OUTCOMES.includes(input.outcome)) {
     throw new MetricsInputError(`outcome: expected succeeded, failed or refused, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
@@ -252,7 +255,7 @@ export async function recordRun(redis: Redis, prefix: string, input: RunObservat
  * A What If surprise on an enforced policy (src/reconcile/what-if-guard.ts): counted by target and
  * check (`emergency`, `neverBlock`, `canary`). Nothing was disabled; the alert is the signal.
  */
-export async function recordSafetyAlert(redis: Redis, prefix: string, input: { target: string; check: string; count: number }): Promise<boolean> {
+export async function recordSafetyAlert(redis: RedisClient, prefix: string, input: { target: string; check: string; count: number }): Promise<boolean> {
   const incs: Increment[] = [[0, encodeField([name(input.target, 'target'), name(input.check, 'check')]), count(input.count, 'count')]];
   return increment(redis, [metricKeys(prefix).safetyAlerts], incs, undefined);
 }
@@ -265,7 +268,7 @@ export async function recordSafetyAlert(redis: Redis, prefix: string, input: { t
 export type NotificationOutcome = 'sent' | 'retried' | 'failed' | 'suppressed';
 const NOTIFICATION_OUTCOMES: readonly string[] = ['sent', 'retried', 'failed', 'suppressed'];
 
-export async function recordNotification(redis: Redis, prefix: string, input: { kind: string; outcome: NotificationOutcome; once?: string }): Promise<boolean> {
+export async function recordNotification(redis: RedisClient, prefix: string, input: { kind: string; outcome: NotificationOutcome; once?: string }): Promise<boolean> {
   if (!NOTIFICATION_OUTCOMES.includes(input.outcome)) {
     throw new MetricsInputError(`outcome: expected sent, retried, failed or suppressed, got ${JSON.stringify(input.outcome)}`, { field: 'outcome' });
   }
@@ -277,7 +280,7 @@ export async function recordNotification(redis: Redis, prefix: string, input: { 
  * A target's job delayed because Graph kept throttling its tenant through every attempt of a request:
  * counted, and its delay added up. Only that job waits (never the queue: other tenants go on).
  */
-export async function recordThrottleDelay(redis: Redis, prefix: string, input: ThrottleDelay): Promise<boolean> {
+export async function recordThrottleDelay(redis: RedisClient, prefix: string, input: ThrottleDelay): Promise<boolean> {
   const target = name(input.target, 'target');
   const incs: Increment[] = [
     [0, encodeField([target, 'count']), 1],
@@ -290,7 +293,7 @@ export async function recordThrottleDelay(redis: Redis, prefix: string, input: T
  * The current shape of a target in Entra (a gauge: replaces what was recorded before, so locations
  * that disappeared stop being exported) and, after a successful reconcile, its time.
  */
-export async function recordTargetState(redis: Redis, prefix: string, input: TargetStateInput): Promise<void> {
+export async function recordTargetState(redis: RedisClient, prefix: string, input: TargetStateInput): Promise<void> {
   const target = name(input.target, 'target');
   const state: TargetState = {
     maxLocations: count(input.maxLocations, 'maxLocations'),

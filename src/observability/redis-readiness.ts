@@ -4,14 +4,17 @@
  * (BullMQ connections: maxRetriesPerRequest null) would wait forever, hence the timer. The reason
  * names the connection status and the error, never the URL (which may hold a password).
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis or a Redis Cluster (the connections src/redis/redis-connection.ts makes). */
+type RedisClient = Redis | Cluster;
 import { redactString } from './secrets.ts';
 
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
 export const READINESS_TIMEOUT_MS = 1000;
 
-export async function checkRedisReady(redis: Redis, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
+export async function checkRedisReady(redis: RedisClient, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Readiness>((resolve) => {
     timer = setTimeout(

@@ -10,7 +10,7 @@
  * collections' totals as the whole), reconcile steps as log lines.
  */
 import { Job, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { bullConnection, quietBullErrors, type Queues } from './queues.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
@@ -46,7 +46,7 @@ export async function followRuns(config: Config, queues: Queues, collectIds: str
   const deadline = Date.now() + timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
   // BullMQ never closes a connection it was handed: keep them to disconnect at the end.
-  const connections = [bullConnection(config.redis.url), bullConnection(config.redis.url)] as const;
+  const connections = [bullConnection(config.redis), bullConnection(config.redis)] as const;
   const events: Events = {
     collect: new QueueEvents('collect', { connection: connections[0], prefix: config.redis.prefix }),
     reconcile: new QueueEvents('reconcile', { connection: connections[1], prefix: config.redis.prefix }),
@@ -125,7 +125,7 @@ function reportProgress(events: Events, progress: FollowProgress): void {
  * commit cannot cover it (an earlier failure, or one still running when the commit landed: the
  * producer queues another), so it settles nothing; nor does one still to start (debounced).
  */
-export async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queues: Queues, target: string, runIds: string[], deadline: number): Promise<Outcome> {
+export async function waitForTargetReconcile(redis: RedisClient, keys: StateKeys, queues: Queues, target: string, runIds: string[], deadline: number): Promise<Outcome> {
   const committedMs = await lastCommitMs(redis, keys, runIds);
   for (;;) {
     const id = await lastRunId(redis, keys, 'target', target);
@@ -140,7 +140,7 @@ export async function waitForTargetReconcile(redis: Redis, keys: StateKeys, queu
 }
 
 /** When the last of `runIds` committed (the finish time of its run record), in ms; 0 when none is known. */
-async function lastCommitMs(redis: Redis, keys: StateKeys, runIds: readonly string[]): Promise<number> {
+async function lastCommitMs(redis: RedisClient, keys: StateKeys, runIds: readonly string[]): Promise<number> {
   let last = 0;
   for (const runId of runIds) {
     const at = Date.parse((await readRun(redis, keys, runId))?.finishedAt ?? '');

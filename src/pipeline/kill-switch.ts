@@ -25,7 +25,7 @@
  * `announceKillSwitch` is the one place the event leaves the process (today a structured log line
  * `kill switch engaged` / `kill switch released` with target, who, reason; notifications hook here).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { isGuid, type Config, type TargetConfig } from '../config/schema.ts';
 import { findTarget } from '../config/find-target.ts';
 import { GraphNotFoundError } from '../graph/errors/graph-not-found-error.ts';
@@ -46,7 +46,7 @@ export const KILL_SWITCH_WAIT_MS = 30_000;
 
 export interface KillSwitchRequest {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   targetName: string;
   /** Who asks (recorded and logged). */
   by: string;

@@ -17,9 +17,8 @@
  * Job data never holds secrets: only names, ids, indicator values and counts.
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { getLogger } from '../observability/logger.ts';
-import { createRedisConnection, isRedisConnectionError } from '../redis/redis-connection.ts';
+import { createRedisConnection, isRedisConnectionError, type RedisClient, type RedisEndpoint } from '../redis/redis-connection.ts';
 import type { IndicatorType } from '../ranges/index.ts';
 
 export const QUEUE = Object.freeze({ collect: 'collect', ingest: 'ingest', reconcile: 'reconcile', writeBack: 'writeback', notify: 'notify' } as const);
@@ -127,8 +126,8 @@ export interface Queues {
  * A connection suitable for BullMQ workers and queue events (never gives up on a command), made by
  * src/redis/redis-connection.ts: error listener attached, backoff, one log line per state change.
  */
-export function bullConnection(url: string): Redis {
-  return createRedisConnection(url, { maxRetriesPerRequest: null });
+export function bullConnection(endpoint: RedisEndpoint): RedisClient {
+  return createRedisConnection(endpoint, { maxRetriesPerRequest: null });
 }
 
 /**

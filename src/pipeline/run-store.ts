@@ -17,7 +17,7 @@
  *                                      that had the reason, each at most EXAMPLE_MAX_CHARS long
  *   last:<kind>:<n>              string  id of the last run of a source collection or target
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { stageId as stageIdOf } from './run-ids.ts';
 
@@ -60,7 +60,7 @@ export interface RejectExample {
   value: string;
 }
 
-export async function writeRun(redis: Redis, keys: StateKeys, run: RunRecord): Promise<void> {
+export async function writeRun(redis: RedisClient, keys: StateKeys, run: RunRecord): Promise<void> {
   const key = keys.run(run.id);
   const fields: Record<string, string> = {
     id: run.id,
@@ -91,7 +91,7 @@ export async function writeRun(redis: Redis, keys: StateKeys, run: RunRecord): P
 }
 
 /** Delete the runs of one index beyond the newest RUNS_KEPT, with their chunk counts. */
-async function trimRuns(redis: Redis, keys: StateKeys, index: string): Promise<void> {
+async function trimRuns(redis: RedisClient, keys: StateKeys, index: string): Promise<void> {
   const old = await redis.zrange(index, 0, String(-(RUNS_KEPT + 1)));
   if (old.length === 0) return;
   const stageIds = await Promise.all(old.map((id) => redis.hget(keys.run(id), 'details')));
@@ -113,7 +113,7 @@ async function trimRuns(redis: Redis, keys: StateKeys, index: string): Promise<v
     .exec();
 }
 
-export async function readRun(redis: Redis, keys: StateKeys, id: string): Promise<RunRecord | null> {
+export async function readRun(redis: RedisClient, keys: StateKeys, id: string): Promise<RunRecord | null> {
   const h = await redis.hgetall(keys.run(id));
   if (!h['id'] || !h['kind'] || !h['name']) return null;
   const run: RunRecord = {
@@ -132,7 +132,7 @@ export async function readRun(redis: Redis, keys: StateKeys, id: string): Promis
   return run;
 }
 
-export async function lastRunId(redis: Redis, keys: StateKeys, kind: 'source' | 'target', name: string): Promise<string | null> {
+export async function lastRunId(redis: RedisClient, keys: StateKeys, kind: 'source' | 'target', name: string): Promise<string | null> {
   return redis.get(keys.last(kind, name));
 }
 
@@ -173,7 +173,7 @@ function truncateExample(value: string): string {
  * truncated examples per rejection reason into the collection's bounded examples hash.
  */
 export async function recordChunk(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   runId: string,
   chunk: number,
@@ -208,7 +208,7 @@ export interface RejectionSummary {
  * Sum every chunk of a run (its staging id); with the source collection, the run's examples per
  * reason (the lowest-numbered lines; none when a later run of the collection has replaced them).
  */
-export async function readRejections(redis: Redis, keys: StateKeys, runId: string, from?: { source: string; collection: string }): Promise<RejectionSummary> {
+export async function readRejections(redis: RedisClient, keys: StateKeys, runId: string, from?: { source: string; collection: string }): Promise<RejectionSummary> {
   const [chunks, ex] = await Promise.all([
     redis.hgetall(keys.rejects(runId)),
     from ? redis.hgetall(keys.rejectExamples(from.source, from.collection)) : Promise.resolve({} as Record<string, string>),
@@ -238,7 +238,7 @@ export interface RunReport {
   rejections?: RejectionSummary;
 }
 
-export async function runReport(redis: Redis, keys: StateKeys, id: string): Promise<RunReport | null> {
+export async function runReport(redis: RedisClient, keys: StateKeys, id: string): Promise<RunReport | null> {
   const run = await readRun(redis, keys, id);
   if (!run) return null;
   if (run.kind !== 'collect') return { run };

@@ -3,7 +3,7 @@
  * the keys): how long no Graph request may start (the tenant-wide block set after a 429) and the 429s in
  * a row now. Read-only: two Redis reads, no Graph request (for the dashboard's status page).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { createGraphPacer } from '../graph/graph-pacer.ts';
 
 export interface TenantPause {
@@ -13,7 +13,7 @@ export interface TenantPause {
   streak: number;
 }
 
-export async function readTenantPause(redis: Redis, prefix: string, tenantId: string): Promise<TenantPause> {
+export async function readTenantPause(redis: RedisClient, prefix: string, tenantId: string): Promise<TenantPause> {
   // The pacing rate does not matter for these reads (it only spaces slots taken with tryAcquire).
   const pacer = createGraphPacer(redis, prefix, tenantId, 1);
   const [blockedForMs, streak] = await Promise.all([pacer.blockedForMs(), pacer.throttleStreak()]);

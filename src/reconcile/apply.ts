@@ -28,7 +28,7 @@
  * One handler per step kind (`HANDLERS`, a table typed so that every kind has exactly one); they share
  * the run's state in an ApplyContext (ids of the shards created so far, policies rewritten, …).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { GraphClient, PolicyBody } from '../graph/graph-types.ts';
 import { sameCidrs } from '../ranges/index.ts';
@@ -44,7 +44,7 @@ import { resolvePolicyBody } from './policy-body.ts';
 
 export interface ApplyDeps {
   graph: GraphClient;
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   lock: TargetLock;
   logger?: Logger;

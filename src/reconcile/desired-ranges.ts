@@ -19,7 +19,7 @@
  * Both subtractions go through subtractAttributed: O((n + m) log m) for n desired and m removed ranges
  * (the range engine's subtractEach cuts each range on its own, so its pieces keep its data).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../config/collections.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
@@ -71,7 +71,7 @@ function attributeSources(merged: readonly { cidr: string; weight: number }[], b
  * The committed snapshots feeding a target, metadata only (a pinned target's reconcile reports them so
  * that `sync --wait` sees its commit covered, though the pin decides what is blocked).
  */
-export async function readSnapshotUses(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<SnapshotUse[]> {
+export async function readSnapshotUses(redis: RedisClient, keys: StateKeys, config: Config, targetName: string): Promise<SnapshotUse[]> {
   const out: SnapshotUse[] = [];
   for (const { source, collection } of feedersOf(config, targetName)) {
     const meta = await readSnapshotMeta(redis, keys, source, collection);
@@ -80,7 +80,7 @@ export async function readSnapshotUses(redis: Redis, keys: StateKeys, config: Co
   return out;
 }
 
-export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {
+export async function buildDesiredFromSnapshots(redis: RedisClient, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {
   const snapshots: SnapshotUse[] = [];
   const all: { cidr: string; weight: number }[] = [];
   const byLabel = new Map<string, string[]>();
@@ -144,7 +144,7 @@ export interface WhitelistUse {
 }
 
 /** The union of the committed whitelists that apply to a target, and where they came from. */
-async function readTargetWhitelist(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<{ cidrs: string[]; collections: WhitelistUse['collections'] }> {
+async function readTargetWhitelist(redis: RedisClient, keys: StateKeys, config: Config, targetName: string): Promise<{ cidrs: string[]; collections: WhitelistUse['collections'] }> {
   const collections: WhitelistUse['collections'] = [];
   const all: string[] = [];
   const feeding = new Set(feedersOf(config, targetName).map((f) => f.source));
@@ -164,7 +164,7 @@ async function readTargetWhitelist(redis: Redis, keys: StateKeys, config: Config
  * union applied, which the removal grace never holds either (it goes at once, like neverBlock).
  */
 export async function subtractWhitelists(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   config: Config,
   targetName: string,

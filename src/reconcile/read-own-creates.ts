@@ -12,7 +12,7 @@
  * wait happens once. With nothing missing, this costs nothing beyond the one listing. The owner record
  * read here is returned too (less what was released), so the caller does not read it again.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import type { Logger } from 'winston';
 import { readObjectOwners, releaseObjects } from '../state/owned-ranges-store.ts';
@@ -22,7 +22,7 @@ import type { LiveState } from './plan-types.ts';
 import { readLiveState } from './read-live-state.ts';
 
 export interface OwnCreatesOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   target: string;
   tenantId: string;

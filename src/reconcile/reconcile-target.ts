@@ -23,7 +23,7 @@
  * diff and the new head in the target's history (state/history-store.ts, history-entry.ts) under the
  * lock; a failure to record is logged and does not fail the run (Entra is already written).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
@@ -51,7 +51,7 @@ import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
 export interface ReconcileTargetOptions {
   config: Config;
   targetName: string;
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   graph: GraphClient;
   /** Use this desired set instead of the committed snapshots (neverBlock is still subtracted). */
@@ -112,7 +112,7 @@ export const DEFAULT_LOCK_TTL_MS = 30_000;
  * dies (SIGKILL) frees the target within one TTL, instead of blocking it for as long as the longest reconcile.
  */
 export async function lockWithHeartbeat(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   target: string,
   options: Pick<ReconcileTargetOptions, 'lockTtlMs' | 'lockWaitMs'> & { takeOver?: boolean; pollMs?: number },

@@ -20,7 +20,7 @@
  * from the evaluation counts as a surprise for every check (never as "does not apply").
  * Requests: one per check (plus re-asks for surprises), paced like every Graph call, counted as reads.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { TargetConfig } from '../config/schema.ts';
 import { consistencyPolicy } from '../graph/consistency.ts';
@@ -128,7 +128,7 @@ async function enable(plan: Plan, applied: ApplyResult, policyId: string, deps: 
 }
 
 /** The one call site of a What If alert: log line, metric, notification hook (never throws). */
-export async function raiseWhatIfAlert(alert: WhatIfAlert, deps: { redis: Redis; prefix: string; log: Logger; onAlert?: (a: WhatIfAlert) => Promise<void> }): Promise<void> {
+export async function raiseWhatIfAlert(alert: WhatIfAlert, deps: { redis: RedisClient; prefix: string; log: Logger; onAlert?: (a: WhatIfAlert) => Promise<void> }): Promise<void> {
   deps.log.error('what-if alert: the enforced policy does not behave as required (nothing was disabled)', {
     target: alert.target,
     policy: alert.policy,

@@ -1,6 +1,11 @@
 /**
  * Every Redis connection of the service is made here (`createRedisConnection`), so that an outage
- * looks the same everywhere:
+ * looks the same everywhere. The endpoint is one Redis (`redis.url`, a URL) or a Redis Cluster
+ * (`redis.cluster`: seed nodes, optional password): then the connection is an ioredis `Cluster`,
+ * which follows MOVED/ASK redirections and, on failover, retries a command until a replica has been
+ * promoted (CLUSTERDOWN and closed-node retries: about 20 s, see CLUSTER_OPTIONS). BullMQ takes a
+ * Cluster as its connection (its keys are then under the hash-tagged prefix the configuration
+ * enforces) and duplicates it for its blocking reads; those duplicates are tracked like any other.
  *
  * - An `error` listener is always attached (ioredis otherwise prints "[ioredis] Unhandled error
  *   event" with a stack trace on every reconnect attempt), also on the duplicates BullMQ makes for
@@ -17,7 +22,7 @@
  * what to check, exit status 1.
  */
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { SyncError } from '../errors/sync-error.ts';
 import { getLogger } from '../observability/logger.ts';
 import { redactString, registerSecret } from '../observability/secrets.ts';
@@ -28,6 +33,31 @@ export const DEFAULT_REDIS_TIMEOUT_MS = 10_000;
 export const MAX_RECONNECT_DELAY_MS = 5000;
 /** How long one TCP connect attempt may take. */
 const CONNECT_TIMEOUT_MS = 5000;
+
+/** A connection made here: one Redis, or a Redis Cluster (same commands; SCAN see redis-scan.ts). */
+export type RedisClient = Redis | Cluster;
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+/** Where Redis is: a redis:// URL, or the `redis` configuration section (`url` or `cluster`). */
+export type RedisEndpoint = string | RedisSettings;
+
+export interface RedisSettings {
+  readonly url?: string | undefined;
+  readonly cluster?: { readonly nodes: readonly string[]; readonly password?: string | undefined } | undefined;
+}
+
+/** How a cluster survives a failover: redirections and CLUSTERDOWN are retried for about 20 s. */
+const CLUSTER_OPTIONS: ClusterOptions = {
+  maxRedirections: 64,
+  retryDelayOnClusterDown: 300,
+  retryDelayOnFailover: 300,
+  retryDelayOnTryAgain: 300,
+  slotsRefreshTimeout: 2000,
+  scaleReads: 'master',
+};
 
 export interface RedisConnectionOptions {
   /**
@@ -46,6 +76,18 @@ export function displayRedisUrl(url: string): string {
   } catch {
     return '(unparseable Redis URL)';
   }
+}
+
+/** A node of `redis.cluster.nodes` as it may be shown: host:port, never credentials. */
+function displayNode(node: string): string {
+  return /^rediss?:\/\//.test(node) ? displayRedisUrl(node) : node;
+}
+
+/** The endpoint as it may be shown in logs and errors (no credentials). */
+export function displayRedisEndpoint(endpoint: RedisEndpoint): string {
+  if (typeof endpoint === 'string') return displayRedisUrl(endpoint);
+  if (endpoint.cluster) return `Redis Cluster ${endpoint.cluster.nodes.map(displayNode).join(',')}`;
+  return displayRedisUrl(endpoint.url ?? '');
 }
 
 function registerUrlSecrets(url: string): void {
@@ -67,14 +109,14 @@ export function reconnectDelayMs(times: number): number {
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const CONNECTION_ERROR_TEXT = /Connection is closed|max retries per request|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i;
+const CONNECTION_ERROR_TEXT = /Connection is closed|Failed to refresh slots cache|None of startup nodes is available|CLUSTERDOWN|max retries per request|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i;
 
 /** True for the errors a lost or refused Redis connection produces (not for Redis command errors). */
 export function isRedisConnectionError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as Error & { code?: unknown }).code;
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ClusterAllFailedError') return true;
   return CONNECTION_ERROR_TEXT.test(e.message);
 }
 
@@ -99,17 +141,17 @@ class RedisHealth extends EventEmitter {
   /** One-shot commands report their failure themselves: no log line for a first connect that fails. */
   quietUntilUp = false;
   private everUp = false;
-  readonly connections = new Set<Redis>();
-  private readonly failing = new Set<Redis>();
+  readonly connections = new Set<RedisClient>();
+  private readonly failing = new Set<RedisClient>();
   private readonly log = getLogger('redis');
 
-  track(client: Redis, url: string): void {
+  track(client: RedisClient, shown: string): void {
     this.connections.add(client);
-    this.url ??= displayRedisUrl(url);
+    this.url ??= shown;
     if (this.connections.size === 1 && this.state !== 'up') this.notUpSince = Date.now();
     client.on('error', (e: unknown) => {
       this.lastError = describeConnectionError(e);
-      this.url = displayRedisUrl(url);
+      this.url = shown;
       this.failing.add(client);
       this.set('down');
     });
@@ -158,16 +200,60 @@ class RedisHealth extends EventEmitter {
 
 export const redisHealth = new RedisHealth();
 
-function track(client: Redis, url: string): Redis {
-  redisHealth.track(client, url);
+function track(client: Redis, shown: string): Redis {
+  redisHealth.track(client, shown);
   // BullMQ duplicates a client for its blocking reads: track those too (listener + state).
   const duplicate = client.duplicate.bind(client);
-  client.duplicate = ((override?: Partial<RedisOptions>) => track(duplicate(override), url)) as typeof client.duplicate;
+  client.duplicate = ((override?: Partial<RedisOptions>) => track(duplicate(override), shown)) as typeof client.duplicate;
   return client;
 }
 
-/** A new Redis connection (see the file comment). BullMQ connections: maxRetriesPerRequest null (the default). */
-export function createRedisConnection(url: string, options: RedisConnectionOptions = {}): Redis {
+function trackCluster(client: Cluster, shown: string): Cluster {
+  redisHealth.track(client, shown);
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = ((nodes?: ClusterNode[], override?: ClusterOptions) => trackCluster(duplicate(nodes, override), shown)) as typeof client.duplicate;
+  return client;
+}
+
+/** A node of `redis.cluster.nodes`: "host:port" or a redis:// / rediss:// URL. */
+function clusterNode(node: string): { host: string; port: number } {
+  const u = new URL(/^rediss?:\/\//.test(node) ? node : `redis://${node}`);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port || 6379) };
+}
+
+/** Credentials and TLS of a cluster: `password`, else those of the first node written as a URL. */
+function clusterAuth(settings: NonNullable<RedisSettings['cluster']>): Partial<RedisOptions> {
+  const first = settings.nodes.find((n) => /^rediss?:\/\//.test(n));
+  const u = first === undefined ? undefined : new URL(first);
+  const password = settings.password ?? (u?.password ? decodeURIComponent(u.password) : undefined);
+  const username = u?.username ? decodeURIComponent(u.username) : undefined;
+  return { ...(password ? { password } : {}), ...(username ? { username } : {}), ...(u?.protocol === 'rediss:' ? { tls: {} } : {}) };
+}
+
+function createCluster(settings: NonNullable<RedisSettings['cluster']>, options: RedisConnectionOptions): Cluster {
+  for (const n of settings.nodes) if (/^rediss?:\/\//.test(n)) registerUrlSecrets(n);
+  if (settings.password) registerSecret(settings.password);
+  const client = new Cluster(settings.nodes.map(clusterNode), {
+    ...CLUSTER_OPTIONS,
+    enableReadyCheck: true,
+    clusterRetryStrategy: reconnectDelayMs,
+    ...(options.lazyConnect ? { lazyConnect: true } : {}),
+    redisOptions: {
+      maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? null : options.maxRetriesPerRequest,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      ...clusterAuth(settings),
+    },
+  });
+  return trackCluster(client, displayRedisEndpoint({ cluster: settings }));
+}
+
+/**
+ * A new Redis connection (see the file comment): to `endpoint`, a URL or the `redis` configuration
+ * section (a Cluster when it has `cluster`). BullMQ connections: maxRetriesPerRequest null (the default).
+ */
+export function createRedisConnection(endpoint: RedisEndpoint, options: RedisConnectionOptions = {}): RedisClient {
+  if (typeof endpoint !== 'string' && endpoint.cluster) return createCluster(endpoint.cluster, options);
+  const url = typeof endpoint === 'string' ? endpoint : (endpoint.url ?? '');
   registerUrlSecrets(url);
   const client = new Redis(url, {
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? null : options.maxRetriesPerRequest,
@@ -176,7 +262,7 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
     retryStrategy: reconnectDelayMs,
     ...(options.lazyConnect ? { lazyConnect: true } : {}),
   });
-  return track(client, url);
+  return track(client, displayRedisUrl(url));
 }
 
 /** TQ_ENTRA_REDIS_TIMEOUT: "10s", "2m", "500ms" or a number of milliseconds; default 10 s. */
@@ -196,7 +282,7 @@ export function redisUnavailableError(waitedMs: number, url = redisHealth.url, l
   const seconds = Math.round(waitedMs / 100) / 10;
   return new SyncError(
     'ERR_REDIS_UNAVAILABLE',
-    `Redis at ${url ?? '(unknown URL)'} is unavailable (${lastError ? `${lastError}; ` : ''}waited ${seconds} s): check that Redis is running and reachable from this host, and the URL and password in redis.url / REDIS_URL (${REDIS_TIMEOUT_ENV} sets how long to wait)`,
+    `Redis at ${url ?? '(unknown URL)'} is unavailable (${lastError ? `${lastError}; ` : ''}waited ${seconds} s): check that Redis is running and reachable from this host, and the URL and password in redis.url / REDIS_URL, or the nodes in redis.cluster (${REDIS_TIMEOUT_ENV} sets how long to wait)`,
   );
 }
 

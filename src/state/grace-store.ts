@@ -8,7 +8,7 @@
  *
  *   <prefix>:state:grace:<target>    hash: range → first absent (ms)
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
 import type { TargetLock } from './target-lock.ts';
@@ -28,7 +28,7 @@ end
 return 1`;
 
 /** Range → first absent (ms). An entry whose value is not a number is left out (the next run's start overwrites it). */
-export async function readGrace(redis: Redis, keys: StateKeys, target: string): Promise<Map<string, number>> {
+export async function readGrace(redis: RedisClient, keys: StateKeys, target: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [cidr, raw] of Object.entries(await redis.hgetall(keys.grace(target)))) {
     const ms = Number(raw);
@@ -39,7 +39,7 @@ export async function readGrace(redis: Redis, keys: StateKeys, target: string): 
 
 /** Record ranges first seen absent (kept where already recorded) and forget others, under the lock's fencing token. */
 export async function updateGrace(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   lock: TargetLock,
   change: { start?: readonly { cidr: string; since: number }[]; forget?: readonly string[] },

@@ -13,7 +13,7 @@
  * readHistory is the reader for the CLI and the status page (oldest first; each entry carries `total`,
  * the range count after it, for a ranges-over-time chart). reconstructRun rebuilds what a run left.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import { contentHash, reconstructAt, unionOf, type HistoryEntry, type LocationContents } from './history-diff.ts';
 import type { StateKeys } from './redis-keys.ts';
@@ -44,7 +44,7 @@ end
 return #old`;
 
 /** Record one writing run and its resulting contents (the new head); trims to the retention. */
-export async function recordHistory(redis: Redis, keys: StateKeys, lock: TargetLock, entry: HistoryEntry, head: LocationContents, retention: HistoryRetention, now = Date.now()): Promise<void> {
+export async function recordHistory(redis: RedisClient, keys: StateKeys, lock: TargetLock, entry: HistoryEntry, head: LocationContents, retention: HistoryRetention, now = Date.now()): Promise<void> {
   const t = lock.target;
   const pairs: string[] = [];
   for (const [name, ranges] of head) if (ranges.length > 0) pairs.push(name, ranges.join('\n'));
@@ -64,7 +64,7 @@ export interface HistoryQuery {
 /** Entries per HMGET. */
 const READ_BATCH = 200;
 
-async function entriesOf(redis: Redis, keys: StateKeys, target: string, runs: readonly string[]): Promise<HistoryEntry[]> {
+async function entriesOf(redis: RedisClient, keys: StateKeys, target: string, runs: readonly string[]): Promise<HistoryEntry[]> {
   const out: HistoryEntry[] = [];
   for (let i = 0; i < runs.length; i += READ_BATCH) {
     const texts = await redis.hmget(keys.historyEntries(target), ...runs.slice(i, i + READ_BATCH));
@@ -74,7 +74,7 @@ async function entriesOf(redis: Redis, keys: StateKeys, target: string, runs: re
 }
 
 /** A target's history, oldest first (the reader of `tq-entra history` and the status page). */
-export async function readHistory(redis: Redis, keys: StateKeys, target: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+export async function readHistory(redis: RedisClient, keys: StateKeys, target: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
   const min = query.sinceMs === undefined ? '-inf' : String(query.sinceMs);
   let runs = await redis.zrangebyscore(keys.history(target), min, '+inf');
   if (query.limit !== undefined && runs.length > query.limit) runs = runs.slice(runs.length - query.limit);
@@ -82,7 +82,7 @@ export async function readHistory(redis: Redis, keys: StateKeys, target: string,
 }
 
 /** Each location's content after the newest entry (empty when nothing was recorded). */
-export async function readHead(redis: Redis, keys: StateKeys, target: string): Promise<LocationContents> {
+export async function readHead(redis: RedisClient, keys: StateKeys, target: string): Promise<LocationContents> {
   const h = await redis.hgetall(keys.historyHead(target));
   return new Map(Object.entries(h).map(([name, text]) => [name, text === '' ? [] : text.split('\n')]));
 }
@@ -97,7 +97,7 @@ export interface Reconstructed {
 }
 
 /** What run `run` left in the target's locations, rebuilt from the head and the newer diffs; undefined when not in the history. */
-export async function reconstructRun(redis: Redis, keys: StateKeys, target: string, run: string): Promise<Reconstructed | undefined> {
+export async function reconstructRun(redis: RedisClient, keys: StateKeys, target: string, run: string): Promise<Reconstructed | undefined> {
   const rank = await redis.zrank(keys.history(target), run);
   if (rank === null) return undefined;
   const runs = await redis.zrange(keys.history(target), String(rank), '-1');

@@ -16,7 +16,7 @@
  *   PATCHes it in one request without listing the tenant's policies first. Only a hint: a 404 sends the
  *   kill switch back to the listing.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
 import type { TargetLock } from './target-lock.ts';
@@ -55,29 +55,29 @@ function decode(text: string): KillSwitch {
 }
 
 /** The target's kill switch, or undefined when it is not engaged. */
-export async function readKillSwitch(redis: Redis, keys: StateKeys, target: string): Promise<KillSwitch | undefined> {
+export async function readKillSwitch(redis: RedisClient, keys: StateKeys, target: string): Promise<KillSwitch | undefined> {
   const text = await redis.get(keys.killSwitch(target));
   return text === null ? undefined : decode(text);
 }
 
 /** Engage (or re-engage) the switch: the operator's intent, written before the lock is taken. */
-export async function recordKillSwitch(redis: Redis, keys: StateKeys, target: string, ks: KillSwitch): Promise<void> {
+export async function recordKillSwitch(redis: RedisClient, keys: StateKeys, target: string, ks: KillSwitch): Promise<void> {
   await redis.set(keys.killSwitch(target), JSON.stringify(ks));
 }
 
 /** Release the switch, only while `lock` still holds the target (LockLostError otherwise). */
-export async function clearKillSwitch(redis: Redis, keys: StateKeys, lock: TargetLock): Promise<void> {
+export async function clearKillSwitch(redis: RedisClient, keys: StateKeys, lock: TargetLock): Promise<void> {
   const r = await redis.eval(CLEAR, 2, keys.lock(lock.target), keys.killSwitch(lock.target), String(lock.token));
   if (r === -1) throw new LockLostError(lock.target, lock.token);
 }
 
 /** The id of the target's policy as the last applied reconcile left it (undefined: none known). */
-export async function readPolicyIdHint(redis: Redis, keys: StateKeys, target: string): Promise<string | undefined> {
+export async function readPolicyIdHint(redis: RedisClient, keys: StateKeys, target: string): Promise<string | undefined> {
   return (await redis.get(keys.policyId(target))) ?? undefined;
 }
 
 /** Remember (or forget, with undefined) the target's policy id after an applied reconcile or a kill switch lookup. */
-export async function rememberPolicyId(redis: Redis, keys: StateKeys, target: string, id: string | undefined): Promise<void> {
+export async function rememberPolicyId(redis: RedisClient, keys: StateKeys, target: string, id: string | undefined): Promise<void> {
   if (id === undefined) await redis.del(keys.policyId(target));
   else await redis.set(keys.policyId(target), id);
 }

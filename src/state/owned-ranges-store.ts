@@ -4,7 +4,7 @@
  * never in the set and so survive (invariant 2). Updated only after a successful write, and only
  * while the writer still holds the target lock (fenced by token).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { TargetLock } from './target-lock.ts';
@@ -23,13 +23,13 @@ for i = 3 + nadd, #ARGV, 5000 do
 end
 return 1`;
 
-export async function readOwnedRanges(redis: Redis, keys: StateKeys, target: string): Promise<Set<string>> {
+export async function readOwnedRanges(redis: RedisClient, keys: StateKeys, target: string): Promise<Set<string>> {
   return new Set(await redis.smembers(keys.owned(target)));
 }
 
 /** Record ranges written (added) and removed by one successful write, under the lock's fencing token. */
 export async function recordOwnedChange(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   lock: TargetLock,
   added: readonly string[],
@@ -41,7 +41,7 @@ export async function recordOwnedChange(
 }
 
 /** Forget every owned range of a target (tests, and `clearOnManualRun` once the locations hold exactly the desired set). */
-export async function replaceOwnedRanges(redis: Redis, keys: StateKeys, lock: TargetLock, ranges: readonly string[]): Promise<void> {
+export async function replaceOwnedRanges(redis: RedisClient, keys: StateKeys, lock: TargetLock, ranges: readonly string[]): Promise<void> {
   await lock.assertHeld();
   const tmp = `${keys.owned(lock.target)}:tmp:${lock.token}`;
   const tx = redis.multi().del(tmp);
@@ -66,7 +66,7 @@ export function objectOwnersKey(keys: StateKeys, tenantId: string): string {
 }
 
 /** Object id (lower case) → owning target, for one tenant. */
-export async function readObjectOwners(redis: Redis, keys: StateKeys, tenantId: string): Promise<Map<string, string>> {
+export async function readObjectOwners(redis: RedisClient, keys: StateKeys, tenantId: string): Promise<Map<string, string>> {
   return new Map(Object.entries(await redis.hgetall(objectOwnersKey(keys, tenantId))));
 }
 
@@ -97,7 +97,7 @@ return 1`;
  * target's (and is not in `takeover`), nothing is recorded and that id and owner are returned.
  */
 export async function claimObjects(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   lock: TargetLock,
   tenantId: string,
@@ -114,7 +114,7 @@ export async function claimObjects(
 }
 
 /** Forget `ids` (deleted objects) where the lock holder's target is their recorded owner. */
-export async function releaseObjects(redis: Redis, keys: StateKeys, lock: TargetLock, tenantId: string, ids: readonly string[]): Promise<void> {
+export async function releaseObjects(redis: RedisClient, keys: StateKeys, lock: TargetLock, tenantId: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const r = await redis.eval(RELEASE, 2, keys.lock(lock.target), objectOwnersKey(keys, tenantId), String(lock.token), lock.target, ...ids.map((x) => x.toLowerCase()));
   if (r === -1) throw new LockLostError(lock.target, lock.token);

@@ -7,7 +7,7 @@
  *
  *   <prefix>:state:pin:<target>   hash: run (the run rolled back to), at (ISO), by (who), ranges (one per line)
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
 import type { TargetLock } from './target-lock.ts';
@@ -26,20 +26,20 @@ redis.call('DEL', KEYS[2])
 if #ARGV > 1 then redis.call('HSET', KEYS[2], unpack(ARGV, 2)) end
 return 1`;
 
-async function fenced(redis: Redis, keys: StateKeys, lock: TargetLock, fields: string[]): Promise<void> {
+async function fenced(redis: RedisClient, keys: StateKeys, lock: TargetLock, fields: string[]): Promise<void> {
   const r = await redis.eval(FENCED, 2, keys.lock(lock.target), keys.pin(lock.target), String(lock.token), ...fields);
   if (r === -1) throw new LockLostError(lock.target, lock.token);
 }
 
-export async function writePin(redis: Redis, keys: StateKeys, lock: TargetLock, pin: Pin): Promise<void> {
+export async function writePin(redis: RedisClient, keys: StateKeys, lock: TargetLock, pin: Pin): Promise<void> {
   await fenced(redis, keys, lock, ['run', pin.run, 'at', pin.at, 'by', pin.by, 'ranges', pin.ranges.join('\n')]);
 }
 
-export async function clearPin(redis: Redis, keys: StateKeys, lock: TargetLock): Promise<void> {
+export async function clearPin(redis: RedisClient, keys: StateKeys, lock: TargetLock): Promise<void> {
   await fenced(redis, keys, lock, []);
 }
 
-export async function readPin(redis: Redis, keys: StateKeys, target: string): Promise<Pin | undefined> {
+export async function readPin(redis: RedisClient, keys: StateKeys, target: string): Promise<Pin | undefined> {
   const h = await redis.hgetall(keys.pin(target));
   if (h['run'] === undefined) return undefined;
   const text = h['ranges'] ?? '';

@@ -19,7 +19,7 @@
  * single-address indicator, i.e. ~35 MB per 1,000,000 indicators per collection, about the size of the
  * snapshot itself; one line per accepted indicator, so bounded by the collection's size.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { cidrsOverlap, normalizeCidr, parseCidr, type ParsedCidr } from '../ranges/index.ts';
 import type { StateKeys } from './redis-keys.ts';
 
@@ -64,12 +64,12 @@ export function provenanceLine(cidr: string, value: string, score: number | null
   return `${range}\t${shown}\t${score ?? ''}\t${seconds(createdAt)}\t${seconds(updatedAt)}`;
 }
 
-export async function stageProvenance(redis: Redis, keys: StateKeys, runId: string, chunk: number, lines: readonly string[], ttlSeconds: number): Promise<void> {
+export async function stageProvenance(redis: RedisClient, keys: StateKeys, runId: string, chunk: number, lines: readonly string[], ttlSeconds: number): Promise<void> {
   await redis.set(keys.provenanceStage(runId, chunk), lines.join('\n'), 'EX', ttlSeconds);
 }
 
 /** The committed provenance text of a run: its staged chunks joined (a missing chunk adds nothing: provenance is advisory). */
-export async function readStagedProvenance(redis: Redis, keys: StateKeys, runId: string, chunks: number): Promise<string> {
+export async function readStagedProvenance(redis: RedisClient, keys: StateKeys, runId: string, chunks: number): Promise<string> {
   const out: string[] = [];
   for (let first = 0; first < chunks; first += 32) {
     const batch: string[] = [];
@@ -96,7 +96,7 @@ function parsed(text: string): ParsedCidr | undefined {
  * For each range of the committed snapshot `ranges` that overlaps `query` (a CIDR or an address): the
  * indicators behind it, best first, at most PROVENANCE_PER_RANGE, and their number.
  */
-export async function readProvenance(redis: Redis, keys: StateKeys, source: string, collection: string, ranges: readonly string[], query: string): Promise<RangeProvenance[]> {
+export async function readProvenance(redis: RedisClient, keys: StateKeys, source: string, collection: string, ranges: readonly string[], query: string): Promise<RangeProvenance[]> {
   const q = parsed(query);
   if (!q) return [];
   const hits = ranges.flatMap((cidr) => {

@@ -11,7 +11,7 @@
  * TTL), and the commit replaces the committed whitelist (canonical CIDRs, one per line; an empty
  * whitelist commits as the empty string) in the snapshot's MULTI, so a failed run changes neither.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
 import { decodeRanges, encodeRanges, type WeightedRange } from './snapshot-codec.ts';
 
@@ -36,7 +36,7 @@ export interface Snapshot {
 }
 
 export async function stageChunk(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   runId: string,
   chunk: number,
@@ -48,7 +48,7 @@ export async function stageChunk(
 
 /** The staged chunks of a run, in chunk order; a missing chunk is reported (never silently skipped). */
 export async function readStagedChunks(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   runId: string,
   chunks: number,
@@ -65,7 +65,7 @@ const STAGE_READ_BATCH = 32;
  * batches. Decode them one at a time (`stagedRanges`) so a large run never holds every decoded chunk.
  */
 export async function readStagedTexts(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   runId: string,
   chunks: number,
@@ -90,7 +90,7 @@ export function* stagedRanges(texts: readonly (string | null)[]): Generator<Weig
 }
 
 /** Append whitelist values staged by one collect attempt (`stageRunId`); the list expires like chunks. */
-export async function stageWhitelist(redis: Redis, keys: StateKeys, stageRunId: string, values: readonly string[], ttlSeconds = STAGE_TTL_SECONDS): Promise<void> {
+export async function stageWhitelist(redis: RedisClient, keys: StateKeys, stageRunId: string, values: readonly string[], ttlSeconds = STAGE_TTL_SECONDS): Promise<void> {
   if (values.length === 0) return;
   const key = keys.whitelistStage(stageRunId);
   const results = await redis.multi().rpush(key, ...values).expire(key, ttlSeconds).exec();
@@ -102,7 +102,7 @@ export async function stageWhitelist(redis: Redis, keys: StateKeys, stageRunId: 
 const WHITELIST_READ_BATCH = 10_000;
 
 /** The whitelist values staged by one collect attempt, in staging order (empty when none were). */
-export async function readStagedWhitelist(redis: Redis, keys: StateKeys, stageRunId: string): Promise<string[]> {
+export async function readStagedWhitelist(redis: RedisClient, keys: StateKeys, stageRunId: string): Promise<string[]> {
   const key = keys.whitelistStage(stageRunId);
   const out: string[] = [];
   for (let first = 0; ; first += WHITELIST_READ_BATCH) {
@@ -113,7 +113,7 @@ export async function readStagedWhitelist(redis: Redis, keys: StateKeys, stageRu
 }
 
 /** The committed whitelist of a source collection (canonical CIDRs); null when none was ever committed. */
-export async function readWhitelist(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<string[] | null> {
+export async function readWhitelist(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<string[] | null> {
   const text = await redis.get(keys.whitelist(source, collection));
   if (text === null) return null;
   return text === '' ? [] : text.split('\n');
@@ -128,7 +128,7 @@ export async function readWhitelist(redis: Redis, keys: StateKeys, source: strin
  * replaces the snapshot's provenance and drops its staged chunks.
  */
 export async function commitSnapshot(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   source: string,
   collection: string,
@@ -162,7 +162,7 @@ export async function commitSnapshot(
   if (!results || failed) throw failed?.[0] ?? new Error('snapshot commit was aborted');
 }
 
-export async function readSnapshotMeta(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<SnapshotMeta | null> {
+export async function readSnapshotMeta(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<SnapshotMeta | null> {
   const h = await redis.hgetall(keys.snapshotMeta(source, collection));
   if (!h['runId']) return null;
   return {
@@ -175,7 +175,7 @@ export async function readSnapshotMeta(redis: Redis, keys: StateKeys, source: st
   };
 }
 
-export async function readSnapshot(redis: Redis, keys: StateKeys, source: string, collection: string): Promise<Snapshot | null> {
+export async function readSnapshot(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<Snapshot | null> {
   const [text, meta] = await Promise.all([redis.get(keys.snapshot(source, collection)), readSnapshotMeta(redis, keys, source, collection)]);
   if (text === null || meta === null) return null;
   return { source, collection, entries: decodeRanges(text), meta };

@@ -14,7 +14,7 @@
  * waiting in the pacer or on the wire) can still land: the kill switch is recorded before the lock
  * is taken, so the holder's retry, or the next reconcile, puts the kill switch state back.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import { LockBusyError } from './errors/lock-busy-error.ts';
 import { LockLostError } from './errors/lock-lost-error.ts';
 import type { StateKeys } from './redis-keys.ts';
@@ -39,7 +39,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return prev`;
 
 export async function acquireTargetLock(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   target: string,
   options: { ttlMs?: number; waitMs?: number; pollMs?: number; takeOver?: boolean } = {},

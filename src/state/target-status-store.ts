@@ -10,7 +10,7 @@
  * The page reads this instead of Graph, so opening it costs Graph nothing (Graph allows one
  * conditional access request per second per tenant, shared with the reconciles).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
 
 export interface TargetStatus {
@@ -24,7 +24,7 @@ export interface TargetStatus {
   locations: { displayName: string; ranges: readonly string[] }[];
 }
 
-export async function writeTargetStatus(redis: Redis, keys: StateKeys, target: string, status: TargetStatus): Promise<void> {
+export async function writeTargetStatus(redis: RedisClient, keys: StateKeys, target: string, status: TargetStatus): Promise<void> {
   await redis.set(keys.status(target), JSON.stringify(status));
 }
 
@@ -35,7 +35,7 @@ function isStatus(v: unknown): v is TargetStatus {
 }
 
 /** The recorded status of a target; undefined before its first applied reconcile (or for an unreadable value). */
-export async function readTargetStatus(redis: Redis, keys: StateKeys, target: string): Promise<TargetStatus | undefined> {
+export async function readTargetStatus(redis: RedisClient, keys: StateKeys, target: string): Promise<TargetStatus | undefined> {
   const text = await redis.get(keys.status(target));
   if (text === null) return undefined;
   try {

@@ -19,7 +19,7 @@
  * never all at once. Memory: 124 bytes of Redis per indicator with a tag and one attribute (measured,
  * test/integration/pipeline.writeback-stage.test.ts), e.g. 47 MB for a full target of 382,000.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
 
 /** The attribute written for one target. */
@@ -89,7 +89,7 @@ export function decodeEntry(text: string): WriteBackEntry | undefined {
 }
 
 /** The entries of these indicator ids (absent ids are not in the map). */
-export async function readWriteBackEntries(redis: Redis, keys: StateKeys, source: string, ids: readonly string[]): Promise<Map<string, WriteBackEntry>> {
+export async function readWriteBackEntries(redis: RedisClient, keys: StateKeys, source: string, ids: readonly string[]): Promise<Map<string, WriteBackEntry>> {
   const out = new Map<string, WriteBackEntry>();
   if (ids.length === 0) return out;
   const texts = await redis.hmget(keys.writeBack(source), ...ids);
@@ -103,7 +103,7 @@ export async function readWriteBackEntries(redis: Redis, keys: StateKeys, source
 
 /** Store entries (set) and forget others (deleted), with names learned, in one MULTI. */
 export async function writeWriteBackEntries(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   where: { source: string },
   change: { set: ReadonlyMap<string, WriteBackEntry>; deleted: readonly string[]; names?: ReadonlyMap<string, string> },
@@ -121,7 +121,7 @@ export async function writeWriteBackEntries(
 }
 
 /** `tag:<id>` / `attr:<type id>` → name. */
-export async function readWriteBackNames(redis: Redis, keys: StateKeys, source: string): Promise<Map<string, string>> {
+export async function readWriteBackNames(redis: RedisClient, keys: StateKeys, source: string): Promise<Map<string, string>> {
   const text = await redis.hget(keys.writeBack(source), META_NAMES);
   try {
     return new Map(Object.entries((text === null ? {} : JSON.parse(text)) as Record<string, string>));
@@ -131,7 +131,7 @@ export async function readWriteBackNames(redis: Redis, keys: StateKeys, source: 
 }
 
 /** Every entry, in HSCAN batches (a field may come twice while the hash changes: harmless to a sweep). */
-export async function* scanWriteBackEntries(redis: Redis, keys: StateKeys, source: string): AsyncGenerator<[string, WriteBackEntry][]> {
+export async function* scanWriteBackEntries(redis: RedisClient, keys: StateKeys, source: string): AsyncGenerator<[string, WriteBackEntry][]> {
   const key = keys.writeBack(source);
   let cursor = '0';
   do {
@@ -147,13 +147,13 @@ export async function* scanWriteBackEntries(redis: Redis, keys: StateKeys, sourc
   } while (cursor !== '0');
 }
 
-export async function readWriteBackPass(redis: Redis, keys: StateKeys, source: string): Promise<string | null> {
+export async function readWriteBackPass(redis: RedisClient, keys: StateKeys, source: string): Promise<string | null> {
   return redis.hget(keys.writeBack(source), META_PASS);
 }
 
 /** Record the last run's summary, and the fingerprint of a complete pass (or clear it). */
 export async function recordWriteBackRun(
-  redis: Redis,
+  redis: RedisClient,
   keys: StateKeys,
   where: { source: string },
   summary: WriteBackRunSummary,
@@ -166,7 +166,7 @@ export async function recordWriteBackRun(
   await tx.exec();
 }
 
-export async function readWriteBackRun(redis: Redis, keys: StateKeys, source: string): Promise<WriteBackRunSummary | undefined> {
+export async function readWriteBackRun(redis: RedisClient, keys: StateKeys, source: string): Promise<WriteBackRunSummary | undefined> {
   const text = await redis.hget(keys.writeBack(source), META_LAST);
   return text === null ? undefined : (JSON.parse(text) as WriteBackRunSummary);
 }

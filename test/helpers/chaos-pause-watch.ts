@@ -12,7 +12,7 @@
  *   seen is returned (`queueRateLimits`), for the checks to require none.
  * Poll errors (Redis restarting) are counted and the poll goes on.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient, RedisEndpoint } from '../../src/redis/redis-connection.ts';
 import { paceKeys } from '../../src/graph/graph-pacer.ts';
 import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
 import type { RequestLogEntry } from '../../src/emulators/graph/graph-emulator.ts';
@@ -28,8 +28,8 @@ export interface PauseWatch {
   stop(): Promise<{ windows: PauseWindow[]; queueRateLimits: number[]; pollErrors: number }>;
 }
 
-export function watchPauses(redisUrl: string, prefix: string, tenantId: string, pollMs = 10): PauseWatch {
-  const redis: Redis = bullConnection(redisUrl);
+export function watchPauses(endpoint: RedisEndpoint, prefix: string, tenantId: string, pollMs = 10): PauseWatch {
+  const redis: RedisClient = bullConnection(endpoint);
   redis.on('error', () => undefined);
   const queues = createQueues(redis, prefix);
   for (const q of [queues.collect, queues.ingest, queues.reconcile]) q.on('error', () => undefined);

@@ -16,6 +16,7 @@ import { duplicateNames, entraPicture, type EntraPicture } from './chaos-entra.t
 import { watchPauses, type PauseWindow } from './chaos-pause-watch.ts';
 import { expectedRanges, qualifyingValues, whitelistValues } from './expected-ranges.ts';
 import { startPipelineEnv, type PipelineEnv, type WorkerProcess } from './pipeline-env.ts';
+import type { TestRedisTarget } from './redis.ts';
 
 export const CHAOS_COLLECTION = '6d4c1f0e2b9a8c7d';
 export const LOCATION_NAME = 'TQ Blocked';
@@ -41,7 +42,8 @@ export interface ChaosContext {
 
 export interface ChaosOptions {
   workers?: number;
-  redisUrl?: string;
+  /** The run's Redis: a URL (its own redis-server) or the suite's Redis Cluster; default the suite's Redis. */
+  redis?: string | TestRedisTarget | undefined;
   arm?: (env: PipelineEnv) => void;
   during?: (ctx: ChaosContext) => Promise<void>;
   /** Called once the sync has returned, before the environment closes (collect figures here). */
@@ -71,7 +73,7 @@ export interface ChaosResult {
 
 export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Promise<ChaosResult> {
   const env = await startPipelineEnv({
-    redisUrl: options.redisUrl,
+    redis: options.redis,
     threatq: [{ name: 'tq', options: { generate: { count: data.indicators, seed: data.seed } }, collections: [{ id: CHAOS_COLLECTION }] }],
     target: {
       objectsPerRun: data.objectsPerRun,
@@ -93,7 +95,7 @@ export async function runChaos(data: ChaosData, options: ChaosOptions = {}): Pro
       return w;
     };
     for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
-    const watch = watchPauses(env.redis.url, env.config.redis.prefix, DEFAULT_TENANT_ID);
+    const watch = watchPauses(env.config.redis, env.config.redis.prefix, DEFAULT_TENANT_ID);
     const timeoutMs = options.timeoutMs ?? 240_000;
     const syncing = env.cli(['sync', '--target', 'corp', '--wait', '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { timeoutMs: timeoutMs + 20_000 }).finally(() => (finished = true));
     const during = options.during?.({ env, workers, done: () => finished, startWorker }) ?? Promise.resolve();

@@ -13,6 +13,7 @@ import { mulberry32 } from '../../src/emulators/random-faults.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { CHAOS_COLLECTION, pause, runChaos, type ChaosContext, type ChaosData, type ChaosResult } from './chaos-run.ts';
 import { startOwnRedisServer } from './own-redis-server.ts';
+import type { TestRedisTarget } from './redis.ts';
 
 export interface GraphFaultOptions {
   seed: number;
@@ -21,8 +22,10 @@ export interface GraphFaultOptions {
   retryAfterSeconds?: number;
 }
 
-export async function graphFaults(data: ChaosData, o: GraphFaultOptions): Promise<ChaosResult> {
+/** `redis`: run on this Redis (e.g. the suite's Redis Cluster) instead of the suite's single Redis. */
+export async function graphFaults(data: ChaosData, o: GraphFaultOptions, redis?: TestRedisTarget): Promise<ChaosResult> {
   return runChaos(data, {
+    redis,
     arm: (env) =>
       env.graph.setRandomFaults({
         p429: o.p429,
@@ -90,11 +93,13 @@ export interface KillOptions {
   maxGapMs: number;
 }
 
-export async function workerKills(data: ChaosData, o: KillOptions): Promise<{ run: ChaosResult; figures: KillFigures }> {
+/** `redis`: run on this Redis (e.g. the suite's Redis Cluster) instead of the suite's single Redis. */
+export async function workerKills(data: ChaosData, o: KillOptions, redis?: TestRedisTarget): Promise<{ run: ChaosResult; figures: KillFigures }> {
   const random = mulberry32(o.seed);
   const figures: KillFigures = { kills: [] };
   const started = Date.now();
   const run = await runChaos(data, {
+    redis,
     workers: o.workers,
     during: async (ctx) => {
       for (let k = 0; k < o.kills; k++) {
@@ -132,7 +137,7 @@ export async function redisRestart(data: ChaosData, o: RestartOptions): Promise<
   const started = Date.now();
   try {
     const run = await runChaos(data, {
-      redisUrl: server.url,
+      redis: server.url,
       during: async (ctx) => {
         for (let k = 0; k < o.restarts; k++) {
           await pause(o.minGapMs + Math.floor(random() * (o.maxGapMs - o.minGapMs)));

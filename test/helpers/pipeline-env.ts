@@ -13,7 +13,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { startGraphEmulator, DEFAULT_APPS, DEFAULT_TENANT_ID, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { startThreatQEmulator, type ThreatQEmulator, type ThreatQEmulatorOptions } from '../../src/emulators/threatq/threatq-emulator.ts';
 import { BIN, runCli, type CliResult } from './run-cli.ts';
-import { testRedis, type TestRedis } from './redis.ts';
+import { testRedis, type TestRedis, type TestRedisTarget } from './redis.ts';
 import { stageId } from '../../src/pipeline/run-ids.ts';
 
 export interface EnvOptions {
@@ -26,8 +26,8 @@ export interface EnvOptions {
   worker?: Record<string, unknown>;
   /** Further top-level configuration keys (e.g. `pipeline`). */
   config?: Record<string, unknown>;
-  /** Use this Redis instead of the suite's (e.g. a redis-server the test restarts). */
-  redisUrl?: string;
+  /** Use this Redis instead of the suite's: a URL (e.g. a redis-server the test restarts) or a Redis Cluster. */
+  redis?: string | TestRedisTarget | undefined;
 }
 
 export interface PipelineEnv {
@@ -55,7 +55,7 @@ const writer = DEFAULT_APPS[0];
 
 export async function startPipelineEnv(options: EnvOptions = {}): Promise<PipelineEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'tqe-env-'));
-  const redis = testRedis('env', options.redisUrl);
+  const redis = testRedis('env', options.redis);
   const graph = await startGraphEmulator({ throttle: { requestsPerSecond: 0 }, ...options.graph });
   const threatq: Record<string, ThreatQEmulator> = {};
   const files: Record<string, string> = {};
@@ -80,7 +80,7 @@ export async function startPipelineEnv(options: EnvOptions = {}): Promise<Pipeli
     sources.push({ name: f.name, kind: 'file', path, targets: ['corp'] });
   }
   const doc = {
-    redis: { url: redis.url, prefix: redis.prefix },
+    redis: redis.config,
     sources,
     targets: [
       {
@@ -112,9 +112,9 @@ export async function startPipelineEnv(options: EnvOptions = {}): Promise<Pipeli
     graph,
     threatq,
     files,
-    cli: (args, o) => runCli([...args, '--config', configPath], { env: { REDIS_URL: redis.url }, timeoutMs: o?.timeoutMs ?? 120_000 }),
+    cli: (args, o) => runCli([...args, '--config', configPath], { env: redis.childEnv, timeoutMs: o?.timeoutMs ?? 120_000 }),
     async startWorker(extraArgs = []) {
-      const w = await startWorkerProcess(configPath, redis.url, extraArgs);
+      const w = await startWorkerProcess(configPath, redis.childEnv, extraArgs);
       workers.push(w);
       return w;
     },
@@ -132,9 +132,10 @@ export async function startPipelineEnv(options: EnvOptions = {}): Promise<Pipeli
   return env;
 }
 
-export async function startWorkerProcess(configPath: string, redisUrl: string, extraArgs: string[] = []): Promise<WorkerProcess> {
+/** `redisEnv`: the test Redis's `childEnv` (REDIS_URL, emptied for a cluster configuration). */
+export async function startWorkerProcess(configPath: string, redisEnv: Record<string, string>, extraArgs: string[] = []): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [BIN, 'worker', '--config', configPath, ...extraArgs], {
-    env: { ...process.env, REDIS_URL: redisUrl, LOG_FORMAT: 'json', LOG_LEVEL: process.env['TEST_WORKER_LOG_LEVEL'] ?? 'info' },
+    env: { ...process.env, ...redisEnv, LOG_FORMAT: 'json', LOG_LEVEL: process.env['TEST_WORKER_LOG_LEVEL'] ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

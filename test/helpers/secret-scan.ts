@@ -4,7 +4,7 @@
  * credentials in URLs (`scheme://user:pass@`), bearer tokens of the emulators, and a dump of every
  * Redis key under a prefix, whatever its type.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/redis-connection.ts';
 
 /** Substrings that betray `secret` in any of the forms it can take when copied somewhere. */
 export function secretForms(secret: string): string[] {
@@ -51,7 +51,7 @@ export function findLeaks(where: string, text: string, secrets: Record<string, s
 }
 
 /** Every key under `prefix` with its type and its whole value as text (binary bytes as latin1). */
-export async function dumpRedis(redis: Redis, prefix: string): Promise<{ key: string; type: string; text: string }[]> {
+export async function dumpRedis(redis: RedisClient, prefix: string): Promise<{ key: string; type: string; text: string }[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {

@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createQueues } from '../../src/pipeline/queues.ts';
+import { bullConnection, createQueues } from '../../src/pipeline/queues.ts';
 import { readKillSwitch } from '../../src/state/kill-switch-store.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { startCliProcess, type CliProcess } from '../helpers/cli-process.ts';
@@ -105,7 +105,7 @@ describe('dashboard: the kill switch with confirmation', () => {
     expect(await e.redis.client.exists(`${e.redis.prefix}:reconcile:id`)).toBe(0);
 
     // Past the dashboard (written to Redis directly): the worker refuses it, nothing reaches Entra.
-    const queues = createQueues(e.redis.client.duplicate({ maxRetriesPerRequest: null }), e.redis.prefix);
+    const queues = createQueues(bullConnection(e.redis.url), e.redis.prefix);
     try {
       const job = await queues.reconcile.add('reconcile', data as never);
       e.graph.clearRequests();

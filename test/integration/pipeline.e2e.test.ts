@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
+import { redisVariants } from '../helpers/redis.ts';
 import { expectedRanges, qualifyingValues, rangesInEntra, whitelistValues } from '../helpers/expected-ranges.ts';
 
 let env: PipelineEnv | undefined;
@@ -8,9 +9,11 @@ afterEach(async () => {
   env = undefined;
 });
 
-describe('pipeline end to end', () => {
-  it('two ThreatQ instances and a file feed one target: Entra holds exactly the merged union', async () => {
+// On the suite's single Redis and on its Redis Cluster (test/helpers/redis.ts: REDIS_CLUSTER_NODES).
+describe.each(redisVariants())('pipeline end to end on %s', (_label, redis) => {
+  it.skipIf(!redis)('two ThreatQ instances and a file feed one target: Entra holds exactly the merged union', { timeout: 120_000 }, async () => {
     env = await startPipelineEnv({
+      redis,
       threatq: [
         { name: 'tq-east', options: { idOffset: 10, generate: { count: 2500, seed: 1 } }, collections: [{ id: '6d4c1f0e2b9a8c7d' }] },
         { name: 'tq-west', options: { idOffset: 70, generate: { count: 1500, seed: 2 } }, collections: [{ id: 'a1b2c3d4e5f6' }] },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { rangesInEntra } from '../helpers/expected-ranges.ts';
+import { redisVariants } from '../helpers/redis.ts';
 import { createQueues, bullConnection } from '../../src/pipeline/queues.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { lastRunId, readRun } from '../../src/pipeline/run-store.ts';
@@ -16,9 +17,11 @@ const seed = (values: string[]) => ({
   collections: { shared: {} },
 });
 
-describe('fan-in', () => {
-  it('an indicator leaves the block list only when no source still has it', async () => {
+// The fan-in rule on the suite's single Redis and on its Redis Cluster (test/helpers/redis.ts).
+describe.each(redisVariants())('fan-in on %s', (_label, redis) => {
+  it.skipIf(!redis)('an indicator leaves the block list only when no source still has it', { timeout: 120_000 }, async () => {
     env = await startPipelineEnv({
+      redis,
       threatq: [
         { name: 'tq-a', options: { idOffset: 5, seed: seed(['198.51.100.1', '198.51.100.2', '203.0.113.9']) }, collections: [{ id: 'shared' }] },
         { name: 'tq-b', options: { idOffset: 60, seed: seed(['198.51.100.2', '192.0.2.44']) }, collections: [{ id: 'shared' }] },
@@ -40,13 +43,15 @@ describe('fan-in', () => {
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(rangesInEntra(env.graph, 'TQ Blocked').all).toEqual(['192.0.2.44/32', '198.51.100.2/32', '203.0.113.9/32']);
   });
+});
 
+describe('fan-in', () => {
   it('objectsPerRun 1000 with 25,000 indicators makes 25 ingest jobs', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 25_000; i += 1) lines.push(`${11 + (i % 200)}.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`);
     env = await startPipelineEnv({ files: [{ name: 'big', lines }], target: { objectsPerRun: 1000 } });
     const keys = stateKeys(env.config.redis.prefix);
-    const connection = bullConnection(env.redis.url);
+    const connection = bullConnection(env.config.redis);
     const queues = createQueues(connection, env.config.redis.prefix);
     const added: string[] = [];
     try {

@@ -95,7 +95,7 @@ export interface SoakOptions {
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const log = options.log ?? (() => undefined);
   const env = await startPipelineEnv({
-    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    redis: options.redisUrl,
     threatq: [{ name: 'tq', options: { generate: { count: 400, seed: 5 } }, collections: [{ id: COLLECTION_A }, { id: COLLECTION_B }] }],
     files: [{ name: 'list', lines: fileLines(0, false) }],
     graph: {},

@@ -246,6 +246,38 @@ describe('loadConfig', () => {
     expect(cfg.redis.url).toBe('redis://env:6380');
   });
 
+  it('takes a Redis Cluster (redis.cluster.nodes) with a hash-tagged prefix, and refuses one without', () => {
+    const nodes = ['10.0.0.1:7000', 'redis://10.0.0.2:7000', '[::1]:7001'];
+    const cfg = loadConfigText(stringify(edit((d) => (d.redis = { cluster: { nodes }, prefix: '{tq-entra}' }))), { env: {} });
+    expect(cfg.redis).toEqual({ cluster: { nodes }, prefix: '{tq-entra}' });
+    expect(problems(edit((d) => (d.redis = { cluster: { nodes: ['10.0.0.1:7000'] } })))).toEqual([
+      'redis.prefix: a Redis Cluster needs every key in one hash slot: write the prefix with a hash tag, e.g. prefix: "{tq-entra}", got "tq-entra"',
+    ]);
+    // An empty tag `{}` hashes the whole key: not a hash tag.
+    expect(problems(edit((d) => (d.redis = { cluster: { nodes: ['10.0.0.1:7000'] }, prefix: '{}svc' })))[0]).toMatch(/^redis\.prefix: .*prefix: "\{svc\}"/);
+    expect(problems(edit((d) => (d.redis = { url: 'redis://a:6379', cluster: { nodes: ['10.0.0.1:7000'] }, prefix: '{x}' })))).toEqual([
+      'redis.cluster: expected either redis.url (one Redis) or redis.cluster (a Redis Cluster), not both',
+    ]);
+    expect(problems(edit((d) => (d.redis = { cluster: { nodes: ['10.0.0.1'] }, prefix: '{x}' })))).toEqual([
+      'redis.cluster.nodes[0]: expected host:port or a redis:// URL with a port, e.g. 10.0.0.5:7000',
+    ]);
+    expect(problems(edit((d) => (d.redis = { cluster: { nodes: [] }, prefix: '{x}' })))).toEqual(['redis.cluster.nodes: expected at least 1 item(s)']);
+  });
+
+  it('refuses REDIS_URL beside redis.cluster (exactly one way to reach Redis)', () => {
+    const doc = edit((d) => (d.redis = { cluster: { nodes: ['10.0.0.1:7000'] }, prefix: '{tq}' }));
+    expect(problems(doc, { REDIS_URL: 'redis://env:6380' })).toEqual([
+      'redis.cluster: the REDIS_URL environment variable is set too (it names one Redis): unset REDIS_URL to use the cluster, or remove redis.cluster',
+    ]);
+  });
+
+  it('keeps the cluster password and node URL passwords secret', () => {
+    const redis = { cluster: { nodes: ['redis://:node-pass-2@10.0.0.1:7000'], password: 'cluster-pass-3' }, prefix: '{tq}' };
+    const cfg = loadConfigText(stringify(edit((d) => (d.redis = redis))), { env: {} });
+    const text = JSON.stringify(redactConfig(cfg));
+    for (const secret of ['node-pass-2', 'cluster-pass-3']) expect(text).not.toContain(secret);
+  });
+
   it('lists every field problem at once (cross-field checks follow once fields are valid)', () => {
     const list = problems(
       edit((d) => {

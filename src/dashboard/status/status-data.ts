@@ -11,7 +11,7 @@
  *   throttle            the tenant's 429 pause now (pacer keys) and the target's throttle counters (metrics)
  *   history             not recorded yet (the history store plugs in here; the chart renderer is ready)
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connection.ts';
 import { feedersOf } from '../../config/collections.ts';
 import type { Config, TargetConfig } from '../../config/schema.ts';
 import { encodeField, metricKeys } from '../../observability/metrics-keys.ts';
@@ -22,7 +22,7 @@ import { readTargetStatus, type TargetStatus } from '../../state/target-status-s
 import type { RangePoint } from './range-chart.ts';
 
 export interface StatusDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   config: Config;
 }

@@ -4,7 +4,7 @@
  * describe an error for a log line or a run record (secret-free `<code>: <message>`). Built once per
  * worker process by workers/start-workers.ts and passed in, so tests can build their own.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connection.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Queues } from '../queues.ts';
@@ -12,7 +12,7 @@ import type { StateKeys } from '../../state/redis-keys.ts';
 
 export interface StageDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   keys: StateKeys;
   queues: Queues;
   logger: Logger;

@@ -7,7 +7,7 @@
  * target when the target's index covers its range; by the source while any target does.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../redis/redis-connection.ts';
 import { CoverIndex } from '../../../ranges/index.ts';
 import type { StateKeys } from '../../../state/redis-keys.ts';
 
@@ -32,7 +32,7 @@ function fnv1a(text: string): number {
   return h;
 }
 
-async function readTarget(redis: Redis, keys: StateKeys, target: string): Promise<{ index: CoverIndex; count: number; sum: number; xor: number }> {
+async function readTarget(redis: RedisClient, keys: StateKeys, target: string): Promise<{ index: CoverIndex; count: number; sum: number; xor: number }> {
   const index = new CoverIndex();
   let count = 0;
   let sum = 0;
@@ -56,7 +56,7 @@ async function readTarget(redis: Redis, keys: StateKeys, target: string): Promis
  * The enforced ranges of `targets`. SSCAN may return a member twice while the set changes; the index
  * does not mind, and a digest made then only costs a pass that could have been skipped.
  */
-export async function readEnforcedRanges(redis: Redis, keys: StateKeys, targets: readonly string[]): Promise<EnforcedRanges> {
+export async function readEnforcedRanges(redis: RedisClient, keys: StateKeys, targets: readonly string[]): Promise<EnforcedRanges> {
   const byTarget = new Map<string, CoverIndex>();
   const hash = createHash('sha256');
   let ranges = 0;

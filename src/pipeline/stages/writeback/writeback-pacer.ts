@@ -15,7 +15,7 @@
  * atomically; the caller sleeps until its slot. The key expires a minute after its last slot. Retries
  * of one request (429/5xx) are spaced by the retry policy, not by this pace.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../redis/redis-connection.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, ThreatQSourceConfig } from '../../../config/schema.ts';
 
@@ -54,7 +54,7 @@ export function writeBackPaceOf(config: Config, source: ThreatQSourceConfig): { 
 }
 
 /** A function to await before each write-back request to `instance` (threatqInstanceOf). */
-export function createWriteBackPacer(redis: Redis, prefix: string, instance: string, requestsPerSecond: number): () => Promise<void> {
+export function createWriteBackPacer(redis: RedisClient, prefix: string, instance: string, requestsPerSecond: number): () => Promise<void> {
   const intervalMs = Math.max(1, Math.round(1000 / requestsPerSecond));
   const key = writeBackPaceKey(prefix, instance);
   return async () => {
