@@ -27,7 +27,7 @@ import type { StateKeys } from '../state/redis-keys.ts';
 import { readSnapshotText, readWhitelist } from '../state/snapshot-store.ts';
 import { forEachRange } from '../state/snapshot-codec.ts';
 import { GRAPH_MIN_PREFIX, WeightedMerge, mergeCidrs, splitBroaderThan, subtractEach, type MergedWeighted } from '../ranges/index.ts';
-import type { DesiredRange } from './plan-types.ts';
+import type { DesiredRange, TrimmedDesired } from './plan-types.ts';
 
 export interface SnapshotUse {
   source: string;
@@ -42,6 +42,8 @@ export interface SnapshotUse {
 export interface DesiredFromSnapshots {
   desired: DesiredRange[];
   snapshots: SnapshotUse[];
+  /** Ranges left out before the plan (only with `keepTop`, and only when there were more). */
+  trimmed: TrimmedRanges | undefined;
 }
 
 function labelOf(config: Config, source: string, collection: string): string {
@@ -69,11 +71,57 @@ function sourcesOf(m: MergedWeighted, labelNames: readonly string[]): (i: number
   };
 }
 
+type TrimmedRanges = TrimmedDesired;
+
+const TRIM_EXAMPLES = 20;
+
+/** The weight of the `k`th highest (k ≥ 1) of `weights` (NaN counts as -Infinity). */
+function kthHighest(weights: Float64Array, k: number): number {
+  const sorted = Float64Array.from(weights, (w) => (Number.isNaN(w) ? -Infinity : w)).sort();
+  return sorted[sorted.length - k] ?? -Infinity;
+}
+
+/** Keep `e` among the TRIM_EXAMPLES highest weights in `top` (highest first). */
+function keepExample(top: TrimmedRanges['examples'], e: { cidr: string; weight: number }): void {
+  if (top.length === TRIM_EXAMPLES && (top[TRIM_EXAMPLES - 1]?.weight ?? -Infinity) >= e.weight) return;
+  let at = top.length;
+  while (at > 0 && (top[at - 1]?.weight ?? -Infinity) < e.weight) at -= 1;
+  top.splice(at, 0, e);
+  if (top.length > TRIM_EXAMPLES) top.pop();
+}
+
+/**
+ * The merged blocks as DesiredRange objects; with `keepTop`, only those whose weight is at least the
+ * keepTop-th highest (ties kept: the plan breaks them), the others counted in `trimmed`.
+ */
+function materialise(m: MergedWeighted, labelNames: readonly string[], keepTop: number | undefined): { desired: DesiredRange[]; trimmed: TrimmedRanges | undefined } {
+  const sources = sourcesOf(m, labelNames);
+  const cutoff = keepTop !== undefined && m.count > keepTop ? kthHighest(m.weights, Math.max(1, keepTop)) : -Infinity;
+  const trimmed: TrimmedRanges | undefined = cutoff > -Infinity ? { total: 0, bySource: {}, examples: [] } : undefined;
+  const desired: DesiredRange[] = [];
+  let i = 0;
+  for (const lines of m.cidrBatches()) {
+    for (const cidr of lines) {
+      const weight = m.weights[i] ?? -Infinity;
+      if (!trimmed || weight >= cutoff) desired.push({ cidr, weight, sources: sources(i) });
+      else {
+        trimmed.total += 1;
+        for (const label of sources(i)) trimmed.bySource[label] = (trimmed.bySource[label] ?? 0) + 1;
+        keepExample(trimmed.examples, { cidr, weight });
+      }
+      i += 1;
+    }
+  }
+  return { desired, trimmed };
+}
+
 /**
  * Fan-in without an object per input: each snapshot's text goes line by line into one numeric merge
- * (labelled by its collection's label); only the merged ranges become DesiredRange objects.
+ * (labelled by its collection's label); only the merged ranges become DesiredRange objects. With
+ * `keepTop` (a target over capacity: its capacity), ranges below the keepTop-th highest weight are
+ * only counted (`trimmed`): a feed many times the capacity never becomes that many objects.
  */
-export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {
+export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, config: Config, targetName: string, keepTop?: number): Promise<DesiredFromSnapshots> {
   const feeders = feedersOf(config, targetName);
   const labelNames = [...new Set(feeders.map(({ source, collection }) => labelOf(config, source, collection)))];
   const merge = new WeightedMerge(labelNames.length);
@@ -85,16 +133,7 @@ export async function buildDesiredFromSnapshots(redis: Redis, keys: StateKeys, c
     const ranges = snap ? forEachRange(snap.text, (cidr, weight) => merge.add(cidr, weight, l)) : undefined;
     snapshots.push({ source, collection, label, ranges, committedAt: snap?.meta.committedAt, runId: snap?.meta.runId });
   }
-  const m = merge.result();
-  const sources = sourcesOf(m, labelNames);
-  const desired: DesiredRange[] = [];
-  for (const lines of m.cidrBatches()) {
-    for (const cidr of lines) {
-      const i = desired.length;
-      desired.push({ cidr, weight: m.weights[i] ?? -Infinity, sources: sources(i) });
-    }
-  }
-  return { desired, snapshots };
+  return { ...materialise(merge.result(), labelNames, keepTop), snapshots };
 }
 
 export interface Subtracted {

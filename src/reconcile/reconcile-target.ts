@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import type { Config } from '../config/schema.ts';
+import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
@@ -76,22 +76,33 @@ export interface ReconcileTimings {
 /** Lease of the target lock; renewed every third of it while the reconcile runs. */
 export const DEFAULT_LOCK_TTL_MS = 30_000;
 
+/**
+ * The target's desired set: the override, or the fan-in of its snapshots; then neverBlock and ThreatQ's
+ * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
+ * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
+ * target has a removal grace (a range left out would be held instead of removed as overflow); when
+ * the subtractions leave fewer than the capacity, the fan-in is made again whole.
+ */
+async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
+  const { config, redis, keys } = options;
+  const capacity = target.namedLocation.maxLocations * target.namedLocation.maxRangesPerLocation;
+  const afterSubtractions = async (keepTop: number | undefined) => {
+    const built = options.desired ? { desired: options.desired, snapshots: [], trimmed: undefined } : await buildDesiredFromSnapshots(redis, keys, config, target.name, keepTop);
+    const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(built.desired, target.safety.neverBlock));
+    const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
+    return { raw: built.desired, snapshots: built.snapshots, trimmed: built.trimmed, allowed, desired };
+  };
+  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
+  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
+}
+
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  let snapshots: SnapshotUse[] = [];
-  let raw: readonly DesiredRange[];
-  if (options.desired) raw = options.desired;
-  else {
-    const built = await buildDesiredFromSnapshots(redis, keys, config, target.name);
-    raw = built.desired;
-    snapshots = built.snapshots;
-  }
-  const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(raw, target.safety.neverBlock));
-  const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
+  const { raw, snapshots, trimmed, allowed, desired } = await desiredOf(options, target);
   const t1 = performance.now();
 
   let lock: TargetLock | undefined;
@@ -112,7 +123,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const grace = { firstAbsent: await readGrace(redis, keys, target.name), now: (options.now ?? Date.now)(), neverHold: allowed.cidrs };
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace });
+    const plan = planReconcile({ target, desired, trimmed, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace });
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const t3 = performance.now();
@@ -128,7 +139,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       dryRun: options.dryRun,
       desiredFrom: options.desired ? 'override' : 'snapshots',
       snapshots,
-      desiredBeforeNeverBlock: raw.length,
+      desiredBeforeNeverBlock: raw.length + (trimmed?.total ?? 0),
       whitelist: allowed.whitelist,
       plan,
       applied,
