@@ -90,7 +90,9 @@ async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) 
     const built = options.desired ? { desired: options.desired, snapshots: [], trimmed: undefined } : await buildDesiredFromSnapshots(redis, keys, config, target.name, keepTop);
     const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(built.desired, target.safety.neverBlock));
     const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
-    return { raw: built.desired, snapshots: built.snapshots, trimmed: built.trimmed, allowed, desired };
+    // Counts, not the arrays: the desired objects must not outlive the plan (they would stay live
+    // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
+    return { rawCount: built.desired.length, snapshots: built.snapshots, trimmed: built.trimmed, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
   const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
   return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
@@ -102,7 +104,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  const { raw, snapshots, trimmed, allowed, desired } = await desiredOf(options, target);
+  const { rawCount, snapshots, trimmed, allowed, desired } = await desiredOf(options, target);
   const t1 = performance.now();
 
   let lock: TargetLock | undefined;
@@ -139,7 +141,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       dryRun: options.dryRun,
       desiredFrom: options.desired ? 'override' : 'snapshots',
       snapshots,
-      desiredBeforeNeverBlock: raw.length + (trimmed?.total ?? 0),
+      desiredBeforeNeverBlock: rawCount + (trimmed?.total ?? 0),
       whitelist: allowed.whitelist,
       plan,
       applied,
