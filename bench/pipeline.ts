@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const { path: configPath } = writeBenchConfig({
     redisUrl,
     prefix,
-    threatqUrl: tq.url,
+    threatqUrls: [tq.url],
     graphUrl: graph.graphBaseUrl,
     graphCaFile: graph.caFile,
     pageSize: Number(args['page-size']),

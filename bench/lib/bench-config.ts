@@ -5,6 +5,8 @@
  *   off   target rateLimit.requestsPerSecond 100 (the schema's maximum), emulator throttle off
  *   real  1 request per second on both sides, as Microsoft limits conditional-access calls
  * The worker's HTTP endpoints are off (port 0), so several workers never fight over a port.
+ * Several ThreatQ emulators (`threatqUrls`, bench:e2e --sources S) are sources `tq`, `tq2`, … `tqS`,
+ * each with the bench collection, all feeding the one target.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,12 +53,18 @@ export function benchTargetDoc(name: string, graph: BenchGraphEndpoint, override
 export interface BenchConfigInput {
   redisUrl: string;
   prefix: string;
-  threatqUrl: string;
+  /** One ThreatQ emulator per source. */
+  threatqUrls: readonly string[];
   graphUrl: string;
   graphCaFile: string;
   pageSize: number;
   objectsPerRun: number;
   requestsPerSecond: number;
+}
+
+/** The source names of bench:e2e with `count` sources: `tq` (BENCH_SOURCE), then `tq2`, `tq3`, … */
+export function benchSources(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? BENCH_SOURCE : `${BENCH_SOURCE}${i + 1}`));
 }
 
 export function writeBenchConfig(input: BenchConfigInput): { path: string; config: Config } {
@@ -67,16 +75,14 @@ export function writeBenchConfig(input: BenchConfigInput): { path: string; confi
     path,
     stringify({
       redis: { url: input.redisUrl, prefix: input.prefix },
-      sources: [
-        {
-          name: BENCH_SOURCE,
-          kind: 'threatq',
-          url: input.threatqUrl,
-          pageSize: input.pageSize,
-          auth: { grant: 'client_credentials', clientId: 'emulator-oauth-client', clientSecret: 'emulator-oauth-secret' },
-          collections: [{ id: BENCH_COLLECTION, targets: [BENCH_TARGET] }],
-        },
-      ],
+      sources: benchSources(input.threatqUrls.length).map((name, i) => ({
+        name,
+        kind: 'threatq',
+        url: input.threatqUrls[i],
+        pageSize: input.pageSize,
+        auth: { grant: 'client_credentials', clientId: 'emulator-oauth-client', clientSecret: 'emulator-oauth-secret' },
+        collections: [{ id: BENCH_COLLECTION, targets: [BENCH_TARGET] }],
+      })),
       targets: [
         {
           name: BENCH_TARGET,

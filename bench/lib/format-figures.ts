@@ -101,6 +101,10 @@ export function formatRun(f: RunFigures, indicators: number): string[] {
     ...f.rss.map((p) => `    ${p.name.padEnd(18)} ${`${p.hwmMb.toFixed(0)} MB`.padStart(7)}   (sampled peak ${p.sampledMb.toFixed(0)} MB at ${rel(p.sampledAt)}, ${stageAt(f, p.sampledAt)})`),
     ...f.rss.filter((p) => p.name.startsWith('worker')).map((p) => `    ${p.name} RSS by stage (MB): ${rssByStage(f, p.samples)}`),
     `  Redis used_memory: ${mb(f.redisMemory.baseline)} at the start, highest ${mb(f.redisMemory.sampledMax)} (+${mb(f.redisMemory.delta)}); server used_memory_peak ${mb(f.redisMemory.peakBefore)} before, ${mb(f.redisMemory.peakAfter)} after`,
+    `  Redis staging: +${mb(f.stagedBytes)} of used_memory from the enqueue to the first commit, ` +
+      (f.outcomes.filter((o) => o.queue === 'collect').length === 1
+        ? `for ${n(c['kept'] ?? NaN)} kept indicators staged: ${mb(f.stagedBytes / ((c['kept'] ?? NaN) / 1e6))} per million staged indicators`
+        : '(several sources: the first commit frees its staging while others still stage; per million with --sources 1)'),
     `  Graph requests: ${[...g.byMethodStatus].sort().map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'} (reads ${g.reads}, writes ${g.writes}, 429s ${g.throttled}; reconcile counted reads ${n(r['graphReads'] ?? NaN)}, writes ${n(r['graphWrites'] ?? NaN)})`,
     formatEconomy(f.graphLog),
     `  named locations: ${byAction.get('create') ?? 0} created, ${byAction.get('update') ?? 0} updated, ${byAction.get('delete') ?? 0} deleted, ${byAction.get('unchanged') ?? 0} unchanged; ` +

@@ -1,6 +1,8 @@
 /**
- * One measured sync of bench:e2e: enqueue a collect of the bench collection, follow it to its commit
- * and to the reconcile that used it (`followRuns`, as `tq-entra sync --wait` does), and gather:
+ * One measured sync of bench:e2e: enqueue a collect of the bench collection of every source, follow
+ * them to their commits and to the reconcile that used them (`followRuns`, as `tq-entra sync --wait`
+ * does), and gather (with several sources, `collect` sums their counts and spans their stages: from
+ * the first collect's start to the last commit):
  *   - stage timings from the run records (collect: collectMs, waitMs, commitMs; reconcile: desiredMs,
  *     readMs, planMs, applyMs) and the ingest span from the ingest queue's event stream (first chunk
  *     active → last chunk completed, stream-entry timestamps, so Redis' clock);
@@ -18,8 +20,8 @@ import type { StateKeys } from '../../src/state/redis-keys.ts';
 import { readRun, type RunRecord } from '../../src/pipeline/run-store.ts';
 import type { GraphControl, GraphLogEntry } from './emulator-processes.ts';
 import { RssSampler, resetPeakRss, type RssPeak } from './proc-memory.ts';
-import { RedisMemorySampler, type RedisMemoryReport } from './redis-memory.ts';
-import { BENCH_COLLECTION, BENCH_SOURCE } from './bench-config.ts';
+import { RedisMemorySampler, usedBetween, type RedisMemoryReport } from './redis-memory.ts';
+import { BENCH_COLLECTION } from './bench-config.ts';
 
 export interface RunContext {
   config: Config;
@@ -27,6 +29,8 @@ export interface RunContext {
   keys: StateKeys;
   queues: Queues;
   graph: GraphControl;
+  /** The sources whose bench collection each run collects. */
+  sources: readonly string[];
   procs: { name: string; pid: number | undefined }[];
   timeoutMs: number;
 }
@@ -40,6 +44,8 @@ export interface RunFigures {
   ingestChunks: number;
   rss: RssPeak[];
   redisMemory: RedisMemoryReport;
+  /** Highest Redis used_memory from the run's start to the first commit, less the start's: what staging took. */
+  stagedBytes: number;
   graphLog: GraphLogEntry[];
   outcomes: Outcome[];
 }
@@ -79,6 +85,20 @@ async function watchIngest(ctx: RunContext): Promise<{ figures: { first: number;
   };
 }
 
+/** The collect records of several sources as one: counts summed, stages from the first start to the last commit. */
+function combineCollects(records: readonly RunRecord[]): { record: RunRecord; collectStart: number; collected: number; commitStart: number; committed: number; firstCommitStart: number } {
+  const starts = records.map((r) => Date.parse(r.startedAt));
+  const collected = records.map((r, i) => (starts[i] ?? 0) + timing(r, 'collectMs'));
+  const commitStarts = records.map((r, i) => (collected[i] ?? 0) + timing(r, 'waitMs'));
+  const committed = records.map((r, i) => (commitStarts[i] ?? 0) + timing(r, 'commitMs'));
+  const at = { collectStart: Math.min(...starts), collected: Math.max(...collected), commitStart: Math.max(...commitStarts), committed: Math.max(...committed), firstCommitStart: Math.min(...commitStarts) };
+  const last = records[committed.indexOf(at.committed)] ?? (records[0] as RunRecord);
+  const counts: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + Number(v);
+  const timings = { collectMs: at.collected - at.collectStart, waitMs: at.commitStart - at.collected, commitMs: at.committed - at.commitStart };
+  return { record: { ...last, startedAt: new Date(at.collectStart).toISOString(), counts, details: { ...last.details, timings } }, ...at };
+}
+
 export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   for (const p of ctx.procs) resetPeakRss(p.pid);
   await ctx.graph.clearRequests();
@@ -87,32 +107,30 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   const redisSampler = await new RedisMemorySampler(ctx.redis).start();
   try {
     const enqueuedAt = Date.now();
-    const collectId = await enqueueCollect(ctx.queues, { source: BENCH_SOURCE, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' });
-    const outcomes = await followRuns(ctx.config, ctx.queues, [collectId], [], ctx.timeoutMs);
+    const collectIds = await Promise.all(ctx.sources.map((source) => enqueueCollect(ctx.queues, { source, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' })));
+    const outcomes = await followRuns(ctx.config, ctx.queues, collectIds, [], ctx.timeoutMs);
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
     const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';
-    const collectRunId = (outcomes.find((o) => o.queue === 'collect')?.result as { runId?: string } | undefined)?.runId ?? '';
-    const [collect, reconcile] = await Promise.all([readRun(ctx.redis, ctx.keys, collectRunId), readRun(ctx.redis, ctx.keys, reconcileId)]);
-    if (!collect || !reconcile) throw new Error(`run records missing (${collectRunId} of job ${collectId}, ${reconcileId})`);
+    const collectRunIds = outcomes.filter((o) => o.queue === 'collect').map((o) => (o.result as { runId?: string } | undefined)?.runId ?? '');
+    const [reconcile, ...collects] = await Promise.all([readRun(ctx.redis, ctx.keys, reconcileId), ...collectRunIds.map((id) => readRun(ctx.redis, ctx.keys, id))]);
+    if (!reconcile || collects.some((c) => !c)) throw new Error(`run records missing (${collectRunIds.join(', ')} of jobs ${collectIds.join(', ')}, ${reconcileId})`);
     // Give the event stream a moment to deliver the last completions.
     await new Promise((r) => setTimeout(r, 300));
     const rss = rssSampler.stop();
     const redisMemory = await redisSampler.stop();
     const graphLog = await ctx.graph.requests();
-    const collectStart = Date.parse(collect.startedAt);
-    const collected = collectStart + timing(collect, 'collectMs');
-    const commitStart = collected + timing(collect, 'waitMs');
+    const c = combineCollects(collects as RunRecord[]);
     const reconcileStart = Date.parse(reconcile.startedAt);
     return {
       enqueuedAt,
-      collect,
+      collect: c.record,
       reconcile,
       at: {
-        collectStart,
-        collected,
-        commitStart,
-        committed: commitStart + timing(collect, 'commitMs'),
+        collectStart: c.collectStart,
+        collected: c.collected,
+        commitStart: c.commitStart,
+        committed: c.committed,
         ingestFirst: ingest.figures.first,
         ingestLast: ingest.figures.last,
         reconcileStart,
@@ -121,6 +139,7 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
       ingestChunks: ingest.figures.chunks,
       rss,
       redisMemory,
+      stagedBytes: usedBetween(redisMemory, enqueuedAt, c.firstCommitStart) - redisMemory.baseline,
       graphLog,
       outcomes,
     };

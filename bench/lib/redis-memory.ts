@@ -28,6 +28,15 @@ export interface RedisMemoryReport {
   delta: number;
   peakBefore: number;
   peakAfter: number;
+  /** Every sample: [epoch ms, used_memory bytes]. */
+  samples: [number, number][];
+}
+
+/** Highest used_memory sampled in [from, to] (epoch ms), NaN when no sample fell in it. */
+export function usedBetween(report: RedisMemoryReport, from: number, to: number): number {
+  let max = NaN;
+  for (const [t, v] of report.samples) if (t >= from && t <= to && !(v <= max)) max = v;
+  return max;
 }
 
 export class RedisMemorySampler {
@@ -36,6 +45,7 @@ export class RedisMemorySampler {
   private peakBefore = NaN;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> = Promise.resolve();
+  private readonly samples: [number, number][] = [];
 
   constructor(private readonly redis: Redis, private readonly intervalMs = 100) {}
 
@@ -44,9 +54,11 @@ export class RedisMemorySampler {
     this.baseline = m.used;
     this.max = m.used;
     this.peakBefore = m.peak;
+    this.samples.push([Date.now(), m.used]);
     this.timer = setInterval(() => {
       this.pending = redisMemory(this.redis).then(
         (x) => {
+          this.samples.push([Date.now(), x.used]);
           if (x.used > this.max) this.max = x.used;
         },
         () => undefined,
@@ -60,7 +72,7 @@ export class RedisMemorySampler {
     await this.pending;
     const m = await redisMemory(this.redis);
     if (m.used > this.max) this.max = m.used;
-    return { baseline: this.baseline, sampledMax: this.max, delta: this.max - this.baseline, peakBefore: this.peakBefore, peakAfter: m.peak };
+    return { baseline: this.baseline, sampledMax: this.max, delta: this.max - this.baseline, peakBefore: this.peakBefore, peakAfter: m.peak, samples: this.samples };
   }
 }
 

@@ -6,7 +6,8 @@
  *   collection feeding the target (a collection that never committed contributes nothing and is
  *   reported), merged by the range engine (mergeWeighted: a merged range takes the highest weight it
  *   covers). A range's sources are the collections with an entry inside it, labelled
- *   `<source>/<collection>` (a file source: `<source>`).
+ *   `<source>/<collection>` (a file source: `<source>`). Read as text into one numeric merge (no
+ *   object per snapshot entry); ranges with the same sources share one `sources` array.
  * - subtractNeverBlock: `safety.neverBlock` removed; a range that partly overlaps keeps the rest of
  *   itself, with the weight and sources of the range it was cut from.
  * - subtractWhitelists: then ThreatQ's whitelist removed the same way: the union of the committed
@@ -23,9 +24,10 @@ import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { feedersOf } from '../config/collections.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
-import { readSnapshot, readSnapshotMeta, readWhitelist } from '../state/snapshot-store.ts';
-import { GRAPH_MIN_PREFIX, mergeCidrs, mergeWeighted, splitBroaderThan, subtractEach } from '../ranges/index.ts';
-import type { DesiredRange } from './plan-types.ts';
+import { readSnapshotMeta, readSnapshotText, readWhitelist } from '../state/snapshot-store.ts';
+import { forEachRange } from '../state/snapshot-codec.ts';
+import { GRAPH_MIN_PREFIX, WeightedMerge, mergeCidrs, splitBroaderThan, subtractEach, type MergedWeighted } from '../ranges/index.ts';
+import type { DesiredRange, TrimmedDesired } from './plan-types.ts';
 
 export interface SnapshotUse {
   source: string;
@@ -40,6 +42,8 @@ export interface SnapshotUse {
 export interface DesiredFromSnapshots {
   desired: DesiredRange[];
   snapshots: SnapshotUse[];
+  /** Ranges left out before the plan (only with `keepTop`, and only when there were more). */
+  trimmed: TrimmedRanges | undefined;
 }
 
 function labelOf(config: Config, source: string, collection: string): string {
@@ -47,24 +51,24 @@ function labelOf(config: Config, source: string, collection: string): string {
   return s?.kind === 'file' ? source : `${source}/${collection}`;
 }
 
-/** Attach to each merged range the labels of the inputs it covers (one mergeWeighted pass per label). */
-function attributeSources(merged: readonly { cidr: string; weight: number }[], byLabel: Map<string, string[]>): string[][] {
-  const sources: string[][] = merged.map(() => []);
-  if (byLabel.size === 1) {
-    const [label] = byLabel.keys();
-    return merged.map(() => [label as string]);
-  }
-  for (const [label, cidrs] of byLabel) {
-    const marks = mergeWeighted(
-      (function* () {
-        for (const m of merged) yield { cidr: m.cidr, weight: 0 };
-        for (const c of cidrs) yield { cidr: c, weight: 1 };
-      })(),
-    );
-    // Same union, so the same blocks in the same order as `merged`.
-    for (let i = 0; i < marks.length; i += 1) if (marks[i]?.weight === 1) sources[i]?.push(label);
-  }
-  return sources;
+/** The source labels of a block: one shared array per distinct label set (not one per range). */
+function sourcesOf(m: MergedWeighted, labelNames: readonly string[]): (i: number) => readonly string[] {
+  const cache = new Map<string, readonly string[]>();
+  const W = m.labelWords;
+  return (i) => {
+    let key = '';
+    for (let w = 0; w < W; w++) key += `${m.labels[i * W + w] ?? 0},`;
+    let names = cache.get(key);
+    if (!names) {
+      const list: string[] = [];
+      labelNames.forEach((name, l) => {
+        if ((((m.labels[i * W + (l >>> 5)] ?? 0) >>> (l & 31)) & 1) === 1) list.push(name);
+      });
+      names = list;
+      cache.set(key, names);
+    }
+    return names;
+  };
 }
 
 /**
@@ -80,25 +84,69 @@ export async function readSnapshotUses(redis: RedisClient, keys: StateKeys, conf
   return out;
 }
 
-export async function buildDesiredFromSnapshots(redis: RedisClient, keys: StateKeys, config: Config, targetName: string): Promise<DesiredFromSnapshots> {
-  const snapshots: SnapshotUse[] = [];
-  const all: { cidr: string; weight: number }[] = [];
-  const byLabel = new Map<string, string[]>();
-  for (const { source, collection } of feedersOf(config, targetName)) {
-    const snap = await readSnapshot(redis, keys, source, collection);
-    const label = labelOf(config, source, collection);
-    snapshots.push({ source, collection, label, ranges: snap?.entries.length, committedAt: snap?.meta.committedAt, runId: snap?.meta.runId });
-    if (!snap) continue;
-    const list = byLabel.get(label) ?? [];
-    for (const e of snap.entries) {
-      all.push(e);
-      list.push(e.cidr);
+type TrimmedRanges = TrimmedDesired;
+
+const TRIM_EXAMPLES = 20;
+
+/** The weight of the `k`th highest (k ≥ 1) of `weights` (NaN counts as -Infinity). */
+function kthHighest(weights: Float64Array, k: number): number {
+  const sorted = Float64Array.from(weights, (w) => (Number.isNaN(w) ? -Infinity : w)).sort();
+  return sorted[sorted.length - k] ?? -Infinity;
+}
+
+/** Keep `e` among the TRIM_EXAMPLES highest weights in `top` (highest first). */
+function keepExample(top: TrimmedRanges['examples'], e: { cidr: string; weight: number }): void {
+  if (top.length === TRIM_EXAMPLES && (top[TRIM_EXAMPLES - 1]?.weight ?? -Infinity) >= e.weight) return;
+  let at = top.length;
+  while (at > 0 && (top[at - 1]?.weight ?? -Infinity) < e.weight) at -= 1;
+  top.splice(at, 0, e);
+  if (top.length > TRIM_EXAMPLES) top.pop();
+}
+
+/**
+ * The merged blocks as DesiredRange objects; with `keepTop`, only those whose weight is at least the
+ * keepTop-th highest (ties kept: the plan breaks them), the others counted in `trimmed`.
+ */
+function materialise(m: MergedWeighted, labelNames: readonly string[], keepTop: number | undefined): { desired: DesiredRange[]; trimmed: TrimmedRanges | undefined } {
+  const sources = sourcesOf(m, labelNames);
+  const cutoff = keepTop !== undefined && m.count > keepTop ? kthHighest(m.weights, Math.max(1, keepTop)) : -Infinity;
+  const trimmed: TrimmedRanges | undefined = cutoff > -Infinity ? { total: 0, bySource: {}, examples: [] } : undefined;
+  const desired: DesiredRange[] = [];
+  let i = 0;
+  for (const lines of m.cidrBatches()) {
+    for (const cidr of lines) {
+      const weight = m.weights[i] ?? -Infinity;
+      if (!trimmed || weight >= cutoff) desired.push({ cidr, weight, sources: sources(i) });
+      else {
+        trimmed.total += 1;
+        for (const label of sources(i)) trimmed.bySource[label] = (trimmed.bySource[label] ?? 0) + 1;
+        keepExample(trimmed.examples, { cidr, weight });
+      }
+      i += 1;
     }
-    byLabel.set(label, list);
   }
-  const merged = mergeWeighted(all);
-  const sources = attributeSources(merged, byLabel);
-  return { desired: merged.map((m, i) => ({ cidr: m.cidr, weight: m.weight, sources: sources[i] ?? [] })), snapshots };
+  return { desired, trimmed };
+}
+
+/**
+ * Fan-in without an object per input: each snapshot's text goes line by line into one numeric merge
+ * (labelled by its collection's label); only the merged ranges become DesiredRange objects. With
+ * `keepTop` (a target over capacity: its capacity), ranges below the keepTop-th highest weight are
+ * only counted (`trimmed`): a feed many times the capacity never becomes that many objects.
+ */
+export async function buildDesiredFromSnapshots(redis: RedisClient, keys: StateKeys, config: Config, targetName: string, keepTop?: number): Promise<DesiredFromSnapshots> {
+  const feeders = feedersOf(config, targetName);
+  const labelNames = [...new Set(feeders.map(({ source, collection }) => labelOf(config, source, collection)))];
+  const merge = new WeightedMerge(labelNames.length);
+  const snapshots: SnapshotUse[] = [];
+  for (const { source, collection } of feeders) {
+    const snap = await readSnapshotText(redis, keys, source, collection);
+    const label = labelOf(config, source, collection);
+    const l = labelNames.indexOf(label);
+    const ranges = snap ? forEachRange(snap.text, (cidr, weight) => merge.add(cidr, weight, l)) : undefined;
+    snapshots.push({ source, collection, label, ranges, committedAt: snap?.meta.committedAt, runId: snap?.meta.runId });
+  }
+  return { ...materialise(merge.result(), labelNames, keepTop), snapshots };
 }
 
 export interface Subtracted {
@@ -185,6 +233,12 @@ export function splitDesiredBroaderThan(desired: readonly DesiredRange[], minPre
   const v6 = Math.max(GRAPH_MIN_PREFIX, minPrefixV6);
   const out: DesiredRange[] = [];
   for (const d of desired) {
+    // Desired CIDRs are canonical (`a/p`): most are at or under the floor and need no parsing.
+    const slash = d.cidr.lastIndexOf('/');
+    if (slash > 0 && Number(d.cidr.slice(slash + 1)) >= (d.cidr.includes(':') ? v6 : v4)) {
+      out.push(d);
+      continue;
+    }
     const pieces = splitBroaderThan([d.cidr], v4, v6);
     if (pieces.length === 1 && pieces[0] === d.cidr) out.push(d);
     else for (const cidr of pieces) out.push({ cidr, weight: d.weight, sources: d.sources });

@@ -31,6 +31,17 @@ export interface LiveState {
   policies: readonly ConditionalAccessPolicy[];
 }
 
+/**
+ * Desired ranges left out before the plan (desired-ranges.ts, a fan-in far over capacity): the
+ * lowest-weight ones, which could never be placed. The plan adds them to its overflow report.
+ */
+export interface TrimmedDesired {
+  total: number;
+  bySource: Record<string, number>;
+  /** Up to 20 of them, highest weight first. */
+  examples: { cidr: string; weight: number }[];
+}
+
 export interface PlanInput {
   target: TargetConfig;
   /** Desired ranges, canonical and de-duplicated, neverBlock already subtracted, in a stable (address) order. */
@@ -38,6 +49,8 @@ export interface PlanInput {
   live: LiveState;
   /** The owned-ranges record: canonical CIDRs this service wrote to the target earlier. */
   owned: ReadonlySet<string>;
+  /** Desired ranges trimmed before the plan (below the capacity-th highest weight): overflow too. */
+  trimmed?: TrimmedDesired;
   /** A manual run (CLI `plan`/`apply`): with `namedLocation.clearOnManualRun` the target holds exactly desired. */
   manual: boolean;
   /** Override the removal-fraction and empty-feed guards (never the tenant guard). */

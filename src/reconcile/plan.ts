@@ -66,17 +66,27 @@ function topByWeight(items: readonly DesiredRange[], k: number): DesiredRange[] 
   return top;
 }
 
-function overflowReport(capacity: number, loc: LocationPlan): OverflowReport {
+function overflowReport(capacity: number, loc: LocationPlan, trimmed: PlanInput['trimmed']): OverflowReport {
   const bySource: Record<string, number> = {};
   for (const d of loc.dropped) for (const s of d.sources) bySource[s] = (bySource[s] ?? 0) + 1;
+  for (const [s, n] of Object.entries(trimmed?.bySource ?? {})) bySource[s] = (bySource[s] ?? 0) + n;
   if (loc.droppedKept.length > 0) bySource['(kept live ranges)'] = loc.droppedKept.length;
+  const dropped = trimmed ? [...topByWeight(loc.dropped, 20), ...trimmed.examples.map((e) => ({ ...e, sources: [] }))] : loc.dropped;
+  const total = loc.dropped.length + (trimmed?.total ?? 0);
   return {
     capacity,
-    total: loc.dropped.length + loc.droppedKept.length,
+    total: total + loc.droppedKept.length,
     bySource,
-    cutoffWeight: loc.cutoffWeight,
-    examples: [...topByWeight(loc.dropped, 20).map((d) => d.cidr), ...loc.droppedKept.slice(0, Math.max(0, 20 - loc.dropped.length))],
+    cutoffWeight: total === 0 ? undefined : (loc.cutoffWeight ?? lowestWeight(loc.selected)),
+    examples: [...topByWeight(dropped, 20).map((d) => d.cidr), ...loc.droppedKept.slice(0, Math.max(0, 20 - total))],
   };
+}
+
+/** The lowest weight of the ranges kept (the cutoff when only the fan-in trimmed some). */
+function lowestWeight(selected: readonly DesiredRange[]): number | undefined {
+  let low: number | undefined;
+  for (const d of selected) if (low === undefined || d.weight < low) low = d.weight;
+  return low;
 }
 
 /**
@@ -88,8 +98,9 @@ function placeRanges(input: PlanInput, placed: readonly DesiredRange[], shards: 
   const all = planLocations({ shards, desired: placed, owned: input.owned, mode, maxRangesPerLocation: nl.maxRangesPerLocation, maxLocations: nl.maxLocations, isTrusted: nl.isTrusted });
   const dropped = all.dropped.filter((d) => !isHeldOnly(d));
   const loc = { ...all, dropped, cutoffWeight: dropped.length > 0 ? all.cutoffWeight : undefined };
-  if (loc.dropped.length > 0) {
-    warnings.push(`${loc.dropped.length} desired range(s) do not fit in ${nl.maxLocations} location(s) of ${nl.maxRangesPerLocation}; the highest-priority ranges were kept`);
+  const left = loc.dropped.length + (input.trimmed?.total ?? 0);
+  if (left > 0) {
+    warnings.push(`${left} desired range(s) do not fit in ${nl.maxLocations} location(s) of ${nl.maxRangesPerLocation}; the highest-priority ranges were kept`);
   }
   if (loc.droppedKept.length > 0) {
     warnings.push(`${loc.droppedKept.length} range(s) not managed by this service no longer fit the configured capacity and are removed`);
@@ -151,7 +162,7 @@ export function planReconcile(input: PlanInput): Plan {
     target: target.name,
     summary: {
       mode,
-      desired: input.desired.length,
+      desired: input.desired.length + (input.trimmed?.total ?? 0),
       liveRanges: loc.liveRanges,
       finalRanges: loc.finalRanges,
       owned: owned.size,
@@ -166,7 +177,7 @@ export function planReconcile(input: PlanInput): Plan {
     locations: shardSteps.locations,
     policy: { id: policy.chosen?.id, action: policy.action, changes: policy.changes, enforcement, ...(input.killSwitch ? { killSwitch: input.killSwitch } : {}) },
     whatIf,
-    overflow: overflowReport(target.namedLocation.maxRangesPerLocation * target.namedLocation.maxLocations, loc),
+    overflow: overflowReport(target.namedLocation.maxRangesPerLocation * target.namedLocation.maxLocations, loc, input.trimmed),
     ownedCleanup: loc.ownedNotFinal.filter((r) => !shardSteps.stuck.has(r)),
     ownedReplace: mode === 'clear' ? loc.selected.map((d) => d.cidr) : undefined,
     broadRanges: broad,

@@ -25,7 +25,7 @@
  */
 import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
-import type { Config } from '../config/schema.ts';
+import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
@@ -45,7 +45,7 @@ import { findTarget } from '../config/find-target.ts';
 import { classifyOwners } from './object-owners.ts';
 import { finalStateOf } from './final-state.ts';
 import { planReconcile } from './plan.ts';
-import type { DesiredRange, Plan } from './plan-types.ts';
+import type { DesiredRange, Plan, TrimmedDesired } from './plan-types.ts';
 import { readLiveIncludingOwnCreates } from './read-own-creates.ts';
 
 export interface ReconcileTargetOptions {
@@ -124,15 +124,35 @@ export async function lockWithHeartbeat(
   return { lock, heartbeat };
 }
 
+/**
+ * The target's desired set: the override, or the fan-in of its snapshots; then neverBlock and ThreatQ's
+ * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
+ * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
+ * target has a removal grace (a range left out would be held instead of removed as overflow); when
+ * the subtractions leave fewer than the capacity, the fan-in is made again whole.
+ */
+async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
+  const { config, redis, keys } = options;
+  const capacity = target.namedLocation.maxLocations * target.namedLocation.maxRangesPerLocation;
+  const afterSubtractions = async (keepTop: number | undefined) => {
+    const built = await resolveDesired(options, keepTop);
+    const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(built.raw, target.safety.neverBlock));
+    const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
+    // Counts, not the arrays: the desired objects must not outlive the plan (they would stay live
+    // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
+    return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
+  };
+  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
+  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
+}
+
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  const { raw, snapshots, desiredFrom, pin } = await resolveDesired(options);
-  const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(raw, target.safety.neverBlock));
-  const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
+  const { rawCount, snapshots, trimmed, allowed, desired, desiredFrom, pin } = await desiredOf(options, target);
   const t1 = performance.now();
 
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
@@ -144,7 +164,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const killSwitch = await readKillSwitch(redis, keys, target.name);
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
+    const plan = planReconcile({ target, desired, trimmed, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
     if (pin) plan.warnings.unshift(pinWarning(target.name, pin, log));
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
@@ -171,7 +191,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       desiredFrom,
       pinned: pin && { run: pin.run, at: pin.at },
       snapshots,
-      desiredBeforeNeverBlock: raw.length,
+      desiredBeforeNeverBlock: rawCount + (trimmed?.total ?? 0),
       whitelist: allowed.whitelist,
       plan,
       applied,
@@ -189,19 +209,21 @@ interface ResolvedDesired {
   snapshots: SnapshotUse[];
   desiredFrom: ReconcileResult['desiredFrom'];
   pin: Pin | undefined;
+  /** The fan-in's ranges left out over capacity (`keepTop`, desired-ranges.ts). */
+  trimmed: TrimmedDesired | undefined;
 }
 
-/** Desired before the subtractions: the override, else the pin (given or stored), else the snapshots' fan-in. */
-async function resolveDesired(options: ReconcileTargetOptions): Promise<ResolvedDesired> {
-  if (options.desired) return { raw: options.desired, snapshots: [], desiredFrom: 'override', pin: undefined };
+/** Desired before the subtractions: the override, else the pin (given or stored), else the snapshots' fan-in (trimmed to `keepTop`). */
+async function resolveDesired(options: ReconcileTargetOptions, keepTop: number | undefined): Promise<ResolvedDesired> {
+  if (options.desired) return { raw: options.desired, snapshots: [], desiredFrom: 'override', pin: undefined, trimmed: undefined };
   const pin = options.pinTo ?? (await readPin(options.redis, options.keys, options.targetName));
   if (pin) {
     const sources = [`pinned:${pin.run}`];
     const snapshots = await readSnapshotUses(options.redis, options.keys, options.config, options.targetName);
-    return { raw: pin.ranges.map((cidr) => ({ cidr, weight: 0, sources })), snapshots, desiredFrom: 'pinned', pin };
+    return { raw: pin.ranges.map((cidr) => ({ cidr, weight: 0, sources })), snapshots, desiredFrom: 'pinned', pin, trimmed: undefined };
   }
-  const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName);
-  return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined };
+  const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName, keepTop);
+  return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined, trimmed: built.trimmed };
 }
 
 function pinWarning(target: string, pin: Pin, log: Logger): string {

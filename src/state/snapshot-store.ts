@@ -13,7 +13,7 @@
  */
 import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
-import { decodeRanges, encodeRanges, type WeightedRange } from './snapshot-codec.ts';
+import { decodeRanges, encodeRanges, type EncodedRanges, type WeightedRange } from './snapshot-codec.ts';
 
 /** Staged chunks of an abandoned run expire after this long. */
 export const STAGE_TTL_SECONDS = 24 * 3600;
@@ -62,7 +62,7 @@ const STAGE_READ_BATCH = 32;
 
 /**
  * The staged chunks of a run as stored text (null where missing), in chunk order, read with MGET in
- * batches. Decode them one at a time (`stagedRanges`) so a large run never holds every decoded chunk.
+ * batches. Holds every chunk's text at once: a large run reads them with `forEachStagedText`.
  */
 export async function readStagedTexts(
   redis: RedisClient,
@@ -71,6 +71,17 @@ export async function readStagedTexts(
   chunks: number,
 ): Promise<{ texts: (string | null)[]; missing: number[] }> {
   const texts: (string | null)[] = [];
+  const missing = await forEachStagedText(redis, keys, runId, chunks, (text) => {
+    texts.push(text);
+  });
+  return { texts, missing };
+}
+
+/**
+ * Visit the staged chunks of a run in chunk order, one MGET batch in memory at a time (never every
+ * chunk's text at once); `visit` gets null for a missing chunk. Returns the missing chunk numbers.
+ */
+export async function forEachStagedText(redis: RedisClient, keys: StateKeys, runId: string, chunks: number, visit: (text: string | null, chunk: number) => void): Promise<number[]> {
   const missing: number[] = [];
   for (let first = 0; first < chunks; first += STAGE_READ_BATCH) {
     const batch: string[] = [];
@@ -78,10 +89,10 @@ export async function readStagedTexts(
     const got = await redis.mget(...batch);
     got.forEach((text, k) => {
       if (text === null) missing.push(first + k);
-      texts.push(text);
+      visit(text, first + k);
     });
   }
-  return { texts, missing };
+  return missing;
 }
 
 /** Every staged range of a run, decoded lazily chunk by chunk. */
@@ -126,13 +137,15 @@ export async function readWhitelist(redis: RedisClient, keys: StateKeys, source:
  * empty included) replaces the collection's committed whitelist in the same MULTI and drops its
  * staged list; undefined leaves the whitelist as it is. `provenance` (provenance-store.ts) likewise
  * replaces the snapshot's provenance and drops its staged chunks.
+ * `entries` may come encoded already
+ * (snapshot-codec.ts encodeMerged: a large run never builds an object per range).
  */
 export async function commitSnapshot(
   redis: RedisClient,
   keys: StateKeys,
   source: string,
   collection: string,
-  entries: readonly WeightedRange[],
+  entries: readonly WeightedRange[] | EncodedRanges,
   meta: SnapshotMeta,
   stagedChunks: number,
   stageRunId: string = meta.runId,
@@ -146,7 +159,7 @@ export async function commitSnapshot(
     tx.set(keys.whitelist(source, collection), whitelist.join('\n'));
     tx.del(keys.whitelistStage(stageRunId));
   }
-  tx.set(keys.snapshot(source, collection), encodeRanges(entries));
+  tx.set(keys.snapshot(source, collection), isEncoded(entries) ? entries.text : encodeRanges(entries));
   tx.del(keys.snapshotMeta(source, collection));
   tx.hset(keys.snapshotMeta(source, collection), {
     runId: meta.runId,
@@ -162,6 +175,10 @@ export async function commitSnapshot(
   if (!results || failed) throw failed?.[0] ?? new Error('snapshot commit was aborted');
 }
 
+function isEncoded(entries: readonly WeightedRange[] | EncodedRanges): entries is EncodedRanges {
+  return !Array.isArray(entries);
+}
+
 export async function readSnapshotMeta(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<SnapshotMeta | null> {
   const h = await redis.hgetall(keys.snapshotMeta(source, collection));
   if (!h['runId']) return null;
@@ -173,6 +190,13 @@ export async function readSnapshotMeta(redis: RedisClient, keys: StateKeys, sour
     rejected: Number(h['rejected'] ?? 0),
     ranges: Number(h['ranges'] ?? 0),
   };
+}
+
+/** The committed snapshot of a source collection as stored text (decode with forEachRange), or null. */
+export async function readSnapshotText(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<{ text: string; meta: SnapshotMeta } | null> {
+  const [text, meta] = await Promise.all([redis.get(keys.snapshot(source, collection)), readSnapshotMeta(redis, keys, source, collection)]);
+  if (text === null || meta === null) return null;
+  return { text, meta };
 }
 
 export async function readSnapshot(redis: RedisClient, keys: StateKeys, source: string, collection: string): Promise<Snapshot | null> {

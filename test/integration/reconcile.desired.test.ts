@@ -42,6 +42,31 @@ describe('buildDesiredFromSnapshots', () => {
       ['list', undefined],
     ]);
   });
+
+  it('with keepTop, makes objects only for the ranges at or above the keepTop-th highest weight and counts the rest by source', async () => {
+    const config = configFrom({
+      sources: [{ name: 'tq', kind: 'threatq', url: 'https://tq.example.com', auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' }, collections: [{ id: 'a', targets: ['t1'] }, { id: 'b', targets: ['t1'] }] }],
+      targets: [baseTarget()],
+    });
+    const keys = stateKeys(r.prefix);
+    const host = (i: number) => `11.0.${i >> 7}.${(i & 127) * 2}/32`;
+    // 30 never-adjacent ranges, weight = index; b repeats the 10 lowest at weight 0 and adds one tie at 25.
+    await commitSnapshot(r.client, keys, 'tq', 'a', Array.from({ length: 30 }, (_, i) => ({ cidr: host(i), weight: i })), meta('ra', 30), 0);
+    await commitSnapshot(r.client, keys, 'tq', 'b', [...Array.from({ length: 10 }, (_, i) => ({ cidr: host(i), weight: 0 })), { cidr: '12.0.0.1/32', weight: 25 }], meta('rb', 11), 0);
+
+    const { desired, trimmed } = await buildDesiredFromSnapshots(r.client, keys, config, 't1', 5);
+    // The 5th highest weight is 25: both ranges at 25 stay (ties are the plan's to break), 6 in all.
+    expect(desired.map((d) => [d.cidr, d.weight])).toEqual([...[25, 26, 27, 28, 29].map((i) => [host(i), i]), ['12.0.0.1/32', 25]]);
+    expect(desired[5]?.sources).toEqual(['tq/b']);
+    expect(trimmed?.total).toBe(25);
+    expect(trimmed?.bySource).toEqual({ 'tq/a': 25, 'tq/b': 10 });
+    expect(trimmed?.examples.slice(0, 3)).toEqual([24, 23, 22].map((i) => ({ cidr: host(i), weight: i })));
+    expect(trimmed?.examples).toHaveLength(20);
+
+    const whole = await buildDesiredFromSnapshots(r.client, keys, config, 't1');
+    expect(whole.trimmed).toBeUndefined();
+    expect(whole.desired).toHaveLength(31);
+  });
 });
 
 describe('subtractWhitelists', () => {

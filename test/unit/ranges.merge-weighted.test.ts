@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeWeighted } from '../../src/ranges/merge-weighted.ts';
+import { WeightedMerge, mergeWeighted } from '../../src/ranges/merge-weighted.ts';
 import { mergeCidrs } from '../../src/ranges/merge-cidrs.ts';
 import { adversarialList } from '../fixtures/ranges/arbitraries.ts';
 import { blockEnd, blockText, parseBlock, unmapped } from '../fixtures/ranges/reference-cidr-set.ts';
@@ -56,4 +56,33 @@ describe('mergeWeighted', () => {
       { numRuns: 200 },
     );
   });
+
+  it('WeightedMerge gives each block the union of its inputs\' labels and reads its text in batches', () => {
+    const m = new WeightedMerge(40);
+    m.add('1.2.3.4', 3, 0);
+    m.add('1.2.3.5', 7, 35);
+    m.add('9.9.9.9', 1, 2);
+    m.add('2001:4860::/32', 2, 35);
+    m.add('2001:4860:1::/48', 9, 1);
+    const r = m.result();
+    expect(r.count).toBe(3);
+    expect([...r.weights]).toEqual([7, 1, 9]);
+    expect(r.labelWords).toBe(2);
+    const labelsOf = (i: number) => [0, 1, 2, 35].filter((l) => (((r.labels[i * 2 + (l >>> 5)] ?? 0) >>> (l & 31)) & 1) === 1);
+    expect([0, 1, 2].map(labelsOf)).toEqual([[0, 35], [2], [1, 35]]);
+    // A batch ends once it holds 8 bytes of text or more: one line each here, in order.
+    expect([...r.cidrBatches(8)]).toEqual([['1.2.3.4/31'], ['9.9.9.9/32'], ['2001:4860::/32']]);
+  });
+
+  it('WeightedMerge batches a large merge into several line batches that keep the order', () => {
+    const m = new WeightedMerge();
+    const cidrs = Array.from({ length: 50_000 }, (_, i) => `11.${i >> 14}.${(i >> 6) & 255}.${(i & 63) * 4}/32`);
+    cidrs.forEach((c, i) => m.add(c, i));
+    const r = m.result();
+    const batches = [...r.cidrBatches(64 * 1024)];
+    expect(batches.length).toBeGreaterThan(5);
+    expect(batches.flat()).toEqual(mergeCidrs(cidrs));
+    expect(r.weights[49_999]).toBe(49_999);
+  });
 });
+

@@ -164,6 +164,23 @@ describe('planReconcile: capacity overflow', () => {
     expect(plan.warnings.join()).toMatch(/2 desired range\(s\) do not fit/);
   });
 
+  it('adds the ranges the fan-in trimmed before the plan to its overflow report (total, by source, examples, warning, desired)', () => {
+    const target = makeTarget({ namedLocation: { maxLocations: 2, maxRangesPerLocation: 2 } });
+    const want = [
+      { cidr: '198.51.100.1/32', weight: 5, sources: ['tq/a'] },
+      { cidr: '198.51.100.3/32', weight: 9, sources: ['tq/b'] },
+      { cidr: '198.51.100.5/32', weight: 7, sources: ['file'] },
+    ];
+    const trimmed = { total: 3, bySource: { 'tq/a': 2, 'tq/b': 1 }, examples: [{ cidr: '198.51.100.7/32', weight: 3 }, { cidr: '198.51.100.8/32', weight: 2 }, { cidr: '198.51.100.9/32', weight: 1 }] };
+    const plan = planReconcile({ ...planInput({ target, desired: want }), trimmed });
+    // Everything the plan got fits: the overflow is the trimmed ranges, the cutoff the lowest weight kept.
+    expect(plan.steps.flatMap((s) => (s.kind === 'createLocation' ? s.ranges : [])).sort()).toEqual(['198.51.100.1/32', '198.51.100.3/32', '198.51.100.5/32']);
+    expect(plan.overflow).toMatchObject({ capacity: 4, total: 3, bySource: { 'tq/a': 2, 'tq/b': 1 }, cutoffWeight: 5 });
+    expect(plan.overflow.examples).toEqual(['198.51.100.7/32', '198.51.100.8/32', '198.51.100.9/32']);
+    expect(plan.summary.desired).toBe(6);
+    expect(plan.warnings.join()).toMatch(/3 desired range\(s\) do not fit/);
+  });
+
   it('on equal weight prefers ranges already live (no churn), and kept hand-added ranges take room first', () => {
     const target = makeTarget({ namedLocation: { maxLocations: 1, maxRangesPerLocation: 3 } });
     const live = [liveLocation('TQ Block', ['192.0.2.1/32', '198.51.100.9/32'], { id: 'L1' })];

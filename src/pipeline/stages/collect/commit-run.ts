@@ -8,13 +8,14 @@
  * empty one included. Recorded in details: `whitelisted` (entries read), `whitelistRanges` (merged
  * CIDRs committed), `whitelistRejected` (entries refused, by reason code).
  */
-import { mergeWeighted, whitelistRanges, type WhitelistRanges } from '../../../ranges/index.ts';
+import { WeightedMerge, whitelistRanges, type WhitelistRanges } from '../../../ranges/index.ts';
 import { recordRun } from '../../../observability/metrics-store.ts';
 import { StagingLostError } from '../../errors/staging-lost-error.ts';
 import { enqueueReconcile, reconcileDebounceOf } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
-import { commitSnapshot, readStagedTexts, readStagedWhitelist, stagedRanges } from '../../../state/snapshot-store.ts';
+import { commitSnapshot, forEachStagedText, readStagedWhitelist } from '../../../state/snapshot-store.ts';
+import { encodeMerged, forEachRange } from '../../../state/snapshot-codec.ts';
 import { readStagedProvenance } from '../../../state/provenance-store.ts';
 import { safely } from '../record-metrics.ts';
 import type { StageDeps } from '../stage-deps.ts';
@@ -81,17 +82,21 @@ async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: S
   const commitStartMs = Date.now();
   const stage = stageId(run.runId, data.attempt ?? 1);
   const chunks = data.chunks ?? 0;
-  const staged = await readStagedTexts(redis, keys, stage, chunks);
-  if (staged.missing.length > 0) throw new StagingLostError(run.runId, staged.missing);
-  // Decoded chunk by chunk into the merge: never every staged range as objects at once.
-  const merged = mergeWeighted(stagedRanges(staged.texts));
+  // Chunk by chunk into the numeric merge, and encoded from its columns: a large run never holds
+  // every staged text, nor an object or a string per range.
+  const merge = new WeightedMerge();
+  const missing = await forEachStagedText(redis, keys, stage, chunks, (text) => {
+    forEachRange(text, (cidr, weight) => merge.add(cidr, weight));
+  });
+  if (missing.length > 0) throw new StagingLostError(run.runId, missing);
+  const merged = encodeMerged(merge.result());
   const rejections = await readRejections(redis, keys, stage);
   const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readWholeWhitelist(run.runId, data, deps, stage)) : undefined;
   const committedAt = new Date().toISOString();
-  const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.length };
+  const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.count };
   const provenance = await readStagedProvenance(redis, keys, stage, chunks);
   await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs, provenance);
-  return { stage, ranges: merged.length, whitelist, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
+  return { stage, ranges: merged.count, whitelist, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
 }
 
 /** Write the succeeded run record and its metrics; returns the run's duration (ms). */
