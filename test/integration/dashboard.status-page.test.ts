@@ -75,6 +75,8 @@ async function syncedEnv(): Promise<{ e: PipelineEnv; base: string; authed: stri
 describe('dashboard status page in headless chromium', () => {
   it('shows policy state, locations with capacity, source counts and the last reconcile; escapes untrusted text; screenshots', async () => {
     const { e, base, authed } = await syncedEnv();
+    const off = await e.cli(['disable', '--target', 'corp', '--reason', 'INC-4711 partner blocked', '--by', 'alice']);
+    expect(off.code, off.stderr).toBe(0);
     const targetUrl = `${authed}/status/targets/corp`;
     const shot = join(e.dir, 'status.png');
     const dom = await loadPage(targetUrl, { screenshot: { path: shot, width: 1280, height: 1600 } });
@@ -82,13 +84,17 @@ describe('dashboard status page in headless chromium', () => {
 
     // Untrusted text is text: no element came from it and nothing ran.
     expect(dom).not.toMatch(/<body[^>]*data-pwned/);
-    expect(dom).not.toMatch(/<(img|svg)[\s/>]/i);
+    expect(dom).not.toMatch(/<img[\s/>]/i);
+    // The only drawing is the history chart (the sync was recorded: one point, 7 ranges).
+    expect((dom.match(/<svg[\s>]/g) ?? []).length).toBe(1);
+    expect(dom).toMatch(/<section id="history"><h2>Ranges over time<\/h2><svg/);
     expect(text).toContain(`${EVIL_NAME} (2)`);
     expect(text).toContain(EVIL_LINE);
 
     expect(text).toContain('Policy TQ Block: report-only (enabledForReportingButNotEnforced) as of the last applied reconcile');
-    expect(text).toContain('kill switch: not available');
-    expect(text).toContain('history: not recorded yet');
+    expect(text).toContain('Kill switch ENGAGED: the policy is held disabled by alice since');
+    expect(text).toContain('INC-4711 partner blocked');
+    expect(text).not.toContain('history: not recorded yet');
     // 7 ranges in shards of 2: four locations, 7 of 8 ranges of capacity; each shard's list collapsed.
     expect(text).toContain('4 of 4 locations');
     expect(text).toContain('7 / 8 (87.5%)');

@@ -25,7 +25,7 @@ function hostileView(): TargetStatusView {
   return {
     target: `T${EVIL}`,
     policy: { name: `P${EVIL}`, configuredState: 'enabledForReportingButNotEnforced', recorded },
-    killSwitch: { available: false },
+    killSwitch: { engaged: false },
     locations: { maxLocations: 2, maxRangesPerLocation: 2, recordedAt: recorded.recordedAt, locations: recorded.locations },
     sources: [
       {
@@ -71,8 +71,22 @@ describe('status page escaping', () => {
     expect(page).toContain('added 2, removed 1, ranges after 3; Graph writes 2');
     expect(page).toContain('no request for 4.2 s (429s in a row: 3)');
     expect(page).toContain('Throttled requests of this target: 5 (waited 9.0 s); jobs delayed because the tenant stayed throttled: 1 (4.0 s)');
-    expect(page).toContain('kill switch: not available');
+    expect(page).toContain('Kill switch: not engaged.');
     expect(page).toContain('history: not recorded yet');
+  });
+
+  it('shows an engaged kill switch (who, when, why escaped) and the recorded history as a chart', () => {
+    const v = hostileView();
+    const page = renderTargetPage({
+      ...v,
+      killSwitch: { engaged: true, switch: { state: 'disabled', by: `alice${EVIL}`, at: '2026-11-30T03:12:09.000Z', reason: `partner${EVIL}` } },
+      history: { recorded: true, points: [{ at: Date.parse('2026-11-29T00:00:00Z'), ranges: 3 }, { at: Date.parse('2026-11-30T00:00:00Z'), ranges: 1 }] },
+    });
+    expect(page).toContain('<strong>Kill switch ENGAGED</strong>: the policy is held disabled by alice');
+    expect(page).toContain(`partner${escapeHtml(EVIL)}`);
+    expect(page).not.toContain(`partner${EVIL}`);
+    expect(page).not.toContain('history: not recorded yet');
+    expect(page).toMatch(/<section id="history"><h2>Ranges over time<\/h2><svg/);
   });
 
   it('draws capacity bars by share, amber from 80 %, red when full, never wider than the bar', () => {

@@ -17,6 +17,8 @@ import type { Config, TargetConfig } from '../../config/schema.ts';
 import { encodeField, metricKeys } from '../../observability/metrics-keys.ts';
 import { lastRunId, readRun, runReport, type RunRecord, type RunReport } from '../../pipeline/run-store.ts';
 import { readTenantPause, type TenantPause } from '../../pipeline/tenant-pause.ts';
+import { readHistory } from '../../state/history-store.ts';
+import { readKillSwitch, type KillSwitch } from '../../state/kill-switch-store.ts';
 import type { StateKeys } from '../../state/redis-keys.ts';
 import { readTargetStatus, type TargetStatus } from '../../state/target-status-store.ts';
 import type { RangePoint } from './range-chart.ts';
@@ -35,7 +37,8 @@ export interface PolicySection {
 }
 
 /** The kill switch's state; `available: false` until its store exists. */
-export type KillSwitchSection = { available: false };
+/** The target's kill switch (state/kill-switch-store.ts): engaged with who, when, why, or not. */
+export type KillSwitchSection = { engaged: false } | { engaged: true; switch: KillSwitch };
 
 export interface LocationsSection {
   maxLocations: number;
@@ -78,8 +81,9 @@ export function gatherPolicy(target: TargetConfig, recorded: TargetStatus | unde
   return { name: target.policy.name, configuredState: target.policy.state, recorded };
 }
 
-export function gatherKillSwitch(): Promise<KillSwitchSection> {
-  return Promise.resolve({ available: false });
+export async function gatherKillSwitch(deps: StatusDeps, target: string): Promise<KillSwitchSection> {
+  const ks = await readKillSwitch(deps.redis, deps.keys, target);
+  return ks ? { engaged: true, switch: ks } : { engaged: false };
 }
 
 export function gatherLocations(target: TargetConfig, recorded: TargetStatus | undefined): LocationsSection {
@@ -113,18 +117,23 @@ export async function gatherThrottle(deps: StatusDeps, target: TargetConfig, rec
   return { tenantId, pause, throttled: { count: n(0), ms: n(1) }, delays: { count: n(2), ms: n(3) } };
 }
 
-export function gatherHistory(): Promise<HistorySection> {
-  return Promise.resolve({ recorded: false });
+/** The chart draws at most this many of the newest recorded runs. */
+export const HISTORY_POINTS = 200;
+
+export async function gatherHistory(deps: StatusDeps, target: string): Promise<HistorySection> {
+  const entries = await readHistory(deps.redis, deps.keys, target, { limit: HISTORY_POINTS });
+  if (entries.length === 0) return { recorded: false };
+  return { recorded: true, points: entries.map((e) => ({ at: Date.parse(e.at), ranges: e.total })) };
 }
 
 export async function gatherTargetStatus(deps: StatusDeps, target: TargetConfig): Promise<TargetStatusView> {
   const recorded = await readTargetStatus(deps.redis, deps.keys, target.name);
   const [killSwitch, sources, reconcile, throttle, history] = await Promise.all([
-    gatherKillSwitch(),
+    gatherKillSwitch(deps, target.name),
     gatherSources(deps, target.name),
     gatherReconcile(deps, target.name),
     gatherThrottle(deps, target, recorded),
-    gatherHistory(),
+    gatherHistory(deps, target.name),
   ]);
   return { target: target.name, policy: gatherPolicy(target, recorded), killSwitch, locations: gatherLocations(target, recorded), sources, reconcile, throttle, history };
 }

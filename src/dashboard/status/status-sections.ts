@@ -45,9 +45,11 @@ export function renderPolicy(p: PolicySection, killSwitch: KillSwitchSection): S
   return html`<section id="policy"><h2>Policy</h2>${state}<p>Configured state: ${stateLabel(p.configuredState)}.</p>${drift}${renderKillSwitch(killSwitch)}</section>`;
 }
 
-/** Until the kill switch's store exists its section has one shape; its states get a case each here. */
+/** The kill switch: engaged (who, when, why; the policy is held in its state) or not. */
 export function renderKillSwitch(k: KillSwitchSection): SafeHtml {
-  return html`<p class="kill-switch" data-available="${k.available}">kill switch: not available</p>`;
+  if (!k.engaged) return html`<p class="kill-switch" data-engaged="false">Kill switch: not engaged.</p>`;
+  const { state, by, at, reason } = k.switch;
+  return html`<p class="kill-switch" data-engaged="true"><strong>Kill switch ENGAGED</strong>: the policy is held ${state} by ${by} since ${at}, &ldquo;${reason}&rdquo;. Reconciles keep the named locations current and never re-enable the policy; <code>tq-entra enable</code> or the <a href="/kill-switch">kill switch page</a> gives enforcement back.</p>`;
 }
 
 function locationItem(l: LocationsSection['locations'][number], max: number): SafeHtml {
