@@ -11,6 +11,8 @@
  *   the target is gone                NotifyUnknownTargetError, final
  *
  * A 429's Retry-After is not honoured: the backoff (from the target's `backoff`, doubling) applies.
+ * A notification that fails for good gives its dedup window back (`releaseWindow`: only while the
+ * window is still the one this job claimed), so the next occurrence of the condition is sent.
  * Log lines and errors name the target and its kind, never its URL; the URL is registered as a
  * secret at load (config/load-config.ts) should any library print it.
  */
@@ -23,7 +25,8 @@ import type { NotifyJobData } from '../pipeline/queues.ts';
 import type { StageDeps } from '../pipeline/stages/stage-deps.ts';
 import { NotifyHttpError } from './errors/notify-http-error.ts';
 import { NotifyUnknownTargetError } from './errors/notify-unknown-target-error.ts';
-import { decodeNotifyEvent } from './notify-events.ts';
+import { conditionOf, decodeNotifyEvent, type NotifyEvent } from './notify-events.ts';
+import { notifyWindowKey } from './notify.ts';
 import { formatNotification } from './notify-format.ts';
 
 /** The longest one delivery attempt may take. */
@@ -72,6 +75,18 @@ async function count(deps: StageDeps, log: Logger, kind: string, outcome: Notifi
   }
 }
 
+/** Compare-and-delete: the window key is deleted only while it holds this job's claim (`at`). */
+const RELEASE_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+async function releaseWindow(deps: StageDeps, log: Logger, target: string, event: NotifyEvent, at: string): Promise<void> {
+  const key = notifyWindowKey(deps.config.redis.prefix, target, conditionOf(event));
+  try {
+    if (Number(await deps.redis.eval(RELEASE_IF_OURS, 1, key, at)) === 1) log.info('notification failed for good: its window is given back, the next occurrence is sent');
+  } catch (e) {
+    log.warn('could not give the notification window back', { error: deps.describeError(e instanceof Error ? e : new Error(String(e))) });
+  }
+}
+
 export async function deliverNotification(job: NotifyJob, deps: StageDeps): Promise<DeliveryResult> {
   const target = targetOf(deps, job.data.target);
   const event = decodeNotifyEvent(job.data.event);
@@ -86,6 +101,7 @@ export async function deliverNotification(job: NotifyJob, deps: StageDeps): Prom
   } catch (e) {
     const final = !(e instanceof SyncError && e.retryable) || job.attemptsStarted >= (job.opts.attempts ?? 1);
     await count(deps, log, target.kind, final ? 'failed' : 'retried', once);
+    if (final) await releaseWindow(deps, log, target.name, event, job.data.at);
     throw e;
   }
 }

@@ -112,6 +112,9 @@ describe('notifications end to end', () => {
     const dead = (await notifyJobs(['failed'])).find((j) => j.data.target === 'down');
     expect(dead?.attemptsMade).toBe(2);
     expect(dead?.failedReason).toContain('notification target "down" (webhook): no answer (ECONNREFUSED)');
+    // Failed for good: its 1 h window is given back, so the next large change is tried again.
+    await until('the dead target window released', async () => (await env.redis.client.exists(notifyWindowKey(env.redis.prefix, 'down', 'large-change:corp'))) === 0, 10_000);
+    expect(await env.redis.client.exists(notifyWindowKey(env.redis.prefix, 'ops-hook', 'large-change:corp'))).toBe(1);
   });
 
   it('the same conditions again within the window: no second message, counted as suppressed', async () => {
@@ -182,7 +185,8 @@ describe('notifications end to end', () => {
     expect(text).toContain('# TYPE tq_entra_notifications_total counter');
     expect(text).toMatch(/tq_entra_notifications_total\{kind="slack",outcome="sent"\} [1-9]/);
     expect(text).toContain('tq_entra_notifications_total{kind="slack",outcome="retried"} 3');
-    expect(text).toContain('tq_entra_notifications_total{kind="webhook",outcome="failed"} 1');
+    // The dead receiver failed twice: the first large change, and (its window given back) the second.
+    expect(text).toContain('tq_entra_notifications_total{kind="webhook",outcome="failed"} 2');
   });
 
   it('a failed run and a refused run are notified with their error codes', async () => {
