@@ -121,10 +121,15 @@ function managedObjects(input: PlanInput, shards: ReadonlyMap<number, LiveLocati
   ];
 }
 
-/** What the run does to enforcement (plan-types.ts PolicyEnforcement). */
+/**
+ * What the run does to enforcement (plan-types.ts PolicyEnforcement), from the state the run gives the
+ * policy: an engaged kill switch holds it disabled or report-only, so the run enforces nothing (no
+ * What If enable, no report-only → enabled warning).
+ */
 function enforcementOf(input: PlanInput, policy: PolicyPlan): PolicyEnforcement {
   const exists = policy.chosen !== undefined || policy.steps.some((s) => s.kind === 'createPolicy');
-  if (!exists || policy.action === 'delete' || input.target.policy.state !== 'enabled') return 'none';
+  const state = input.killSwitch?.state ?? input.target.policy.state;
+  if (!exists || policy.action === 'delete' || state !== 'enabled') return 'none';
   return policy.chosen?.state === 'enabled' ? 'enforced' : 'enables';
 }
 

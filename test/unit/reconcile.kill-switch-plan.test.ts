@@ -51,4 +51,23 @@ describe('planReconcile with the kill switch engaged', () => {
     expect(create?.kind === 'createPolicy' && create.body.state).toBe('enabledForReportingButNotEnforced');
     expect(formatPlanText(plan)).toContain('held report-only by kill switch (alice');
   });
+
+  it('with What If configured, an engaged switch enforces nothing: no enable, no checks, no report-only → enabled warning', () => {
+    const safety = { emergencyAccounts: ['11111111-1111-4111-8111-111111111111'], canaryUsers: ['22222222-2222-4222-8222-222222222222'] };
+    const target = makeTarget({ policy: { state: 'enabled', users: { include: ['All'], exclude: [safety.emergencyAccounts[0] as string] } }, safety });
+    const first = converge(planInput({ target, desired: desired(hosts(1, 2)) }));
+    for (const state of ['disabled', 'enabledForReportingButNotEnforced'] as const) {
+      const policies = first.live.policies.map((p) => ({ ...p, state }));
+      const plan = planReconcile(planInput({ target, desired: desired(hosts(1, 3)), live: { ...first.live, policies }, owned: first.owned, killSwitch: { ...KS, state } }));
+      expect(plan.policy.enforcement, state).toBe('none');
+      expect(plan.whatIf, state).toBeUndefined();
+      expect(plan.steps.map((s) => s.kind), state).toEqual(['updateLocation']);
+      expect(plan.warnings.join('\n'), state).not.toContain('moves from report-only');
+    }
+    // Released: the same live policy is enabled through the What If checks again.
+    const policies = first.live.policies.map((p) => ({ ...p, state: 'disabled' as const }));
+    const released = planReconcile(planInput({ target, desired: desired(hosts(1, 2)), live: { ...first.live, policies }, owned: first.owned }));
+    expect(released.policy.enforcement).toBe('enables');
+    expect(released.whatIf?.checks.length).toBeGreaterThan(0);
+  });
 });
