@@ -13,6 +13,7 @@ import { mulberry32 } from '../../src/emulators/random-faults.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
 import { CHAOS_COLLECTION, pause, runChaos, type ChaosContext, type ChaosData, type ChaosResult } from './chaos-run.ts';
 import { startOwnRedisServer } from './own-redis-server.ts';
+import type { WorkerProcess } from './pipeline-env.ts';
 import type { TestRedisTarget } from './redis.ts';
 
 export interface GraphFaultOptions {
@@ -102,20 +103,38 @@ export async function workerKills(data: ChaosData, o: KillOptions, redis?: TestR
     redis,
     workers: o.workers,
     during: async (ctx) => {
+      // Replacements start in the background: the next kill does not wait for one (on a loaded
+      // machine a worker takes many seconds to start, and the run could end before the last kill).
+      // With every worker dead the run cannot progress, so waiting for a replacement to kill loses no kill.
+      const starting: Promise<WorkerProcess>[] = [];
+      const pending = new Set<Promise<WorkerProcess>>();
       for (let k = 0; k < o.kills; k++) {
         await pause(o.minGapMs + Math.floor(random() * (o.maxGapMs - o.minGapMs)));
         if (ctx.done()) break;
-        const alive = ctx.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-        const victim = alive[Math.floor(random() * alive.length)];
-        if (!victim) break;
+        const victim = await aliveWorker(ctx, [...pending], random);
+        if (!victim || ctx.done()) break;
         const stage = await stageOf(ctx);
         await victim.stop('SIGKILL');
         figures.kills.push({ afterMs: Date.now() - started, stage });
-        await ctx.startWorker();
+        const replacement = ctx.startWorker();
+        starting.push(replacement);
+        pending.add(replacement);
+        void replacement.then(() => pending.delete(replacement), () => pending.delete(replacement));
       }
+      await Promise.all(starting);
     },
   });
   return { run, figures };
+}
+
+/** A running worker chosen at random; with none running, the first still-starting replacement to be ready. */
+async function aliveWorker(ctx: ChaosContext, starting: Promise<WorkerProcess>[], random: () => number): Promise<WorkerProcess | undefined> {
+  const isAlive = (w: WorkerProcess) => w.child.exitCode === null && w.child.signalCode === null;
+  const alive = ctx.workers.filter(isAlive);
+  if (alive.length > 0) return alive[Math.floor(random() * alive.length)];
+  if (starting.length === 0) return undefined;
+  const first = await Promise.race(starting);
+  return isAlive(first) ? first : undefined;
 }
 
 export interface RestartFigures {
