@@ -11,6 +11,13 @@
  *                                      other jobs of the same tenant meet the same block in the pacer.
  *   LockBusyError (another process is reconciling the same target)
  *                                    → delayed by LOCK_BUSY_DELAY_MS the same way, attempts kept
+ *   JobLockLostError, or BullMQ refusing a move for a lock that is missing or another worker's
+ *   (codes -2 / -6)                  → LockLostSignal (a DelayedError BullMQ only steps past): the
+ *                                      worker lost the job's lock (a Redis failover, a pause past
+ *                                      the lock's duration), so it must not touch the job again: no
+ *                                      move with the stale token, never failed (the run record stays
+ *                                      running); the stalled checker hands the job to another worker,
+ *                                      which runs it again as a new attempt
  *   not retryable                    → FinalJobError (a BullMQ UnrecoverableError): the job fails at
  *                                      once with the error's code and message (Microsoft's validation
  *                                      text, a safety refusal, a missing collection, bad credentials)
@@ -27,6 +34,7 @@ import type { ErrorCode } from '../src/errors/error-codes.ts';
 import { SyncError, coerceError, errorCodeOf } from '../src/errors/sync-error.ts';
 import { GraphThrottledError } from '../src/graph/errors/graph-throttled-error.ts';
 import { redactString } from '../src/observability/secrets.ts';
+import { JobLockLostError } from '../src/pipeline/errors/job-lock-lost-error.ts';
 import { LockBusyError } from '../src/state/errors/lock-busy-error.ts';
 
 /** The wait when a throttled error names none. */
@@ -65,6 +73,29 @@ export class ThrottleDelay extends DelayedError {
     this.name = 'DelayedError';
     this.waitMs = waitMs;
   }
+}
+
+/**
+ * The signal of an attempt that lost its job's lock: BullMQ treats a DelayedError as "the processor
+ * already moved the job" and leaves it alone, which is what a worker without the lock must do.
+ * `deferral: 'lock-lost'` lets the process metrics tell it from other delays.
+ */
+export class LockLostSignal extends DelayedError {
+  readonly deferral = 'lock-lost';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'DelayedError';
+  }
+}
+
+/** BullMQ's codes for a move refused because the job's lock is missing (-2) or another worker's (-6). */
+const BULL_LOCK_CODES: ReadonlySet<unknown> = new Set([-2, -6]);
+
+/** True when `err` says this worker no longer holds the job's lock. */
+export function isLockLost(err: unknown): boolean {
+  if (err instanceof JobLockLostError) return true;
+  return err instanceof Error && BULL_LOCK_CODES.has((err as Error & { code?: unknown }).code);
 }
 
 /** What the signals need of a BullMQ job (a Job satisfies it). */
@@ -107,17 +138,28 @@ export function jobErrorCode(err: unknown, fallback: ErrorCode = 'ERR_RUN_FAILED
  */
 export async function throwJobSignal<J extends SignalJob>(error: unknown, job?: J, token?: string, hooks: SignalHooks<J> = {}): Promise<never> {
   const err = coerceError(error);
+  if (isLockLost(error)) throw new LockLostSignal(describeError(err));
   const canDelay = job !== undefined && token !== undefined;
   const wait = throttleWaitMs(err);
   if (wait !== undefined && canDelay) {
-    await job.moveToDelayed(Date.now() + wait, token);
+    await delayJob(job, Date.now() + wait, token);
     await hooks.onThrottleDelay?.(job, wait);
     throw new ThrottleDelay(wait);
   }
   if (err instanceof LockBusyError && canDelay) {
-    await job.moveToDelayed(Date.now() + LOCK_BUSY_DELAY_MS, token);
+    await delayJob(job, Date.now() + LOCK_BUSY_DELAY_MS, token);
     throw new DelayedError();
   }
   if (!isRetryable(err)) throw err instanceof SyncError ? new FinalJobError(err) : new UnrecoverableError(describeError(err));
   throw err;
+}
+
+/** moveToDelayed; a refusal for a lost lock becomes the lost-lock signal (the job is not ours to move). */
+async function delayJob(job: SignalJob, timestamp: number, token: string): Promise<void> {
+  try {
+    await job.moveToDelayed(timestamp, token);
+  } catch (e) {
+    if (isLockLost(e)) throw new LockLostSignal(describeError(coerceError(e)));
+    throw e;
+  }
 }

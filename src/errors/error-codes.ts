@@ -265,6 +265,12 @@ export const ERROR_CODES = {
     retryable: true,
     action: 'nothing: the job is retried',
   },
+  ERR_JOB_LOCK_LOST: {
+    meaning:
+      "a worker lost a queue job's lock while processing it (Redis failover, a pause past `worker.lockDurationMs`); it stops touching the job, which another worker takes over as stalled",
+    retryable: true,
+    action: 'nothing: the job runs again elsewhere',
+  },
   ERR_REDIS_UNAVAILABLE: {
     meaning:
       'a command could not reach Redis for `TQ_ENTRA_REDIS_TIMEOUT` (default 10 s); the message names the URL without its password and the last connection error',

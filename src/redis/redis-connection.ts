@@ -3,7 +3,8 @@
  * looks the same everywhere. The endpoint is one Redis (`redis.url`, a URL) or a Redis Cluster
  * (`redis.cluster`: seed nodes, optional password): then the connection is an ioredis `Cluster`,
  * which follows MOVED/ASK redirections and, on failover, retries a command until a replica has been
- * promoted (CLUSTERDOWN and closed-node retries: about 20 s, see CLUSTER_OPTIONS). BullMQ takes a
+ * promoted (CLUSTERDOWN and closed-node retries: about 20 s, see CLUSTER_OPTIONS; no cluster ready
+ * check, see createCluster: it could leave a reconnecting BullMQ Worker waiting forever). BullMQ takes a
  * Cluster as its connection (its keys are then under the hash-tagged prefix the configuration
  * enforces) and duplicates it for its blocking reads; those duplicates are tracked like any other.
  *
@@ -235,7 +236,14 @@ function createCluster(settings: NonNullable<RedisSettings['cluster']>, options:
   if (settings.password) registerSecret(settings.password);
   const client = new Cluster(settings.nodes.map(clusterNode), {
     ...CLUSTER_OPTIONS,
-    enableReadyCheck: true,
+    // No cluster ready check (CLUSTER INFO cluster_state:ok before 'ready'). In ioredis 6.0.0 a
+    // Cluster whose ready check fails (cluster_state:fail: a failover is under way) reconnects, but
+    // the promise of the `connect()` that ran the check never settles. BullMQ awaits that promise
+    // when it resets a Worker's blocking connection after a failover (RedisConnection.reconnect), so
+    // the Worker stopped fetching jobs for good while its client was ready again. Without the check
+    // `connect()` settles once the slot map is read, and commands meeting CLUSTERDOWN in the
+    // failover are retried (retryDelayOnClusterDown) like any other.
+    enableReadyCheck: false,
     clusterRetryStrategy: reconnectDelayMs,
     ...(options.lazyConnect ? { lazyConnect: true } : {}),
     redisOptions: {

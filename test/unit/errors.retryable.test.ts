@@ -59,7 +59,8 @@ import { NotifyHttpError } from '../../src/notify/errors/notify-http-error.ts';
 import { NotifyUnknownTargetError } from '../../src/notify/errors/notify-unknown-target-error.ts';
 import { StagingLostError } from '../../src/pipeline/errors/staging-lost-error.ts';
 import { JobDataError } from '../../src/pipeline/errors/job-data-error.ts';
-import { FinalJobError, LOCK_BUSY_DELAY_MS, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
+import { FinalJobError, LOCK_BUSY_DELAY_MS, LockLostSignal, ThrottleDelay, isRetryable, jobErrorCode, throwJobSignal } from '../../workers/job-signals.ts';
+import { JobLockLostError } from '../../src/pipeline/errors/job-lock-lost-error.ts';
 
 /** Every code (a Record over the union: a code added to the table must be added here). */
 const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
@@ -110,6 +111,7 @@ const EXPECTED: Record<ErrorCode, boolean | 'by-status'> = {
   ERR_JOB_DATA: false,
   ERR_LOCK_BUSY: true,
   ERR_LOCK_LOST: true,
+  ERR_JOB_LOCK_LOST: true,
   ERR_REDIS_UNAVAILABLE: true,
   ERR_RANGE_INVALID_CIDR: true,
   ERR_OPS_LISTEN: false,
@@ -172,6 +174,7 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ['safety lockout', new SafetyLockoutError('t', 'p', 'configuration'), false],
   ['safety what if', new SafetyWhatIfError('t', 'p', 'i', [{ check: 'emergency', userId: 'u', ipAddress: '192.0.2.1', policyApplies: true, analysisReasons: ['notSet'] }]), false],
   ['staging lost', new StagingLostError('r', [1]), false],
+  ['job lock lost', new JobLockLostError('1', 'commit'), true],
   ['job data', new JobDataError('reconcile', '7', 'force: must be false'), false],
   ['redis unavailable', redisUnavailableError(1, 'redis://h:6379', 'ECONNREFUSED'), true],
   ['internal', new SyncError('ERR_INTERNAL', 'x'), true],
@@ -273,6 +276,26 @@ describe('throwJobSignal', () => {
     expect(onThrottleDelay).toHaveBeenCalledWith(job, 4200);
     const again = await throwJobSignal(new GraphThrottledError(info(429), 0), job, 'tok').catch((e: unknown) => e);
     expect((again as ThrottleDelay).waitMs).toBe(1000);
+  });
+
+  it('leaves a job whose lock this worker lost alone: a DelayedError BullMQ steps past, no move with the stale token', async () => {
+    const job = fakeJob();
+    const lost = await throwJobSignal(new JobLockLostError('1', 'report progress'), job, 'tok').catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(LockLostSignal);
+    expect((lost as LockLostSignal).name).toBe('DelayedError');
+    expect((lost as Error).message).toContain('ERR_JOB_LOCK_LOST');
+    // BullMQ's own refusal of a move for a lock that is another worker's (-6) or gone (-2).
+    for (const code of [-6, -2]) {
+      const refused = Object.assign(new Error(`Lock mismatch for job 1. Cmd moveToWaitingChildren from active`), { code });
+      await expect(throwJobSignal(refused, job, 'tok')).rejects.toBeInstanceOf(LockLostSignal);
+    }
+    expect(job.moveToDelayed).not.toHaveBeenCalled();
+    // A delay the lock no longer allows: the refusal of moveToDelayed is the same signal, nothing more.
+    const stale = { moveToDelayed: vi.fn(async () => Promise.reject(Object.assign(new Error('Missing lock for job 1. moveToDelayed'), { code: -2 }))) };
+    await expect(throwJobSignal(new LockBusyError('t'), stale, 'tok')).rejects.toBeInstanceOf(LockLostSignal);
+    // Another BullMQ error code is not a lost lock.
+    const other = Object.assign(new Error('Missing key for job 1.'), { code: -1 });
+    await expect(throwJobSignal(other, job, 'tok')).rejects.toBe(other);
   });
 
   it('delays a job whose target lock is busy by LOCK_BUSY_DELAY_MS, as a plain delay', async () => {

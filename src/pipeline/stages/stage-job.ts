@@ -27,4 +27,11 @@ export interface CollectJob<T> extends StageJob<T> {
    * returns `waiting`, the worker hands the job back). False when every child is done.
    */
   moveToWaitingChildren(): Promise<boolean>;
+  /**
+   * Throws JobLockLostError when this worker no longer holds the job's lock (another worker may have
+   * taken it over as stalled), renews it otherwise. Called before the run adds children or commits;
+   * `updateData` and `updateProgress` are fenced the same way, so an attempt that lost its job never
+   * overwrites what the new owner's attempt wrote.
+   */
+  ensureLock(doing: string): Promise<void>;
 }

@@ -114,6 +114,7 @@ async function pageIntoChunks(
       indicators: buffer,
       options: { ...settings.parseOptions },
     };
+    await job.ensureLock('add an ingest chunk');
     await enqueueIngest(deps.queues, payload, job.parent);
     offset += buffer.length;
     counts.chunks += 1;

@@ -37,6 +37,7 @@ export async function runCollect(job: CollectJob<CollectJobData>, deps: StageDep
     data = { ...data, step: 'commit' };
     await job.updateData(data);
   }
+  await job.ensureLock('commit');
   return { status: 'done', result: await commitRun(job, run, data, deps) };
 }
 
