@@ -35,7 +35,7 @@ import { writeTargetStatus } from '../state/target-status-store.ts';
 import type { HistoryKind } from '../state/history-diff.ts';
 import { recordHistory } from '../state/history-store.ts';
 import { readPin, writePin, type Pin } from '../state/pin-store.ts';
-import { buildHistoryEntry } from './history-entry.ts';
+import { buildHistoryEntry, historySourcesOf } from './history-entry.ts';
 import type { StateKeys } from '../state/redis-keys.ts';
 import { acquireTargetLock, type TargetLock } from '../state/target-lock.ts';
 import type { ApplyDeps, ApplyResult } from './apply.ts';
@@ -129,7 +129,8 @@ export async function lockWithHeartbeat(
  * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
  * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
  * target has a removal grace (a range left out would be held instead of removed as overflow); when
- * the subtractions leave fewer than the capacity, the fan-in is made again whole.
+ * the subtractions leave fewer than the capacity, the fan-in is made again keeping more (by twice the
+ * shortfall each time, whole once that would be every range).
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
   const { config, redis, keys } = options;
@@ -142,8 +143,16 @@ async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) 
     // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
     return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
-  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
-  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
+  if (target.removalGrace !== undefined) return afterSubtractions(undefined);
+  // Subtractions that cut the kept set below the capacity: keep more (twice the shortfall each time)
+  // rather than the whole fan-in at once (several sources: millions of ranges as objects).
+  let keep = capacity;
+  let got = await afterSubtractions(keep);
+  while (got.trimmed && got.desired.length < capacity) {
+    keep += 2 * (capacity - got.desired.length);
+    got = await afterSubtractions(keep >= got.rawCount + got.trimmed.total ? undefined : keep);
+  }
+  return got;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
@@ -152,7 +161,10 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  const { rawCount, snapshots, trimmed, allowed, desired, desiredFrom, pin } = await desiredOf(options, target);
+  // `prepared.desired` is dropped once planned (and the history's share of it taken): the desired
+  // objects must not stay live through the apply (V8's heap grows with what is live).
+  const prepared: { desired: readonly DesiredRange[] } & Awaited<ReturnType<typeof desiredOf>> = await desiredOf(options, target);
+  const { rawCount, snapshots, trimmed, allowed, desiredFrom, pin } = prepared;
   const t1 = performance.now();
 
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
@@ -164,10 +176,12 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     const objectOwners = classifyOwners(config, target, tokenTenantId, live, owners);
     const killSwitch = await readKillSwitch(redis, keys, target.name);
     const t2 = performance.now();
-    const plan = planReconcile({ target, desired, trimmed, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
+    const plan = planReconcile({ target, desired: prepared.desired, trimmed, live, owned, manual: options.manual, force: options.force, tokenTenantId, objectOwners, grace, ...(killSwitch ? { killSwitch } : {}) });
     if (pin) plan.warnings.unshift(pinWarning(target.name, pin, log));
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
+    const historyFrom = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, snapshots) : undefined;
+    prepared.desired = [];
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
@@ -181,8 +195,8 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
       await rememberPolicyId(redis, keys, target.name, applied.policyId);
       log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
-      if (options.history && plan.steps.length > 0) {
-        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, desired, snapshots, pinnedTo: pin?.run });
+      if (options.history && historyFrom) {
+        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, from: historyFrom, pinnedTo: pin?.run });
       }
     }
     return {

@@ -59,8 +59,17 @@ export function unionOf(contents: LocationContents): string[] {
   return sortCidrs([...all]);
 }
 
+/** Ranges per update of the content hash. */
+const HASH_BATCH = 4096;
+
+/** sha256 (hex) of the ranges joined by newlines, hashed a batch at a time (never one joined copy of a full target). */
 export function contentHash(sortedUnion: readonly string[]): string {
-  return createHash('sha256').update(sortedUnion.join('\n')).digest('hex');
+  const hash = createHash('sha256');
+  for (let i = 0; i < sortedUnion.length; i += HASH_BATCH) {
+    const part = sortedUnion.slice(i, i + HASH_BATCH).join('\n');
+    hash.update(i === 0 ? part : `\n${part}`);
+  }
+  return hash.digest('hex');
 }
 
 /** Undo one entry on `contents` (in place). */

@@ -13,6 +13,7 @@
  */
 import type { RedisClient } from '../redis/redis-connection.ts';
 import type { StateKeys } from './redis-keys.ts';
+import { queueProvenanceCommit } from './provenance-store.ts';
 import { decodeRanges, encodeRanges, type EncodedRanges, type WeightedRange } from './snapshot-codec.ts';
 
 /** Staged chunks of an abandoned run expire after this long. */
@@ -135,8 +136,8 @@ export async function readWhitelist(redis: RedisClient, keys: StateKeys, source:
  * (`stageRunId`: the id the chunks were staged under, when it differs from meta.runId, e.g. the
  * per-attempt id of a collect run). `whitelist` (canonical CIDRs; given for every ThreatQ collect run,
  * empty included) replaces the collection's committed whitelist in the same MULTI and drops its
- * staged list; undefined leaves the whitelist as it is. `provenance` (provenance-store.ts) likewise
- * replaces the snapshot's provenance and drops its staged chunks.
+ * staged list; undefined leaves the whitelist as it is. `provenance` (provenance-store.ts): the run's
+ * staged provenance chunks replace the snapshot's provenance in the same MULTI, copied by Redis.
  * `entries` may come encoded already
  * (snapshot-codec.ts encodeMerged: a large run never builds an object per range).
  */
@@ -150,11 +151,10 @@ export async function commitSnapshot(
   stagedChunks: number,
   stageRunId: string = meta.runId,
   whitelist?: readonly string[],
-  provenance?: string,
+  provenance = false,
 ): Promise<void> {
   const tx = redis.multi();
-  if (provenance !== undefined) tx.set(keys.provenance(source, collection), provenance);
-  for (let i = 0; provenance !== undefined && i < stagedChunks; i += 1) tx.del(keys.provenanceStage(stageRunId, i));
+  if (provenance) queueProvenanceCommit(tx, keys, source, collection, stageRunId, stagedChunks);
   if (whitelist !== undefined) {
     tx.set(keys.whitelist(source, collection), whitelist.join('\n'));
     tx.del(keys.whitelistStage(stageRunId));

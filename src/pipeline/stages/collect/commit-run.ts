@@ -16,7 +16,6 @@ import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
 import { commitSnapshot, forEachStagedText, readStagedWhitelist } from '../../../state/snapshot-store.ts';
 import { encodeMerged, forEachRange } from '../../../state/snapshot-codec.ts';
-import { readStagedProvenance } from '../../../state/provenance-store.ts';
 import { safely } from '../record-metrics.ts';
 import type { StageDeps } from '../stage-deps.ts';
 import type { StageJob } from '../stage-job.ts';
@@ -94,8 +93,8 @@ async function commitSnapshotOf(run: CollectRun, data: TimedCollectData, deps: S
   const whitelist = run.source.kind === 'threatq' ? whitelistRanges(await readWholeWhitelist(run.runId, data, deps, stage)) : undefined;
   const committedAt = new Date().toISOString();
   const meta = { runId: run.runId, committedAt, seen: data.seen ?? 0, accepted: rejections.accepted, rejected: rejections.rejected, ranges: merged.count };
-  const provenance = await readStagedProvenance(redis, keys, stage, chunks);
-  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs, provenance);
+  // The staged provenance is joined by Redis in the same MULTI (never read into the worker).
+  await commitSnapshot(redis, keys, run.settings.source, run.settings.collection, merged, meta, chunks, stage, whitelist?.cidrs, true);
   return { stage, ranges: merged.count, whitelist, rejections, committedAt, commitStartMs, commitMs: Date.now() - commitStartMs };
 }
 
