@@ -129,8 +129,7 @@ export async function lockWithHeartbeat(
  * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
  * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
  * target has a removal grace (a range left out would be held instead of removed as overflow); when
- * the subtractions leave fewer than the capacity, the fan-in is made again keeping more (by twice the
- * shortfall each time, whole once that would be every range).
+ * the subtractions leave fewer than the capacity, the fan-in is made again whole.
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
   const { config, redis, keys } = options;
@@ -143,16 +142,8 @@ async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) 
     // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
     return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
-  if (target.removalGrace !== undefined) return afterSubtractions(undefined);
-  // Subtractions that cut the kept set below the capacity: keep more (twice the shortfall each time)
-  // rather than the whole fan-in at once (several sources: millions of ranges as objects).
-  let keep = capacity;
-  let got = await afterSubtractions(keep);
-  while (got.trimmed && got.desired.length < capacity) {
-    keep += 2 * (capacity - got.desired.length);
-    got = await afterSubtractions(keep >= got.rawCount + got.trimmed.total ? undefined : keep);
-  }
-  return got;
+  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
+  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
