@@ -7,7 +7,8 @@
  * disable: records who (`--by`, default the OS user), when and why, then switches the target's policy
  * to `disabled` (`--report-only`: `enabledForReportingButNotEnforced`) in one PATCH under the target
  * lock; reconciles then keep the named locations up to date but never re-enable the policy. enable:
- * clears the switch and PATCHes the configured `policy.state` back. `--wait`: how long to wait for a
+ * clears the switch and PATCHes the configured `policy.state` back (an `enabled` one with checks due:
+ * report-only, then a checked reconcile, src/pipeline/kill-switch.ts; a refusal exits 1). `--wait`: how long to wait for a
  * running reconcile to release the target before taking its lock over (default 30).
  * Exit 0 done, 1 failure (with disable, the switch is recorded even then: the next reconcile applies
  * it), 2 usage or configuration error.
