@@ -19,7 +19,9 @@
  * rollback` takes the pinned ranges as its desired set (neverBlock and the whitelist still subtracted),
  * says so in a plan warning and a log line, and `desiredFrom` is 'pinned'. `pinTo` (rollback) makes
  * the pin's ranges the desired set and writes the pin under the lock just before apply, only when the
- * plan carries no refusal. `history` (the run id): a run that applies at least one step records its
+ * plan carries no refusal. The pin is read again under the lock: one set or cleared since desired was
+ * built (a rollback that released the lock just before) makes desired built again, so a run never
+ * undoes a rollback with the ranges it read before it. `history` (the run id): a run that applies at least one step records its
  * diff and the new head in the target's history (state/history-store.ts, history-entry.ts) under the
  * lock; a failure to record is logged and does not fail the run (Entra is already written).
  */
@@ -152,11 +154,14 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
 
-  const { rawCount, snapshots, trimmed, allowed, desired, desiredFrom, pin } = await desiredOf(options, target);
+  let built = await desiredOf(options, target);
   const t1 = performance.now();
 
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
   try {
+    // The pin may have changed (a rollback, an unpin) between the desired set and the lock: follow it.
+    if (lock && (await pinChangedSince(options, built.pin))) built = await desiredOf(options, target);
+    const { rawCount, snapshots, trimmed, allowed, desired, desiredFrom, pin } = built;
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
@@ -224,6 +229,13 @@ async function resolveDesired(options: ReconcileTargetOptions, keepTop: number |
   }
   const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName, keepTop);
   return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined, trimmed: built.trimmed };
+}
+
+/** True when the stored pin is no longer the one desired was built with (never with an override or a rollback's own pin). */
+async function pinChangedSince(options: ReconcileTargetOptions, used: Pin | undefined): Promise<boolean> {
+  if (options.desired || options.pinTo) return false;
+  const now = await readPin(options.redis, options.keys, options.targetName);
+  return now?.run !== used?.run || now?.at !== used?.at;
 }
 
 function pinWarning(target: string, pin: Pin, log: Logger): string {
