@@ -7,7 +7,8 @@
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
  * entries are written just before it, its forgotten ones deleted once it succeeded; then what Entra
  * holds now is recorded for the status page, final-state.ts → target-status-store.ts, and the
- * policy's id is remembered for the kill switch, rememberPolicyId). The lock is released in every
+ * policy's id is remembered for the kill switch, rememberPolicyId; a What If refusal of the enable
+ * records what was written, report-only, the same way, then throws its ERR_SAFETY_WHATIF). The lock is released in every
  * case. The target's kill switch (src/state/kill-switch-store.ts) is read under the lock, so a switch
  * engaged before the lock was taken always holds the policy's state. A refusal throws the typed
  * safety error before any write. The result
@@ -181,14 +182,18 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
       const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
       const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
-      ({ applied, whatIf } = await applyWithWhatIf(plan, deps, log));
+      const done = await applyWithWhatIf(plan, deps, log);
+      applied = done.applied;
+      whatIf = done.whatIf;
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
-      await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
-      await rememberPolicyId(redis, keys, target.name, applied.policyId);
-      log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
+      await writeTargetStatus(redis, keys, target.name, finalStateOf(done.appliedPlan, live, tokenTenantId, new Date()));
+      await rememberPolicyId(redis, keys, target.name, done.applied.policyId);
+      log.info('reconcile applied', { target: target.name, steps: done.applied.steps.length, graphWrites: done.applied.graphWrites, ...(done.refused ? { enableRefused: true } : {}) });
       if (options.history && plan.steps.length > 0) {
-        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, desired, snapshots, pinnedTo: pin?.run });
+        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan: done.appliedPlan, live, desired, snapshots, pinnedTo: pin?.run });
       }
+      // A What If refusal: what was written (locations, the report-only policy) is recorded above.
+      if (done.refused) throw done.refused;
     }
     return {
       target: target.name,
