@@ -17,7 +17,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { engageKillSwitch, KILL_SWITCH_WAIT_MS, releaseKillSwitch, type KillSwitchOutcome } from '../pipeline/kill-switch.ts';
-import { notifyKillSwitch } from '../notify/notify.ts';
+import { runKillSwitchNotified } from '../notify/notify.ts';
 import { getLogger } from '../observability/logger.ts';
 import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
 import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
@@ -70,7 +70,7 @@ function lockText(o: KillSwitchOutcome): string {
   }
 }
 
-/** Run `fn` with the configuration and Redis, then raise the kill-switch notification (queued, never sent here). */
+/** Run `fn` with the configuration and Redis and raise the kill-switch notification, failed or not (queued, never sent here). */
 async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: RedisClient) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   findTarget(config, opts.target);
@@ -79,8 +79,7 @@ async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: Re
   try {
     await redis.connect();
     queues = createQueues(redis, config.redis.prefix, jobRetentionOf(config));
-    const outcome = await fn(config, redis);
-    await notifyKillSwitch({ config, redis, queues, logger: getLogger('kill-switch') }, outcome, who);
+    await runKillSwitchNotified({ config, redis, queues, logger: getLogger('kill-switch') }, opts.target, who, () => fn(config, redis));
   } finally {
     await queues?.close();
     redis.disconnect();

@@ -164,6 +164,11 @@ function graphOf(req: KillSwitchRequest): GraphClient {
   return req.graph ?? createGraphClient(findTarget(req.config, req.targetName), { redis: req.redis, prefix: req.config.redis.prefix, onThrottle: 'wait' });
 }
 
+/** The target's switch as Redis records it now (undefined: not engaged). */
+export async function recordedKillSwitch(config: Config, redis: RedisClient, target: string): Promise<KillSwitch | undefined> {
+  return readKillSwitch(redis, stateKeys(config.redis.prefix), target);
+}
+
 /** `tq-entra disable`: record the switch, then one PATCH of the policy's state under the target lock. */
 export async function engageKillSwitch(req: KillSwitchRequest & { state: KillSwitchState; reason: string; now?: Date }): Promise<KillSwitchOutcome> {
   const target = findTarget(req.config, req.targetName);

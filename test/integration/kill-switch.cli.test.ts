@@ -190,4 +190,24 @@ describe('kill switch: tq-entra disable / enable', () => {
       await receiver.close();
     }
   }, 180_000);
+
+  it('a disable whose PATCH fails still queues the engaged notification, saying the PATCH failed (the switch is recorded)', async () => {
+    const e = await startPipelineEnv({
+      files: [{ name: 'list', lines: ['45.10.1.7'] }],
+      target: { policy: { name: 'TQ Block', state: 'enabled' } },
+      config: { notify: [{ name: 'oncall', kind: 'webhook', url: 'http://127.0.0.1:9/hook', events: ['kill-switch'] }] },
+    });
+    env = e;
+    expect((await e.cli(['apply', '--target', 'corp', '--indicators', e.files['list'] as string])).code).toBe(0);
+    e.graph.addFaults([{ method: 'PATCH', path: '/policies/', status: 403, times: 5 }]);
+    const off = await e.cli(['disable', '--target', 'corp', '--reason', 'partner blocked', '--by', 'alice']);
+    expect(off.code).toBe(1);
+    expect(policyState(e)).toBe('enabled');
+    expect(await readKillSwitch(e.redis.client, stateKeys(e.redis.prefix), 'corp')).toMatchObject({ state: 'disabled', by: 'alice' });
+    const queued = await e.redis.client.lrange(`${e.redis.prefix}:notify:wait`, 0, -1);
+    expect(queued).toHaveLength(1);
+    const job = await e.redis.client.hget(`${e.redis.prefix}:notify:${queued[0] as string}`, 'data');
+    expect(job).toContain('"action":"engaged"');
+    expect(job).toMatch(/partner blocked \(switch recorded, but the policy PATCH failed: ERR_[A-Z_]+; the next reconcile applies the switch\)/);
+  }, 120_000);
 });
