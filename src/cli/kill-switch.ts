@@ -19,8 +19,9 @@ import { UsageError } from '../errors/sync-error.ts';
 import { engageKillSwitch, KILL_SWITCH_WAIT_MS, releaseKillSwitch, type KillSwitchOutcome } from '../pipeline/kill-switch.ts';
 import { runKillSwitchNotified } from '../notify/notify.ts';
 import { getLogger } from '../observability/logger.ts';
-import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import type { Queues } from '../pipeline/queues.ts';
+import { withCommandRedis } from './with-command-redis.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config } from '../config/schema.ts';
 import type { RedisClient } from '../redis/redis-connection.ts';
@@ -74,16 +75,13 @@ function lockText(o: KillSwitchOutcome): string {
 async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: RedisClient) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   findTarget(config, opts.target);
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  let queues: Queues | undefined;
-  try {
-    await redis.connect();
-    queues = createQueues(redis, config.redis.prefix, jobRetentionOf(config));
-    await runKillSwitchNotified({ config, redis, queues, logger: getLogger('kill-switch') }, opts.target, who, () => fn(config, redis));
-  } finally {
-    await queues?.close();
-    redis.disconnect();
-  }
+  await withCommandRedis(
+    config,
+    async ({ redis, queues }) => {
+      await runKillSwitchNotified({ config, redis, queues: queues as Queues, logger: getLogger('kill-switch') }, opts.target, who, () => fn(config, redis));
+    },
+    { queues: true },
+  );
 }
 
 async function runDisable(opts: KillSwitchOptions): Promise<void> {
