@@ -166,7 +166,8 @@ describe('kill switch: tq-entra disable / enable', () => {
     try {
       const e = await startPipelineEnv({
         files: [{ name: 'list', lines: ['45.10.1.7'] }],
-        target: { policy: { name: 'TQ Block', state: 'enabled' } },
+        // policy.users managed and no What If accounts: enable is the one PATCH (no checked reconcile).
+        target: { policy: { name: 'TQ Block', state: 'enabled', users: { include: ['All'], exclude: ['e0000000-0000-4000-8000-000000000001'] } } },
         config: { notify: [{ name: 'oncall', kind: 'webhook', url: `${receiver.url}/hook/s3cr3t-token`, events: ['kill-switch'] }] },
       });
       env = e;
