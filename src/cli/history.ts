@@ -13,7 +13,8 @@ import { findTarget } from '../config/find-target.ts';
 import { parseDuration } from '../config/schema.ts';
 import { UsageError } from '../errors/sync-error.ts';
 import { cidrsOverlap, normalizeCidr, parseCidr, type ParsedCidr } from '../ranges/index.ts';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
+import { withCommandRedis } from './with-command-redis.ts';
 import type { HistoryEntry } from '../state/history-diff.ts';
 import { readHistory } from '../state/history-store.ts';
 import { stateKeys } from '../state/redis-keys.ts';
@@ -114,9 +115,7 @@ async function runHistory(opts: HistoryOptions): Promise<void> {
   const sinceMs = opts.since === undefined ? undefined : parseDuration(opts.since);
   if (opts.since !== undefined && sinceMs === undefined) throw new UsageError(`--since: "${opts.since}" is not a duration (e.g. 90m, 24h, 7d)`);
   const q = opts.range === undefined ? undefined : parseQuery(opts.range, '--range');
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  try {
-    await redis.connect();
+  await withCommandRedis(config, async ({ redis }) => {
     // Every kept entry is read so that removed ranges can name the sources they were added from.
     const views = historyViews(await readHistory(redis, stateKeys(config.redis.prefix), target.name));
     const from = sinceMs === undefined ? 0 : Date.now() - sinceMs;
@@ -124,9 +123,7 @@ async function runHistory(opts: HistoryOptions): Promise<void> {
     if (q) shown = overlapping(shown, q.parsed);
     if (opts.json) await writeJson(process.stdout, { target: target.name, entries: shown });
     else process.stdout.write(formatHistoryText(target.name, shown));
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 export function registerHistoryCommand(program: Command, _ctx: CommandContext): void {

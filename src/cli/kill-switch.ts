@@ -7,7 +7,8 @@
  * disable: records who (`--by`, default the OS user), when and why, then switches the target's policy
  * to `disabled` (`--report-only`: `enabledForReportingButNotEnforced`) in one PATCH under the target
  * lock; reconciles then keep the named locations up to date but never re-enable the policy. enable:
- * clears the switch and PATCHes the configured `policy.state` back. `--wait`: how long to wait for a
+ * clears the switch and PATCHes the configured `policy.state` back (an `enabled` one with checks due:
+ * report-only, then a checked reconcile, src/pipeline/kill-switch.ts; a refusal exits 1). `--wait`: how long to wait for a
  * running reconcile to release the target before taking its lock over (default 30).
  * Exit 0 done, 1 failure (with disable, the switch is recorded even then: the next reconcile applies
  * it), 2 usage or configuration error.
@@ -16,10 +17,11 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/sync-error.ts';
 import { engageKillSwitch, KILL_SWITCH_WAIT_MS, releaseKillSwitch, type KillSwitchOutcome } from '../pipeline/kill-switch.ts';
-import { notifyKillSwitch } from '../notify/notify.ts';
+import { runKillSwitchNotified } from '../notify/notify.ts';
 import { getLogger } from '../observability/logger.ts';
-import { createQueues, jobRetentionOf, type Queues } from '../pipeline/queues.ts';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import type { Queues } from '../pipeline/queues.ts';
+import { withCommandRedis } from './with-command-redis.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
 import { findTarget } from '../config/find-target.ts';
 import type { Config } from '../config/schema.ts';
 import type { RedisClient } from '../redis/redis-connection.ts';
@@ -69,21 +71,17 @@ function lockText(o: KillSwitchOutcome): string {
   }
 }
 
-/** Run `fn` with the configuration and Redis, then raise the kill-switch notification (queued, never sent here). */
+/** Run `fn` with the configuration and Redis and raise the kill-switch notification, failed or not (queued, never sent here). */
 async function withRedis(opts: KillSwitchOptions, fn: (config: Config, redis: RedisClient) => Promise<KillSwitchOutcome>, who: { by: string; reason?: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   findTarget(config, opts.target);
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  let queues: Queues | undefined;
-  try {
-    await redis.connect();
-    queues = createQueues(redis, config.redis.prefix, jobRetentionOf(config));
-    const outcome = await fn(config, redis);
-    await notifyKillSwitch({ config, redis, queues, logger: getLogger('kill-switch') }, outcome, who);
-  } finally {
-    await queues?.close();
-    redis.disconnect();
-  }
+  await withCommandRedis(
+    config,
+    async ({ redis, queues }) => {
+      await runKillSwitchNotified({ config, redis, queues: queues as Queues, logger: getLogger('kill-switch') }, opts.target, who, () => fn(config, redis));
+    },
+    { queues: true },
+  );
 }
 
 async function runDisable(opts: KillSwitchOptions): Promise<void> {

@@ -6,7 +6,9 @@
  * usage/configuration errors.
  *
  * `runReconcileCommand` is shared with `apply` (src/cli/apply.ts). Desired ranges: with
- * `--indicators FILE` the file is the only source; otherwise the committed snapshots in Redis. Redis
+ * `--indicators FILE` the file is the only source; otherwise the committed snapshots in Redis.
+ * `apply --indicators` on a target pinned by `tq-entra rollback` is a usage error naming the pin
+ * (exit 2) unless `--ignore-pin`. Redis
  * from `config.redis`; Graph via the target's credential, waiting through throttling.
  *
  * `--indicators FILE` in bounded memory: the file is streamed and merged as `ranges merge` does
@@ -24,7 +26,9 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import { boundedRedis, createRedisConnection, type RedisClient } from '../redis/redis-connection.ts';
+import { UsageError } from '../errors/sync-error.ts';
+import { readPin } from '../state/pin-store.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { createGraphClient } from '../graph/graph-client.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
@@ -45,6 +49,18 @@ export interface ReconcileCommandOptions {
   manual?: boolean;
   force?: boolean;
   json?: boolean;
+  /** apply only: let `--indicators` replace a pinned target's desired set. */
+  ignorePin?: boolean;
+}
+
+/** `apply --indicators` would silently replace a rollback's pinned ranges: a usage error naming the pin. */
+async function refuseIfPinned(redis: RedisClient, config: Config, target: string): Promise<void> {
+  const pin = await readPin(redis, stateKeys(config.redis.prefix), target);
+  if (!pin) return;
+  throw new UsageError(
+    `target "${target}" is pinned to run ${pin.run} since ${pin.at} (tq-entra rollback, by ${pin.by}): --indicators would replace the pinned ranges; ` +
+      `run \`tq-entra unpin --target ${target}\` first, or pass --ignore-pin to apply the file anyway (the pin stays)`,
+  );
 }
 
 /** Overflow examples the plan shows (plan.ts's overflowReport keeps 20). */
@@ -167,13 +183,14 @@ export async function runReconcileCommand(opts: ReconcileCommandOptions, ctx: Co
   const config: Config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
   let file: IndicatorsFile | undefined;
-  if (opts.indicators !== undefined) {
-    file = await readIndicatorsFile(opts.indicators, target);
-    process.stderr.write(describeIndicatorsFile(file));
-  }
   const redis = createRedisConnection(config.redis, { lazyConnect: true });
   try {
     await redis.connect();
+    if (apply && opts.indicators !== undefined && opts.ignorePin !== true) await refuseIfPinned(redis, config, target.name);
+    if (opts.indicators !== undefined) {
+      file = await readIndicatorsFile(opts.indicators, target);
+      process.stderr.write(describeIndicatorsFile(file));
+    }
     const graph = createGraphClient(target, { redis, prefix: config.redis.prefix, onThrottle: 'wait' });
     const bounded = file ? await boundedDesired(file, target, graph) : undefined;
     // Only the counts are needed from here on: let the merged store (5 bytes a range, 65 MB at 13M)

@@ -25,11 +25,12 @@ import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Config } from '../config/schema.ts';
 import { notify } from '../notify/notify.ts';
 import { getLogger, type Logger } from '../observability/logger.ts';
-import { createQueues, jobRetentionOf } from '../pipeline/queues.ts';
+import type { Queues } from '../pipeline/queues.ts';
 import { newRunId } from '../pipeline/run-ids.ts';
 import { formatApplyText, formatPlanText } from '../reconcile/format-plan.ts';
 import { reconcileTarget, type ReconcileResult } from '../reconcile/reconcile-target.ts';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
+import { withCommandRedis } from './with-command-redis.ts';
 import { reconstructRun, type Reconstructed } from '../state/history-store.ts';
 import { clearPin, readPin } from '../state/pin-store.ts';
 import { stateKeys } from '../state/redis-keys.ts';
@@ -65,25 +66,18 @@ function header(target: string, rec: Reconstructed): string {
 }
 
 /** The one call site of the rollback notification: a log line, and the `rollback` event queued (src/notify; never sent here). */
-async function notifyRollback(config: Config, redis: RedisClient, log: Logger, event: { target: string; rec: Reconstructed; result: ReconcileResult; run: string; by: string }): Promise<void> {
+async function notifyRollback(config: Config, redis: RedisClient, queues: Queues, log: Logger, event: { target: string; rec: Reconstructed; result: ReconcileResult; run: string; by: string }): Promise<void> {
   const { target, rec, result, run, by } = event;
   const { added, removed, finalRanges } = result.plan.summary;
   log.warn('rollback applied', { event: 'rollback', target, toRun: rec.entry.run, run, by, ranges: finalRanges, added, removed, pinned: true });
-  const queues = createQueues(redis, config.redis.prefix, jobRetentionOf(config));
-  try {
-    await notify({ config, redis, queues, logger: log }, { kind: 'rollback', target, toRun: rec.entry.run, added, removed, by });
-  } finally {
-    await queues.close();
-  }
+  await notify({ config, redis, queues, logger: log }, { kind: 'rollback', target, toRun: rec.entry.run, added, removed, by });
 }
 
 async function runRollback(opts: RollbackOptions, ctx: CommandContext): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
   const log = getLogger('rollback');
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  try {
-    await redis.connect();
+  await withCommandRedis(config, async ({ redis, queues }) => {
     const keys = stateKeys(config.redis.prefix);
     const rec = await reconstructRun(redis, keys, target.name, opts.to);
     if (!rec) throw new UsageError(`--to: run "${opts.to}" is not in the history of target "${target.name}" (tq-entra history --target ${target.name} lists the runs kept)`);
@@ -103,21 +97,17 @@ async function runRollback(opts: RollbackOptions, ctx: CommandContext): Promise<
     const run = newRunId('reconcile');
     const pinTo = { run: rec.entry.run, at: new Date().toISOString(), by, ranges: rec.ranges };
     const result = await reconcileTarget({ ...base, pinTo, history: { run, kind: 'rollback' }, dryRun: false, lockWaitMs: LOCK_WAIT_MS });
-    await notifyRollback(config, redis, log, { target: target.name, rec, result, run, by });
+    await notifyRollback(config, redis, queues as Queues, log, { target: target.name, rec, result, run, by });
     if (opts.json) await writeJson(process.stdout, { rollback: { to: rec.entry.run, ranges: rec.ranges.length, verified: rec.verified, applied: true, run, pinned: true }, plan: result.plan, applied: result.applied });
     if (result.applied) out(formatApplyText(result.plan, result.applied));
     out(`Target "${target.name}" is pinned to run ${rec.entry.run}: every reconcile keeps this content until tq-entra unpin --target ${target.name}.\n`);
-  } finally {
-    redis.disconnect();
-  }
+  }, { queues: true });
 }
 
 async function runUnpin(opts: { config?: string; target: string }): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  try {
-    await redis.connect();
+  await withCommandRedis(config, async ({ redis }) => {
     const keys = stateKeys(config.redis.prefix);
     const lock = await acquireTargetLock(redis, keys, target.name, { ttlMs: 30_000, waitMs: LOCK_WAIT_MS });
     try {
@@ -132,9 +122,7 @@ async function runUnpin(opts: { config?: string; target: string }): Promise<void
     } finally {
       await lock.release();
     }
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 export function registerRollbackCommand(program: Command, ctx: CommandContext): void {

@@ -16,7 +16,8 @@ import { feedersOf } from '../config/collections.ts';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import { findTarget } from '../config/find-target.ts';
 import { cidrsOverlap, normalizeCidr, parseCidr, type ParsedCidr } from '../ranges/index.ts';
-import { boundedRedis, createRedisConnection } from '../redis/redis-connection.ts';
+import { boundedRedis } from '../redis/redis-connection.ts';
+import { withCommandRedis } from './with-command-redis.ts';
 import type { RedisClient } from '../redis/redis-connection.ts';
 import { readHead, readHistory } from '../state/history-store.ts';
 import { readPin } from '../state/pin-store.ts';
@@ -123,9 +124,7 @@ async function runWhy(value: string, opts: WhyOptions): Promise<void> {
   const config = loadConfigForCommand(opts.config);
   const target = findTarget(config, opts.target);
   const q = parseQuery(value, 'address');
-  const redis = createRedisConnection(config.redis, { lazyConnect: true });
-  try {
-    await redis.connect();
+  await withCommandRedis(config, async ({ redis }) => {
     const keys = stateKeys(config.redis.prefix);
     const { held, historyFrom } = await heldRanges(redis, keys, target.name, q.parsed);
     const pin = await readPin(redis, keys, target.name);
@@ -141,9 +140,7 @@ async function runWhy(value: string, opts: WhyOptions): Promise<void> {
     };
     if (opts.json) await writeJson(process.stdout, answer);
     else process.stdout.write(formatWhy(answer));
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 export function registerWhyCommand(program: Command, _ctx: CommandContext): void {

@@ -12,8 +12,8 @@
  *     a cross-site page cannot read it), and a browser's `Origin` / `Sec-Fetch-Site`, when sent, say
  *     same origin (403 otherwise): basic auth alone is sent by the browser to any page that posts here;
  *   - disable: `reason` is not empty (400).
- * Who: the basic-auth user name, as `<user> (dashboard)`. Done, the kill-switch notification is
- * queued (src/notify, `notifyKillSwitch`). The work is src/pipeline/kill-switch.ts's,
+ * Who: the basic-auth user name, as `<user> (dashboard)`. Done or failed, the kill-switch notification
+ * is queued (src/notify, `runKillSwitchNotified`: a failed PATCH says so in its reason). The work is src/pipeline/kill-switch.ts's,
  * the same as `tq-entra disable` / `enable`.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -23,7 +23,7 @@ import type { Config } from '../config/schema.ts';
 import { coerceError, errorCodeOf } from '../errors/sync-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { redactString } from '../observability/secrets.ts';
-import { notifyKillSwitch } from '../notify/notify.ts';
+import { runKillSwitchNotified } from '../notify/notify.ts';
 import { engageKillSwitch, releaseKillSwitch } from '../pipeline/kill-switch.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { readKillSwitch, type KillSwitch } from '../state/kill-switch-store.ts';
@@ -107,14 +107,15 @@ function refusal(deps: PageDeps, form: Form, token: string, req: Request): { sta
 
 async function carryOut(deps: PageDeps, form: Required<Pick<Form, 'target' | 'action'>> & Form, by: string): Promise<string> {
   const base = { config: deps.config, redis: deps.redis, targetName: form.target, by, logger: deps.log };
+  const notifyDeps = { ...deps, logger: deps.log };
   if (form.action === 'disable') {
     const state = form.reportOnly ? 'enabledForReportingButNotEnforced' : 'disabled';
-    const o = await engageKillSwitch({ ...base, state, reason: (form.reason ?? '').trim() });
-    await notifyKillSwitch({ ...deps, logger: deps.log }, o, { by, reason: o.killSwitch?.reason ?? '' });
+    const reason = (form.reason ?? '').trim();
+    const o = await runKillSwitchNotified(notifyDeps, form.target, { by, reason }, () => engageKillSwitch({ ...base, state, reason }));
     return `kill switch engaged for ${o.target}: ${o.policy ? `policy ${o.policy.id} is now ${o.policy.state}` : `no policy yet; it will be created ${state}`}`;
   }
-  const o = await releaseKillSwitch({ ...base, ...(form.reason ? { reason: form.reason } : {}) });
-  await notifyKillSwitch({ ...deps, logger: deps.log }, o, { by, ...(form.reason ? { reason: form.reason } : {}) });
+  const why = form.reason ? { reason: form.reason } : {};
+  const o = await runKillSwitchNotified(notifyDeps, form.target, { by, ...why }, () => releaseKillSwitch({ ...base, ...why }));
   if (!o.changed) return `kill switch was not engaged for ${o.target}: nothing done`;
   return `kill switch released for ${o.target}: ${o.policy ? `policy ${o.policy.id} is back to ${o.policy.state}` : 'no policy yet'}`;
 }

@@ -21,7 +21,8 @@ import { findTarget } from '../config/find-target.ts';
 import type { Config, NotifyTargetConfig } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { recordNotification } from '../observability/metrics-store.ts';
-import type { KillSwitchOutcome } from '../pipeline/kill-switch.ts';
+import { recordedKillSwitch, type KillSwitchOutcome } from '../pipeline/kill-switch.ts';
+import { errorCodeOf } from '../errors/sync-error.ts';
 import { enqueueNotify } from '../pipeline/producer.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import type { ReconcileSummary } from '../pipeline/stages/reconcile/record-reconcile.ts';
@@ -108,4 +109,38 @@ export async function notifyKillSwitch(deps: NotifyDeps, outcome: KillSwitchOutc
   const policyState = engaged ? engaged.state : (outcome.policy?.state ?? findTarget(deps.config, outcome.target).policy.state);
   const why = req.reason ?? engaged?.reason;
   await notify(deps, { kind: 'kill-switch', target: outcome.target, action: engaged ? 'engaged' : 'released', policyState, by: req.by, ...(why ? { reason: why } : {}) });
+}
+
+/**
+ * Run a kill switch action (`engage` / `release`) and raise its notification whatever happens: done,
+ * notifyKillSwitch; failed, what Redis records now — an engaged switch (recorded before the PATCH, so
+ * in force for the next reconcile) or a released one (a refused checked enable leaves the policy
+ * report-only) — is notified with the failure in the reason, then the error is thrown. A release
+ * that failed with the switch still engaged changed nothing: no notification.
+ */
+export async function runKillSwitchNotified(deps: NotifyDeps, target: string, who: { by: string; reason?: string }, run: () => Promise<KillSwitchOutcome>): Promise<KillSwitchOutcome> {
+  let outcome: KillSwitchOutcome | undefined;
+  let failure: unknown;
+  try {
+    outcome = await run();
+    return outcome;
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    const sent = outcome ? notifyKillSwitch(deps, outcome, who) : notifyKillSwitchFailure(deps, target, who, failure);
+    await sent.catch((e: unknown) => deps.logger.warn('kill switch notification not queued', { target, error: (e as Error).message }));
+  }
+}
+
+async function notifyKillSwitchFailure(deps: NotifyDeps, target: string, who: { by: string; reason?: string }, failure: unknown): Promise<void> {
+  const code = errorCodeOf(failure);
+  const ks = await recordedKillSwitch(deps.config, deps.redis, target);
+  if (ks) {
+    const reason = `${ks.reason} (switch recorded, but the policy PATCH failed: ${code}; the next reconcile applies the switch)`;
+    await notify(deps, { kind: 'kill-switch', target, action: 'engaged', policyState: ks.state, by: ks.by, reason });
+    return;
+  }
+  const reason = `${who.reason ?? ''} (switch released, but the enable did not complete: ${code}; the policy is not enabled)`.trim();
+  await notify(deps, { kind: 'kill-switch', target, action: 'released', policyState: code === 'ERR_SAFETY_WHATIF' || code === 'ERR_SAFETY_LOCKOUT' ? 'enabledForReportingButNotEnforced' : 'unconfirmed', by: who.by, reason });
 }

@@ -20,7 +20,13 @@
  *
  * releaseKillSwitch (`tq-entra enable`): under the lock (same wait and take-over), clear the record
  * (fenced), then one PATCH back to the configured `policy.state`; the next reconcile agrees. Not
- * engaged: nothing is done.
+ * engaged: nothing is done. Issue #17: no policy is enabled without the lockout guard and What If.
+ * So when the configured state is `enabled` and a check applies (`safety.emergencyAccounts` /
+ * `canaryUsers` set, or `policy.users` not managed by the configuration: the live policy's users are
+ * judged), the PATCH under the lock is to report-only instead, and the lock released, a normal
+ * reconcile (reconcileTarget, as `tq-entra apply`) plans the enable, runs What If and enables only
+ * when the checks pass. Its refusal (ERR_SAFETY_WHATIF / ERR_SAFETY_LOCKOUT) is thrown to the
+ * caller: the switch stays released, the policy report-only.
  *
  * `announceKillSwitch` is the one place the event leaves the process (today a structured log line
  * `kill switch engaged` / `kill switch released` with target, who, reason; notifications hook here).
@@ -34,12 +40,15 @@ import type { GraphClient, PolicyState } from '../graph/graph-types.ts';
 import { sameNameWinner } from '../graph/same-name-winner.ts';
 import { getLogger, type Logger } from '../observability/logger.ts';
 import { SafetyTenantError } from '../reconcile/errors/safety-tenant-error.ts';
-import { lockWithHeartbeat } from '../reconcile/reconcile-target.ts';
+import { lockWithHeartbeat, reconcileTarget } from '../reconcile/reconcile-target.ts';
+import { newRunId } from './run-ids.ts';
 import { clearKillSwitch, readKillSwitch, readPolicyIdHint, recordKillSwitch, rememberPolicyId, type KillSwitch, type KillSwitchState } from '../state/kill-switch-store.ts';
 import { readObjectOwners } from '../state/owned-ranges-store.ts';
 import { stateKeys, type StateKeys } from '../state/redis-keys.ts';
 import type { TargetLock } from '../state/target-lock.ts';
 import { LockBusyError } from '../state/errors/lock-busy-error.ts';
+
+const REPORT_ONLY = 'enabledForReportingButNotEnforced';
 
 /** How long the kill switch waits for a running reconcile to release the target before taking it over. */
 export const KILL_SWITCH_WAIT_MS = 30_000;
@@ -155,6 +164,11 @@ function graphOf(req: KillSwitchRequest): GraphClient {
   return req.graph ?? createGraphClient(findTarget(req.config, req.targetName), { redis: req.redis, prefix: req.config.redis.prefix, onThrottle: 'wait' });
 }
 
+/** The target's switch as Redis records it now (undefined: not engaged). */
+export async function recordedKillSwitch(config: Config, redis: RedisClient, target: string): Promise<KillSwitch | undefined> {
+  return readKillSwitch(redis, stateKeys(config.redis.prefix), target);
+}
+
 /** `tq-entra disable`: record the switch, then one PATCH of the policy's state under the target lock. */
 export async function engageKillSwitch(req: KillSwitchRequest & { state: KillSwitchState; reason: string; now?: Date }): Promise<KillSwitchOutcome> {
   const target = findTarget(req.config, req.targetName);
@@ -170,6 +184,12 @@ export async function engageKillSwitch(req: KillSwitchRequest & { state: KillSwi
   });
 }
 
+/** True when enabling the target's policy needs the lockout guard or What If (see the header). */
+function enableNeedsChecks(target: TargetConfig): boolean {
+  if (target.policy.state !== 'enabled') return false;
+  return target.safety.emergencyAccounts.length > 0 || target.safety.canaryUsers.length > 0 || target.policy.users === undefined;
+}
+
 /** `tq-entra enable`: clear the switch (fenced) and PATCH the configured state back, under the target lock. */
 export async function releaseKillSwitch(req: KillSwitchRequest & { reason?: string }): Promise<KillSwitchOutcome> {
   const target = findTarget(req.config, req.targetName);
@@ -178,6 +198,7 @@ export async function releaseKillSwitch(req: KillSwitchRequest & { reason?: stri
   const engaged = await readKillSwitch(req.redis, keys, target.name);
   if (!engaged) return { target: target.name, policy: undefined, graphWrites: 0, lock: 'free', killSwitch: undefined, changed: false };
   const graph = graphOf(req);
+  if (enableNeedsChecks(target)) return releaseThroughReconcile(req, keys, log, graph);
   return underLock(req, keys, log, async ({ lock, how }) => {
     await clearKillSwitch(req.redis, keys, lock);
     const state = target.policy.state;
@@ -185,4 +206,28 @@ export async function releaseKillSwitch(req: KillSwitchRequest & { reason?: stri
     announceKillSwitch({ kind: 'released', target: target.name, by: req.by, reason: req.reason ?? '', state, policyId: id }, log);
     return { target: target.name, policy: id === undefined ? undefined : { id, state }, graphWrites: id === undefined ? 0 : 1, lock: how, killSwitch: undefined, changed: true };
   });
+}
+
+/** Release with checks: clear + report-only under the lock, then the reconcile enables only if the checks pass (throws its refusal). */
+async function releaseThroughReconcile(req: KillSwitchRequest & { reason?: string }, keys: StateKeys, log: Logger, graph: GraphClient): Promise<KillSwitchOutcome> {
+  const target = findTarget(req.config, req.targetName);
+  const held = await underLock(req, keys, log, async ({ lock, how }) => {
+    await clearKillSwitch(req.redis, keys, lock);
+    return { id: await patchPolicyState(graph, req, keys, lock, REPORT_ONLY), how };
+  });
+  let state: PolicyState = REPORT_ONLY;
+  let policyId = held.id;
+  try {
+    const result = await reconcileTarget({
+      config: req.config, targetName: target.name, redis: req.redis, keys, graph, manual: false, force: false, dryRun: false, logger: log,
+      lockWaitMs: req.waitMs ?? KILL_SWITCH_WAIT_MS, history: { run: newRunId('reconcile'), kind: 'reconcile' },
+    });
+    policyId = result.applied?.policyId ?? policyId;
+    state = target.policy.state;
+    const writes = (held.id === undefined ? 0 : 1) + (result.applied?.graphWrites ?? 0);
+    return { target: target.name, policy: policyId === undefined ? undefined : { id: policyId, state }, graphWrites: writes, lock: held.how, killSwitch: undefined, changed: true };
+  } finally {
+    const reason = state === REPORT_ONLY ? `${req.reason ?? ''} (enable not done: the policy stays report-only)`.trim() : (req.reason ?? '');
+    announceKillSwitch({ kind: 'released', target: target.name, by: req.by, reason, state, policyId }, log);
+  }
 }

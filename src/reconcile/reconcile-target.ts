@@ -7,7 +7,8 @@
  * its clock `now` is injectable) → planReconcile → applyPlan (unless dryRun; the grace record's new
  * entries are written just before it, its forgotten ones deleted once it succeeded; then what Entra
  * holds now is recorded for the status page, final-state.ts → target-status-store.ts, and the
- * policy's id is remembered for the kill switch, rememberPolicyId). The lock is released in every
+ * policy's id is remembered for the kill switch, rememberPolicyId; a What If refusal of the enable
+ * records what was written, report-only, the same way, then throws its ERR_SAFETY_WHATIF). The lock is released in every
  * case. The target's kill switch (src/state/kill-switch-store.ts) is read under the lock, so a switch
  * engaged before the lock was taken always holds the policy's state. A refusal throws the typed
  * safety error before any write. The result
@@ -19,7 +20,9 @@
  * rollback` takes the pinned ranges as its desired set (neverBlock and the whitelist still subtracted),
  * says so in a plan warning and a log line, and `desiredFrom` is 'pinned'. `pinTo` (rollback) makes
  * the pin's ranges the desired set and writes the pin under the lock just before apply, only when the
- * plan carries no refusal. `history` (the run id): a run that applies at least one step records its
+ * plan carries no refusal. The pin is read again under the lock: one set or cleared since desired was
+ * built (a rollback that released the lock just before) makes desired built again, so a run never
+ * undoes a rollback with the ranges it read before it. `history` (the run id): a run that applies at least one step records its
  * diff and the new head in the target's history (state/history-store.ts, history-entry.ts) under the
  * lock; a failure to record is logged and does not fail the run (Entra is already written).
  */
@@ -151,15 +154,14 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');
   const t0 = performance.now();
-
-  // `prepared.desired` is dropped once planned (and the history's share of it taken): the desired
-  // objects must not stay live through the apply (V8's heap grows with what is live).
-  const prepared: { desired: readonly DesiredRange[] } & Awaited<ReturnType<typeof desiredOf>> = await desiredOf(options, target);
-  const { rawCount, snapshots, trimmed, allowed, desiredFrom, pin } = prepared;
+  // `prepared.desired` is dropped once planned and the history's share taken (not live through the apply).
+  let prepared: { desired: readonly DesiredRange[] } & Awaited<ReturnType<typeof desiredOf>> = await desiredOf(options, target);
   const t1 = performance.now();
-
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
   try {
+    // The pin may have changed (a rollback, an unpin) between the desired set and the lock: follow it.
+    if (lock && (await pinChangedSince(options, prepared.pin))) prepared = await desiredOf(options, target);
+    const { rawCount, snapshots, trimmed, allowed, desiredFrom, pin } = prepared;
     const tokenTenantId = await graph.tokenTenantId();
     const { live, owners } = await readLiveIncludingOwnCreates(graph, { redis, keys, target: target.name, tenantId: tokenTenantId, lock, logger: log });
     const owned = await readOwnedRanges(redis, keys, target.name);
@@ -181,14 +183,17 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
       const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
       const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
-      ({ applied, whatIf } = await applyWithWhatIf(plan, deps, log));
+      const done = await applyWithWhatIf(plan, deps, log);
+      ({ applied, whatIf } = done);
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
-      await writeTargetStatus(redis, keys, target.name, finalStateOf(plan, live, tokenTenantId, new Date()));
-      await rememberPolicyId(redis, keys, target.name, applied.policyId);
-      log.info('reconcile applied', { target: target.name, steps: applied.steps.length, graphWrites: applied.graphWrites });
+      await writeTargetStatus(redis, keys, target.name, finalStateOf(done.appliedPlan, live, tokenTenantId, new Date()));
+      await rememberPolicyId(redis, keys, target.name, done.applied.policyId);
+      log.info('reconcile applied', { target: target.name, steps: done.applied.steps.length, graphWrites: done.applied.graphWrites, ...(done.refused ? { enableRefused: true } : {}) });
       if (options.history && historyFrom) {
-        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan, live, from: historyFrom, pinnedTo: pin?.run });
+        await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan: done.appliedPlan, live, from: historyFrom, pinnedTo: pin?.run });
       }
+      // A What If refusal: what was written (locations, the report-only policy) is recorded above.
+      if (done.refused) throw done.refused;
     }
     return {
       target: target.name,
@@ -229,6 +234,13 @@ async function resolveDesired(options: ReconcileTargetOptions, keepTop: number |
   }
   const built = await buildDesiredFromSnapshots(options.redis, options.keys, options.config, options.targetName, keepTop);
   return { raw: built.desired, snapshots: built.snapshots, desiredFrom: 'snapshots', pin: undefined, trimmed: built.trimmed };
+}
+
+/** True when the stored pin is no longer the one desired was built with (never with an override or a rollback's own pin). */
+async function pinChangedSince(options: ReconcileTargetOptions, used: Pin | undefined): Promise<boolean> {
+  if (options.desired || options.pinTo) return false;
+  const now = await readPin(options.redis, options.keys, options.targetName);
+  return now?.run !== used?.run || now?.at !== used?.at;
 }
 
 function pinWarning(target: string, pin: Pin, log: Logger): string {

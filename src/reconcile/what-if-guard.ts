@@ -143,23 +143,35 @@ export async function raiseWhatIfAlert(alert: WhatIfAlert, deps: { redis: RedisC
   await deps.onAlert?.(alert).catch((e: unknown) => deps.log.warn('the What If alert hook failed', { error: (e as Error).message }));
 }
 
-/** applyPlan with the What If guard (see the header). `whatIf` is undefined when the plan has no checks. */
-export async function applyWithWhatIf(plan: Plan, deps: WhatIfDeps, log: Logger): Promise<{ applied: ApplyResult; whatIf: WhatIfReport | undefined }> {
+/** What applyWithWhatIf did: `appliedPlan` is the plan as written (report-only while an enable is refused). */
+export interface WhatIfApplied {
+  applied: ApplyResult;
+  whatIf: WhatIfReport | undefined;
+  appliedPlan: Plan;
+  /** The enable was refused (ERR_SAFETY_WHATIF): the caller records what was applied, then throws it. */
+  refused?: SafetyWhatIfError;
+}
+
+/** applyPlan with the What If guard (see the header). `whatIf` is undefined when the plan has no checks; a refusal is returned, not thrown. */
+export async function applyWithWhatIf(plan: Plan, deps: WhatIfDeps, log: Logger): Promise<WhatIfApplied> {
   const enforcement = plan.policy.enforcement;
-  if (!plan.whatIf || enforcement === 'none' || plan.refusals.length > 0) return { applied: await applyPlan(plan, deps), whatIf: undefined };
-  const applied = await applyPlan(enforcement === 'enables' ? stageReportOnly(plan) : plan, deps);
+  if (!plan.whatIf || enforcement === 'none' || plan.refusals.length > 0) return { applied: await applyPlan(plan, deps), whatIf: undefined, appliedPlan: plan };
+  const appliedPlan = enforcement === 'enables' ? stageReportOnly(plan) : plan;
+  const applied = await applyPlan(appliedPlan, deps);
   const policyId = applied.policyId;
-  if (policyId === undefined) return { applied, whatIf: undefined };
+  if (policyId === undefined) return { applied, whatIf: undefined, appliedPlan };
   const answers = await evaluateChecks(deps.graph, policyId, plan.whatIf, deps);
   const failed = answers.surprises.length > 0;
   const report: WhatIfReport = { policyId, enforcement, outcome: failed ? (enforcement === 'enables' ? 'refused' : 'alerted') : 'passed', ...answers };
   log.info('what-if evaluated', { target: plan.target, policyId, enforcement, outcome: report.outcome, checks: answers.evaluations.length, requests: answers.requests });
   const name = deps.target.policy.name;
   if (enforcement === 'enables') {
-    if (failed) throw new SafetyWhatIfError(plan.target, name, policyId, answers.surprises);
+    if (failed) return { applied, whatIf: report, appliedPlan, refused: new SafetyWhatIfError(plan.target, name, policyId, answers.surprises) };
     await enable(plan, applied, policyId, deps);
-  } else if (failed) {
+    return { applied, whatIf: report, appliedPlan: plan };
+  }
+  if (failed) {
     await raiseWhatIfAlert({ target: plan.target, policy: name, policyId, surprises: answers.surprises }, { redis: deps.redis, prefix: deps.prefix, log, ...(deps.onAlert ? { onAlert: deps.onAlert } : {}) });
   }
-  return { applied, whatIf: report };
+  return { applied, whatIf: report, appliedPlan };
 }

@@ -7,12 +7,17 @@
  * - `apply` refuses the enable when What If says the policy would block an emergency account (exit 1,
  *   ERR_SAFETY_WHATIF with the evaluation), leaving the policy report-only; excluding the account
  *   lets the next `apply` enable it.
+ * - `enable` (kill switch release) goes through the same checks: with an emergency account not
+ *   excluded it is refused (exit 1, the evaluation shown), the switch released, the policy report-only.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readKillSwitch } from '../../src/state/kill-switch-store.ts';
+import { stateKeys } from '../../src/state/redis-keys.ts';
+import { commitSnapshot } from '../../src/state/snapshot-store.ts';
 import { policiesIn, TARGET, targetDoc } from '../fixtures/reconcile/emulator-target.ts';
 import { useGraphEmulator } from '../helpers/graph-emulator-suite.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -74,5 +79,31 @@ describe('tq-entra: What If before enforcing', () => {
     expect(out.whatIf.outcome).toBe('passed');
     expect(out.whatIf.evaluations).toEqual([expect.objectContaining({ userId: EMERGENCY, policyApplies: false, analysisReasons: ['users'] })]);
     expect(policiesIn(suite.emu)[0]?.state).toBe('enabled');
+  }, 120_000);
+});
+
+describe('tq-entra enable: the kill switch release is checked like an enable', () => {
+  it('refuses to enable while What If says an emergency account would be blocked: exit 1 with the evaluation, switch released, policy report-only', async () => {
+    suite.emu.seed({ directory: { users: [EMERGENCY, OTHER] } });
+    const prefix = `${suite.r.prefix}:enable`;
+    const path = join(dir, 'config-enable.yaml');
+    const target = targetDoc(suite.emu, { policy: { state: 'enabled', users: { include: ['All'], exclude: [OTHER] } }, safety: { emergencyAccounts: [EMERGENCY], whatIfSampleSize: 1 } });
+    writeFileSync(path, stringify({ redis: { url: suite.r.url, prefix }, sources: [{ name: 'feed', kind: 'file', path: '/feeds/a.txt', targets: [TARGET] }], targets: [target] }));
+    const keys = stateKeys(prefix);
+    const meta = { runId: 'a1', committedAt: new Date().toISOString(), seen: 1, accepted: 1, rejected: 0, ranges: 1 };
+    await commitSnapshot(suite.r.client, keys, 'feed', '/feeds/a.txt', [{ cidr: '11.22.33.44/32', weight: 1 }], meta, 0);
+
+    const off = await runCli(['disable', '--config', path, '--target', TARGET, '--reason', 'not yet'], { env: ENV });
+    expect(off.code, off.stderr).toBe(0);
+    const applied = await runCli(['apply', '--config', path, '--target', TARGET], { env: ENV });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(policiesIn(suite.emu).map((p) => p.state)).toEqual(['disabled']);
+
+    const on = await runCli(['enable', '--config', path, '--target', TARGET, '--by', 'bob'], { env: ENV });
+    expect(on.code).toBe(1);
+    expect(on.stderr).toMatch(/tq-entra: ERR_SAFETY_WHATIF: refusing to enable policy "TQ Block policy"/);
+    expect(on.stderr).toContain(`emergency account ${EMERGENCY} from 11.22.33.44: policyApplies=true, reasons=notSet (must not apply)`);
+    expect(policiesIn(suite.emu).map((p) => p.state)).toEqual(['enabledForReportingButNotEnforced']);
+    expect(await readKillSwitch(suite.r.client, keys, TARGET)).toBeUndefined();
   }, 120_000);
 });

@@ -3,7 +3,8 @@
  * emulator over HTTPS and a real Redis. Plan writes nothing; apply performs and prints what it did;
  * a second apply changes nothing; without --indicators the committed snapshots (fan-in, never-block
  * subtracted) are the source; exit 1 with the typed code on refusals and Graph validation errors
- * (Microsoft's message shown); exit 2 on usage errors.
+ * (Microsoft's message shown); exit 2 on usage errors; `apply --indicators` on a pinned target is a
+ * usage error naming the pin unless `--ignore-pin`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/graph/graph-emulator.ts';
 import { stateKeys } from '../../src/state/redis-keys.ts';
+import { writePin } from '../../src/state/pin-store.ts';
+import { acquireTargetLock } from '../../src/state/target-lock.ts';
 import { commitSnapshot } from '../../src/state/snapshot-store.ts';
 import { LOCATION, locationsIn, policiesIn, rangesOf, TARGET, targetDoc, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
@@ -201,4 +204,25 @@ describe('tq-entra plan / apply', () => {
     expect(out.plan.summary.desired).toBe(2_000_000);
     expect(out.plan.overflow.total).toBe(2_000_000 - 20_000);
   }, 180_000);
+});
+
+describe('tq-entra apply --indicators on a pinned target', () => {
+  it('is refused (exit 2, naming the pin and tq-entra unpin, nothing written) unless --ignore-pin', async () => {
+    const config = writeConfig();
+    const file = writeIndicators(['11.22.33.44']);
+    const lock = await acquireTargetLock(r.client, stateKeys(r.prefix), TARGET, { ttlMs: 10_000 });
+    await writePin(r.client, stateKeys(r.prefix), lock, { run: 'rollback-1', at: '2026-11-30T01:00:00.000Z', by: 'alice', ranges: ['45.10.2.0/24'] });
+    await lock.release();
+
+    const refused = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', file], { env: ENV });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`target "${TARGET}" is pinned to run rollback-1 since 2026-11-30T01:00:00.000Z`);
+    expect(refused.stderr).toContain(`tq-entra unpin --target ${TARGET}`);
+    expect(refused.stderr).toContain('--ignore-pin');
+    expect(writes(emu)).toEqual([]);
+
+    const forced = await runCli(['apply', '--config', config, '--target', TARGET, '--indicators', file, '--ignore-pin'], { env: ENV });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(rangesOf(locationsIn(emu)[0])).toEqual(['11.22.33.44/32']);
+  }, 60_000);
 });

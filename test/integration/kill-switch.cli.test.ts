@@ -6,7 +6,8 @@
  *   Graph request (a PATCH of the policy) and records who, when and why;
  * - a reconcile after that (a worker process) updates the named locations but leaves the policy
  *   disabled, and `plan` shows "disabled by kill switch (who, when, why)"; `enable` restores the
- *   configured state in one request, after which a reconcile agrees (no policy write);
+ *   configured state (through report-only and a checked reconcile: policy.users is not managed
+ *   here, so the lockout guard judges the live users), after which a reconcile agrees (no policy write);
  * - no policy yet: the switch is recorded, nothing written, and the reconcile creates the policy disabled;
  * - a reconcile holding the target lock (held here through the same lock API a reconcile uses, so the
  *   timing is the test's, not the machine's): `disable` waits for it to release; one stuck past
@@ -85,7 +86,9 @@ describe('kill switch: tq-entra disable / enable', () => {
     const on = await e.cli(['enable', '--target', 'corp', '--by', 'bob']);
     expect(on.code, on.stderr).toBe(0);
     expect(on.stdout).toContain(`policy ${policyId} is back to enabled`);
-    expect(graphRequests(e)).toEqual([`PATCH /v1.0/identity/conditionalAccess/policies/${policyId}`]);
+    // policy.users is not managed here, so the enable is checked (lockout guard on the live users):
+    // report-only under the lock, then the reconcile enables it (nothing else to change).
+    expect(graphRequests(e).filter((r) => !r.startsWith('GET'))).toEqual([`PATCH /v1.0/identity/conditionalAccess/policies/${policyId}`, `PATCH /v1.0/identity/conditionalAccess/policies/${policyId}`]);
     expect(policyState(e)).toBe('enabled');
     expect(await readKillSwitch(e.redis.client, stateKeys(e.redis.prefix), 'corp')).toBeUndefined();
     const after = await e.cli(['plan', '--target', 'corp']);
@@ -163,7 +166,8 @@ describe('kill switch: tq-entra disable / enable', () => {
     try {
       const e = await startPipelineEnv({
         files: [{ name: 'list', lines: ['45.10.1.7'] }],
-        target: { policy: { name: 'TQ Block', state: 'enabled' } },
+        // policy.users managed and no What If accounts: enable is the one PATCH (no checked reconcile).
+        target: { policy: { name: 'TQ Block', state: 'enabled', users: { include: ['All'], exclude: ['e0000000-0000-4000-8000-000000000001'] } } },
         config: { notify: [{ name: 'oncall', kind: 'webhook', url: `${receiver.url}/hook/s3cr3t-token`, events: ['kill-switch'] }] },
       });
       env = e;
@@ -187,4 +191,24 @@ describe('kill switch: tq-entra disable / enable', () => {
       await receiver.close();
     }
   }, 180_000);
+
+  it('a disable whose PATCH fails still queues the engaged notification, saying the PATCH failed (the switch is recorded)', async () => {
+    const e = await startPipelineEnv({
+      files: [{ name: 'list', lines: ['45.10.1.7'] }],
+      target: { policy: { name: 'TQ Block', state: 'enabled' } },
+      config: { notify: [{ name: 'oncall', kind: 'webhook', url: 'http://127.0.0.1:9/hook', events: ['kill-switch'] }] },
+    });
+    env = e;
+    expect((await e.cli(['apply', '--target', 'corp', '--indicators', e.files['list'] as string])).code).toBe(0);
+    e.graph.addFaults([{ method: 'PATCH', path: '/policies/', status: 403, times: 5 }]);
+    const off = await e.cli(['disable', '--target', 'corp', '--reason', 'partner blocked', '--by', 'alice']);
+    expect(off.code).toBe(1);
+    expect(policyState(e)).toBe('enabled');
+    expect(await readKillSwitch(e.redis.client, stateKeys(e.redis.prefix), 'corp')).toMatchObject({ state: 'disabled', by: 'alice' });
+    const queued = await e.redis.client.lrange(`${e.redis.prefix}:notify:wait`, 0, -1);
+    expect(queued).toHaveLength(1);
+    const job = await e.redis.client.hget(`${e.redis.prefix}:notify:${queued[0] as string}`, 'data');
+    expect(job).toContain('"action":"engaged"');
+    expect(job).toMatch(/partner blocked \(switch recorded, but the policy PATCH failed: ERR_[A-Z_]+; the next reconcile applies the switch\)/);
+  }, 120_000);
 });

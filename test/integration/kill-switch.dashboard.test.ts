@@ -35,7 +35,7 @@ const policyState = (e: PipelineEnv) => (e.graph.state().policies as unknown as 
 const writes = (e: PipelineEnv) => e.graph.requests({ kind: 'graph' }).filter((r) => r.method !== 'GET');
 
 async function withDashboard(): Promise<{ e: PipelineEnv; board: string }> {
-  const e = await startPipelineEnv({ files: [{ name: 'list', lines: ['45.10.1.7', '45.10.2.0/24'] }], target: { policy: { name: 'TQ Block', state: 'enabled' } } });
+  const e = await startPipelineEnv({ files: [{ name: 'list', lines: ['45.10.1.7', '45.10.2.0/24'] }], target: { policy: { name: 'TQ Block', state: 'enabled', users: { include: ['All'], exclude: ['e0000000-0000-4000-8000-000000000001'] } } } });
   env = e;
   const doc = parse(readFileSync(e.configPath, 'utf8')) as Record<string, unknown>;
   writeFileSync(e.configPath, stringify({ ...doc, dashboard: { username: 'ops', password: PASSWORD } }));

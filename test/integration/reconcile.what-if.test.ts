@@ -7,13 +7,18 @@
  * but alerted (log, tq_entra_safety_alerts_total, the notification hook); the lockout guard refuses an
  * enable of a live policy for All users with no exclusion unless safety.allowNoExclusions; the plan
  * warns report-only → enabled; and without emergency accounts or canaries no evaluation is made.
+ * A refused enable still records what was written: status (locations, policy report-only), the
+ * policy id for the kill switch, and the history entry.
  */
 import { describe, expect, it } from 'vitest';
 import { renderServiceMetrics } from '../../src/dashboard/metrics-export.ts';
 import { SafetyLockoutError } from '../../src/reconcile/errors/safety-lockout-error.ts';
 import { SafetyWhatIfError } from '../../src/reconcile/errors/safety-what-if-error.ts';
 import type { WhatIfAlert } from '../../src/reconcile/what-if-guard.ts';
-import { harness, hostRanges, POLICY, policiesIn, writes } from '../fixtures/reconcile/emulator-target.ts';
+import { readHistory } from '../../src/state/history-store.ts';
+import { readPolicyIdHint } from '../../src/state/kill-switch-store.ts';
+import { readTargetStatus } from '../../src/state/target-status-store.ts';
+import { harness, hostRanges, POLICY, policiesIn, TARGET, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { useGraphEmulator } from '../helpers/graph-emulator-suite.ts';
 import { parseExposition, sampleValue } from '../helpers/prom-parse.ts';
 
@@ -56,6 +61,20 @@ describe('What If before enforcing', () => {
     expect(body['signInIdentity']).toEqual({ '@odata.type': '#microsoft.graph.userSignIn', userId: EMERGENCY });
     expect(body['signInContext']).toEqual({ '@odata.type': '#microsoft.graph.applicationContext', includeApplications: ['797f4846-ba00-4fd7-ba43-dac1f8f63013'] });
     expect(body['signInConditions']).toEqual({ ipAddress: '11.0.0.1', clientAppType: 'browser', devicePlatform: 'windows' });
+  });
+
+  it('a refused enable records what was written: status (locations, report-only policy), policy id, history', async () => {
+    seedDirectory();
+    const { h } = setUp(enabledFor({ include: ['All'], exclude: [OTHER] }, { emergencyAccounts: [EMERGENCY], whatIfSampleSize: 1 }));
+    const err = await h.reconcile({ desired: hostRanges(3), history: { run: 'run-refused', kind: 'reconcile' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SafetyWhatIfError);
+    const policyId = policiesIn(suite.emu)[0]?.id;
+    const status = await readTargetStatus(suite.r.client, h.keys, TARGET);
+    expect(status?.policy).toEqual({ displayName: POLICY, state: 'enabledForReportingButNotEnforced' });
+    expect(status?.locations.flatMap((l) => l.ranges).sort()).toEqual(hostRanges(3).map((r) => r.cidr).sort());
+    expect(await readPolicyIdHint(suite.r.client, h.keys, TARGET)).toBe(policyId);
+    const history = await readHistory(suite.r.client, h.keys, TARGET);
+    expect(history.map((e) => [e.run, e.total])).toEqual([['run-refused', 3]]);
   });
 
   it('enables once the emergency account is excluded and a canary is blocked (never-block addresses checked too)', async () => {
