@@ -192,8 +192,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
       if (options.history && historyFrom) {
         await recordInHistory(options, lock, log, { run: options.history.run, kind: options.history.kind, at: new Date().toISOString(), plan: done.appliedPlan, live, from: historyFrom, pinnedTo: pin?.run });
       }
-      // A What If refusal: what was written (locations, the report-only policy) is recorded above.
-      if (done.refused) throw done.refused;
+      if (done.refused) throw done.refused; // a What If refusal: what was written is recorded above
     }
     return {
       target: target.name,
