@@ -181,8 +181,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     if (lock) {
       if (options.pinTo && plan.refusals.length === 0) await writePin(redis, keys, lock, options.pinTo);
       await updateGrace(redis, keys, lock, { start: plan.grace.start });
-      const alertHook = options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {};
-      const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...alertHook, ...options.apply };
+      const deps = { graph, redis, keys, lock, logger: log, ownership: { tenantId: tokenTenantId }, target, prefix: config.redis.prefix, ...(options.onSafetyAlert ? { onAlert: options.onSafetyAlert } : {}), ...options.apply };
       const done = await applyWithWhatIf(plan, deps, log);
       ({ applied, whatIf } = done);
       await updateGrace(redis, keys, lock, { forget: plan.grace.forget });
