@@ -130,7 +130,7 @@ export function registerDisableCommand(program: Command, _ctx: CommandContext): 
 export function registerEnableCommand(program: Command, _ctx: CommandContext): void {
   program
     .command('enable')
-    .description("release the kill switch: restore the target's configured policy state (one Graph request)")
+    .description("release the kill switch: restore the target's configured policy state (one Graph request, or a reconcile through the lockout guard and What If when they apply)")
     .option('-c, --config <file>', 'configuration file (default: $TQ_ENTRA_CONFIG)')
     .requiredOption('-t, --target <name>', 'the target whose policy to restore')
     .option('-r, --reason <text>', 'why (logged)')
