@@ -132,7 +132,13 @@ export async function lockWithHeartbeat(
  * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
  * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
  * target has a removal grace (a range left out would be held instead of removed as overflow); when
- * the subtractions leave fewer than the capacity, the fan-in is made again whole.
+ * the subtractions leave fewer than the capacity, the fan-in is made again keeping more
+ * (`widerKeepTop`), until the subtractions leave at least the capacity or nothing was left out.
+ *
+ * Why that is the same as the whole fan-in: the subtractions work range by range (a cut range's
+ * pieces keep its weight), so the kept set after them is exactly the whole set's ranges of weight
+ * at least the cut-off. Once it holds the capacity or more, every range the plan could place
+ * (the capacity's highest weights, ties included) is in it; what is left out weighs less.
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
   const { config, redis, keys } = options;
@@ -145,8 +151,28 @@ async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) 
     // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
     return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
-  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
-  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
+  if (target.removalGrace !== undefined) return afterSubtractions(undefined);
+  let keepTop = capacity;
+  let got = await afterSubtractions(keepTop);
+  while (got.trimmed && got.desired.length < capacity) {
+    const wider = widerKeepTop({ keepTop, kept: got.desired.length, capacity, total: got.rawCount + got.trimmed.total });
+    (options.logger ?? getLogger('reconcile')).info('fan-in: the subtractions left fewer ranges than the capacity; keeping more', { target: target.name, keepTop, kept: got.desired.length, capacity, next: wider ?? 'all' });
+    got = await afterSubtractions(wider);
+    if (wider === undefined) break;
+    keepTop = wider;
+  }
+  return got;
+}
+
+/**
+ * The next `keepTop` when the subtractions left `kept` of `keepTop` ranges, fewer than `capacity`:
+ * scaled by the share they kept, with a tenth more and at least 64 more (so it always grows);
+ * undefined (the whole fan-in) once that reaches the `total` the fan-in holds.
+ */
+export function widerKeepTop(at: { keepTop: number; kept: number; capacity: number; total: number }): number | undefined {
+  const scaled = Math.ceil((at.keepTop * at.capacity * 1.1) / Math.max(1, at.kept));
+  const next = Math.max(at.keepTop + 64, scaled);
+  return next >= at.total ? undefined : next;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
