@@ -31,6 +31,7 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
+import { releaseHeap } from '../observability/heap-release.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
@@ -182,6 +183,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const t0 = performance.now();
   // `prepared.desired` is dropped once planned and the history's share taken (not live through the apply).
   let prepared: { desired: readonly DesiredRange[] } & Awaited<ReturnType<typeof desiredOf>> = await desiredOf(options, target);
+  releaseHeap(); // the fan-in's merge and text are garbage now (heap-release.ts)
   const t1 = performance.now();
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
   try {
@@ -201,6 +203,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const historyFrom = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, snapshots) : undefined;
     prepared.desired = [];
+    if (lock && plan.steps.length > 0) releaseHeap(); // the plan's working set is garbage now: see heap-release.ts
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
