@@ -257,7 +257,7 @@ function runStep(step: PlanStep, ctx: ApplyContext): Promise<void> {
 }
 
 /**
- * A full collection every this many steps (each write carries up to 2,000 ranges out and back): the
+ * A full collection before the first step (the fan-in and plan are garbage by then) and every this many steps (each write carries up to 2,000 ranges out and back): the
  * apply's request and response garbage otherwise piles up in the old generation until V8's limit
  * (heapUsed +75 MB over a first sync of 192 writes, worker RSS 258 → 321 MB; with it the apply
  * stays at 220-250 MB: docs/SCALING.md). A collection there takes tens of milliseconds against the
@@ -275,7 +275,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   await claim(ctx, plan.ownership.claim, plan.ownership.takeover);
   let n = 0;
   for (const step of plan.steps) {
-    if (++n % HEAP_RELEASE_EVERY === 0) releaseHeap();
+    if (n++ % HEAP_RELEASE_EVERY === 0) releaseHeap(); // first before the first write: the plan's working set is garbage by then
     // Before each write: still the holder; after it: the lease renewed (invariant 2).
     await lock.assertHeld();
     await runStep(step, ctx);

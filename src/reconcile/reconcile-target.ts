@@ -142,6 +142,13 @@ export async function lockWithHeartbeat(
  * (the capacity's highest weights, ties included) is in it; what is left out weighs less.
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
+  releaseHeap(); // start the fan-in on a heap without the last job's garbage (heap-release.ts)
+  const built = await widenedDesired(options, target);
+  releaseHeap(); // the fan-in's merge and text are garbage now
+  return built;
+}
+
+async function widenedDesired(options: ReconcileTargetOptions, target: TargetConfig) {
   const { config, redis, keys } = options;
   const capacity = target.namedLocation.maxLocations * target.namedLocation.maxRangesPerLocation;
   const afterSubtractions = async (keepTop: number | undefined) => {
@@ -183,7 +190,6 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
   const t0 = performance.now();
   // `prepared.desired` is dropped once planned and the history's share taken (not live through the apply).
   let prepared: { desired: readonly DesiredRange[] } & Awaited<ReturnType<typeof desiredOf>> = await desiredOf(options, target);
-  releaseHeap(); // the fan-in's merge and text are garbage now (heap-release.ts)
   const t1 = performance.now();
   const { lock, heartbeat } = options.dryRun ? { lock: undefined, heartbeat: undefined } : await lockWithHeartbeat(redis, keys, target.name, options);
   try {
@@ -203,7 +209,6 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const historyFrom = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, snapshots) : undefined;
     prepared.desired = [];
-    if (lock && plan.steps.length > 0) releaseHeap(); // the plan's working set is garbage now: see heap-release.ts
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
