@@ -35,7 +35,7 @@ function collector(): (() => void) | null {
 }
 
 /** Old-generation growth (MB) since the last release that makes the next one worth its pause. */
-export const RELEASE_MIN_GROWTH_MB = 48;
+export const RELEASE_MIN_GROWTH_MB = 24;
 
 let oldAfterLast = 0;
 

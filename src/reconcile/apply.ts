@@ -256,15 +256,6 @@ function runStep(step: PlanStep, ctx: ApplyContext): Promise<void> {
   return handler(step, ctx);
 }
 
-/**
- * A full collection before the first step (the fan-in and plan are garbage by then) and every this many steps (each write carries up to 2,000 ranges out and back): the
- * apply's request and response garbage otherwise piles up in the old generation until V8's limit
- * (heapUsed +75 MB over a first sync of 192 writes, worker RSS 258 → 321 MB; with it the apply
- * stays at 220-250 MB: docs/SCALING.md). A collection there takes tens of milliseconds against the
- * ~1 s a paced write waits.
- */
-const HEAP_RELEASE_EVERY = 32;
-
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
   const [refusal] = plan.refusals;
   if (refusal) throw refusal;
@@ -273,9 +264,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const ctx = applyContext(plan, deps);
   await lock.assertHeld();
   await claim(ctx, plan.ownership.claim, plan.ownership.takeover);
-  let n = 0;
   for (const step of plan.steps) {
-    if (n++ % HEAP_RELEASE_EVERY === 0) releaseHeap(); // first before the first write: the plan's working set is garbage by then
+    releaseHeap(); // before each write: the plan's working set, then each write's garbage (see the header of heap-release.ts)
     // Before each write: still the holder; after it: the lease renewed (invariant 2).
     await lock.assertHeld();
     await runStep(step, ctx);

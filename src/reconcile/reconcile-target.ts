@@ -207,8 +207,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     if (pin) plan.warnings.unshift(pinWarning(target.name, pin, log));
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
-    const historyFrom = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, snapshots) : undefined;
-    prepared.desired = [];
+    const historyFrom = historyShareOf(options, lock, plan, prepared);
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
@@ -244,6 +243,18 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     clearInterval(heartbeat);
     await lock?.release();
   }
+}
+
+/**
+ * What the history keeps of the desired set (source indexes of the added ranges), taken before the
+ * apply; the desired set is then dropped, so it is not live through the apply. The plan's working
+ * set (its index of every range) is released first (observability/heap-release.ts).
+ */
+function historyShareOf(options: ReconcileTargetOptions, lock: TargetLock | undefined, plan: Plan, prepared: { desired: readonly DesiredRange[]; snapshots: SnapshotUse[] }) {
+  releaseHeap();
+  const from = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, prepared.snapshots) : undefined;
+  prepared.desired = [];
+  return from;
 }
 
 interface ResolvedDesired {
