@@ -9,15 +9,16 @@
  * the limit the plan set (measured: heapUsed 190 → 250 MB, worker RSS 407 MB, at 1,000,000 indicators;
  * docs/SCALING.md). One collection there (tens of milliseconds) resets that limit to the smaller set.
  *
- * Only when it pays: the old generation (old and large-object spaces) must have grown by at least
- * RELEASE_MIN_GROWTH_MB since the last collection made here. Small jobs (a reconcile of a few
+ * Only when it pays: what a full collection can free (the old generation: old and large-object
+ * spaces, plus the external memory of array buffers, where the range engine's typed arrays live)
+ * must have grown by at least RELEASE_MIN_GROWTH_MB since the last collection made here. Small jobs (a reconcile of a few
  * thousand ranges, of which a worker runs dozens at once for many tenants) leave it to V8.
  *
  * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
  * context, as Node's own documentation of v8.setFlagsFromString shows for flags); nothing else in the
  * process sees a global `gc`. Where that fails (a runtime that refuses the flag), it does nothing.
  */
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 let collect: (() => void) | null | undefined;
@@ -39,20 +40,20 @@ export const RELEASE_MIN_GROWTH_MB = 24;
 
 let oldAfterLast = 0;
 
-function oldGenerationBytes(): number {
+function collectableBytes(): number {
   let bytes = 0;
   for (const s of getHeapSpaceStatistics()) if (s.space_name === 'old_space' || s.space_name === 'large_object_space') bytes += s.space_used_size;
-  return bytes;
+  return bytes + getHeapStatistics().external_memory;
 }
 
 /**
- * A full, synchronous garbage collection when the old generation grew by RELEASE_MIN_GROWTH_MB or
+ * A full, synchronous garbage collection when the old generation and external memory grew by RELEASE_MIN_GROWTH_MB or
  * more since the last one made here; true when it collected.
  */
 export function releaseHeap(): boolean {
   const gc = collector();
-  if (!gc || oldGenerationBytes() - oldAfterLast < RELEASE_MIN_GROWTH_MB * 1024 * 1024) return false;
+  if (!gc || collectableBytes() - oldAfterLast < RELEASE_MIN_GROWTH_MB * 1024 * 1024) return false;
   gc();
-  oldAfterLast = oldGenerationBytes();
+  oldAfterLast = collectableBytes();
   return true;
 }

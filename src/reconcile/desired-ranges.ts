@@ -31,6 +31,7 @@ import { readSnapshotMeta, readSnapshotText, readWhitelist } from '../state/snap
 import { forEachRange } from '../state/snapshot-codec.ts';
 import { GRAPH_MIN_PREFIX, WeightedMerge, mergeCidrs, splitBroaderThan, subtractEach, type MergedWeighted } from '../ranges/index.ts';
 import type { DesiredRange, TrimmedDesired } from './plan-types.ts';
+import { releaseHeap } from '../observability/heap-release.ts';
 
 export interface SnapshotUse {
   source: string;
@@ -149,7 +150,9 @@ export async function buildDesiredFromSnapshots(redis: RedisClient, keys: StateK
     const ranges = snap ? forEachRange(snap.text, (cidr, weight) => merge.add(cidr, weight, l)) : undefined;
     snapshots.push({ source, collection, label, ranges, committedAt: snap?.meta.committedAt, runId: snap?.meta.runId });
   }
-  return { ...materialise(merge.result(), labelNames, keepTop), snapshots };
+  const built = materialise(merge.result(), labelNames, keepTop);
+  releaseHeap(); // the merge's columns (tens of MB of typed arrays over capacity) before the subtractions
+  return { ...built, snapshots };
 }
 
 export interface Subtracted {

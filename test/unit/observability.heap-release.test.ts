@@ -1,5 +1,5 @@
 /** releaseHeap: a full collection only after the old generation grew by RELEASE_MIN_GROWTH_MB. */
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { RELEASE_MIN_GROWTH_MB, releaseHeap } from '../../src/observability/heap-release.ts';
 
@@ -24,5 +24,17 @@ describe('releaseHeap', () => {
     expect(releaseHeap()).toBe(false);
     expect(small).toHaveLength(50_000);
     expect(RELEASE_MIN_GROWTH_MB).toBeGreaterThan(8);
+  });
+
+  it("counts the external memory of typed arrays (the range engine's columns) as collectable", () => {
+    releaseHeap();
+    const external = () => getHeapStatistics().external_memory / 2 ** 20;
+    let columns: Float64Array | undefined = new Float64Array(10_000_000).fill(2.5);
+    expect(columns[9_999_999]).toBe(2.5);
+    const before = external();
+    columns = undefined;
+    expect(columns).toBeUndefined();
+    expect(releaseHeap()).toBe(true);
+    expect(before - external()).toBeGreaterThan(60);
   });
 });
