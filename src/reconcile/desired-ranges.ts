@@ -94,7 +94,14 @@ const TRIM_EXAMPLES = 20;
 
 /** The weight of the `k`th highest (k ≥ 1) of `weights` (NaN counts as -Infinity). */
 function kthHighest(weights: Float64Array, k: number): number {
-  const sorted = Float64Array.from(weights, (w) => (Number.isNaN(w) ? -Infinity : w)).sort();
+  // A loop, not Float64Array.from(weights, map): with a map function V8 first collects every value
+  // as a heap number in a list (measured: +81 MB of heap for 1.9 million weights).
+  const sorted = new Float64Array(weights.length);
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] ?? -Infinity;
+    sorted[i] = Number.isNaN(w) ? -Infinity : w;
+  }
+  sorted.sort();
   return sorted[sorted.length - k] ?? -Infinity;
 }
 

@@ -154,6 +154,7 @@ async function widenedDesired(options: ReconcileTargetOptions, target: TargetCon
   const afterSubtractions = async (keepTop: number | undefined) => {
     const built = await resolveDesired(options, keepTop);
     const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(built.raw, target.safety.neverBlock));
+    releaseHeap(); // the whitelists read and the subtractions' copies
     const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
     // Counts, not the arrays: the desired objects must not outlive the plan (they would stay live
     // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
