@@ -9,9 +9,9 @@
  * the limit the plan set (measured: heapUsed 190 → 250 MB, worker RSS 407 MB, at 1,000,000 indicators;
  * docs/SCALING.md). One collection there (tens of milliseconds) resets that limit to the smaller set.
  *
- * Only when it pays: what a full collection can free (the old generation: old and large-object
- * spaces, plus the external memory of array buffers, where the range engine's typed arrays live)
- * must have grown by at least RELEASE_MIN_GROWTH_MB since the last collection made here. Small jobs (a reconcile of a few
+ * Only when it pays: the old generation (old and large-object spaces) or the external memory of
+ * array buffers (where the range engine's typed arrays live) must have grown by RELEASE_MIN_GROWTH_MB
+ * over the lowest size seen since the last collection made here. Small jobs (a reconcile of a few
  * thousand ranges, of which a worker runs dozens at once for many tenants) leave it to V8.
  *
  * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
@@ -35,25 +35,32 @@ function collector(): (() => void) | null {
   return collect;
 }
 
-/** Old-generation growth (MB) since the last release that makes the next one worth its pause. */
+/** Growth (MB) of the old generation, or of external memory, that makes a collection worth its pause. */
 export const RELEASE_MIN_GROWTH_MB = 24;
 
-let oldAfterLast = 0;
+/** The lowest old-generation and external sizes seen since the last collection made here. */
+const floor = { old: 0, external: 0 };
 
-function collectableBytes(): number {
-  let bytes = 0;
-  for (const s of getHeapSpaceStatistics()) if (s.space_name === 'old_space' || s.space_name === 'large_object_space') bytes += s.space_used_size;
-  return bytes + getHeapStatistics().external_memory;
+function sizes(): { old: number; external: number } {
+  let old = 0;
+  for (const s of getHeapSpaceStatistics()) if (s.space_name === 'old_space' || s.space_name === 'large_object_space') old += s.space_used_size;
+  return { old, external: getHeapStatistics().external_memory };
 }
 
 /**
- * A full, synchronous garbage collection when the old generation and external memory grew by RELEASE_MIN_GROWTH_MB or
- * more since the last one made here; true when it collected.
+ * A full, synchronous garbage collection when the old generation or the external memory grew by
+ * RELEASE_MIN_GROWTH_MB or more over the lowest size seen since the last one made here (each is
+ * measured on its own: V8's own collections free one while the other grows); true when it collected.
  */
 export function releaseHeap(): boolean {
   const gc = collector();
-  if (!gc || collectableBytes() - oldAfterLast < RELEASE_MIN_GROWTH_MB * 1024 * 1024) return false;
+  if (!gc) return false;
+  const now = sizes();
+  floor.old = Math.min(floor.old, now.old);
+  floor.external = Math.min(floor.external, now.external);
+  const min = RELEASE_MIN_GROWTH_MB * 1024 * 1024;
+  if (now.old - floor.old < min && now.external - floor.external < min) return false;
   gc();
-  oldAfterLast = collectableBytes();
+  Object.assign(floor, sizes());
   return true;
 }
