@@ -64,7 +64,9 @@ export interface BenchConfigInput {
    * Hold each commit's reconcile (window 5 min, max wait 1 h) so that the bench can start it once
    * every source has committed (measure-run.ts promotes it): with several large sources an early
    * reconcile of the first ones would run beside the collect of the rest, and the next, seeing the
-   * union, would be refused by the removal guard.
+   * union, would be refused by the removal guard. Each commit moves the held reconcile 5 min on (the
+   * longest window the configuration allows): commits further apart than that would still let an
+   * early one run (here they come within a minute or two of each other).
    */
   holdReconcile?: boolean;
 }

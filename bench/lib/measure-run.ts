@@ -108,7 +108,8 @@ function promoteReconcileAfter(ctx: RunContext, collectIds: readonly string[]): 
   const loop = async () => {
     while (!stopped) {
       const states = await Promise.all(collectIds.map((id) => ctx.queues.collect.getJobState(id)));
-      if (states.every((s) => s === 'completed')) {
+      // Finished, either way (a failed collect fails the run: followRuns reports it).
+      if (states.every((s) => s === 'completed' || s === 'failed')) {
         for (const job of await ctx.queues.reconcile.getDelayed()) await job.promote().catch(() => undefined);
         if ((await ctx.queues.reconcile.getDelayedCount()) === 0) return;
       }

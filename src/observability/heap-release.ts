@@ -10,13 +10,14 @@
  * docs/SCALING.md). One collection there (tens of milliseconds) resets that limit to the smaller set.
  *
  * Only when it pays: the old generation (old and large-object spaces) or the external memory of
- * array buffers (where the range engine's typed arrays live) must have grown by RELEASE_MIN_GROWTH_MB
- * over the lowest size seen since the last collection made here. Small jobs (a reconcile of a few
- * thousand ranges, of which a worker runs dozens at once for many tenants) leave it to V8.
+ * array buffers (where the range engine's typed arrays live) must have grown by RELEASE_MIN_GROWTH_MB,
+ * or by a quarter when that is more, over the lowest size seen since the last collection made here.
+ * A worker with a large live heap (dozens of tenants' reconciles at once) so pays at most one
+ * collection per quarter of growth, about V8's own rate; small jobs leave it to V8.
  *
  * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
- * context, as Node's own documentation of v8.setFlagsFromString shows for flags); nothing else in the
- * process sees a global `gc`. Where that fails (a runtime that refuses the flag), it does nothing.
+ * context). The main context gets no global `gc`; contexts and worker threads made later would (the
+ * service makes neither). Where that fails (a runtime that refuses the flag), it does nothing.
  */
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -39,7 +40,12 @@ function collector(): (() => void) | null {
 export const RELEASE_MIN_GROWTH_MB = 24;
 
 /** The lowest old-generation and external sizes seen since the last collection made here. */
-const floor = { old: 0, external: 0 };
+const floor = { old: Infinity, external: Infinity };
+
+/** The growth over `base` bytes worth a collection: RELEASE_MIN_GROWTH_MB, or a quarter of a larger base. */
+function worthIt(base: number): number {
+  return Math.max(RELEASE_MIN_GROWTH_MB * 1024 * 1024, base / 4);
+}
 
 function sizes(): { old: number; external: number } {
   let old = 0;
@@ -49,8 +55,9 @@ function sizes(): { old: number; external: number } {
 
 /**
  * A full, synchronous garbage collection when the old generation or the external memory grew by
- * RELEASE_MIN_GROWTH_MB or more over the lowest size seen since the last one made here (each is
- * measured on its own: V8's own collections free one while the other grows); true when it collected.
+ * RELEASE_MIN_GROWTH_MB (or a quarter, if more) over the lowest size seen since the last one made
+ * here (each measured on its own: V8's own collections free one while the other grows); true when
+ * it collected. The first call only takes the measure.
  */
 export function releaseHeap(): boolean {
   const gc = collector();
@@ -58,8 +65,7 @@ export function releaseHeap(): boolean {
   const now = sizes();
   floor.old = Math.min(floor.old, now.old);
   floor.external = Math.min(floor.external, now.external);
-  const min = RELEASE_MIN_GROWTH_MB * 1024 * 1024;
-  if (now.old - floor.old < min && now.external - floor.external < min) return false;
+  if (now.old - floor.old < worthIt(floor.old) && now.external - floor.external < worthIt(floor.external)) return false;
   gc();
   Object.assign(floor, sizes());
   return true;

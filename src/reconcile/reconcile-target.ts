@@ -136,10 +136,14 @@ export async function lockWithHeartbeat(
  * the subtractions leave fewer than the capacity, the fan-in is made again keeping more
  * (`widerKeepTop`), until the subtractions leave at least the capacity or nothing was left out.
  *
- * Why that is the same as the whole fan-in: the subtractions work range by range (a cut range's
+ * Why that places what the whole fan-in would: the subtractions work range by range (a cut range's
  * pieces keep its weight), so the kept set after them is exactly the whole set's ranges of weight
  * at least the cut-off. Once it holds the capacity or more, every range the plan could place
- * (the capacity's highest weights, ties included) is in it; what is left out weighs less.
+ * (the capacity's highest weights, ties included) is in it; what is left out weighs less. One
+ * difference, on purpose: a live range an administrator added by hand that the feeds also hold
+ * below the cut-off is, being left out, not desired, so mirror keeps it as hand-added (the whole
+ * fan-in would make it desired, drop it on weight and remove it); it was the trim's behaviour
+ * before too, and it errs towards keeping an administrator's range.
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
   releaseHeap(); // start the fan-in on a heap without the last job's garbage (heap-release.ts)
@@ -161,26 +165,26 @@ async function widenedDesired(options: ReconcileTargetOptions, target: TargetCon
     return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
   if (target.removalGrace !== undefined) return afterSubtractions(undefined);
-  let keepTop = capacity;
-  let got = await afterSubtractions(keepTop);
-  while (got.trimmed && got.desired.length < capacity) {
-    const wider = widerKeepTop({ keepTop, kept: got.desired.length, capacity, total: got.rawCount + got.trimmed.total });
-    (options.logger ?? getLogger('reconcile')).info('fan-in: the subtractions left fewer ranges than the capacity; keeping more', { target: target.name, keepTop, kept: got.desired.length, capacity, next: wider ?? 'all' });
+  let got = await afterSubtractions(capacity);
+  // Nothing left out (`total` 0: the cut-off was the lowest weight) means there is nothing to widen to.
+  while (got.trimmed && got.trimmed.total > 0 && got.desired.length < capacity) {
+    const wider = widerKeepTop({ held: got.rawCount, kept: got.desired.length, capacity, total: got.rawCount + got.trimmed.total });
+    (options.logger ?? getLogger('reconcile')).info('fan-in: the subtractions left fewer ranges than the capacity; keeping more', { target: target.name, held: got.rawCount, kept: got.desired.length, capacity, next: wider ?? 'all' });
     got = await afterSubtractions(wider);
     if (wider === undefined) break;
-    keepTop = wider;
   }
   return got;
 }
 
 /**
- * The next `keepTop` when the subtractions left `kept` of `keepTop` ranges, fewer than `capacity`:
- * scaled by the share they kept, with a tenth more and at least 64 more (so it always grows);
- * undefined (the whole fan-in) once that reaches the `total` the fan-in holds.
+ * The next `keepTop` when the subtractions left `kept` of the `held` ranges the fan-in made (held ≥
+ * keepTop: ties at the cut-off are all held), fewer than `capacity`: `held` scaled by the share
+ * they kept, plus a tenth and at least 64 (so the cut-off moves past the ties it held); undefined
+ * (the whole fan-in) once that reaches the `total` the fan-in holds.
  */
-export function widerKeepTop(at: { keepTop: number; kept: number; capacity: number; total: number }): number | undefined {
-  const scaled = Math.ceil((at.keepTop * at.capacity * 1.1) / Math.max(1, at.kept));
-  const next = Math.max(at.keepTop + 64, scaled);
+export function widerKeepTop(at: { held: number; kept: number; capacity: number; total: number }): number | undefined {
+  const scaled = Math.ceil((at.held * at.capacity * 11) / (10 * Math.max(1, at.kept)));
+  const next = Math.max(at.held + 64, scaled);
   return next >= at.total ? undefined : next;
 }
 
