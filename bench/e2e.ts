@@ -17,7 +17,9 @@
  *                  full target as issue 15 means it).
  *   --sources S    S ThreatQ sources (S emulator processes, N / S indicators each, generator seeds G,
  *                  G+1, …), all feeding the one target: their union can exceed the target's capacity
- *                  (overflow). --resync needs S = 1.
+ *                  (overflow). The reconcile of each commit is held and started once every source
+ *                  has committed (one reconcile of the union, as after a quiet period of a schedule).
+ *                  --resync needs S = 1.
  *   --workers W    W worker processes (each serves every queue).
  *   --pacing off   Graph emulator throttle off, target rateLimit 100 requests/s: measures the service.
  *   --pacing real  1 request/s on both sides (Microsoft's limit): the wall time users will see.
@@ -174,6 +176,7 @@ async function startBench(): Promise<Bench> {
     pageSize: PAGE_SIZE,
     objectsPerRun: OBJECTS_PER_RUN,
     requestsPerSecond: REAL ? 1 : 100,
+    holdReconcile: SOURCES > 1,
   });
   const workers = spawnWorkers(configPath);
   const redis = new Redis(redisUrl);

@@ -60,6 +60,15 @@ export interface BenchConfigInput {
   pageSize: number;
   objectsPerRun: number;
   requestsPerSecond: number;
+  /**
+   * Hold each commit's reconcile (window 5 min, max wait 1 h) so that the bench can start it once
+   * every source has committed (measure-run.ts promotes it): with several large sources an early
+   * reconcile of the first ones would run beside the collect of the rest, and the next, seeing the
+   * union, would be refused by the removal guard. Each commit moves the held reconcile 5 min on (the
+   * longest window the configuration allows): commits further apart than that would still let an
+   * early one run (here they come within a minute or two of each other).
+   */
+  holdReconcile?: boolean;
 }
 
 /** The source names of bench:e2e with `count` sources: `tq` (BENCH_SOURCE), then `tq2`, `tq3`, … */
@@ -98,6 +107,7 @@ export function writeBenchConfig(input: BenchConfigInput): { path: string; confi
         },
       ],
       worker: { http: { port: 0 } },
+      ...(input.holdReconcile ? { pipeline: { reconcileWindow: '5m', reconcileMaxWait: '1h' } } : {}),
     }),
   );
   return { path, config: loadConfigFile(path) };

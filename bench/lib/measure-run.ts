@@ -99,6 +99,27 @@ function combineCollects(records: readonly RunRecord[]): { record: RunRecord; co
   return { record: { ...last, startedAt: new Date(at.collectStart).toISOString(), counts, details: { ...last.details, timings } }, ...at };
 }
 
+/**
+ * With several sources the bench config holds each commit's reconcile (bench-config.ts holdReconcile):
+ * once every collect job has completed (all committed), start the held reconcile at once.
+ */
+function promoteReconcileAfter(ctx: RunContext, collectIds: readonly string[]): { stop(): void } {
+  let stopped = false;
+  const loop = async () => {
+    while (!stopped) {
+      const states = await Promise.all(collectIds.map((id) => ctx.queues.collect.getJobState(id)));
+      // Finished, either way (a failed collect fails the run: followRuns reports it).
+      if (states.every((s) => s === 'completed' || s === 'failed')) {
+        for (const job of await ctx.queues.reconcile.getDelayed()) await job.promote().catch(() => undefined);
+        if ((await ctx.queues.reconcile.getDelayedCount()) === 0) return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  void loop().catch((e: unknown) => process.stderr.write(`bench: promoting the held reconcile failed: ${String(e)}\n`));
+  return { stop: () => void (stopped = true) };
+}
+
 export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   for (const p of ctx.procs) resetPeakRss(p.pid);
   await ctx.graph.clearRequests();
@@ -108,7 +129,8 @@ export async function measureRun(ctx: RunContext): Promise<RunFigures> {
   try {
     const enqueuedAt = Date.now();
     const collectIds = await Promise.all(ctx.sources.map((source) => enqueueCollect(ctx.queues, { source, collection: BENCH_COLLECTION, manual: false, trigger: 'cli' })));
-    const outcomes = await followRuns(ctx.config, ctx.queues, collectIds, [], ctx.timeoutMs);
+    const promoter = ctx.sources.length > 1 ? promoteReconcileAfter(ctx, collectIds) : undefined;
+    const outcomes = await followRuns(ctx.config, ctx.queues, collectIds, [], ctx.timeoutMs).finally(() => promoter?.stop());
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) throw new Error(`the run did not succeed: ${failed.map((o) => `${o.queue} ${o.jobId}: ${o.error ?? ''}`).join('; ')}`);
     const reconcileId = outcomes.find((o) => o.queue === 'reconcile')?.jobId ?? '';

@@ -28,6 +28,7 @@
  * One handler per step kind (`HANDLERS`, a table typed so that every kind has exactly one); they share
  * the run's state in an ApplyContext (ids of the shards created so far, policies rewritten, …).
  */
+import { releaseHeap } from '../observability/heap-release.ts';
 import type { RedisClient } from '../redis/redis-connection.ts';
 import type { Logger } from 'winston';
 import type { GraphClient, PolicyBody } from '../graph/graph-types.ts';
@@ -264,6 +265,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   await lock.assertHeld();
   await claim(ctx, plan.ownership.claim, plan.ownership.takeover);
   for (const step of plan.steps) {
+    releaseHeap(); // before each write: the plan's working set, then each write's garbage (see the header of heap-release.ts)
     // Before each write: still the holder; after it: the lease renewed (invariant 2).
     await lock.assertHeld();
     await runStep(step, ctx);

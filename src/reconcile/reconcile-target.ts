@@ -31,6 +31,7 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
+import { releaseHeap } from '../observability/heap-release.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
@@ -132,21 +133,59 @@ export async function lockWithHeartbeat(
  * whitelist out and floor-broad blocks split. A fan-in over the target's capacity keeps only the
  * ranges that can be placed (the capacity's highest weights, desired-ranges.ts keepTop) unless the
  * target has a removal grace (a range left out would be held instead of removed as overflow); when
- * the subtractions leave fewer than the capacity, the fan-in is made again whole.
+ * the subtractions leave fewer than the capacity, the fan-in is made again keeping more
+ * (`widerKeepTop`), until the subtractions leave at least the capacity or nothing was left out.
+ *
+ * Why that places what the whole fan-in would: the subtractions work range by range (a cut range's
+ * pieces keep its weight), so the kept set after them is exactly the whole set's ranges of weight
+ * at least the cut-off. Once it holds the capacity or more, every range the plan could place
+ * (the capacity's highest weights, ties included) is in it; what is left out weighs less. One
+ * difference, on purpose: a live range an administrator added by hand that the feeds also hold
+ * below the cut-off is, being left out, not desired, so mirror keeps it as hand-added (the whole
+ * fan-in would make it desired, drop it on weight and remove it); it was the trim's behaviour
+ * before too, and it errs towards keeping an administrator's range.
  */
 async function desiredOf(options: ReconcileTargetOptions, target: TargetConfig) {
+  releaseHeap(); // start the fan-in on a heap without the last job's garbage (heap-release.ts)
+  const built = await widenedDesired(options, target);
+  releaseHeap(); // the fan-in's merge and text are garbage now
+  return built;
+}
+
+async function widenedDesired(options: ReconcileTargetOptions, target: TargetConfig) {
   const { config, redis, keys } = options;
   const capacity = target.namedLocation.maxLocations * target.namedLocation.maxRangesPerLocation;
   const afterSubtractions = async (keepTop: number | undefined) => {
     const built = await resolveDesired(options, keepTop);
     const allowed = await subtractWhitelists(redis, keys, config, target.name, subtractNeverBlock(built.raw, target.safety.neverBlock));
+    releaseHeap(); // the whitelists read and the subtractions' copies
     const desired = splitDesiredBroaderThan(allowed.desired, target.safety.minPrefixV4, target.safety.minPrefixV6);
     // Counts, not the arrays: the desired objects must not outlive the plan (they would stay live
     // through the whole apply otherwise, and the heap V8 keeps grows with what is live).
     return { rawCount: built.raw.length, snapshots: built.snapshots, trimmed: built.trimmed, desiredFrom: built.desiredFrom, pin: built.pin, allowed: { whitelist: allowed.whitelist, cidrs: allowed.cidrs }, desired };
   };
-  const first = await afterSubtractions(target.removalGrace === undefined ? capacity : undefined);
-  return first.trimmed && first.desired.length < capacity ? afterSubtractions(undefined) : first;
+  if (target.removalGrace !== undefined) return afterSubtractions(undefined);
+  let got = await afterSubtractions(capacity);
+  // Nothing left out (`total` 0: the cut-off was the lowest weight) means there is nothing to widen to.
+  while (got.trimmed && got.trimmed.total > 0 && got.desired.length < capacity) {
+    const wider = widerKeepTop({ held: got.rawCount, kept: got.desired.length, capacity, total: got.rawCount + got.trimmed.total });
+    (options.logger ?? getLogger('reconcile')).info('fan-in: the subtractions left fewer ranges than the capacity; keeping more', { target: target.name, held: got.rawCount, kept: got.desired.length, capacity, next: wider ?? 'all' });
+    got = await afterSubtractions(wider);
+    if (wider === undefined) break;
+  }
+  return got;
+}
+
+/**
+ * The next `keepTop` when the subtractions left `kept` of the `held` ranges the fan-in made (held ≥
+ * keepTop: ties at the cut-off are all held), fewer than `capacity`: `held` scaled by the share
+ * they kept, plus a tenth and at least 64 (so the cut-off moves past the ties it held); undefined
+ * (the whole fan-in) once that reaches the `total` the fan-in holds.
+ */
+export function widerKeepTop(at: { held: number; kept: number; capacity: number; total: number }): number | undefined {
+  const scaled = Math.ceil((at.held * at.capacity * 11) / (10 * Math.max(1, at.kept)));
+  const next = Math.max(at.held + 64, scaled);
+  return next >= at.total ? undefined : next;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
@@ -173,8 +212,7 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     if (pin) plan.warnings.unshift(pinWarning(target.name, pin, log));
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
-    const historyFrom = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, snapshots) : undefined;
-    prepared.desired = [];
+    const historyFrom = historyShareOf(options, lock, plan, prepared);
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;
@@ -210,6 +248,18 @@ export async function reconcileTarget(options: ReconcileTargetOptions): Promise<
     clearInterval(heartbeat);
     await lock?.release();
   }
+}
+
+/**
+ * What the history keeps of the desired set (source indexes of the added ranges), taken before the
+ * apply; the desired set is then dropped, so it is not live through the apply. The plan's working
+ * set (its index of every range) is released first (observability/heap-release.ts).
+ */
+function historyShareOf(options: ReconcileTargetOptions, lock: TargetLock | undefined, plan: Plan, prepared: { desired: readonly DesiredRange[]; snapshots: SnapshotUse[] }) {
+  releaseHeap();
+  const from = lock && options.history && plan.steps.length > 0 ? historySourcesOf(plan, prepared.desired, prepared.snapshots) : undefined;
+  prepared.desired = [];
+  return from;
 }
 
 interface ResolvedDesired {

@@ -12,6 +12,9 @@ import { readOwnedRanges } from '../../src/state/owned-ranges-store.ts';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.ts';
 import { emulatorConfig, harness, hostRanges, LOCATION, locationsIn, policiesIn, quietLogger, rangesOf, TARGET, writes } from '../fixtures/reconcile/emulator-target.ts';
 import { testRedis, type TestRedis } from '../helpers/redis.ts';
+import { commitSnapshot } from '../../src/state/snapshot-store.ts';
+import { Writable } from 'node:stream';
+import { createLogger, transports } from 'winston';
 
 const OTHER_TENANT = '7a1b2c3d-0000-4000-8000-00000000000b';
 const OTHER_APP = { tenantId: OTHER_TENANT, clientId: '9b8a7c6d-1111-4222-8333-444455556666', clientSecret: 'other-tenant-secret', roles: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'] };
@@ -107,6 +110,53 @@ describe('reconcile: mirror, overflow', () => {
     expect(written).toEqual([...high, ...mid].map((d) => d.cidr).sort());
     expect(res.plan.overflow).toMatchObject({ capacity: 6, total: 4, bySource: { 'tq/low': 4 } });
     expect(policiesIn(emu)).toHaveLength(1);
+  });
+});
+
+describe('reconcile: a fan-in over capacity that the whitelist and neverBlock cut below it', () => {
+  const tqSource = { name: 'tq', kind: 'threatq', url: 'https://tq.example.com', auth: { grant: 'client_credentials', clientId: 'c', clientSecret: 's' }, collections: [{ id: 'a', targets: [TARGET] }, { id: 'b', targets: [TARGET] }] };
+  const meta = (runId: string, n: number) => ({ runId, committedAt: '2026-01-01T00:00:00.000Z', seen: n, accepted: n, rejected: 0, ranges: n });
+  // 300 never-adjacent hosts over two collections, weights 0..29 (ten ties each); the whitelist takes
+  // 16 of the heaviest and neverBlock a /28 holding 8 more, so the top 30 (the capacity) lose half.
+  async function commitFeeds(redis: TestRedis): Promise<string[]> {
+    const keys = harness(emu, redis.client, redis.prefix).keys;
+    const hosts = hostRanges(300);
+    const a = hosts.filter((_, i) => i % 2 === 0).map((d, i) => ({ cidr: d.cidr, weight: (i * 7) % 30 }));
+    const b = hosts.filter((_, i) => i % 2 === 1).map((d, i) => ({ cidr: d.cidr, weight: (i * 11) % 30 }));
+    const heavy = [...a, ...b].sort((x, y) => y.weight - x.weight).slice(0, 16).map((d) => d.cidr);
+    await commitSnapshot(redis.client, keys, 'tq', 'a', a, meta('ra', a.length), 0, 'ra~1', heavy.slice(0, 8));
+    await commitSnapshot(redis.client, keys, 'tq', 'b', b, meta('rb', b.length), 0, 'rb~1', heavy.slice(8));
+    return heavy;
+  }
+  const over = (grace: boolean) => ({ namedLocation: { maxLocations: 3, maxRangesPerLocation: 10 }, safety: { neverBlock: ['11.0.1.0/28'] }, ...(grace ? { removalGrace: '1h' } : {}) });
+
+  it('places exactly what the whole fan-in would (the whole fan-in: a target with removalGrace), keeping more only as needed', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info', transports: [new transports.Stream({ stream: new Writable({ objectMode: true, write: (l: Record<string, unknown>, _e, done) => (lines.push(l), done()) }) })] });
+    const taken = new Set([...(await commitFeeds(r)), ...hostRanges(8, 128).map((d) => d.cidr)]); // whitelisted or in the /28
+    const trimmed = await harness(emu, r.client, r.prefix, over(false), { sources: [tqSource] }).reconcile({ logger });
+    const placedTrimmed = locationsIn(emu).flatMap(rangesOf).sort();
+    const r2 = testRedis('reconcile-safety-whole');
+    try {
+      emu.reset();
+      await commitFeeds(r2);
+      const whole = await harness(emu, r2.client, r2.prefix, over(true), { sources: [tqSource] }).reconcile({ logger: quietLogger });
+      expect(placedTrimmed).toEqual(locationsIn(emu).flatMap(rangesOf).sort());
+      // The ranges left out are counted before the subtractions (desired-ranges.ts): the overflow of
+      // the trimmed fan-in also counts those of them the whitelist or neverBlock would have taken.
+      expect(whole.plan.overflow.total).toBe(300 - taken.size - 30);
+      expect(trimmed.plan.overflow.total).toBeGreaterThanOrEqual(whole.plan.overflow.total);
+      expect(trimmed.plan.overflow.total).toBeLessThanOrEqual(300 - 30);
+    } finally {
+      await r2.cleanup();
+    }
+    expect(placedTrimmed).toHaveLength(30);
+    expect(trimmed.whitelist.ranges).toBe(16);
+    const widened = lines.filter((l) => String(l['message']).startsWith('fan-in: the subtractions left fewer'));
+    expect(widened.length).toBeGreaterThan(0);
+    expect(widened[0]).toMatchObject({ capacity: 30 });
+    expect(Number(widened[0]?.['held'])).toBeGreaterThanOrEqual(30); // ties at the cut-off are all held
+    expect(widened.some((l) => l['next'] === 'all')).toBe(false); // never the whole union of 300
   });
 });
 

@@ -1,0 +1,72 @@
+/**
+ * releaseHeap(): a full garbage collection, at the few points where a worker has just dropped a
+ * large working set and is about to spend a long time allocating small, short-lived objects (the
+ * reconcile after its plan, before the apply; the commit after its merge).
+ *
+ * Why: V8 sizes the old generation from what was live at its last full collection. A reconcile of a
+ * full target has ~200 MB live while it plans (the fan-in, the desired set, the plan); the apply then
+ * lives on ~75 MB, but without a full collection in between V8 lets the apply's garbage pile up to
+ * the limit the plan set (measured: heapUsed 190 → 250 MB, worker RSS 407 MB, at 1,000,000 indicators;
+ * docs/SCALING.md). One collection there (tens of milliseconds) resets that limit to the smaller set.
+ *
+ * Only when it pays: the old generation (old and large-object spaces) or the external memory of
+ * array buffers (where the range engine's typed arrays live) must have grown by RELEASE_MIN_GROWTH_MB,
+ * or by a quarter when that is more, over the lowest size seen since the last collection made here.
+ * A worker with a large live heap (dozens of tenants' reconciles at once) so pays at most one
+ * collection per quarter of growth, about V8's own rate; small jobs leave it to V8.
+ *
+ * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
+ * context). The main context gets no global `gc`; contexts and worker threads made later would (the
+ * service makes neither). Where that fails (a runtime that refuses the flag), it does nothing.
+ */
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let collect: (() => void) | null | undefined;
+
+function collector(): (() => void) | null {
+  if (collect !== undefined) return collect;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    collect = typeof gc === 'function' ? () => void (gc as () => unknown)() : null;
+  } catch {
+    collect = null;
+  }
+  return collect;
+}
+
+/** Growth (MB) of the old generation, or of external memory, that makes a collection worth its pause. */
+export const RELEASE_MIN_GROWTH_MB = 24;
+
+/** The lowest old-generation and external sizes seen since the last collection made here. */
+const floor = { old: Infinity, external: Infinity };
+
+/** The growth over `base` bytes worth a collection: RELEASE_MIN_GROWTH_MB, or a quarter of a larger base. */
+function worthIt(base: number): number {
+  return Math.max(RELEASE_MIN_GROWTH_MB * 1024 * 1024, base / 4);
+}
+
+function sizes(): { old: number; external: number } {
+  let old = 0;
+  for (const s of getHeapSpaceStatistics()) if (s.space_name === 'old_space' || s.space_name === 'large_object_space') old += s.space_used_size;
+  return { old, external: getHeapStatistics().external_memory };
+}
+
+/**
+ * A full, synchronous garbage collection when the old generation or the external memory grew by
+ * RELEASE_MIN_GROWTH_MB (or a quarter, if more) over the lowest size seen since the last one made
+ * here (each measured on its own: V8's own collections free one while the other grows); true when
+ * it collected. The first call only takes the measure.
+ */
+export function releaseHeap(): boolean {
+  const gc = collector();
+  if (!gc) return false;
+  const now = sizes();
+  floor.old = Math.min(floor.old, now.old);
+  floor.external = Math.min(floor.external, now.external);
+  if (now.old - floor.old < worthIt(floor.old) && now.external - floor.external < worthIt(floor.external)) return false;
+  gc();
+  Object.assign(floor, sizes());
+  return true;
+}
