@@ -29,7 +29,8 @@ describe.each(redisVariants())('fan-in on %s', (_label, redis) => {
       target: { safety: { allowReserved: true, maxRemovalFraction: 1 } },
     });
     await env.startWorker();
-    const first = await env.cli(['sync', '--target', 'corp', '--wait']);
+    // --timeout under the test's own: a stuck run ends the CLI with which job it waited for (in the message).
+    const first = await env.cli(['sync', '--target', 'corp', '--wait', '--timeout', '50s']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(rangesInEntra(env.graph, 'TQ Blocked').all).toEqual(['192.0.2.44/32', '198.51.100.1/32', '198.51.100.2/32', '203.0.113.9/32']);
 
@@ -39,7 +40,7 @@ describe.each(redisVariants())('fan-in on %s', (_label, redis) => {
     const ids = Object.fromEntries([...a.indicators('shared')].map((r) => [r.value, r.id]));
     a.mutate(ids['198.51.100.2'] ?? -1, { status: 'Expired' });
     a.mutate(ids['198.51.100.1'] ?? -1, { status: 'Expired' });
-    const second = await env.cli(['sync', '--source', 'tq-a', '--wait']);
+    const second = await env.cli(['sync', '--source', 'tq-a', '--wait', '--timeout', '50s']);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(rangesInEntra(env.graph, 'TQ Blocked').all).toEqual(['192.0.2.44/32', '198.51.100.2/32', '203.0.113.9/32']);
   });
