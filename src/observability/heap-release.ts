@@ -1,7 +1,7 @@
 /**
- * releaseHeap(): a full garbage collection, at the few points where a worker has just dropped a
- * large working set and is about to spend a long time allocating small, short-lived objects (the
- * reconcile after its plan, before the apply; the commit after its merge).
+ * releaseHeap(): a full garbage collection, at the points where a worker has just dropped a large
+ * working set: in the reconcile before and after the fan-in (after its merge and after the
+ * subtractions too), after the plan and before each apply step; in the commit after its merge.
  *
  * Why: V8 sizes the old generation from what was live at its last full collection. A reconcile of a
  * full target has ~200 MB live while it plans (the fan-in, the desired set, the plan); the apply then

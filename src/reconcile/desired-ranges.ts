@@ -19,7 +19,7 @@
  *   Reported: the ranges the union held and how many desired ranges it cut (wholly or in part).
  * Over capacity (`keepTop`), the ranges left out are counted before the subtractions: the overflow
  * a plan reports then also counts those of them the whitelist or neverBlock would have taken (the
- * placed set is exact: reconcile-target.ts desiredOf keeps more when the subtractions cut too deep).
+ * placed set is exact: reconcile-target.ts widenedDesired keeps more when the subtractions cut too deep).
  * Both subtractions go through subtractAttributed: O((n + m) log m) for n desired and m removed ranges
  * (the range engine's subtractEach cuts each range on its own, so its pieces keep its data).
  */
