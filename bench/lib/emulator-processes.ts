@@ -27,7 +27,9 @@ export interface GraphEmulatorProcess extends EmulatorProcess {
 }
 
 function startProcess(bin: string, args: string[], ready: RegExp, timeoutMs = 30_000): Promise<{ proc: ChildProcess; out: string; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_EMULATOR_NODE_FLAGS="…" passes extra node flags to the emulators (e.g. --cpu-prof).
+  const flags = (process.env['BENCH_EMULATOR_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+  const proc = spawn(process.execPath, [...flags, bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${args.slice(0, 2).join(' ')}: not ready within ${timeoutMs} ms: ${out}`)), timeoutMs);

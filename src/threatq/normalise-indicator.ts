@@ -38,23 +38,33 @@ function digits2(s: string, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
+/** The last calendar day (yyyymmdd) found valid: a page's times mostly share a few days. */
+let lastValidDay = -1;
+
 /**
- * Fast path for ThreatQ's own format, `YYYY-MM-DD HH:MM:SS` (every indicator carries one, so this is
- * on the paging hot path): checked field by field and against the calendar with Date.UTC, then
- * rewritten as ISO text without parsing a string. undefined when the text is in any other shape.
+ * Fast path for ThreatQ's own format, `YYYY-MM-DD HH:MM:SS` (every indicator carries two, so this is
+ * on the paging hot path): checked field by field and against the calendar with Date.UTC (skipped
+ * when the day is the last one found valid), then rewritten as ISO text without parsing a string.
+ * undefined when the text is in any other shape.
  */
 function fastThreatQTime(s: string): string | undefined {
   if (s.length !== 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
     return undefined;
   }
-  const y = digits2(s, 0) * 100 + digits2(s, 2);
+  const c = digits2(s, 0);
+  const yy = digits2(s, 2);
   const mo = digits2(s, 5);
   const d = digits2(s, 8);
   const h = digits2(s, 11);
   const mi = digits2(s, 14);
   const se = digits2(s, 17);
-  if (digits2(s, 0) < 0 || digits2(s, 2) < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
-  if (new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return undefined; // 31 February: the general path decides
+  if (c < 0 || yy < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
+  const y = c * 100 + yy;
+  const day = y * 10_000 + mo * 100 + d;
+  if (day !== lastValidDay) {
+    if (new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return undefined; // 31 February: the general path decides
+    lastValidDay = day;
+  }
   return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
 }
 

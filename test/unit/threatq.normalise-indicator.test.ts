@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { needsLookup, normaliseIndicator, normaliseScore, parseThreatQTime } from '../../src/threatq/normalise-indicator.ts';
 
@@ -12,6 +13,22 @@ describe('parseThreatQTime', () => {
     expect(parseThreatQTime('2024-05-01 24:00:00')).toBe(new Date(Date.parse('2024-05-01T24:00:00Z')).toISOString());
     expect(parseThreatQTime('2023-02-29 00:00:00')).toBe(new Date(Date.parse('2023-02-29T00:00:00Z')).toISOString());
     expect(parseThreatQTime('2024-05-0a 10:00:00')).toBeNull();
+  });
+  it('reads any "YYYY-MM-DD HH:MM:SS", valid or not, as Date.parse of its ISO form, in any order (the last valid day is cached)', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    const text = fc
+      .tuple(fc.oneof(fc.constantFrom(2023, 2024), fc.integer({ min: 1000, max: 2999 })), fc.oneof(fc.constantFrom(2, 4), fc.nat({ max: 13 })), fc.oneof(fc.constantFrom(1, 29, 30, 31), fc.nat({ max: 32 })), fc.nat({ max: 25 }), fc.nat({ max: 60 }), fc.nat({ max: 60 }))
+      .map(([y, mo, d, h, mi, s]) => `${y}-${two(mo)}-${two(d)} ${two(h)}:${two(mi)}:${two(s)}`);
+    const byDate = (t: string): string | null => {
+      const ms = Date.parse(`${t.slice(0, 10)}T${t.slice(11)}Z`);
+      return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+    };
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 12 }), (times) => {
+        for (const t of times) expect(parseThreatQTime(t)).toBe(byDate(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('reads ThreatQ "YYYY-MM-DD HH:MM:SS" as UTC', () => {

@@ -24,9 +24,38 @@ export function parseSort(text: string | null): SortKey[] | undefined {
   return keys;
 }
 
-/** Epoch seconds → `YYYY-MM-DD HH:MM:SS` (UTC). */
-export function formatTime(epochSeconds: number): string {
+/** Epoch seconds → `YYYY-MM-DD HH:MM:SS` (UTC), by way of Date (any time Date accepts). */
+function formatTimeByDate(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+const DAY_S = 86_400;
+/** Days 0001-01-01 … 9999-12-31 relative to 1970: where the date part is always 10 characters. */
+const MIN_DAY = -719_162;
+const MAX_DAY = 2_932_896;
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** Date parts of recent days (an indicator's created and updated days differ); cleared when full. */
+const dates = new Map<number, string>();
+
+/**
+ * Epoch seconds → `YYYY-MM-DD HH:MM:SS` (UTC), as `formatTimeByDate` writes it. Every indicator of a
+ * page carries two of these, so the date parts of recent days are kept and only the time of day is
+ * computed (a page of 1,000 took 15 % of the emulator's CPU through Date); other inputs go by Date.
+ */
+export function formatTime(epochSeconds: number): string {
+  const whole = Math.floor(Math.trunc(epochSeconds * 1000) / 1000); // as Date truncates the milliseconds
+  const day = Math.floor(whole / DAY_S);
+  if (!(day >= MIN_DAY && day < MAX_DAY)) return formatTimeByDate(epochSeconds);
+  let date = dates.get(day);
+  if (date === undefined) {
+    if (dates.size >= 4096) dates.clear();
+    date = new Date(day * DAY_S * 1000).toISOString().slice(0, 10);
+    dates.set(day, date);
+  }
+  const s = whole - day * DAY_S;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${date} ${PAD2[h] as string}:${PAD2[m] as string}:${PAD2[s % 60] as string}`;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` (UTC) → epoch seconds, or undefined. */

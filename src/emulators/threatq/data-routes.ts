@@ -14,10 +14,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext, EmulatorFault, PageFaultKind } from './emulator-context.ts';
 import { EmulatorHttpError } from './errors/emulator-http-error.ts';
-import { errorsBody, sendJson } from './emulator-http.ts';
+import { errorsBody, sendJson, sendJsonText } from './emulator-http.ts';
 import type { TokenGrant } from './emulator-tokens.ts';
-import { decodeCursor, encodeCursor, formatTime, parseSort } from './cursor-mark.ts';
-import { hash32 } from './indicator-generator.ts';
+import { decodeCursor, encodeCursor, parseSort } from './cursor-mark.ts';
+import { indicatorJson, indicatorText } from './indicator-json.ts';
 import { handleWrite, isWritePath } from './write-routes.ts';
 
 const bad = (message: string) => new EmulatorHttpError(400, errorsBody(message));
@@ -36,31 +36,6 @@ function intParam(url: URL, name: string, dflt: number, min: number, max: number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw bad(`The ${name} must be an integer between ${min} and ${max}.`);
   return n;
-}
-
-/** The JSON of row `r` as the collection endpoint returns it. */
-export function indicatorJson(ctx: EmulatorContext, r: number, withScoreObject: boolean): Record<string, unknown> {
-  const rec = ctx.store.record(r);
-  const b = ctx.behaviour;
-  const updated = formatTime(rec.updatedAt);
-  const created = formatTime(rec.createdAt);
-  const scoreObject = {
-    id: rec.id,
-    indicator_id: rec.id,
-    generated_score: rec.score === null ? null : rec.score.toFixed(2),
-    manual_score: null,
-    score_config_hash: 'emulator',
-    created_at: created,
-    updated_at: updated,
-  };
-  const out: Record<string, unknown> = { id: rec.id, value: rec.value, class: rec.type.class, type_id: rec.type.id };
-  if (!b.idsOnly) out['type'] = { id: rec.type.id, name: rec.type.name, class: rec.type.class };
-  out['status_id'] = rec.status.id;
-  if (!b.idsOnly) out['status'] = { id: rec.status.id, name: rec.status.name, description: rec.status.description };
-  out['score'] = b.scoreAsObject || withScoreObject ? scoreObject : rec.score;
-  out['hash'] = [1, 2, 3, 4].map((s) => hash32(rec.id, s).toString(16).padStart(8, '0')).join('');
-  Object.assign(out, { description: null, created_at: created, updated_at: updated, published_at: created, touched_at: updated, adversaries: [] });
-  return out;
 }
 
 /**
@@ -126,16 +101,16 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
   }
   const pos0 = pos;
   const skip0 = skip;
-  const data: Record<string, unknown>[] = [];
+  const rows: number[] = [];
   let last = -1;
-  for (; pos < order.length && data.length < limit; pos++) {
+  for (; pos < order.length && rows.length < limit; pos++) {
     const r = order[pos] ?? 0;
     if (!store.inCollection(collection, r)) continue;
     if (skip > 0) {
       skip--;
       continue;
     }
-    data.push(indicatorJson(ctx, r, false));
+    rows.push(r);
     last = r;
   }
   const total = store.total(id, collection);
@@ -151,10 +126,13 @@ function collectionPage(ctx: EmulatorContext, grant: TokenGrant, id: string, url
   const fault = ctx.faults.length === 0 ? undefined : takePageFault(ctx, url.pathname, startIndex);
   if (fault?.page !== undefined) {
     onFault();
+    const data = rows.map((r) => indicatorJson(ctx, r, false));
     return sendJson(res, 200, pageFaultBody(fault.page.kind, { total, limit, sent: cursorMark ?? '*', data, startIndex }));
   }
-  const empty = data.length === 0 && ctx.behaviour.emptyPageDataAsObject;
-  sendJson(res, 200, { total, limit, nextCursorMark: next, data: empty ? {} : data });
+  if (rows.length === 0) return sendJson(res, 200, { total, limit, nextCursorMark: next, data: ctx.behaviour.emptyPageDataAsObject ? {} : [] });
+  // The text of `{total, limit, nextCursorMark, data}`, written directly (indicator-json.ts).
+  const head = JSON.stringify({ total, limit, nextCursorMark: next }).slice(0, -1);
+  sendJsonText(res, 200, `${head},"data":[${rows.map((r) => indicatorText(ctx, r)).join(',')}]}`);
 }
 
 function lookup(ctx: EmulatorContext, kind: 'types' | 'statuses', rest: string, url: URL, res: ServerResponse): void {
