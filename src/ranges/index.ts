@@ -42,7 +42,7 @@ export { IndicatorMerge } from './indicator-merge.ts';
 
 // Set operations on CIDR lists and numeric stores.
 export { mergeCidrs } from './merge-cidrs.ts';
-export { mergeWeighted, WeightedMerge } from './merge-weighted.ts';
+export { detachedCidr, mergeWeighted, WeightedMerge } from './merge-weighted.ts';
 export type { MergedWeighted } from './merge-weighted.ts';
 export { subtractCidrs } from './subtract-cidrs.ts';
 export { enclosingCidrLookup } from './enclosing-cidr.ts';

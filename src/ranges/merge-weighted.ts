@@ -37,8 +37,20 @@ export interface MergedWeighted {
   /** Label sets: `labelWords` Uint32 words per block, bit l of the set = label l. */
   labelWords: number;
   labels: Uint32Array;
-  /** The blocks' canonical CIDR text, in order, in batches of lines (about `batchBytes` of text each). */
+  /**
+   * The blocks' canonical CIDR text, in order, in batches of lines (about `batchBytes` of text each).
+   * V8 makes each line of 13 characters or more a slice of its batch's text: a caller that keeps a
+   * few lines of many batches keeps every batch alive unless it keeps `detachedCidr(line)` instead.
+   */
   cidrBatches(batchBytes?: number): Generator<string[]>;
+}
+
+/**
+ * A copy of a CIDR line that holds no reference to the text it was split from (measured: 390,000 of
+ * 1,950,000 lines kept as slices held 63 MB of heap, as copies 33 MB; about 0.1 s per 390,000 copies).
+ */
+export function detachedCidr(line: string): string {
+  return Buffer.from(line, 'latin1').toString('latin1');
 }
 
 const latin1 = new TextDecoder('latin1');

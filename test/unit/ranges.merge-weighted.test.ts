@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WeightedMerge, mergeWeighted } from '../../src/ranges/merge-weighted.ts';
+import { WeightedMerge, detachedCidr, mergeWeighted } from '../../src/ranges/merge-weighted.ts';
 import { mergeCidrs } from '../../src/ranges/merge-cidrs.ts';
 import { adversarialList } from '../fixtures/ranges/arbitraries.ts';
 import { blockEnd, blockText, parseBlock, unmapped } from '../fixtures/ranges/reference-cidr-set.ts';
@@ -83,6 +83,10 @@ describe('mergeWeighted', () => {
     expect(batches.length).toBeGreaterThan(5);
     expect(batches.flat()).toEqual(mergeCidrs(cidrs));
     expect(r.weights[49_999]).toBe(49_999);
+    // A kept line's copy (no reference to its batch) is the same text.
+    const lines = batches.flat();
+    expect(lines.map(detachedCidr)).toEqual(lines);
+    expect(detachedCidr('2001:db8:ffff:ffff:ffff:ffff:ffff:ff00/120')).toBe('2001:db8:ffff:ffff:ffff:ffff:ffff:ff00/120');
   });
 });
 
