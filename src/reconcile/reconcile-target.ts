@@ -31,7 +31,7 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
-import { releaseHeap } from '../observability/heap-release.ts';
+import { releaseHeap, tightHeap } from '../observability/heap-release.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
@@ -189,6 +189,10 @@ export function widerKeepTop(at: { held: number; kept: number; capacity: number;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
+  return tightHeap(() => reconcileTightly(options)); // the desired set and the plan: observability/heap-release.ts
+}
+
+async function reconcileTightly(options: ReconcileTargetOptions): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');

@@ -14,7 +14,7 @@ import { StagingLostError } from '../../errors/staging-lost-error.ts';
 import { enqueueReconcile, reconcileDebounceOf } from '../../producer.ts';
 import { stageId } from '../../run-ids.ts';
 import { readRejections, writeRun, type RejectionSummary } from '../../run-store.ts';
-import { releaseHeap } from '../../../observability/heap-release.ts';
+import { releaseHeap, tightHeap } from '../../../observability/heap-release.ts';
 import { commitSnapshot, forEachStagedText, readStagedWhitelist } from '../../../state/snapshot-store.ts';
 import { encodeMerged, forEachRange } from '../../../state/snapshot-codec.ts';
 import { safely } from '../record-metrics.ts';
@@ -34,7 +34,7 @@ interface Committed {
 }
 
 export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<CollectResult> {
-  const committed = await commitSnapshotOf(run, data, deps);
+  const committed = await tightHeap(() => commitSnapshotOf(run, data, deps));
   releaseHeap(); // the merge of every staged chunk is garbage now (observability/heap-release.ts)
   const reconcileJobIds: string[] = [];
   const debounce = reconcileDebounceOf(deps.config);
