@@ -1,9 +1,10 @@
 /** tightHeap: V8's heap growth held at TIGHT_HEAP_PERCENT while any section runs, its default restored after the last. */
+import type * as v8 from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
 
 const flags = vi.hoisted(() => [] as string[]);
 vi.mock('node:v8', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('node:v8')>()),
+  ...(await importOriginal<typeof v8>()),
   setFlagsFromString: (f: string) => void flags.push(f),
 }));
 
