@@ -36,7 +36,7 @@
  * (and within 1.5× of the 100,000-indicator figure: run both); issue 16: worker peak RSS ≤ 300 MB at
  * 1,000,000 (any page size ≤ 1000, objectsPerRun ≤ 10,000), ≤ 350 MB at 5,000,000, and 5,000,000 to
  * committed snapshot in ≤ 60 s. Redis memory per million staged indicators is printed with each run. BENCH_CPU_PROF_DIR=D writes worker CPU
- * profiles to D; BENCH_WORKER_NODE_FLAGS="…" passes extra node flags to the workers. Needs a Redis (REDIS_URL, default
+ * profiles to D; BENCH_WORKER_NODE_FLAGS="…" passes extra node flags to the workers, BENCH_EMULATOR_NODE_FLAGS="…" to the emulators (e.g. --cpu-prof). Needs a Redis (REDIS_URL, default
  * 127.0.0.1:6379); uses a throw-away key prefix and removes it at the end.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
