@@ -17,7 +17,9 @@
  * A worker with a large live heap (dozens of tenants' reconciles at once) so pays at most one
  * collection per quarter of growth, about V8's own rate; small jobs leave it to V8.
  *
- * tightHeap(fn): while fn runs (a commit's merge, a reconcile), V8 grows the heap by TIGHT_HEAP_PERCENT
+ * tightHeap(fn) / enterTightHeap(): while a commit merges, and while a reconcile makes its desired set
+ * and its plan (not through its paced apply: that lives on far less, and releaseHeap keeps it there),
+ * V8 grows the heap by TIGHT_HEAP_PERCENT
  * over what was live at its last full collection instead of its default factor (1.1 to 4 by its own
  * measure of GC speed; commonly 1.5 and more). Those steps hold the largest live sets (the merge's
  * columns, the desired set, the plan); their peak is live set × growth factor. Measured (bench:e2e,
@@ -25,9 +27,10 @@
  * peak 310 → 278 MB, committed 17.2 → 17.8 s; 5,000,000 from five sources, 351 → 338 MB. Not for
  * the collect: its live set is small and its garbage rate high, so a tight heap there costs a major
  * collection every few pages (whole run at 20 %: committed 17.2 → 23.0 s). The flag is process-wide:
- * a collect that runs beside a reconcile in the same process pays that while they overlap. Scoped by
- * count: the flag is set when the first tight section starts and V8's default (0) restored when the
- * last one ends, so concurrent reconciles share it.
+ * a collect that runs beside a reconcile's fan-in and plan (seconds) in the same process pays that
+ * while they overlap. Scoped by count: the flag is set when the first tight section starts and V8's
+ * default (0) restored when the last one ends, so concurrent reconciles share it; a
+ * `--heap-growing-percent` given to node on the command line is replaced by that default too.
  *
  * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
  * context). The main context gets no global `gc`; contexts and worker threads made later would (the
@@ -89,6 +92,7 @@ export function releaseHeap(): boolean {
 export const TIGHT_HEAP_PERCENT = 20;
 let tightSections = 0;
 
+/** V8's heap growth over the live set, in percent (0: V8's own factor). */
 function setGrowth(percent: number): void {
   try {
     setFlagsFromString(`--heap-growing-percent=${percent}`);
@@ -97,12 +101,26 @@ function setGrowth(percent: number): void {
   }
 }
 
-/** Run `fn` with the heap's growth factor held at TIGHT_HEAP_PERCENT (see the header). */
-export async function tightHeap<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Start a tight section (see the header); the function returned ends it, once however often it is
+ * called, so a caller can end it early (the reconcile, before its paced apply) and again in `finally`.
+ */
+export function enterTightHeap(): () => void {
   if (tightSections++ === 0) setGrowth(TIGHT_HEAP_PERCENT);
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    if (--tightSections === 0) setGrowth(0);
+  }
+}
+
+/** Run `fn` as one tight section (see the header). */
+export async function tightHeap<T>(fn: () => Promise<T>): Promise<T> {
+  const end = enterTightHeap();
   try {
     return await fn();
   } finally {
-    if (--tightSections === 0) setGrowth(0);
+    end();
   }
 }

@@ -31,7 +31,7 @@ import type { Logger } from 'winston';
 import type { Config, TargetConfig } from '../config/schema.ts';
 import type { GraphClient } from '../graph/graph-types.ts';
 import { getLogger } from '../observability/logger.ts';
-import { releaseHeap, tightHeap } from '../observability/heap-release.ts';
+import { enterTightHeap, releaseHeap } from '../observability/heap-release.ts';
 import { readGrace, updateGrace } from '../state/grace-store.ts';
 import { readKillSwitch, rememberPolicyId } from '../state/kill-switch-store.ts';
 import { readOwnedRanges } from '../state/owned-ranges-store.ts';
@@ -189,10 +189,17 @@ export function widerKeepTop(at: { held: number; kept: number; capacity: number;
 }
 
 export async function reconcileTarget(options: ReconcileTargetOptions): Promise<ReconcileResult> {
-  return tightHeap(() => reconcileTightly(options)); // the desired set and the plan: observability/heap-release.ts
+  // The desired set and the plan hold the largest live sets: V8's heap growth is held low until the
+  // plan is made, not through the paced apply (observability/heap-release.ts).
+  const loosen = enterTightHeap();
+  try {
+    return await reconcileWith(options, loosen);
+  } finally {
+    loosen();
+  }
 }
 
-async function reconcileTightly(options: ReconcileTargetOptions): Promise<ReconcileResult> {
+async function reconcileWith(options: ReconcileTargetOptions, planned: () => void): Promise<ReconcileResult> {
   const { config, redis, keys, graph } = options;
   const target = findTarget(config, options.targetName);
   const log = options.logger ?? getLogger('reconcile');
@@ -217,6 +224,7 @@ async function reconcileTightly(options: ReconcileTargetOptions): Promise<Reconc
     for (const w of plan.warnings) log.warn(w, { target: target.name });
     log.info('reconcile planned', { target: target.name, dryRun: options.dryRun, ...plan.summary, overflow: plan.overflow.total });
     const historyFrom = historyShareOf(options, lock, plan, prepared);
+    planned();
     const t3 = performance.now();
     let applied: ApplyResult | undefined;
     let whatIf: WhatIfReport | undefined;

@@ -30,7 +30,6 @@ export type NormaliseResult = { ok: true; indicator: NormalisedIndicator } | { o
 
 const THREATQ_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
-/** `"2024-05-01 10:00:00"` (UTC) → `"2024-05-01T10:00:00.000Z"`; null when absent or unparseable. */
 /** Two ASCII digits at `i` as a number, or -1. */
 function digits2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
@@ -68,6 +67,7 @@ function fastThreatQTime(s: string): string | undefined {
   return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
 }
 
+/** `"2024-05-01 10:00:00"` (UTC) → `"2024-05-01T10:00:00.000Z"`; null when absent or unparseable. */
 export function parseThreatQTime(value: unknown): string | null {
   if (typeof value === 'string') {
     const fast = fastThreatQTime(value);

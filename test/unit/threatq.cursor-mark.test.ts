@@ -42,5 +42,8 @@ describe('emulator cursor marks', () => {
       }),
       { numRuns: 3000 },
     );
+    // What Date refuses is still refused, as before.
+    expect(() => formatTime(Number.NaN)).toThrow(RangeError);
+    expect(() => formatTime(1e300)).toThrow(RangeError);
   });
 });

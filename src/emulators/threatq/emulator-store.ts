@@ -6,17 +6,19 @@
  */
 import type { SeedClient, SeedCollection, SeedStatus, SeedType, SeedUser } from './emulator-seed.ts';
 
+/** Replaced whole, never edited in place (indicator-json.ts keeps each one's JSON text by identity). */
 export interface StoredType {
-  id: number;
-  name: string;
-  class: string;
+  readonly id: number;
+  readonly name: string;
+  readonly class: string;
 }
 
+/** Replaced whole, never edited in place (as StoredType). */
 export interface StoredStatus {
-  id: number;
-  name: string;
-  description: string;
-  include_in_export: 'Y' | 'N';
+  readonly id: number;
+  readonly name: string;
+  readonly description: string;
+  readonly include_in_export: 'Y' | 'N';
 }
 
 export type SortField = 'updated_at' | 'created_at' | 'id';

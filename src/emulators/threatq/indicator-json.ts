@@ -36,6 +36,7 @@ export function indicatorJson(ctx: EmulatorContext, r: number, withScoreObject: 
   return out;
 }
 
+/** The object form of `score` (`with=score`, or the scoreAsObject behaviour). */
 function scoreObject(id: number, score: number | null, created: string, updated: string): Record<string, unknown> {
   return {
     id,
@@ -52,6 +53,7 @@ function scoreObject(id: number, score: number | null, created: string, updated:
 const typeText = new WeakMap<StoredType, string>();
 const statusText = new WeakMap<StoredStatus, string>();
 
+/** The JSON text of an indicator's embedded `type` and `status` objects, made once per object. */
 function embeddedText(t: StoredType, s: StoredStatus): { type: string; status: string } {
   let type = typeText.get(t);
   if (type === undefined) {
