@@ -3,7 +3,9 @@
  *
  * releaseHeap(): a full garbage collection, at the points where a worker has just dropped a large
  * working set: in the reconcile before and after the fan-in (after its merge and after the
- * subtractions too), after the plan and before each apply step; in the commit after its merge.
+ * subtractions too), after the plan and before each apply step; in the commit before its merge (the
+ * collect's garbage: at 1,000,000 indicators the commit's start was the worker's peak, 305 MB, with
+ * 79 MB of page buffers and 139 MB of heap not yet collected) and after it.
  *
  * Why: V8 sizes the old generation from what was live at its last full collection. A reconcile of a
  * full target has ~200 MB live while it plans (the fan-in, the desired set, the plan); the apply then

@@ -34,6 +34,7 @@ interface Committed {
 }
 
 export async function commitRun(job: StageJob<TimedCollectData>, run: CollectRun, data: TimedCollectData, deps: StageDeps): Promise<CollectResult> {
+  releaseHeap(); // the collect's garbage (page bodies, chunk job data) before the merge allocates
   const committed = await tightHeap(() => commitSnapshotOf(run, data, deps));
   releaseHeap(); // the merge of every staged chunk is garbage now (observability/heap-release.ts)
   const reconcileJobIds: string[] = [];
