@@ -21,12 +21,13 @@
  *
  * tightHeap(fn) / enterTightHeap(): while a commit merges, and while a reconcile makes its desired set
  * and its plan (not through its paced apply: that lives on far less, and releaseHeap keeps it there),
- * V8 grows the heap by TIGHT_HEAP_PERCENT
- * over what was live at its last full collection instead of its default factor (1.1 to 4 by its own
- * measure of GC speed; commonly 1.5 and more). Those steps hold the largest live sets (the merge's
+ * V8 grows the heap by TIGHT_HEAP_PERCENT over what was live at its last full collection instead of
+ * its default factor (1.1 to 4 by its own measure of GC speed; commonly 1.5 and more). Those steps hold the largest live sets (the merge's
  * columns, the desired set, the plan); their peak is live set × growth factor. Measured (bench:e2e,
- * sparse, 2-core machine): 1,000,000 indicators at page size 100 and objectsPerRun 10,000, worker
- * peak 310 → 278 MB, committed 17.2 → 17.8 s; 5,000,000 from five sources, 351 → 338 MB. Not for
+ * sparse, 2-core machine), at 20 % through the whole reconcile: 1,000,000 indicators at page size 100
+ * and objectsPerRun 10,000, worker peak 310 → 278 MB, committed 17.2 → 17.8 s; 5,000,000 from five
+ * sources, 351 → 338 MB. At 10 % until the plan is made (what runs): 1,000,000 at every page size and
+ * objectsPerRun corner 273–289 MB, 5,000,000 322 MB (docs/SCALING.md). Not for
  * the collect: its live set is small and its garbage rate high, so a tight heap there costs a major
  * collection every few pages (whole run at 20 %: committed 17.2 → 23.0 s). The flag is process-wide:
  * a collect that runs beside a reconcile's fan-in and plan (seconds) in the same process pays that
@@ -91,7 +92,7 @@ export function releaseHeap(): boolean {
 }
 
 /** Heap growth over the live set, in percent, while a tightHeap section runs. */
-export const TIGHT_HEAP_PERCENT = 20;
+export const TIGHT_HEAP_PERCENT = 10;
 let tightSections = 0;
 
 /** V8's heap growth over the live set, in percent (0: V8's own factor). */
