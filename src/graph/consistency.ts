@@ -80,7 +80,7 @@ export async function waitUntilConsistent(what: string, read: () => Promise<true
       lastSeen = seen;
     }
     const waited = Date.now() - started;
-    if (waited + gap > policy.timeoutMs) throw new GraphNotConsistentError({ what, waitedMs: waited, reads }, lastSeen);
+    if (waited + gap > policy.timeoutMs) throw new GraphNotConsistentError({ what, waitedMs: waited, reads }, policy.timeoutMs, lastSeen);
     await sleep(gap);
     await opts.heartbeat?.();
     if (seen !== true) gap = Math.min(gap * 2, policy.maxPollMs);
@@ -115,7 +115,7 @@ export async function retryWhileRefused<T>(
       tries += 1;
       const waited = Date.now() - started;
       if (waited + gap > policy.timeoutMs) {
-        throw new GraphNotConsistentError({ what, waitedMs: waited, reads: tries }, (e as Error).message);
+        throw new GraphNotConsistentError({ what, waitedMs: waited, reads: tries }, policy.timeoutMs, (e as Error).message);
       }
       await sleep(gap);
       await opts.heartbeat?.();

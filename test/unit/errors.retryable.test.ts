@@ -135,7 +135,7 @@ const INSTANCES: [string, SyncError, boolean][] = [
   ...[400, 401, 403, 405, 409, 412].map((s): [string, SyncError, boolean] => [`graph ${s}`, errorForStatus(info(s)), false]),
   ...[404, 301, 501, 505].map((s): [string, SyncError, boolean] => [`graph ${s}`, errorForStatus(info(s)), true]),
   ['graph auth', new GraphAuthError('x'), false],
-  ['graph not consistent', new GraphNotConsistentError({ what: 'x', waitedMs: 1, reads: 1 }), true],
+  ['graph not consistent', new GraphNotConsistentError({ what: 'x', waitedMs: 1, reads: 1 }, 10_000), true],
   ['graph response', new GraphResponseError('GET', '/x', 'p'), true],
   ['graph input', new GraphInputError('x'), false],
   ['graph pace', new GraphPaceError('t', 'h', 2, 'o'), false],

@@ -41,6 +41,13 @@ describe('waitUntilConsistent', () => {
     expect((err as GraphNotConsistentError).retryable).toBe(true);
     expect(reads).toBeGreaterThan(1);
   });
+
+  it('names the bound it was held to, not the time waited (which stops short of it: CI once read "within 9s" for a 10 s timeout)', async () => {
+    const err = await waitUntilConsistent('x', async () => 'not yet', { policy: { confirmations: 1, pollMs: 40, maxPollMs: 40, timeoutMs: 300 } }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^Graph did not become consistent within 0\.3s: waited for x \(0\.\d s, \d+ read\(s\); last seen: not yet\)/);
+    expect((err as GraphNotConsistentError).waitedMs).toBeLessThan(300);
+    expect((err as GraphNotConsistentError).details).toMatchObject({ timeoutMs: 300 });
+  });
 });
 
 describe('retryWhileRefused', () => {

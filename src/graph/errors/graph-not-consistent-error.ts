@@ -19,12 +19,16 @@ export class GraphNotConsistentError extends GraphError {
   readonly waitedMs: number;
   readonly what: string;
 
-  constructor(report: ConsistencyWaitReport, lastSeen?: string) {
+  /**
+   * `timeoutMs` is the bound the wait was held to (the target's consistencyTimeout): the message names
+   * it, not the time waited, which stops short of it (no read is started that would end past it).
+   */
+  constructor(report: ConsistencyWaitReport, timeoutMs: number, lastSeen?: string) {
     super(
       'ERR_GRAPH_NOT_CONSISTENT',
-      `Graph did not become consistent within ${Math.round(report.waitedMs / 1000)}s: waited for ${report.what} ` +
-        `(${report.reads} read(s)${lastSeen ? `; last seen: ${lastSeen}` : ''}); nothing further was deleted, the next run continues`,
-      { details: { ...report, lastSeen } },
+      `Graph did not become consistent within ${Number((timeoutMs / 1000).toFixed(1))}s: waited for ${report.what} ` +
+        `(${(report.waitedMs / 1000).toFixed(1)} s, ${report.reads} read(s)${lastSeen ? `; last seen: ${lastSeen}` : ''}); nothing further was deleted, the next run continues`,
+      { details: { ...report, timeoutMs, lastSeen } },
     );
     this.waitedMs = report.waitedMs;
     this.what = report.what;
