@@ -22,18 +22,18 @@
  * tightHeap(fn) / enterTightHeap(): while a commit merges, and while a reconcile makes its desired set
  * and its plan (not through its paced apply: that lives on far less, and releaseHeap keeps it there),
  * V8 grows the heap by TIGHT_HEAP_PERCENT over what was live at its last full collection instead of
- * its default factor (1.1 to 4 by its own measure of GC speed; commonly 1.5 and more). Those steps hold the largest live sets (the merge's
- * columns, the desired set, the plan); their peak is live set × growth factor. Measured (bench:e2e,
- * sparse, 2-core machine), at 20 % through the whole reconcile: 1,000,000 indicators at page size 100
- * and objectsPerRun 10,000, worker peak 310 → 278 MB, committed 17.2 → 17.8 s; 5,000,000 from five
- * sources, 351 → 338 MB. At 10 % until the plan is made (what runs): 1,000,000 at every page size and
- * objectsPerRun corner 273–289 MB, 5,000,000 322 MB (docs/SCALING.md). Not for
- * the collect: its live set is small and its garbage rate high, so a tight heap there costs a major
- * collection every few pages (whole run at 20 %: committed 17.2 → 23.0 s). The flag is process-wide:
- * a collect that runs beside a reconcile's fan-in and plan (seconds) in the same process pays that
- * while they overlap. Scoped by count: the flag is set when the first tight section starts and V8's
- * default (0) restored when the last one ends, so concurrent reconciles share it; a
- * `--heap-growing-percent` given to node on the command line is replaced by that default too.
+ * its default factor (1.1 to 4 by its own measure of GC speed; commonly 1.5 and more). Those steps
+ * hold the largest live sets (the merge's columns, the desired set, the plan); their peak is live set
+ * × growth factor. Measured (bench:e2e, sparse, 2-core machine), at 20 % through the whole reconcile:
+ * 1,000,000 indicators at page size 100 and objectsPerRun 10,000, worker peak 310 → 278 MB, committed
+ * 17.2 → 17.8 s; 5,000,000 from five sources, 351 → 338 MB. At 10 % until the plan is made (what
+ * runs): 1,000,000 at every page size and objectsPerRun corner 273–289 MB, 5,000,000 318–322 MB
+ * (docs/SCALING.md). Not for the collect: its live set is small and its garbage rate high, so a tight
+ * heap there costs a major collection every few pages (whole run at 20 %: committed 17.2 → 23.0 s).
+ * The flag is process-wide: a collect that runs beside a reconcile's fan-in and plan (seconds) in the
+ * same process pays that while they overlap. Scoped by count: the flag is set when the first tight
+ * section starts and V8's default (0) restored when the last one ends, so concurrent reconciles share
+ * it; a `--heap-growing-percent` given to node on the command line is replaced by that default too.
  *
  * How: `gc` is exposed at run time (`--expose-gc` set through node:v8, the function taken from a new
  * context). The main context gets no global `gc`; contexts and worker threads made later would (the
@@ -115,7 +115,7 @@ export function enterTightHeap(): () => void {
     if (!open) return;
     open = false;
     if (--tightSections === 0) setGrowth(0);
-  }
+  };
 }
 
 /** Run `fn` as one tight section (see the header). */
